@@ -1,0 +1,338 @@
+"""Running the rewrite over many files: read, gate, transform (optionally in processes), write.
+
+The main process does all file I/O, so writes happen in one place and in path order; only
+the pure ``text -> FileOutcome`` step runs in worker processes. Results are collected in
+input order, so ``-j 4`` produces the same output, report and exit code as ``-j 1``.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field
+from enum import Enum
+from pathlib import Path
+
+from codemods._discovery import is_generated
+from codemods._notebook import Notebook, NotebookError, mask_magics, unmask_magics
+from codemods._progress import Progress
+from codemods._source import (
+    DecodedSource,
+    SourceDecodeError,
+    atomic_write,
+    decode_source,
+    encode_source,
+)
+from codemods._types import Site, Target
+
+__all__ = [
+    "FileRecord",
+    "FileStatus",
+    "Mode",
+    "Options",
+    "ReportSite",
+    "UnitResult",
+    "display_path",
+    "process_files",
+    "process_stdin",
+    "transform_unit",
+]
+
+#: Below this many candidate texts per worker a process pool costs more than it saves.
+_MIN_UNITS_PER_WORKER = 4
+_GENERATED = "generated file (@generated / DO NOT EDIT)"
+_NO_EOL = "\n\\ No newline at end of file\n"
+
+
+class Mode(str, Enum):
+    """What to do with a rewritten file."""
+
+    WRITE = "write"
+    DIFF = "diff"
+    CHECK = "check"
+
+
+class FileStatus(str, Enum):
+    """What happened to one file."""
+
+    UNCHANGED = "unchanged"
+    CHANGED = "changed"
+    SKIPPED = "skipped"
+    ERROR = "error"
+
+
+@dataclass(frozen=True)
+class Options:
+    """Rewrite settings passed to every worker."""
+
+    target: Target = Target.PREFECT
+    select: frozenset[str] | None = None
+    ignore: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class ReportSite:
+    """A :class:`Site` located in a file (and, for notebooks, a cell)."""
+
+    file: str
+    site: Site
+    cell: int | None = None
+
+
+@dataclass
+class FileRecord:
+    """Everything the report and the console need to know about one file."""
+
+    path: Path
+    display: str
+    status: FileStatus = FileStatus.UNCHANGED
+    reason: str = ""
+    sites: list[ReportSite] = field(default_factory=list)
+    diff: str = ""
+    uses_handler_result: bool = False
+    output: bytes | None = None
+
+
+@dataclass(frozen=True)
+class UnitResult:
+    """The outcome of rewriting one text: new code and sites, or an error message."""
+
+    code: str | None
+    sites: tuple[Site, ...] = ()
+    error: str | None = None
+
+
+def transform_unit(item: tuple[str, Options]) -> UnitResult:
+    """Rewrite one Python text with full verification; never raises.
+
+    Runs in worker processes, so it takes and returns only picklable values.
+    """
+    import libcst
+
+    from codemods import _engine
+
+    text, options = item
+    try:
+        outcome = _engine.rewrite_checked(
+            text, target=options.target, select=options.select, ignore=options.ignore
+        )
+    except libcst.ParserSyntaxError as exc:
+        return UnitResult(
+            None,
+            error=(
+                f"is not valid Python (line {exc.editor_line}, column {exc.editor_column}: "
+                f"{exc.message}); fix the syntax or exclude the file"
+            ),
+        )
+    except _engine.RewriteVerificationError as exc:
+        return UnitResult(
+            None,
+            error=f"was left untouched because the rewrite failed verification ({exc}); "
+            "please report this with the file",
+        )
+    except Exception as exc:  # one bad file must never stop the run
+        return UnitResult(
+            None,
+            error=f"crashed the rewriter ({type(exc).__name__}: {exc}); "
+            "the file was left untouched, please report this with the file",
+        )
+    return UnitResult(outcome.code, tuple(outcome.sites))
+
+
+def _may_contain_legacy(text: str) -> bool:
+    from codemods import _engine
+
+    return bool(_engine.may_contain_legacy(text))
+
+
+# --- preparing files -------------------------------------------------------------------
+
+
+@dataclass
+class _Pending:
+    """A file whose candidate texts are waiting for the transform."""
+
+    record: FileRecord
+    decoded: DecodedSource
+    notebook: Notebook | None = None
+    # (cell index or None, masked text, saved magic lines)
+    units: list[tuple[int | None, str, list[str]]] = field(default_factory=list)
+
+
+def _prepare(record: FileRecord, data: bytes) -> _Pending | None:
+    """Decode and gate one file; ``None`` when there is nothing to transform."""
+    try:
+        decoded = decode_source(data)
+    except SourceDecodeError as exc:
+        if _may_contain_legacy(data.decode("latin-1")):
+            record.status, record.reason = FileStatus.ERROR, str(exc)
+        else:
+            record.status, record.reason = FileStatus.SKIPPED, f"{exc} (no legacy names found)"
+        return None
+    if record.path.suffix == ".ipynb":
+        return _prepare_notebook(record, decoded)
+    text = decoded.text
+    if not _may_contain_legacy(text):
+        return None
+    if is_generated(text):
+        record.status, record.reason = FileStatus.SKIPPED, _GENERATED
+        return None
+    return _Pending(record, decoded, units=[(None, text, [])])
+
+
+def _prepare_notebook(record: FileRecord, decoded: DecodedSource) -> _Pending | None:
+    if not _may_contain_legacy(decoded.text):
+        return None
+    try:
+        notebook = Notebook.parse(decoded.text)
+    except NotebookError as exc:
+        record.status, record.reason = FileStatus.ERROR, str(exc)
+        return None
+    pending = _Pending(record, decoded, notebook=notebook)
+    skipped: list[int] = []
+    for index, source in notebook.code_cells():
+        if not _may_contain_legacy(source):
+            continue
+        masked = mask_magics(source)
+        if masked is None:
+            skipped.append(index)
+            continue
+        pending.units.append((index, masked[0], masked[1]))
+    if skipped:
+        record.reason = "cell magic cells left alone: " + ", ".join(map(str, skipped))
+    return pending if pending.units else None
+
+
+# --- finishing files -------------------------------------------------------------------
+
+
+def _unified(old: str, new: str, name: str) -> str:
+    lines = list(
+        difflib.unified_diff(
+            old.splitlines(keepends=True),
+            new.splitlines(keepends=True),
+            fromfile=name if name.startswith("/") else f"a/{name}",
+            tofile=name if name.startswith("/") else f"b/{name}",
+        )
+    )
+    return "".join(line if line.endswith("\n") else line + _NO_EOL for line in lines)
+
+
+def _finish(pending: _Pending, results: Sequence[UnitResult]) -> None:
+    record = pending.record
+    errors = [r.error for r in results if r.error]
+    if errors:
+        record.status, record.reason = FileStatus.ERROR, errors[0]
+        return
+    diffs: list[str] = []
+    changed_cells: list[tuple[int | None, str]] = []
+    for (cell, text, saved), result in zip(pending.units, results):
+        if result.code is None:  # pragma: no cover - every error carries a message
+            continue
+        record.sites.extend(ReportSite(record.display, site, cell) for site in result.sites)
+        if result.code == text:
+            continue
+        if "ResultHandlerResult" in result.code and "ResultHandlerResult" not in text:
+            record.uses_handler_result = True
+        old, new = unmask_magics(text, saved), unmask_magics(result.code, saved)
+        name = record.display if cell is None else f"{record.display}:cell[{cell}]"
+        diffs.append(_unified(old, new, name))
+        changed_cells.append((cell, new))
+    if not changed_cells:
+        return
+    if pending.notebook is not None:
+        for cell, new in changed_cells:
+            if cell is not None:
+                pending.notebook.set_source(cell, new)
+        new_text = pending.notebook.dumps()
+    else:
+        new_text = changed_cells[0][1]
+    record.status = FileStatus.CHANGED
+    record.diff = "".join(diffs)
+    record.output = encode_source(new_text, pending.decoded)
+
+
+def display_path(path: Path, cwd: Path) -> str:
+    """``path`` relative to ``cwd`` when inside it, in POSIX form."""
+    try:
+        return path.relative_to(cwd).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def _run_units(
+    items: list[tuple[str, Options]], jobs: int, progress: Progress
+) -> Iterator[UnitResult]:
+    progress.start(len(items), "rewriting")
+    workers = jobs if jobs > 0 else (os.cpu_count() or 1)
+    workers = min(workers, max(len(items) // _MIN_UNITS_PER_WORKER, 1))
+    if workers <= 1:
+        for item in items:
+            yield transform_unit(item)
+            progress.advance()
+        return
+    done = 0
+    try:
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            chunk = max(1, len(items) // (workers * 4))
+            for result in pool.map(transform_unit, items, chunksize=chunk):
+                done += 1
+                yield result
+                progress.advance()
+    except BrokenProcessPool as exc:
+        for _ in items[done:]:
+            yield UnitResult(None, error=f"was not processed: a worker process died ({exc})")
+
+
+def process_files(
+    paths: Sequence[Path],
+    *,
+    options: Options,
+    mode: Mode,
+    jobs: int = 1,
+    cwd: Path | None = None,
+    progress: Progress | None = None,
+) -> list[FileRecord]:
+    """Rewrite ``paths`` (sorted, absolute) and return one record per file, in path order."""
+    cwd = cwd or Path.cwd()
+    progress = progress or Progress(enabled=False)
+    progress.start(len(paths), "reading")
+    records: list[FileRecord] = []
+    pending: list[_Pending] = []
+    for path in paths:
+        record = FileRecord(path=path, display=display_path(path, cwd))
+        records.append(record)
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            record.status, record.reason = FileStatus.ERROR, f"cannot be read ({exc.strerror})"
+        else:
+            prepared = _prepare(record, data)
+            if prepared is not None:
+                pending.append(prepared)
+        progress.advance()
+    items = [(text, options) for p in pending for (_, text, _) in p.units]
+    results = iter(_run_units(items, jobs, progress))
+    for item in pending:
+        _finish(item, [next(results) for _ in item.units])
+    if mode is Mode.WRITE:
+        for record in records:
+            if record.status is FileStatus.CHANGED and record.output is not None:
+                try:
+                    atomic_write(record.path, record.output)
+                except OSError as exc:
+                    record.status = FileStatus.ERROR
+                    record.reason = f"could not be written ({exc}); the original is unchanged"
+    return records
+
+
+def process_stdin(data: bytes, *, name: str, options: Options) -> FileRecord:
+    """Rewrite one in-memory file (``-`` on the command line); nothing is written."""
+    record = FileRecord(path=Path(name), display=name)
+    prepared = _prepare(record, data)
+    if prepared is not None:
+        _finish(prepared, [transform_unit((text, options)) for (_, text, _) in prepared.units])
+    return record
