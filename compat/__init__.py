@@ -1,0 +1,40 @@
+"""prefect-result-compat: Prefect 0.x result handlers and ``Result`` classes, side by side.
+
+Public names mirror ``prefect``: ``compat.Task``, ``compat.task``, ``compat.Flow``,
+``compat.Parameter``, ``compat.context``, ``compat.config``. They are resolved lazily, so
+importing ``compat`` (or reading :mod:`compat.conversion_table`) starts nothing.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+__version__ = "0.1.0.dev0"
+
+_LAZY: dict[str, tuple[str, str]] = {
+    "Flow": ("compat.core.flow", "Flow"),
+    "Parameter": ("compat.core.parameter", "Parameter"),
+    "Task": ("compat.core.task", "Task"),
+    "config": ("compat.utilities.configuration", "config"),
+    "context": ("compat.utilities.context", "context"),
+    "task": ("compat.utilities.tasks", "task"),
+    "unmapped": ("compat.utilities.edges", "unmapped"),
+}
+
+__all__ = ["Flow", "Parameter", "Task", "__version__", "config", "context", "task", "unmapped"]
+
+
+def __getattr__(name: str) -> Any:
+    try:
+        module_name, attribute = _LAZY[name]
+    except KeyError:
+        msg = f"module 'compat' has no attribute {name!r}"
+        raise AttributeError(msg) from None
+    value = getattr(importlib.import_module(module_name), attribute)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

@@ -1,0 +1,242 @@
+"""Result payloads: what a state stores about its result, never the raw value.
+
+Shapes follow Prefect's ``StateResultSchema``/``ResultHandlerSchema`` (see the reference,
+§1.5 and §5): ``{"type": "LocalResult", "dir": ..., "location": ...}``,
+``{"type": "SafeResult", "value": ..., "result_handler": {"type": ...}}``,
+``{"type": "NoResultType"}`` and so on. Unknown fields are ignored on load.
+
+Unlike Prefect 0.14+, a 0.10-era ``SafeResult`` payload loads as a hydratable result: the
+handler is converted to its ``Result`` class and the safe value becomes the location.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from compat.engine.result.base import NoResult, NoResultType, Result, SafeResult
+from compat.engine.result_handlers import (
+    AzureResultHandler,
+    GCSResultHandler,
+    JSONResultHandler,
+    LocalResultHandler,
+    ResultHandler,
+    S3ResultHandler,
+    SecretResultHandler,
+)
+from compat.engine.results import (
+    AzureResult,
+    ConstantResult,
+    FSSpecResult,
+    GCSResult,
+    LocalResult,
+    PrefectResult,
+    ResultHandlerResult,
+    S3Result,
+    SecretResult,
+)
+from compat.engine.results.result_handler_result import UnresolvedResultHandler
+from compat.engine.results.secret_result import SecretSource
+from compat.exceptions import PayloadError
+
+__all__ = [
+    "StateResultSchema",
+    "dump_handler",
+    "dump_result",
+    "load_handler",
+    "load_result",
+]
+
+Payload = dict[str, Any]
+
+# -- handlers -------------------------------------------------------------------------------
+
+#: Built-in handler class → fields its payload carries (secrets and clients never).
+_HANDLER_FIELDS: dict[type[ResultHandler], tuple[str, ...]] = {
+    ResultHandler: (),
+    JSONResultHandler: (),
+    LocalResultHandler: ("dir",),
+    GCSResultHandler: ("bucket", "credentials_secret"),
+    S3ResultHandler: ("bucket", "aws_credentials_secret"),
+    AzureResultHandler: ("container", "azure_credentials_secret"),
+}
+
+
+def dump_handler(handler: ResultHandler) -> Payload:
+    """Return the payload of a handler (custom classes become ``CustomResultHandler``)."""
+    cls = type(handler)
+    if cls in _HANDLER_FIELDS:
+        return {"type": cls.__name__, **{f: getattr(handler, f) for f in _HANDLER_FIELDS[cls]}}
+    if cls is SecretResultHandler:
+        return {"type": "SecretResultHandler", "name": handler.secret_task.name}  # type: ignore[attr-defined]
+    return {"type": "CustomResultHandler", "qualified_name": f"{cls.__module__}.{cls.__qualname__}"}
+
+
+_HANDLER_LOADERS: dict[str, Callable[[Mapping[str, Any]], ResultHandler]] = {
+    "ResultHandler": lambda p: ResultHandler(),
+    "JSONResultHandler": lambda p: JSONResultHandler(),
+    "LocalResultHandler": lambda p: LocalResultHandler(dir=p.get("dir"), validate=False),
+    "GCSResultHandler": lambda p: GCSResultHandler(
+        bucket=p.get("bucket"), credentials_secret=p.get("credentials_secret")
+    ),
+    "S3ResultHandler": lambda p: S3ResultHandler(
+        bucket=p.get("bucket"), aws_credentials_secret=p.get("aws_credentials_secret")
+    ),
+    "AzureResultHandler": lambda p: AzureResultHandler(
+        container=p.get("container"),
+        azure_credentials_secret=p.get("azure_credentials_secret") or "AZ_CREDENTIALS",
+    ),
+    "SecretResultHandler": lambda p: SecretResultHandler(SecretSource(p.get("name") or "")),
+    "ConstantResultHandler": lambda p: UnresolvedResultHandler("ConstantResultHandler"),
+}
+
+
+def load_handler(payload: Mapping[str, Any]) -> ResultHandler:
+    """Rebuild a handler from its payload (custom handlers load as a placeholder)."""
+    kind = _type_of(payload)
+    loader = _HANDLER_LOADERS.get(kind)
+    if loader is not None:
+        return loader(payload)
+    return UnresolvedResultHandler(str(payload.get("qualified_name") or kind))
+
+
+# -- results --------------------------------------------------------------------------------
+
+_RESULT_FIELDS: dict[type[Result], tuple[str, ...]] = {
+    Result: (),
+    LocalResult: ("dir",),
+    PrefectResult: (),
+    ConstantResult: (),
+    S3Result: ("bucket",),
+    GCSResult: ("bucket",),
+    AzureResult: ("container",),
+    FSSpecResult: ("url",),
+}
+
+
+def dump_result(result: Result | SafeResult) -> Payload:
+    """Return the payload a state stores for ``result`` (never its raw value).
+
+    A base ``Result`` whose value was stored through a legacy handler dumps as the
+    0.10-era ``SafeResult`` shape, which old readers understand.
+    """
+    if isinstance(result, NoResultType):
+        return {"type": "NoResultType"}
+    if isinstance(result, SafeResult):
+        return {
+            "type": "SafeResult",
+            "value": result.value,
+            "result_handler": dump_handler(result.result_handler),
+        }
+    if not isinstance(result, Result):
+        msg = f"cannot dump {result!r}: expected a Result, SafeResult or NoResult"
+        raise PayloadError(msg)
+    cls = type(result)
+    if cls is Result and not isinstance(result.safe_value, NoResultType):
+        return dump_result(result.safe_value)
+    if cls is ResultHandlerResult:
+        handler = result.result_handler
+        return {
+            "type": "ResultHandlerResult",
+            "location": result.location,
+            "result_handler_type": getattr(handler, "type_name", type(handler).__name__),
+        }
+    if cls is SecretResult:
+        return {
+            "type": "SecretResult",
+            "location": result.location,
+            "secret_type": type(result.secret_task).__name__,  # type: ignore[attr-defined]
+        }
+    if cls in _RESULT_FIELDS:
+        fields = {f: getattr(result, f) for f in _RESULT_FIELDS[cls]}
+        return {"type": cls.__name__, **fields, "location": result.location}
+    return {
+        "type": "CustomResult",
+        "location": result.location,
+        "qualified_name": f"{cls.__module__}.{cls.__qualname__}",
+    }
+
+
+def _load_safe_result(payload: Mapping[str, Any]) -> Result:
+    from compat.engine.conversion import result_from_handler
+
+    handler = load_handler(_nested(payload, "result_handler"))
+    reference = payload.get("value")
+    safe = SafeResult(reference, handler)
+    if isinstance(handler, UnresolvedResultHandler) or type(handler) is ResultHandler:
+        result: Result = ResultHandlerResult(handler)
+    else:
+        result = result_from_handler(handler)
+    result.location = reference if isinstance(reference, str) else None
+    result.safe_value = safe
+    return result
+
+
+_RESULT_LOADERS: dict[str, Callable[[Mapping[str, Any]], Result | SafeResult]] = {
+    "NoResultType": lambda p: NoResult,
+    "SafeResult": _load_safe_result,
+    "Result": lambda p: Result(location=p.get("location")),
+    "CustomResult": lambda p: Result(location=p.get("location")),
+    "LocalResult": lambda p: LocalResult(
+        dir=p.get("dir"), validate_dir=False, location=p.get("location")
+    ),
+    "PrefectResult": lambda p: PrefectResult(location=p.get("location")),
+    "ConstantResult": lambda p: ConstantResult(location=p.get("location")),
+    "S3Result": lambda p: S3Result(bucket=p.get("bucket"), location=p.get("location")),
+    "GCSResult": lambda p: GCSResult(bucket=p.get("bucket"), location=p.get("location")),
+    "AzureResult": lambda p: AzureResult(container=p.get("container"), location=p.get("location")),
+    "FSSpecResult": lambda p: FSSpecResult(url=p.get("url"), location=p.get("location")),
+    "SecretResult": lambda p: SecretResult(
+        SecretSource(p.get("location") or ""), location=p.get("location")
+    ),
+    "ResultHandlerResult": lambda p: ResultHandlerResult(
+        UnresolvedResultHandler(str(p.get("result_handler_type") or "ResultHandler")),
+        location=p.get("location"),
+    ),
+}
+
+
+def load_result(payload: Mapping[str, Any] | None) -> Result | SafeResult:
+    """Rebuild a result from its payload; the value is not read (hydrate it later).
+
+    A missing payload is ``NoResult``; an unknown type with a location loads as a base
+    ``Result`` at that location, as Prefect 0.14+ does.
+    """
+    if payload is None:
+        return NoResult
+    kind = _type_of(payload)
+    loader = _RESULT_LOADERS.get(kind)
+    if loader is None:
+        return Result(location=payload.get("location"))
+    try:
+        return loader(payload)
+    except (TypeError, ValueError) as exc:
+        msg = f"cannot load a {kind} result from {dict(payload)!r}: {exc}"
+        raise PayloadError(msg) from exc
+
+
+def _type_of(payload: Mapping[str, Any]) -> str:
+    if not isinstance(payload, Mapping) or not isinstance(payload.get("type"), str):
+        msg = f"a result payload must be a JSON object with a string 'type', got {payload!r}"
+        raise PayloadError(msg)
+    return payload["type"]
+
+
+def _nested(payload: Mapping[str, Any], key: str) -> Mapping[str, Any]:
+    value = payload.get(key)
+    if not isinstance(value, Mapping):
+        msg = f"the {payload.get('type')} payload needs an object under {key!r}, got {value!r}"
+        raise PayloadError(msg)
+    return value
+
+
+class StateResultSchema:
+    """Prefect-style ``dump``/``load`` wrapper around :func:`dump_result`/:func:`load_result`."""
+
+    def dump(self, result: Result | SafeResult) -> Payload:
+        """Return the payload for ``result``."""
+        return dump_result(result)
+
+    def load(self, payload: Mapping[str, Any]) -> Result | SafeResult:
+        """Return the result described by ``payload``."""
+        return load_result(payload)

@@ -1,0 +1,76 @@
+"""A thread-local, dict-like run context, as ``prefect.context`` is.
+
+``with context(key=value):`` adds keys for the duration of the block and restores the
+previous values afterwards; attribute access (``context.flow_name``) mirrors item access.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator, MutableMapping
+from contextlib import contextmanager
+from typing import Any
+
+__all__ = ["Context", "context"]
+
+
+class Context(MutableMapping[str, Any]):
+    """A mapping with attribute access whose contents are local to each thread."""
+
+    def __init__(self) -> None:
+        object.__setattr__(self, "_local", threading.local())
+
+    @property
+    def _data(self) -> dict[str, Any]:
+        local = self._local
+        if not hasattr(local, "data"):
+            local.data = {}
+        return local.data
+
+    def __getitem__(self, key: str) -> Any:
+        return self._data[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self._data[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        del self._data[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._data)
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self._data[name]
+        except KeyError:
+            msg = f"context has no key {name!r}; available keys: {sorted(self._data)}"
+            raise AttributeError(msg) from None
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        self._data[name] = value
+
+    def __repr__(self) -> str:
+        return f"<Context: {sorted(self._data)}>"
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return a shallow copy of the current thread's contents."""
+        return dict(self._data)
+
+    @contextmanager
+    def __call__(self, *args: MutableMapping[str, Any], **kwargs: Any) -> Iterator[Context]:
+        """Temporarily add keys (from mappings and keywords); restore the old state on exit."""
+        previous = dict(self._data)
+        try:
+            for mapping in args:
+                self._data.update(mapping)
+            self._data.update(kwargs)
+            yield self
+        finally:
+            self._data.clear()
+            self._data.update(previous)
+
+
+context = Context()
