@@ -120,12 +120,11 @@ def transform_unit(item: tuple[str, Options]) -> UnitResult:
             text, target=options.target, select=options.select, ignore=options.ignore
         )
     except libcst.ParserSyntaxError as exc:
+        detail = exc.message.removeprefix("parser error: ")
+        if "error at" not in detail:
+            detail = f"line {exc.editor_line}, column {exc.editor_column}: {detail}"
         return UnitResult(
-            None,
-            error=(
-                f"is not valid Python (line {exc.editor_line}, column {exc.editor_column}: "
-                f"{exc.message}); fix the syntax or exclude the file"
-            ),
+            None, error=f"is not valid Python ({detail}); fix the syntax or exclude the file"
         )
     except _engine.RewriteVerificationError as exc:
         return UnitResult(

@@ -1,0 +1,117 @@
+"""A tiny stand-in for ``codemods._engine`` so CLI tests control exactly what the rules do.
+
+It rewrites ``result_handler=`` to ``result=`` (PRU001) and ``LocalResultHandler`` to
+``LocalResult`` (PRU002), and marks ``class X(ResultHandler):`` with one TODO (PRU005).
+Sources containing ``VERIFY_FAIL`` fail verification; ``CRASH_ENGINE`` raises. The CLI
+must treat it exactly like the real engine, which the end-to-end tests use.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+import types
+from enum import Enum
+
+import libcst
+import pytest
+
+import codemods
+from codemods._types import FileOutcome, Site, SiteStatus, Target
+
+__all__ = ["fake_engine", "make_fake_engine"]
+
+TODO = "# TODO(prefect-result-upgrade): PRU005 custom handler"
+
+
+class Rule(str, Enum):
+    PRU001 = "PRU001"
+    PRU002 = "PRU002"
+    PRU003 = "PRU003"
+    PRU004 = "PRU004"
+    PRU005 = "PRU005"
+
+    @property
+    def description(self) -> str:
+        return f"stand-in rule {self.value}"
+
+
+class RewriteVerificationError(Exception):
+    pass
+
+
+def may_contain_legacy(source: str) -> bool:
+    return "result_handler" in source or "ResultHandler" in source
+
+
+def transform_source(
+    source: str,
+    *,
+    target: Target = Target.PREFECT,
+    select: frozenset[str] | None = None,
+    ignore: frozenset[str] = frozenset(),
+) -> FileOutcome:
+    libcst.parse_module(source)
+    if "CRASH_ENGINE" in source:
+        raise RuntimeError("stand-in crash")
+
+    def on(code: str) -> bool:
+        return (select is None or code in select) and code not in ignore
+
+    out: list[str] = []
+    sites: list[Site] = []
+    for number, line in enumerate(source.split("\n"), 1):
+        if "result_handler=" in line and on("PRU001"):
+            sites.append(
+                Site(number, line.index("result_handler="), "PRU001", SiteStatus.REWRITTEN, "kw")
+            )
+            line = line.replace("result_handler=", "result=")
+        if "LocalResultHandler" in line and on("PRU002"):
+            column = line.index("LocalResultHandler")
+            sites.append(Site(number, column, "PRU002", SiteStatus.REWRITTEN, "cls"))
+            line = line.replace("LocalResultHandler", "LocalResult")
+        match = re.match(r"(\s*)class \w+\(ResultHandler\):", line)
+        if match and on("PRU005"):
+            message = "custom handler: rewrite by hand"
+            sites.append(Site(number, 0, "PRU005", SiteStatus.TODO, message))
+            if not (out and out[-1].strip() == TODO):
+                out.append(match.group(1) + TODO)
+        out.append(line)
+    return FileOutcome("\n".join(out), tuple(sites))
+
+
+def rewrite_checked(
+    source: str,
+    *,
+    target: Target = Target.PREFECT,
+    select: frozenset[str] | None = None,
+    ignore: frozenset[str] = frozenset(),
+) -> FileOutcome:
+    outcome = transform_source(source, target=target, select=select, ignore=ignore)
+    if "VERIFY_FAIL" in source:
+        raise RewriteVerificationError("second run changed the output")
+    compile(outcome.code, "<rewritten>", "exec")
+    again = transform_source(outcome.code, target=target, select=select, ignore=ignore)
+    if again.code != outcome.code:
+        raise RewriteVerificationError("not idempotent")
+    return outcome
+
+
+def make_fake_engine() -> types.ModuleType:
+    module = types.ModuleType("codemods._engine")
+    module.Rule = Rule  # type: ignore[attr-defined]
+    module.RULES = tuple(Rule)  # type: ignore[attr-defined]
+    module.RewriteVerificationError = RewriteVerificationError  # type: ignore[attr-defined]
+    module.may_contain_legacy = may_contain_legacy  # type: ignore[attr-defined]
+    module.transform_source = transform_source  # type: ignore[attr-defined]
+    module.rewrite_checked = rewrite_checked  # type: ignore[attr-defined]
+    return module
+
+
+@pytest.fixture
+def fake_engine(monkeypatch: pytest.MonkeyPatch) -> types.ModuleType:
+    """Install the stand-in as ``codemods._engine`` for the duration of a test."""
+    module = make_fake_engine()
+    monkeypatch.setitem(sys.modules, "codemods._engine", module)
+    monkeypatch.setattr(codemods, "_engine", module, raising=False)
+    return module
