@@ -1,0 +1,1122 @@
+#!/usr/bin/env python
+"""Make the golden files under ``tests/golden/data`` with real Prefect releases, and check
+that files written by ``compat`` are accepted by those releases' readers.
+
+CI never runs this script (it installs old Prefect releases from PyPI). Sub-commands:
+
+``python tests/golden/make_golden.py generate [--version V ...]``
+    Create (or reuse) one throwaway virtual environment per Prefect release under
+    ``tests/golden/.venvs/`` (gitignored), run the generator for that release inside it,
+    writing into a temporary directory, replace the temporary directory inside every JSON
+    file with ``{GOLDEN_DIR}``, refuse to continue if any machine path is left, and copy the
+    result to ``tests/golden/data/<version>/`` (replacing what was there).
+
+``.venv/bin/python tests/golden/make_golden.py check-reverse``
+    Run with the project's interpreter (needs ``compat``): write values, files and result
+    payloads with ``compat`` into a temporary directory, read them with each old release's
+    own readers inside its virtual environment, print a pass/fail table, exit 1 on any
+    mismatch.
+
+The ``_generate`` and ``_read`` sub-commands are internal: they run *inside* an old
+release's environment. Everything at module level is standard library only, so this file
+runs under any of those interpreters; ``prefect`` and ``compat`` are imported inside the
+functions that need them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import io
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+from golden_values import (
+    GOLDEN_DIR_PLACEHOLDER,
+    JSON_VALUE_NAMES,
+    decode_value,
+    encode_value,
+    golden_values,
+    same_value,
+)
+
+HERE = Path(__file__).resolve().parent
+REPO_ROOT = HERE.parents[1]
+DATA_DIR = HERE / "data"
+VENVS_DIR = HERE / ".venvs"
+
+#: Release -> pip requirements for its throwaway environment (Python 3.11).
+#: 0.10.7 caps its own dependencies (marshmallow<=3.5.2, cloudpickle<1.5, pendulum<3).
+#: 0.13.19 and 0.15.13 resolve to marshmallow 4 / oneofschema 3.2 / pendulum 3, which break
+#: ``import prefect`` (0.13.19) or every state dump (0.15.13), hence the pins.
+REQUIREMENTS: dict[str, list[str]] = {
+    "0.10.7": ["prefect==0.10.7"],
+    "0.13.19": [
+        "prefect==0.13.19",
+        "marshmallow<4",
+        "marshmallow-oneofschema<3.1",
+        "pendulum<3",
+    ],
+    "0.15.13": [
+        "prefect==0.15.13",
+        "marshmallow<4",
+        "marshmallow-oneofschema<3.1",
+        "pendulum<3",
+    ],
+}
+
+Entry = dict[str, Any]
+
+
+# --------------------------------------------------------------------------------------
+# Helpers shared by the generators (run inside the old environments)
+# --------------------------------------------------------------------------------------
+
+
+def _relative(path: str | os.PathLike[str], out: Path) -> str:
+    return Path(path).relative_to(out).as_posix()
+
+
+def _file_entry(kind: str, name: str, value: Any, path: str, out: Path, writer: str) -> Entry:
+    return {
+        "id": f"{kind}/{name}",
+        "kind": kind,
+        "value_name": name,
+        "value": encode_value(value),
+        "path": _relative(path, out),
+        "writer": writer,
+    }
+
+
+def _payload_entry(kind: str, name: str, value: Any, payload: str, writer: str) -> Entry:
+    return {
+        "id": f"{kind}/{name}",
+        "kind": kind,
+        "value_name": name,
+        "value": encode_value(value),
+        "payload": payload,
+        "writer": writer,
+    }
+
+
+def _result_is_recoverable(result_payload: dict[str, Any] | None) -> bool:
+    """Whether a serialized ``_result`` points at (or holds) the task's value."""
+    if not result_payload:
+        return False
+    if result_payload.get("type") == "SafeResult":
+        return result_payload.get("value") is not None
+    return result_payload.get("location") is not None
+
+
+class StateWriter:
+    """Serialize real Prefect states into ``states/<name>.json`` plus manifest entries."""
+
+    def __init__(self, out: Path, version: str) -> None:
+        self.out = out
+        self.version = version
+        self.entries: list[Entry] = []
+        (out / "states").mkdir(parents=True, exist_ok=True)
+
+    def add_payload(
+        self,
+        name: str,
+        payload: dict[str, Any],
+        writer: str,
+        value: Any = None,
+        has_value: bool = True,
+        cached_inputs: dict[str, Any] | None = None,
+    ) -> None:
+        path = self.out / "states" / f"{name}.json"
+        path.write_text(json.dumps(payload, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+        result_payload = payload.get("_result")
+        entry: Entry = {
+            "id": f"state/{name}",
+            "kind": "state",
+            "path": _relative(path, self.out),
+            "writer": writer,
+            "state_type": payload["type"],
+            "result_type": result_payload["type"] if result_payload else None,
+            "recoverable": has_value and _result_is_recoverable(result_payload),
+        }
+        if has_value:
+            entry["value"] = encode_value(value)
+        if cached_inputs is not None:
+            entry["cached_inputs"] = {k: encode_value(v) for k, v in cached_inputs.items()}
+        self.entries.append(entry)
+
+    def add(self, name: str, state: Any, writer: str, value: Any = None, **kw: Any) -> None:
+        self.add_payload(name, state.serialize(), writer, value, **kw)
+
+
+class CapturingS3Client:
+    """Stands in for boto3 in the generator only: keeps uploaded bytes, serves downloads."""
+
+    def __init__(self) -> None:
+        self.objects: dict[str, bytes] = {}
+
+    def upload_fileobj(self, stream: io.BytesIO, Bucket: str, Key: str) -> None:
+        self.objects[Key] = stream.read()
+
+    def download_fileobj(self, Bucket: str, Key: str, Fileobj: io.BytesIO) -> None:
+        Fileobj.write(self.objects[Key])
+
+
+def _states_by_task_name(flow_state: Any) -> dict[str, Any]:
+    return {task.name: state for task, state in flow_state.result.items()}
+
+
+def _state_recorder(sink: dict[str, Any]) -> Callable[[Any, Any, Any], Any]:
+    """A task state handler that keeps the first state of each type a task enters."""
+
+    def record(task: Any, old_state: Any, new_state: Any) -> Any:
+        sink.setdefault(type(new_state).__name__, new_state.serialize())
+        return new_state
+
+    return record
+
+
+# --------------------------------------------------------------------------------------
+# Generators (each runs inside the environment of its release)
+# --------------------------------------------------------------------------------------
+
+
+def generate_0_10_7(out: Path) -> list[Entry]:
+    """Legacy handlers: Local/JSON/S3 handler output and SafeResult state payloads."""
+    import prefect
+    from prefect import Flow, Parameter, task
+    from prefect.engine.result import Result
+    from prefect.engine.result_handlers import (
+        JSONResultHandler,
+        LocalResultHandler,
+        S3ResultHandler,
+    )
+
+    values = golden_values()
+    entries: list[Entry] = []
+
+    handler_dir = out / "handler-files"
+    local = LocalResultHandler(dir=str(handler_dir))
+    for name, value in values.items():
+        path = local.write(value)
+        writer = f"LocalResultHandler(dir='{handler_dir}').write(value)"
+        entries.append(_file_entry("local_handler_file", name, value, path, out, writer))
+
+    for name in JSON_VALUE_NAMES:
+        payload = JSONResultHandler().write(values[name])
+        writer = "JSONResultHandler().write(value)"
+        entries.append(_payload_entry("json_handler_string", name, values[name], payload, writer))
+
+    cloud_dir = out / "cloud-payloads"
+    cloud_dir.mkdir()
+    s3 = S3ResultHandler(bucket="golden-bucket")
+    fake_client = CapturingS3Client()
+    s3.client = fake_client
+    with prefect.context(boto3client=fake_client):
+        for name, value in values.items():
+            key = s3.write(value)
+            data = fake_client.objects[key]
+            if data != Result.serialize_to_bytes(value):
+                raise AssertionError(f"S3 handler payload for {name} is not base64(cloudpickle)")
+            path = cloud_dir / f"{name}.b64"
+            path.write_bytes(data)
+            writer = "S3ResultHandler(bucket).write(value): bytes given to upload_fileobj"
+            entries.append(_file_entry("cloud_handler_payload", name, value, path, out, writer))
+
+    states = StateWriter(out, "0.10.7")
+    task_dir = out / "state-results" / "task-handler"
+    flow_dir = out / "state-results" / "flow-handler"
+    retry_states: dict[str, Any] = {}
+
+    @task(result_handler=LocalResultHandler(dir=str(task_dir)))
+    def local_task() -> Any:
+        return values["nested_dict"]
+
+    @task(result_handler=JSONResultHandler())
+    def json_task(x: Any) -> Any:
+        return values["list"]
+
+    @task
+    def flow_handler_task() -> Any:
+        return values["tuple"]
+
+    @task
+    def returns_none() -> None:
+        return None
+
+    @task(checkpoint=False)
+    def not_checkpointed() -> Any:
+        return values["int"]
+
+    @task
+    def fails() -> None:
+        raise ValueError("boom")
+
+    @task(
+        max_retries=1,
+        retry_delay=datetime.timedelta(seconds=0),
+        state_handlers=[_state_recorder(retry_states)],
+    )
+    def retried(x: Any) -> Any:
+        if prefect.context.get("task_run_count", 1) < 2:
+            raise RuntimeError("first attempt fails")
+        return values["str_unicode"]
+
+    with Flow("golden-legacy", result_handler=LocalResultHandler(dir=str(flow_dir))) as flow:
+        p = Parameter("p", default=3)
+        upstream = local_task()
+        json_task(upstream)
+        flow_handler_task()
+        returns_none()
+        not_checkpointed()
+        fails()
+        retried(upstream)
+        p.set_dependencies()
+
+    with prefect.context(checkpointing=True):
+        flow_state = flow.run()
+    by_name = _states_by_task_name(flow_state)
+    run = "0.10.7 flow.run() with checkpointing"
+    task_writer = f"{run}, Task(result_handler=LocalResultHandler(dir='{task_dir}'))"
+    states.add("local-handler-success", by_name["local_task"], task_writer, values["nested_dict"])
+    states.add(
+        "json-handler-success-with-cached-input",
+        by_name["json_task"],
+        "0.10.7 flow.run() with checkpointing, task result_handler=JSONResultHandler()",
+        values["list"],
+        cached_inputs={"x": values["nested_dict"]},
+    )
+    states.add(
+        "flow-handler-success",
+        by_name["flow_handler_task"],
+        f"{run}, Flow(result_handler=LocalResultHandler(dir='{flow_dir}'))",
+        values["tuple"],
+    )
+    states.add(
+        "parameter-success",
+        by_name["p"],
+        "0.10.7 flow.run() with checkpointing: Parameter (JSONResultHandler)",
+        3,
+    )
+    states.add(
+        "none-value-success",
+        by_name["returns_none"],
+        "0.10.7 flow.run() with checkpointing: task returned None (never stored)",
+        None,
+    )
+    states.add(
+        "not-checkpointed-success",
+        by_name["not_checkpointed"],
+        "0.10.7 flow.run() with checkpointing: Task(checkpoint=False)",
+        values["int"],
+    )
+    states.add(
+        "failed",
+        by_name["fails"],
+        "0.10.7 flow.run(): task raised ValueError",
+        has_value=False,
+    )
+    states.add_payload(
+        "retrying-with-cached-input",
+        retry_states["Retrying"],
+        "0.10.7 flow.run() with checkpointing: Retrying state (state handler), cached_inputs",
+        has_value=False,
+        cached_inputs={"x": values["nested_dict"]},
+    )
+    states.add(
+        "retried-success",
+        by_name["retried"],
+        "0.10.7 flow.run() with checkpointing: success on the second attempt",
+        values["str_unicode"],
+    )
+    states.add(
+        "flow-run-state",
+        flow_state,
+        "0.10.7 flow.run(): the flow run's own state",
+        has_value=False,
+    )
+
+    @task
+    def json_flow_task() -> Any:
+        return values["nested_dict"]
+
+    with Flow("golden-legacy-json", result_handler=JSONResultHandler()) as json_flow:
+        json_flow_task()
+    with prefect.context(checkpointing=True):
+        json_flow_state = json_flow.run()
+    states.add(
+        "flow-json-handler-success",
+        _states_by_task_name(json_flow_state)["json_flow_task"],
+        "0.10.7 flow.run() with checkpointing, Flow(result_handler=JSONResultHandler())",
+        values["nested_dict"],
+    )
+
+    @task(result_handler=LocalResultHandler(dir=str(task_dir)))
+    def unhandled_task() -> Any:
+        return values["int"]
+
+    with Flow("golden-legacy-no-checkpointing") as plain_flow:
+        unhandled_task()
+    with prefect.context(checkpointing=False):
+        plain_state = plain_flow.run()
+    states.add(
+        "checkpointing-off-success",
+        _states_by_task_name(plain_state)["unhandled_task"],
+        "0.10.7 flow.run() with checkpointing off: the handler is never called",
+        values["int"],
+    )
+    return entries + states.entries
+
+
+def generate_0_13_19(out: Path) -> list[Entry]:
+    """Results with runtime handler conversion: state payloads from real flow runs."""
+    import prefect
+    from prefect import Flow, Parameter, task
+    from prefect.engine.result_handlers import LocalResultHandler, ResultHandler
+    from prefect.engine.results import LocalResult, PrefectResult
+
+    values = golden_values()
+    results_dir = out / "state-results"
+    retry_states: dict[str, Any] = {}
+
+    class GoldenCustomHandler(ResultHandler):
+        """Writes ``"loc-" + json.dumps(value)``; reads by stripping the prefix."""
+
+        def write(self, result: Any) -> str:
+            return "loc-" + json.dumps(result)
+
+        def read(self, loc: str) -> Any:
+            return json.loads(loc[len("loc-") :])
+
+    @task(result=LocalResult(dir=str(results_dir / "local-result")))
+    def local_result_task() -> Any:
+        return values["nested_dict"]
+
+    @task(result=PrefectResult())
+    def prefect_result_task(x: Any) -> Any:
+        return values["list"]
+
+    @task(result_handler=LocalResultHandler(dir=str(results_dir / "converted-handler")))
+    def converted_handler_task() -> Any:
+        return values["tuple"]
+
+    @task(result_handler=GoldenCustomHandler())
+    def custom_handler_task() -> Any:
+        return values["nested_dict"]
+
+    @task
+    def flow_result_task() -> Any:
+        return values["bytes"]
+
+    @task(
+        cache_for=datetime.timedelta(days=3650),
+        result=LocalResult(dir=str(results_dir / "cached")),
+    )
+    def cached_task() -> Any:
+        return values["str_unicode"]
+
+    @task(
+        max_retries=1,
+        retry_delay=datetime.timedelta(seconds=0),
+        state_handlers=[_state_recorder(retry_states)],
+        result=LocalResult(dir=str(results_dir / "retried")),
+    )
+    def retried(x: Any) -> Any:
+        if prefect.context.get("task_run_count", 1) < 2:
+            raise RuntimeError("first attempt fails")
+        return values["int"]
+
+    @task
+    def fails() -> None:
+        raise ValueError("boom")
+
+    flow_handler_dir = results_dir / "flow-handler"
+    with Flow("golden-0-13", result_handler=LocalResultHandler(dir=str(flow_handler_dir))) as flow:
+        p = Parameter("p", default=3)
+        upstream = local_result_task()
+        prefect_result_task(upstream)
+        converted_handler_task()
+        custom_handler_task()
+        flow_result_task()
+        cached_task()
+        retried(upstream)
+        fails()
+        p.set_dependencies()
+
+    with prefect.context(checkpointing=True):
+        first = _states_by_task_name(flow.run())
+        second = _states_by_task_name(flow.run())
+
+    states = StateWriter(out, "0.13.19")
+    run = "0.13.19 flow.run() with checkpointing"
+    states.add(
+        "local-result-success",
+        first["local_result_task"],
+        f"{run}, Task(result=LocalResult(dir='{results_dir}/local-result'))",
+        values["nested_dict"],
+    )
+    states.add(
+        "prefect-result-success",
+        first["prefect_result_task"],
+        f"{run}, Task(result=PrefectResult())",
+        values["list"],
+    )
+    states.add(
+        "converted-local-handler-success",
+        first["converted_handler_task"],
+        f"{run}, Task(result_handler=LocalResultHandler(dir=...)) converted to LocalResult",
+        values["tuple"],
+    )
+    states.add(
+        "custom-handler-success",
+        first["custom_handler_task"],
+        f"{run}, Task(result_handler=GoldenCustomHandler()) wrapped as ResultHandlerResult",
+        values["nested_dict"],
+    )
+    states.add(
+        "flow-handler-success",
+        first["flow_result_task"],
+        f"{run}, Flow(result_handler=LocalResultHandler(dir=...)) converted to LocalResult",
+        values["bytes"],
+    )
+    states.add(
+        "parameter-success",
+        first["p"],
+        f"{run}: Parameter (PrefectResult)",
+        3,
+    )
+    states.add(
+        "cached-first-run",
+        first["cached_task"],
+        f"{run}: Task(cache_for=...), first run",
+        values["str_unicode"],
+    )
+    states.add(
+        "cached-second-run",
+        second["cached_task"],
+        f"{run}: Task(cache_for=...), second run uses the cache",
+        values["str_unicode"],
+    )
+    states.add_payload(
+        "retrying",
+        retry_states["Retrying"],
+        f"{run}: Retrying state (state handler)",
+        has_value=False,
+    )
+    states.add(
+        "retried-success",
+        first["retried"],
+        f"{run}: success on the second attempt",
+        values["int"],
+    )
+    states.add("failed", first["fails"], f"{run}: task raised ValueError", has_value=False)
+    return states.entries
+
+
+def generate_0_15_13(out: Path) -> list[Entry]:
+    """Results only: LocalResult files, PrefectResult strings, state payloads."""
+    import prefect
+    from prefect import Flow, Parameter, task
+    from prefect.engine.result import NoResult
+    from prefect.engine.results import LocalResult, PrefectResult
+    from prefect.engine.state import Pending, Success
+
+    values = golden_values()
+    entries: list[Entry] = []
+
+    default_dir = out / "local-result"
+    for name, value in values.items():
+        written = LocalResult(dir=str(default_dir)).write(value)
+        writer = f"LocalResult(dir='{default_dir}').write(value).location"
+        entries.append(_file_entry("local_result_file", name, value, written.location, out, writer))
+
+    templated_dir = out / "local-result-templated"
+    template = "{flow_name}/{value_name}.pkl"
+    for name, value in values.items():
+        result = LocalResult(dir=str(templated_dir), location=template)
+        written = result.write(value, flow_name="golden", value_name=name)
+        writer = (
+            f"LocalResult(dir='{templated_dir}', location='{template}')"
+            ".write(value, flow_name='golden', value_name=<name>).location"
+        )
+        entry = _file_entry("local_result_file", name, value, written.location, out, writer)
+        entry["id"] = f"local_result_file_templated/{name}"
+        entries.append(entry)
+
+    for name in JSON_VALUE_NAMES:
+        location = PrefectResult().write(values[name]).location
+        writer = "PrefectResult().write(value).location"
+        entries.append(
+            _payload_entry("prefect_result_location", name, values[name], location, writer)
+        )
+
+    results_dir = out / "state-results"
+
+    @task(result=LocalResult(dir=str(results_dir / "local-result")))
+    def local_result_task() -> Any:
+        return values["nested_dict"]
+
+    @task(result=PrefectResult())
+    def prefect_result_task(x: Any) -> Any:
+        return values["list"]
+
+    @task(checkpoint=False, result=LocalResult(dir=str(results_dir / "never")))
+    def not_checkpointed() -> Any:
+        return values["int"]
+
+    @task
+    def no_result_configured() -> Any:
+        return values["int"]
+
+    @task(result=LocalResult(dir=str(results_dir / "none")))
+    def returns_none() -> None:
+        return None
+
+    @task
+    def numbers() -> list[int]:
+        return [10, 20, 30]
+
+    @task(
+        result=LocalResult(dir=str(results_dir / "mapped"), location="{task_name}-{map_index}.pkl")
+    )
+    def add_one(x: int) -> int:
+        return x + 1
+
+    @task(
+        cache_for=datetime.timedelta(days=3650),
+        result=LocalResult(dir=str(results_dir / "cached")),
+    )
+    def cached_task() -> Any:
+        return values["str_unicode"]
+
+    @task(
+        target="{task_name}.pkl",
+        result=LocalResult(dir=str(results_dir / "target")),
+    )
+    def target_task() -> Any:
+        return values["tuple"]
+
+    @task
+    def fails() -> None:
+        raise ValueError("boom")
+
+    with Flow("golden-0-15") as flow:
+        p = Parameter("p", default=3)
+        upstream = local_result_task()
+        prefect_result_task(upstream)
+        not_checkpointed()
+        no_result_configured()
+        returns_none()
+        mapped = add_one.map(numbers())
+        cached_task()
+        target_task()
+        fails()
+        p.set_dependencies()
+
+    with prefect.context(checkpointing=True):
+        first_state = flow.run()
+        second_state = flow.run()
+    first = _states_by_task_name(first_state)
+    second = _states_by_task_name(second_state)
+    del mapped
+
+    states = StateWriter(out, "0.15.13")
+    run = "0.15.13 flow.run() with checkpointing"
+    states.add(
+        "local-result-success",
+        first["local_result_task"],
+        f"{run}, Task(result=LocalResult(dir='{results_dir}/local-result'))",
+        values["nested_dict"],
+    )
+    states.add(
+        "prefect-result-success",
+        first["prefect_result_task"],
+        f"{run}, Task(result=PrefectResult())",
+        values["list"],
+    )
+    states.add("parameter-success", first["p"], f"{run}: Parameter (PrefectResult)", 3)
+    states.add(
+        "not-checkpointed-success",
+        first["not_checkpointed"],
+        f"{run}: Task(checkpoint=False, result=LocalResult(...))",
+        values["int"],
+    )
+    states.add(
+        "no-result-configured-success",
+        first["no_result_configured"],
+        f"{run}: no result on task or flow",
+        values["int"],
+    )
+    states.add(
+        "none-value-success",
+        first["returns_none"],
+        f"{run}: task returned None",
+        None,
+    )
+    states.add(
+        "mapped-parent",
+        first["add_one"],
+        f"{run}: Mapped parent state",
+        [11, 21, 31],
+    )
+    for index, child in enumerate(first["add_one"].map_states):
+        states.add(
+            f"mapped-child-{index}",
+            child,
+            f"{run}: mapped child, LocalResult(location='{{task_name}}-{{map_index}}.pkl')",
+            [11, 21, 31][index],
+        )
+    states.add(
+        "cached-second-run",
+        second["cached_task"],
+        f"{run}: Task(cache_for=...), second run uses the cache",
+        values["str_unicode"],
+    )
+    states.add(
+        "target-first-run",
+        first["target_task"],
+        f"{run}: Task(target='{{task_name}}.pkl'), first run writes the target",
+        values["tuple"],
+    )
+    states.add(
+        "target-second-run",
+        second["target_task"],
+        f"{run}: Task(target='{{task_name}}.pkl'), second run finds the target (Cached)",
+        values["tuple"],
+    )
+    states.add("failed", first["fails"], f"{run}: task raised ValueError", has_value=False)
+    states.add(
+        "no-result-success",
+        Success(message="constructed directly", result=NoResult),
+        "0.15.13 Success(result=NoResult).serialize()",
+        has_value=False,
+    )
+    states.add(
+        "pending",
+        Pending(message="constructed directly"),
+        "0.15.13 Pending().serialize()",
+        has_value=False,
+    )
+    states.add(
+        "flow-run-state",
+        first_state,
+        "0.15.13 flow.run(): the flow run's own state",
+        has_value=False,
+    )
+    return entries + states.entries
+
+
+GENERATORS: dict[str, Callable[[Path], list[Entry]]] = {
+    "0.10.7": generate_0_10_7,
+    "0.13.19": generate_0_13_19,
+    "0.15.13": generate_0_15_13,
+}
+
+
+def run_generator(version: str, out: Path) -> None:
+    """Entry point of ``_generate``: runs inside the release's own environment."""
+    import prefect
+
+    if prefect.__version__ != version:
+        raise SystemExit(f"expected prefect {version}, found {prefect.__version__}")
+    out.mkdir(parents=True, exist_ok=True)
+    entries = GENERATORS[version](out)
+    manifest = {
+        "prefect_version": version,
+        "generator": "tests/golden/make_golden.py generate",
+        "python": ".".join(map(str, sys.version_info[:3])),
+        "placeholder": GOLDEN_DIR_PLACEHOLDER,
+        "requirements": REQUIREMENTS[version],
+        "entries": entries,
+    }
+    (out / "manifest.json").write_text(manifest_text(manifest), encoding="utf-8")
+
+
+def manifest_text(manifest: dict[str, Any]) -> str:
+    """Pretty header, one line per entry (keeps big values from taking a line per item)."""
+    lines = ["{"]
+    for key, value in manifest.items():
+        if key != "entries":
+            lines.append(f"  {json.dumps(key)}: {json.dumps(value, ensure_ascii=False)},")
+    entries = [json.dumps(entry, ensure_ascii=False) for entry in manifest["entries"]]
+    lines.append('  "entries": [')
+    lines.append(",\n".join(f"    {entry}" for entry in entries))
+    lines.append("  ]")
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
+# --------------------------------------------------------------------------------------
+# Driver (runs with any Python 3.10+)
+# --------------------------------------------------------------------------------------
+
+
+def venv_python(version: str) -> Path:
+    return VENVS_DIR / f"prefect-{version}" / "bin" / "python"
+
+
+def ensure_venv(version: str) -> Path:
+    """Create the release's throwaway environment if it is missing; return its python."""
+    python = venv_python(version)
+    if not python.exists():
+        print(f"creating {python.parent.parent.relative_to(HERE)} ...", flush=True)
+        subprocess.run([sys.executable, "-m", "venv", str(python.parent.parent)], check=True)
+        subprocess.run(
+            [str(python), "-m", "pip", "install", "--quiet", *REQUIREMENTS[version]],
+            check=True,
+        )
+    return python
+
+
+def old_prefect_env(home: Path) -> dict[str, str]:
+    """Environment for running an old release: quiet logs, its home dir in a temp dir."""
+    env = dict(os.environ)
+    env.update(
+        {
+            "PREFECT__HOME_DIR": str(home),
+            "PREFECT__LOGGING__LEVEL": "CRITICAL",
+            "PYTHONWARNINGS": "ignore",
+            "PYTHONHASHSEED": "0",
+        }
+    )
+    return env
+
+
+def scrub_machine_paths(out: Path, prefixes: Iterable[str]) -> None:
+    """Replace ``out`` inside every JSON file by the placeholder; fail on leftovers."""
+    needle = str(out)
+    for path in sorted(out.rglob("*.json")):
+        text = path.read_text(encoding="utf-8").replace(needle, GOLDEN_DIR_PLACEHOLDER)
+        path.write_text(text, encoding="utf-8")
+    for path in sorted(p for p in out.rglob("*") if p.is_file()):
+        data = path.read_bytes()
+        for prefix in prefixes:
+            if prefix.encode() in data:
+                raise SystemExit(f"machine path {prefix!r} left in {path.relative_to(out)}")
+
+
+def generate(versions: list[str]) -> None:
+    for version in versions:
+        python = ensure_venv(version)
+        with tempfile.TemporaryDirectory(prefix="golden-") as tmp:
+            tmp_path = Path(tmp)
+            out = tmp_path / version
+            command = [str(python), str(Path(__file__).resolve()), "_generate", version, str(out)]
+            env = old_prefect_env(tmp_path / "prefect-home")
+            subprocess.run(command, check=True, env=env)
+            scrub_machine_paths(out, [tmp, str(Path.home()), str(REPO_ROOT)])
+            target = DATA_DIR / version
+            if target.exists():
+                shutil.rmtree(target)
+            shutil.copytree(out, target)
+        manifest = json.loads((target / "manifest.json").read_text(encoding="utf-8"))
+        size = sum(p.stat().st_size for p in target.rglob("*") if p.is_file())
+        print(f"{version}: {len(manifest['entries'])} entries, {size / 1024:.0f} KiB")
+
+
+# --------------------------------------------------------------------------------------
+# Reverse direction: compat writes (project environment), old Prefect reads (old envs)
+# --------------------------------------------------------------------------------------
+
+#: Marker used as the expected value of payloads that must load as "no result".
+NO_RESULT = {"$no_result": True}
+
+
+def _job(group: str, name: str, reader: str, arg: Any, value: Any, versions: list[str]) -> Entry:
+    expected = NO_RESULT if value is NO_RESULT else encode_value(value)
+    return {
+        "group": group,
+        "id": f"{group}/{name}",
+        "reader": reader,
+        "arg": arg,
+        "value": expected,
+        "versions": versions,
+    }
+
+
+def compat_jobs(tmp: Path) -> list[Entry]:
+    """Write every value with ``compat`` into ``tmp``; return what each old reader must get."""
+    from compat.engine.result import NoResult, Result
+    from compat.engine.result_handlers import JSONResultHandler, LocalResultHandler
+    from compat.engine.results import LocalResult, PrefectResult
+    from compat.engine.serializers import Base64PickleSerializer
+    from compat.serialization.result import dump_result
+
+    values = golden_values()
+    legacy, new, every = ["0.10.7", "0.13.19"], ["0.13.19", "0.15.13"], list(GENERATORS)
+    jobs: list[Entry] = []
+    handler = LocalResultHandler(dir=str(tmp / "handler"))
+    for name, value in values.items():
+        path = handler.write(value)
+        group = "compat LocalResultHandler.write"
+        jobs.append(_job(group, name, "local_handler_read", path, value, legacy))
+        jobs.append(_job(group, name, "local_result_read", path, value, new))
+    for name, value in values.items():
+        location = LocalResult(dir=str(tmp / "result")).write(value).location
+        group = "compat LocalResult.write"
+        jobs.append(_job(group, name, "local_result_read", location, value, new))
+        jobs.append(_job(group, name, "local_handler_read", location, value, legacy))
+    for name in JSON_VALUE_NAMES:
+        text = JSONResultHandler().write(values[name])
+        group = "compat JSONResultHandler.write"
+        jobs.append(_job(group, name, "json_handler_read", text, values[name], legacy))
+        jobs.append(_job(group, name, "prefect_result_read", text, values[name], new))
+    for name in JSON_VALUE_NAMES:
+        text = PrefectResult().write(values[name]).location
+        group = "compat PrefectResult.write"
+        jobs.append(_job(group, name, "prefect_result_read", text, values[name], new))
+        jobs.append(_job(group, name, "json_handler_read", text, values[name], legacy))
+    for name, value in values.items():
+        payload = Base64PickleSerializer().serialize(value).decode("ascii")
+        group = "compat cloud handler payload (Base64PickleSerializer)"
+        jobs.append(_job(group, name, "base64_payload_read", payload, value, every))
+
+    group = "compat dump_result payload"
+    local_safe = Result(values["nested_dict"], result_handler=handler)
+    local_safe.store_safe_value()
+    jobs.append(
+        _job(
+            group,
+            "SafeResult-local",
+            "result_payload_load",
+            dump_result(local_safe),
+            values["nested_dict"],
+            legacy,
+        )
+    )
+    json_safe = Result(values["list"], result_handler=JSONResultHandler())
+    json_safe.store_safe_value()
+    jobs.append(
+        _job(
+            group,
+            "SafeResult-json",
+            "result_payload_load",
+            dump_result(json_safe),
+            values["list"],
+            legacy,
+        )
+    )
+    jobs.append(
+        _job(group, "NoResult", "result_payload_load", dump_result(NoResult), NO_RESULT, every)
+    )
+    local_result = LocalResult(dir=str(tmp / "payload")).write(values["tuple"])
+    jobs.append(
+        _job(
+            group,
+            "LocalResult",
+            "result_payload_load",
+            dump_result(local_result),
+            values["tuple"],
+            new,
+        )
+    )
+    prefect_result = PrefectResult().write(values["nested_dict"])
+    jobs.append(
+        _job(
+            group,
+            "PrefectResult",
+            "result_payload_load",
+            dump_result(prefect_result),
+            values["nested_dict"],
+            new,
+        )
+    )
+    return jobs
+
+
+def _read_s3_payload(handler_cls: Any, payload: bytes) -> Any:
+    """Read ``payload`` through a real legacy S3 handler whose download is stubbed."""
+    import prefect
+
+    handler = handler_cls(bucket="golden-bucket")
+    fake_client = CapturingS3Client()
+    fake_client.objects["key.prefect_result"] = payload
+    handler.client = fake_client
+    with prefect.context(boto3client=fake_client):
+        return handler.read("key.prefect_result")
+
+
+def _hydrate_loaded_result(loaded: Any) -> Any:
+    """Return the value behind a result loaded by an old ``StateResultSchema``."""
+    kind = type(loaded).__name__
+    if kind == "NoResultType":
+        return NO_RESULT
+    if kind == "SafeResult":
+        return loaded.to_result().value
+    return loaded.read(loaded.location).value
+
+
+def old_readers(version: str) -> dict[str, Callable[[Any], Any]]:
+    """The old release's own reading code, by reader name (run inside its environment)."""
+    readers: dict[str, Callable[[Any], Any]] = {}
+    if version in ("0.10.7", "0.13.19"):
+        from prefect.engine.result_handlers import (
+            JSONResultHandler,
+            LocalResultHandler,
+            S3ResultHandler,
+        )
+
+        readers["local_handler_read"] = lambda path: LocalResultHandler().read(path)
+        readers["json_handler_read"] = lambda text: JSONResultHandler().read(text)
+    if version in ("0.13.19", "0.15.13"):
+        from prefect.engine.results import LocalResult, PrefectResult
+        from prefect.engine.serializers import PickleSerializer
+
+        readers["local_result_read"] = lambda path: (
+            LocalResult(dir=os.path.dirname(path)).read(path).value
+        )
+        readers["prefect_result_read"] = lambda text: PrefectResult().read(text).value
+    from prefect.serialization.result import StateResultSchema
+
+    def load_payload(payload: dict[str, Any]) -> Any:
+        return _hydrate_loaded_result(StateResultSchema().load(payload))
+
+    readers["result_payload_load"] = load_payload
+
+    if version == "0.10.7":
+        from prefect.engine.result import Result
+
+        def read_base64(text: str) -> Any:
+            via_result = Result.deserialize_from_bytes(text.encode("ascii"))
+            via_handler = _read_s3_payload(S3ResultHandler, text.encode("ascii"))
+            if not same_value(via_result, via_handler):
+                raise AssertionError("Result.deserialize_from_bytes and S3ResultHandler disagree")
+            return via_handler
+
+    elif version == "0.13.19":
+
+        def read_base64(text: str) -> Any:
+            via_serializer = PickleSerializer().deserialize(text.encode("ascii"))
+            via_handler = _read_s3_payload(S3ResultHandler, text.encode("ascii"))
+            if not same_value(via_serializer, via_handler):
+                raise AssertionError("PickleSerializer and S3ResultHandler disagree")
+            return via_handler
+
+    else:
+
+        def read_base64(text: str) -> Any:
+            return PickleSerializer().deserialize(text.encode("ascii"))
+
+    readers["base64_payload_read"] = read_base64
+    return readers
+
+
+def run_reader(version: str, jobs_path: Path) -> None:
+    """Entry point of ``_read``: run each job's reader, print one JSON outcome per job."""
+    readers = old_readers(version)
+    outcomes: dict[str, dict[str, Any]] = {}
+    for job in json.loads(jobs_path.read_text(encoding="utf-8")):
+        if version not in job["versions"]:
+            continue
+        expected = job["value"] if job["value"] == NO_RESULT else decode_value(job["value"])
+        try:
+            got = readers[job["reader"]](job["arg"])
+        except Exception as exc:
+            outcomes[job["id"]] = {"ok": False, "detail": f"{type(exc).__name__}: {exc}"}
+            continue
+        ok = same_value(expected, got)
+        detail = "" if ok else f"expected {expected!r:.80}, got {got!r:.80}"
+        outcomes[job["id"]] = {"ok": ok, "detail": detail}
+    print(json.dumps(outcomes))
+
+
+READER_LABELS = {
+    "local_handler_read": "LocalResultHandler().read(path)",
+    "local_result_read": "LocalResult(dir).read(path).value",
+    "json_handler_read": "JSONResultHandler().read(text)",
+    "prefect_result_read": "PrefectResult().read(text).value",
+    "base64_payload_read": "base64 reader (see README)",
+    "result_payload_load": "StateResultSchema().load + hydrate",
+}
+
+
+def format_table(jobs: list[Entry], outcomes: dict[str, dict[str, dict[str, Any]]]) -> str:
+    """One row per (compat writer, old reader): passes per release, then the failures."""
+    versions = list(GENERATORS)
+    rows: dict[tuple[str, str], dict[str, list[bool]]] = {}
+    failures: list[str] = []
+    for job in jobs:
+        cells = rows.setdefault((job["group"], job["reader"]), {v: [] for v in versions})
+        for version in job["versions"]:
+            outcome = outcomes[version][job["id"]]
+            cells[version].append(outcome["ok"])
+            if not outcome["ok"]:
+                failures.append(f"{version} {job['id']} via {job['reader']}: {outcome['detail']}")
+    header = ["written by compat", "read by old Prefect", *versions]
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    for (group, reader), cells in rows.items():
+        marks = [_mark(cells[version]) for version in versions]
+        lines.append(f"| {group} | {READER_LABELS[reader]} | " + " | ".join(marks) + " |")
+    total = sum(len(c[v]) for c in rows.values() for v in versions)
+    lines.append("")
+    lines.append(f"{total - len(failures)} passed, {len(failures)} failed")
+    lines.extend(f"FAIL {failure}" for failure in failures)
+    return "\n".join(lines)
+
+
+def _mark(results: list[bool]) -> str:
+    if not results:
+        return "n/a"
+    verdict = "PASS" if all(results) else "FAIL"
+    return f"{verdict} {sum(results)}/{len(results)}"
+
+
+def check_reverse() -> int:
+    """Entry point of ``check-reverse`` (project environment): exit status 1 on any failure."""
+    sys.path.insert(0, str(REPO_ROOT))  # compat from this checkout, installed or not
+    with tempfile.TemporaryDirectory(prefix="golden-reverse-") as tmp:
+        tmp_path = Path(tmp)
+        jobs = compat_jobs(tmp_path / "written")
+        jobs_path = tmp_path / "jobs.json"
+        jobs_path.write_text(json.dumps(jobs), encoding="utf-8")
+        outcomes: dict[str, dict[str, dict[str, Any]]] = {}
+        for version in GENERATORS:
+            python = ensure_venv(version)
+            command = [str(python), str(Path(__file__).resolve()), "_read", version, str(jobs_path)]
+            env = old_prefect_env(tmp_path / f"home-{version}")
+            done = subprocess.run(command, env=env, check=True, capture_output=True, text=True)
+            outcomes[version] = json.loads(done.stdout.strip().splitlines()[-1])
+    table = format_table(jobs, outcomes)
+    print(table)
+    return 1 if "FAIL " in table else 0
+
+
+# --------------------------------------------------------------------------------------
+# Command line
+# --------------------------------------------------------------------------------------
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+    gen = commands.add_parser("generate", help="write tests/golden/data/<version>/")
+    gen.add_argument("--version", action="append", choices=sorted(GENERATORS), dest="versions")
+    commands.add_parser("check-reverse", help="compat writes, old Prefect reads")
+    inner_gen = commands.add_parser("_generate")
+    inner_gen.add_argument("version")
+    inner_gen.add_argument("out", type=Path)
+    inner_read = commands.add_parser("_read")
+    inner_read.add_argument("version")
+    inner_read.add_argument("jobs", type=Path)
+    args = parser.parse_args(argv)
+
+    if args.command == "generate":
+        generate(args.versions or list(GENERATORS))
+        return 0
+    if args.command == "_generate":
+        run_generator(args.version, args.out)
+        return 0
+    if args.command == "_read":
+        run_reader(args.version, args.jobs)
+        return 0
+    return check_reverse()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
