@@ -1,0 +1,278 @@
+"""Golden files written by real Prefect releases (0.10.7, 0.13.19, 0.15.13), read by compat.
+
+The data under ``tests/golden/data/<version>/`` was made by ``make_golden.py`` (see the
+README beside it); every file and payload is listed in that version's ``manifest.json``
+with the value that was written. Payloads name their directory ``{GOLDEN_DIR}``; the
+fixtures copy the data to a temporary directory and substitute its real location.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from compat.engine.result import NoResultType, Result, SafeResult
+from compat.engine.result_handlers import JSONResultHandler, LocalResultHandler, ResultHandler
+from compat.engine.results import LocalResult, PrefectResult, ResultHandlerResult
+from compat.engine.serializers import PickleSerializer
+from compat.serialization.result import dump_result, load_result
+from tests.golden.golden_values import GOLDEN_DIR_PLACEHOLDER, decode_value, same_value
+
+DATA_DIR = Path(__file__).parent / "data"
+VERSIONS = ("0.10.7", "0.13.19", "0.15.13")
+
+Entry = dict[str, Any]
+
+
+def _manifest(version: str) -> dict[str, Any]:
+    return json.loads((DATA_DIR / version / "manifest.json").read_text(encoding="utf-8"))
+
+
+def _entries(version: str, *kinds: str) -> list[Any]:
+    """Manifest entries of the given kinds, as pytest params with readable ids."""
+    return [
+        pytest.param({"version": version, **entry}, id=f"{version}:{entry['id']}")
+        for entry in _manifest(version)["entries"]
+        if entry["kind"] in kinds
+    ]
+
+
+def _expected(entry: Entry) -> Any:
+    return decode_value(entry["value"])
+
+
+def _assert_same(expected: Any, actual: Any) -> None:
+    assert same_value(expected, actual), f"expected {expected!r:.200}, got {actual!r:.200}"
+
+
+def _without_versions(payload: Any) -> Any:
+    """Drop Prefect's ``__version__`` keys (compat does not write them)."""
+    if isinstance(payload, dict):
+        return {k: _without_versions(v) for k, v in payload.items() if k != "__version__"}
+    return payload
+
+
+class GoldenCustomHandler(ResultHandler):
+    """The custom handler used by the 0.13.19 generator (``"loc-" + json.dumps(value)``)."""
+
+    def write(self, result: Any) -> str:
+        return "loc-" + json.dumps(result)
+
+    def read(self, location: str) -> Any:
+        return json.loads(location[len("loc-") :])
+
+
+@pytest.fixture(scope="module")
+def golden_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A private copy of the golden data, so no test writes into the repository."""
+    root = tmp_path_factory.mktemp("golden") / "data"
+    shutil.copytree(DATA_DIR, root)
+    return root
+
+
+@pytest.fixture
+def version_dir(golden_root: Path, entry: Entry) -> Path:
+    """The copied data directory of the release that wrote ``entry``."""
+    return golden_root / entry["version"]
+
+
+def _state_payload(version_dir: Path, entry: Entry) -> dict[str, Any]:
+    text = (version_dir / entry["path"]).read_text(encoding="utf-8")
+    return json.loads(text.replace(GOLDEN_DIR_PLACEHOLDER, str(version_dir)))
+
+
+# -- the data itself ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_manifest_lists_existing_files(version: str) -> None:
+    """Every file a manifest names is committed, and the manifest names its release."""
+    manifest = _manifest(version)
+    assert manifest["prefect_version"] == version
+    assert manifest["entries"]
+    for entry in manifest["entries"]:
+        if "path" in entry:
+            assert (DATA_DIR / version / entry["path"]).is_file(), entry["id"]
+
+
+def test_committed_data_has_no_machine_paths() -> None:
+    """Payloads name their directory {GOLDEN_DIR}, never a path of the generating machine."""
+    for path in DATA_DIR.rglob("*.json"):
+        text = path.read_text(encoding="utf-8")
+        for prefix in ('"/tmp', '"/home/', '"/root', '"/Users/', '"/work', '"/var/'):
+            assert prefix not in text, f"{path.relative_to(DATA_DIR)} contains {prefix!r}"
+
+
+# -- 0.10.7 legacy handler output ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("entry", _entries("0.10.7", "local_handler_file"))
+def test_legacy_local_handler_file_reads_with_local_result_handler(
+    entry: Entry, version_dir: Path
+) -> None:
+    """A file written by 0.10.7's LocalResultHandler reads back with compat's LocalResultHandler."""
+    handler = LocalResultHandler(dir=str(version_dir / "handler-files"))
+    _assert_same(_expected(entry), handler.read(str(version_dir / entry["path"])))
+
+
+@pytest.mark.parametrize("entry", _entries("0.10.7", "local_handler_file"))
+def test_legacy_local_handler_file_reads_with_local_result(entry: Entry, version_dir: Path) -> None:
+    """A file written by 0.10.7's LocalResultHandler reads back with compat's LocalResult."""
+    result = LocalResult(dir=str(version_dir)).read(str(version_dir / entry["path"]))
+    _assert_same(_expected(entry), result.value)
+
+
+@pytest.mark.parametrize("entry", _entries("0.10.7", "json_handler_string"))
+def test_legacy_json_handler_string_reads_with_json_result_handler(entry: Entry) -> None:
+    """A string written by 0.10.7's JSONResultHandler reads back with compat's JSONResultHandler."""
+    _assert_same(_expected(entry), JSONResultHandler().read(entry["payload"]))
+
+
+@pytest.mark.parametrize("entry", _entries("0.10.7", "json_handler_string"))
+def test_legacy_json_handler_string_reads_with_prefect_result(entry: Entry) -> None:
+    """A string written by 0.10.7's JSONResultHandler reads back with compat's PrefectResult."""
+    _assert_same(_expected(entry), PrefectResult().read(entry["payload"]).value)
+
+
+@pytest.mark.parametrize("entry", _entries("0.10.7", "cloud_handler_payload"))
+def test_legacy_cloud_payload_reads_with_pickle_serializer(entry: Entry, version_dir: Path) -> None:
+    """A base64 cloudpickle payload uploaded by 0.10.7's S3ResultHandler deserializes in compat."""
+    payload = (version_dir / entry["path"]).read_bytes()
+    _assert_same(_expected(entry), PickleSerializer().deserialize(payload))
+
+
+# -- 0.15.13 new-model output ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("entry", _entries("0.15.13", "local_result_file"))
+def test_local_result_file_reads_with_local_result(entry: Entry, version_dir: Path) -> None:
+    """A file written by 0.15.13's LocalResult (default or templated) reads with LocalResult."""
+    relative = LocalResult(dir=str(version_dir)).read(entry["path"])
+    absolute = LocalResult(dir=str(version_dir)).read(str(version_dir / entry["path"]))
+    _assert_same(_expected(entry), relative.value)
+    _assert_same(_expected(entry), absolute.value)
+    assert relative.location == entry["path"]
+
+
+@pytest.mark.parametrize("entry", _entries("0.15.13", "local_result_file"))
+def test_local_result_file_reads_with_local_result_handler(entry: Entry, version_dir: Path) -> None:
+    """A file written by 0.15.13's LocalResult reads back with compat's LocalResultHandler."""
+    handler = LocalResultHandler(dir=str(version_dir))
+    _assert_same(_expected(entry), handler.read(str(version_dir / entry["path"])))
+
+
+@pytest.mark.parametrize("entry", _entries("0.15.13", "prefect_result_location"))
+def test_prefect_result_location_reads_with_prefect_result(entry: Entry) -> None:
+    """A location written by 0.15.13's PrefectResult reads back with compat's PrefectResult."""
+    result = PrefectResult().read(entry["payload"])
+    _assert_same(_expected(entry), result.value)
+    assert result.location == entry["payload"]
+
+
+@pytest.mark.parametrize("entry", _entries("0.15.13", "prefect_result_location"))
+def test_prefect_result_location_reads_with_json_result_handler(entry: Entry) -> None:
+    """A location written by 0.15.13's PrefectResult reads back with compat's JSONResultHandler."""
+    _assert_same(_expected(entry), JSONResultHandler().read(entry["payload"]))
+
+
+# -- state payloads: the ``_result`` part ---------------------------------------------------
+
+ALL_STATES = [param for version in VERSIONS for param in _entries(version, "state")]
+
+
+def _hydrate(loaded: Any) -> Any:
+    """Read the value behind a loaded (not yet hydrated) compat result."""
+    if isinstance(loaded, ResultHandlerResult):
+        return ResultHandlerResult(GoldenCustomHandler()).read(loaded.location).value
+    return loaded.read(loaded.location).value
+
+
+@pytest.mark.parametrize("entry", ALL_STATES)
+def test_state_result_payload_loads(entry: Entry, version_dir: Path) -> None:
+    """A state's `_result` payload loads as the result type Prefect wrote, keeping its location."""
+    payload = _state_payload(version_dir, entry).get("_result")
+    loaded = load_result(payload)
+    if payload is None:  # Mapped states serialize no result
+        assert entry["state_type"] == "Mapped"
+        assert isinstance(loaded, NoResultType)
+    elif payload["type"] == "NoResultType":
+        assert isinstance(loaded, NoResultType)
+    elif payload["type"] == "SafeResult":
+        assert isinstance(loaded, Result)
+        assert loaded.location == payload["value"]
+    else:
+        assert type(loaded).__name__ == payload["type"]
+        assert loaded.location == payload["location"]
+        assert loaded.value is None
+    if payload is not None and "dir" in payload:
+        assert loaded.dir == payload["dir"]
+
+
+@pytest.mark.parametrize("entry", [p for p in ALL_STATES if p.values[0]["recoverable"]])
+def test_state_result_payload_hydrates_to_the_written_value(
+    entry: Entry, version_dir: Path
+) -> None:
+    """Reading a loaded state result at its location gives the value the old flow run wrote."""
+    loaded = load_result(_state_payload(version_dir, entry)["_result"])
+    _assert_same(_expected(entry), _hydrate(loaded))
+
+
+@pytest.mark.parametrize(
+    "entry",
+    [p for p in ALL_STATES if not p.values[0]["recoverable"] and p.values[0]["result_type"]],
+)
+def test_state_result_payload_without_reference_has_no_location(
+    entry: Entry, version_dir: Path
+) -> None:
+    """A state result that stored nothing (unhandled, not checkpointed) loads with no location."""
+    loaded = load_result(_state_payload(version_dir, entry)["_result"])
+    assert loaded.location is None
+
+
+def _handler_type(entry: Entry) -> str:
+    text = (DATA_DIR / entry["version"] / entry["path"]).read_text(encoding="utf-8")
+    return str(json.loads(text)["_result"]["result_handler"]["type"])
+
+
+SAFE_RESULT_STATES = [p for p in ALL_STATES if p.values[0]["result_type"] == "SafeResult"]
+
+
+@pytest.mark.parametrize("entry", SAFE_RESULT_STATES)
+def test_safe_result_payload_keeps_its_safe_value(entry: Entry, version_dir: Path) -> None:
+    """A 0.10.7 SafeResult payload loads with a SafeResult safe value equal to the payload's."""
+    payload = _state_payload(version_dir, entry)["_result"]
+    loaded = load_result(payload)
+    assert isinstance(loaded.safe_value, SafeResult)
+    assert loaded.safe_value.value == payload["value"]
+    assert dump_result(loaded.safe_value) == _without_versions(payload)
+
+
+@pytest.mark.parametrize("entry", SAFE_RESULT_STATES)
+def test_safe_result_payload_hydrates_the_legacy_way(entry: Entry, version_dir: Path) -> None:
+    """`safe_value.to_result()` on a loaded 0.10.7 SafeResult reads the value with its handler."""
+    loaded = load_result(_state_payload(version_dir, entry)["_result"])
+    _assert_same(_expected(entry), loaded.safe_value.to_result().value)
+
+
+@pytest.mark.parametrize(
+    "entry",
+    [p for p in SAFE_RESULT_STATES if _handler_type(p.values[0]) == "JSONResultHandler"],
+)
+def test_json_safe_result_payload_value_is_in_the_state(entry: Entry, version_dir: Path) -> None:
+    """A JSON-handler SafeResult is recoverable from the payload alone, through PrefectResult."""
+    loaded = load_result(_state_payload(version_dir, entry)["_result"])
+    assert isinstance(loaded, PrefectResult)
+    _assert_same(_expected(entry), PrefectResult().read(loaded.location).value)
+
+
+@pytest.mark.parametrize("entry", [p for p in ALL_STATES if "cached_inputs" in p.values[0]])
+def test_cached_input_payloads_hydrate(entry: Entry, version_dir: Path) -> None:
+    """Each `cached_inputs` payload of a 0.10.7 state loads and reads back the input value."""
+    cached = _state_payload(version_dir, entry)["cached_inputs"]
+    assert cached.keys() == entry["cached_inputs"].keys()
+    for key, encoded in entry["cached_inputs"].items():
+        _assert_same(decode_value(encoded), _hydrate(load_result(cached[key])))
