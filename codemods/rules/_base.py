@@ -1,0 +1,278 @@
+"""The base every rule transformer shares: metadata, site reporting and TODO comments.
+
+A rule is a libcst transformer run over its own ``MetadataWrapper``; it reports sites in
+the coordinates of the text it was given (the engine maps them back to the original).
+TODO comments are placed above the enclosing statement, one line per distinct reason, and
+never twice: a rerun over the output finds the comment and adds nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+import libcst as cst
+import libcst.matchers as m
+from libcst.codemod import CodemodContext, ContextAwareTransformer
+from libcst.metadata import (
+    Assignment,
+    ParentNodeProvider,
+    PositionProvider,
+    QualifiedNameProvider,
+    Scope,
+    ScopeProvider,
+)
+
+from codemods._catalogue import Rule
+from codemods._types import Site, SiteStatus, Target
+
+from . import _names
+
+__all__ = ["PassState", "RuleTransformer", "todo_comment"]
+
+_TODO_TAG = "TODO(prefect-result-upgrade"
+_RESULT_SLOTS = frozenset({"result", "result_handler"})
+
+
+def todo_comment(rule: Rule, message: str) -> str:
+    """Return the one-line TODO comment for ``rule`` and ``message``."""
+    return f"# {_TODO_TAG} {rule.value}): {' '.join(message.split())}"
+
+
+@dataclass
+class PassState:
+    """What one rule pass needs from the engine, and what it hands back."""
+
+    target: Target
+    active: frozenset[Rule]
+    lines: list[str]
+    scratch: dict[str, Any] = field(default_factory=dict)
+    sites: list[Site] = field(default_factory=list)
+
+
+class RuleTransformer(ContextAwareTransformer):
+    """Shared helpers for the rules; subclasses set ``rule`` and add ``leave_*`` methods."""
+
+    rule: ClassVar[Rule]
+    METADATA_DEPENDENCIES = (
+        QualifiedNameProvider,
+        ScopeProvider,
+        ParentNodeProvider,
+        PositionProvider,
+    )
+
+    def __init__(self, context: CodemodContext, state: PassState) -> None:
+        super().__init__(context)
+        self.state = state
+        self.target = state.target
+        self._todos: dict[cst.CSTNode, list[str]] = {}
+        self.task_classes: dict[str, cst.ClassDef] = {}
+        self.handler_classes: dict[str, cst.ClassDef] = {}
+        self.imports_prefect = False
+
+    # -- module pre-scan ---------------------------------------------------------------
+
+    def visit_Module(self, node: cst.Module) -> None:
+        """Find local Task and ResultHandler subclasses before any rewrite happens."""
+        for imp in m.findall(node, m.ImportFrom() | m.Import()):
+            assert isinstance(imp, cst.ImportFrom | cst.Import)
+            if self._mentions_root(imp):
+                self.imports_prefect = True
+        for cls in m.findall(node, m.ClassDef()):
+            assert isinstance(cls, cst.ClassDef)
+            for base in cls.bases:
+                if self._is_task_ref(base.value):
+                    self.task_classes[cls.name.value] = cls
+                elif self._is_handler_ref(base.value):
+                    self.handler_classes[cls.name.value] = cls
+
+    @staticmethod
+    def _mentions_root(imp: cst.Import | cst.ImportFrom) -> bool:
+        if isinstance(imp, cst.ImportFrom):
+            if imp.relative or imp.module is None:
+                return False
+            names = [cst.helpers.get_full_name_for_node_or_raise(imp.module)]
+        else:
+            names = [cst.helpers.get_full_name_for_node_or_raise(a.name) for a in imp.names]
+        return any(n.split(".")[0] in _names.ROOTS for n in names)
+
+    def _is_task_ref(self, node: cst.CSTNode) -> bool:
+        return any(_names.is_task_class(q) for q in self.qnames(node)) or (
+            self._local_name(node) in self.task_classes
+        )
+
+    def _is_handler_ref(self, node: cst.CSTNode) -> bool:
+        return any(_names.handler_class(q) for q in self.qnames(node)) or (
+            self._local_name(node) in self.handler_classes
+        )
+
+    def _local_name(self, node: cst.CSTNode) -> str | None:
+        if isinstance(node, cst.Name):
+            return node.value
+        return None
+
+    # -- metadata helpers --------------------------------------------------------------
+
+    def qnames(self, node: cst.CSTNode) -> set[str]:
+        """Return the qualified names ``node`` may refer to."""
+        return {q.name for q in self.get_metadata(QualifiedNameProvider, node, set())}
+
+    def handler_of(self, node: cst.CSTNode) -> str | None:
+        """Return the legacy handler class name ``node`` refers to, if any."""
+        for q in self.qnames(node):
+            name = _names.handler_class(q)
+            if name is not None:
+                return name
+        return None
+
+    def parent(self, node: cst.CSTNode) -> cst.CSTNode | None:
+        """Return the parent of ``node`` (``None`` for the module)."""
+        return self.get_metadata(ParentNodeProvider, node, None)
+
+    def ancestors(self, node: cst.CSTNode) -> Iterator[cst.CSTNode]:
+        """Yield the parents of ``node``, innermost first."""
+        current = self.parent(node)
+        while current is not None:
+            yield current
+            current = self.parent(current)
+
+    def enclosing_class(self, node: cst.CSTNode) -> cst.ClassDef | None:
+        """Return the class whose method contains ``node`` (through one function)."""
+        seen_function = False
+        for anc in self.ancestors(node):
+            if isinstance(anc, cst.FunctionDef):
+                if seen_function:
+                    return None
+                seen_function = True
+            elif isinstance(anc, cst.ClassDef):
+                return anc if seen_function else None
+        return None
+
+    def in_task_class(self, node: cst.CSTNode) -> bool:
+        """Return whether ``node`` is inside a method of a local Task subclass."""
+        cls = self.enclosing_class(node)
+        return cls is not None and self.task_classes.get(cls.name.value) is cls
+
+    def assignments(self, name: cst.Name) -> list[Assignment]:
+        """Return the plain assignments visible for ``name`` in its scope."""
+        scope: Scope | None = self.get_metadata(ScopeProvider, name, None)
+        if scope is None:
+            return []
+        return [a for a in scope[name.value] if isinstance(a, Assignment)]
+
+    def single_value(self, name: cst.Name) -> cst.BaseExpression | None:
+        """Return the value of ``name`` if it is bound exactly once, by ``name = value``."""
+        found = self.assignments(name)
+        if len(found) != 1:
+            return None
+        target = found[0].node
+        assign_target = self.parent(target)
+        if not isinstance(assign_target, cst.AssignTarget):
+            if isinstance(assign_target, cst.AsName):
+                item = self.parent(assign_target)
+                if isinstance(item, cst.WithItem):
+                    return item.item
+            return None
+        assign = self.parent(assign_target)
+        if isinstance(assign, cst.Assign) and len(assign.targets) == 1:
+            return assign.value
+        return None
+
+    def is_holder_call(self, call: cst.Call) -> bool:
+        """Return whether ``call`` builds a Task, Flow or Parameter (or ``@task(...)``)."""
+        func = call.func
+        if any(_names.is_holder(q) for q in self.qnames(func)):
+            return True
+        if self._local_name(func) in self.task_classes:
+            return True
+        return m.matches(
+            func, m.Attribute(value=m.Call(func=m.Name("super")), attr=m.Name("__init__"))
+        ) and self.in_task_class(call)
+
+    def is_holder_object(self, expr: cst.BaseExpression) -> bool:
+        """Return whether ``expr`` is provably a Task or Flow object."""
+        if not isinstance(expr, cst.Name):
+            return False
+        if expr.value == "self":
+            return self.in_task_class(expr)
+        value = self.single_value(expr)
+        return isinstance(value, cst.Call) and self.is_holder_call(value)
+
+    def slot_of(self, node: cst.CSTNode) -> tuple[str, cst.Call] | None:
+        """Return ``(keyword, call)`` if ``node`` is the value of a holder call's keyword."""
+        arg = self.parent(node)
+        if not isinstance(arg, cst.Arg) or arg.keyword is None or arg.value is not node:
+            return None
+        call = self.parent(arg)
+        if (
+            arg.keyword.value in _RESULT_SLOTS
+            and isinstance(call, cst.Call)
+            and self.is_holder_call(call)
+        ):
+            return arg.keyword.value, call
+        return None
+
+    def uses_of(self, name: cst.Name) -> list[cst.CSTNode] | None:
+        """Return the nodes reading the variable ``name`` binds (``None`` if unknowable)."""
+        found = self.assignments(name)
+        if len(found) != 1:
+            return None
+        return [ref.node for ref in found[0].references]
+
+    # -- reporting ---------------------------------------------------------------------
+
+    def report(self, node: cst.CSTNode, status: SiteStatus, message: str) -> None:
+        """Record one site at ``node`` (line/column in this pass's input, column 1-based)."""
+        pos = self.get_metadata(PositionProvider, node).start
+        site = Site(pos.line, pos.column + 1, self.rule.value, status, message)
+        if site not in self.state.sites:
+            self.state.sites.append(site)
+
+    def rewritten(self, node: cst.CSTNode, message: str) -> None:
+        """Record a rewritten site."""
+        self.report(node, SiteStatus.REWRITTEN, message)
+
+    def todo(self, node: cst.CSTNode, message: str) -> None:
+        """Record a TODO site and schedule its comment above the enclosing statement."""
+        self.report(node, SiteStatus.TODO, message)
+        statement = self._statement_of(node)
+        comment = todo_comment(self.rule, message)
+        pending = self._todos.setdefault(statement, [])
+        if comment not in pending and not self._already_above(statement, comment):
+            pending.append(comment)
+
+    def _statement_of(self, node: cst.CSTNode) -> cst.CSTNode:
+        current: cst.CSTNode = node
+        while not isinstance(current, cst.SimpleStatementLine | cst.BaseCompoundStatement):
+            parent = self.parent(current)
+            if parent is None:
+                return current
+            current = parent
+        return current
+
+    def _already_above(self, statement: cst.CSTNode, comment: str) -> bool:
+        """Look at the comment lines right above ``statement`` in this pass's input."""
+        line = self.get_metadata(PositionProvider, statement).start.line - 2
+        lines = self.state.lines
+        while line >= 0:
+            text = lines[line].strip()
+            if text == comment:
+                return True
+            if text and not text.startswith(("#", "@")):
+                return False
+            line -= 1
+        return False
+
+    def on_leave(
+        self, original_node: cst.CSTNode, updated_node: cst.CSTNode
+    ) -> cst.CSTNode | cst.RemovalSentinel | cst.FlattenSentinel[cst.CSTNode]:
+        """Dispatch to the rule's ``leave_*``, then attach any pending TODO comments."""
+        result = super().on_leave(original_node, updated_node)
+        comments = self._todos.get(original_node)
+        if comments and isinstance(result, cst.SimpleStatementLine | cst.BaseCompoundStatement):
+            existing = {line.comment.value for line in result.leading_lines if line.comment}
+            extra = [cst.EmptyLine(comment=cst.Comment(c)) for c in comments if c not in existing]
+            if extra:
+                result = result.with_changes(leading_lines=[*result.leading_lines, *extra])
+        return result

@@ -1,0 +1,173 @@
+"""Where a value ends up as a task's or flow's result: the "slots" rules agree on.
+
+PRU002, PRU003 and PRU004 must take the same decision about the same value (renaming
+``result_handler=`` while leaving the handler in place would break the code), so the
+questions "is this value in a result slot?" and "will this value be a ``Result`` after the
+other rules ran?" are answered here, once.
+"""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from codemods._catalogue import Rule
+from codemods._types import Target
+from compat.conversion_table import Conversion, conversion_for
+
+from . import _names
+from ._base import RuleTransformer
+
+__all__ = ["SlotMixin", "map_arguments", "signature_problem"]
+
+RESULT_SLOTS = frozenset({"result", "result_handler"})
+
+
+def map_arguments(call: cst.Call, conversion: Conversion, target: Target) -> list[cst.Arg] | str:
+    """Map a handler call's arguments to the result class, or say why that is unsafe.
+
+    Positional arguments become keywords (the result classes order them differently).
+    An argument whose rule is not ``prefect_safe`` is mapped only for the compat target.
+    """
+    mapped: list[cst.Arg] = []
+    for index, arg in enumerate(call.args):
+        if arg.star:
+            return f"`{arg.star}` arguments cannot be mapped to {conversion.result} statically"
+        if arg.keyword is None:
+            if index >= len(conversion.parameters):
+                return f"{conversion.handler} takes at most {len(conversion.parameters)} arguments"
+            name = conversion.parameters[index]
+        else:
+            name = arg.keyword.value
+        rule = conversion.rule_for(name)
+        if rule is None or rule.result_arg is None:
+            return f"`{name}=` has no equivalent on {conversion.result}"
+        if target is Target.PREFECT and not rule.prefect_safe:
+            note = f": {rule.note}" if rule.note else ""
+            return f"`{name}=` has no safe equivalent on Prefect's {conversion.result}{note}"
+        if arg.keyword is None:
+            mapped.append(
+                arg.with_changes(
+                    keyword=cst.Name(rule.result_arg),
+                    equal=cst.AssignEqual(
+                        whitespace_before=cst.SimpleWhitespace(""),
+                        whitespace_after=cst.SimpleWhitespace(""),
+                    ),
+                )
+            )
+        elif rule.result_arg != name:
+            mapped.append(arg.with_changes(keyword=cst.Name(rule.result_arg)))
+        else:
+            mapped.append(arg)
+    return mapped
+
+
+def signature_problem(cls: cst.ClassDef) -> str | None:
+    """Say why ``cls.read``/``cls.write`` cannot be called like ``ResultHandler``'s, if so.
+
+    ``ResultHandlerResult`` calls ``write(value)`` and ``read(location)`` with exactly one
+    positional argument; a method that cannot take that call would fail at run time.
+    """
+    if not isinstance(cls.body, cst.IndentedBlock):
+        return None
+    for stmt in cls.body.body:
+        if isinstance(stmt, cst.FunctionDef) and stmt.name.value in {"read", "write"}:
+            params = stmt.params
+            positional = [*params.posonly_params, *params.params]
+            is_static = any(
+                isinstance(d.decorator, cst.Name) and d.decorator.value == "staticmethod"
+                for d in stmt.decorators
+            )
+            if not is_static:
+                positional = positional[1:]
+            takes_star = isinstance(params.star_arg, cst.Param)
+            required = [p for p in positional if p.default is None]
+            kw_required = [p for p in params.kwonly_params if p.default is None]
+            if kw_required or len(required) > 1 or (not positional and not takes_star):
+                return (
+                    f"`{cls.name.value}.{stmt.name.value}` does not take a single positional "
+                    "argument like `ResultHandler`; wrap it by hand"
+                )
+    return None
+
+
+class SlotMixin(RuleTransformer):
+    """Answers slot and value questions with this pass's metadata."""
+
+    def result_slot(self, node: cst.CSTNode) -> str | None:
+        """Return ``"result"``/``"result_handler"`` if ``node`` is the value of such a slot.
+
+        Slots: a keyword of a Task/Flow/Parameter/``@task`` call or ``super().__init__`` of a
+        Task subclass; ``obj.result_handler = node`` on a provable Task/Flow object; and
+        ``kwargs["result_handler"] = node`` inside a Task subclass.
+        """
+        slot = self.slot_of(node)
+        if slot is not None:
+            return slot[0]
+        assign = self.parent(node)
+        if not isinstance(assign, cst.Assign) or assign.value is not node:
+            return None
+        if len(assign.targets) != 1:
+            return None
+        target = assign.targets[0].target
+        return self.slot_key(target)
+
+    def slot_key(self, target: cst.BaseExpression) -> str | None:
+        """Return the slot name for an assignment target ``obj.attr`` or ``kwargs["key"]``."""
+        if (
+            isinstance(target, cst.Attribute)
+            and target.attr.value in RESULT_SLOTS
+            and self.is_holder_object(target.value)
+        ):
+            return target.attr.value
+        if isinstance(target, cst.Subscript) and len(target.slice) == 1:
+            index = target.slice[0].slice
+            if (
+                isinstance(index, cst.Index)
+                and isinstance(index.value, cst.SimpleString)
+                and index.value.evaluated_value in RESULT_SLOTS
+                and self.in_task_class(target)
+            ):
+                return str(index.value.evaluated_value)
+        return None
+
+    def custom_handler_class(self, call: cst.Call) -> cst.ClassDef | str | None:
+        """Return the local handler class ``call`` builds (``"ResultHandler"`` for the base)."""
+        if isinstance(call.func, cst.Name) and call.func.value in self.handler_classes:
+            cls = self.handler_classes[call.func.value]
+            return cls if self.handler_of(call.func) is None else None
+        if self.handler_of(call.func) == "ResultHandler":
+            return "ResultHandler"
+        return None
+
+    def call_becomes_result(self, call: cst.Call) -> bool:
+        """Return whether the rules selected turn ``call`` into a ``Result`` expression."""
+        qnames = self.qnames(call.func)
+        if any(_names.is_result_class(q) for q in qnames):
+            return True
+        handler = self.handler_of(call.func)
+        conversion = conversion_for(handler) if handler else None
+        if conversion is not None:
+            if Rule.PRU002 not in self.state.active:
+                return False
+            return not isinstance(map_arguments(call, conversion, self.target), str)
+        custom = self.custom_handler_class(call)
+        if custom is not None and Rule.PRU004 in self.state.active:
+            return isinstance(custom, str) or signature_problem(custom) is None
+        return False
+
+    def value_becomes_result(self, value: cst.BaseExpression) -> bool:
+        """Return whether ``value``, in a result slot, is a ``Result`` once the rules ran."""
+        if isinstance(value, cst.Name) and value.value == "None":
+            return True
+        if isinstance(value, cst.Call):
+            return self.call_becomes_result(value)
+        if isinstance(value, cst.Name):
+            held = self.single_value(value)
+            uses = self.uses_of(value)
+            return (
+                isinstance(held, cst.Call)
+                and self.call_becomes_result(held)
+                and bool(uses)
+                and all(self.result_slot(use) is not None for use in uses or ())
+            )
+        return False

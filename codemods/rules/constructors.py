@@ -1,0 +1,192 @@
+"""PRU002: built-in handler constructors become their ``Result`` class, arguments mapped.
+
+``JSONResultHandler()`` → ``PrefectResult()``, ``LocalResultHandler(dir=...)`` →
+``LocalResult(dir=...)`` and so on, per :mod:`compat.conversion_table` (never a second copy).
+
+A construction is rewritten only where its value provably ends up as a task's or flow's
+result (a ``result=`` slot, directly or through a variable used only there): elsewhere the
+object may be used as a handler (``h.write(x)``), and a ``Result`` has a different API.
+Order: runs after PRU003 (which renames ``result_handler=`` slots to ``result=``) and
+PRU004, and before PRU001, which retargets the imports these rewrites leave behind.
+"""
+
+from __future__ import annotations
+
+import libcst as cst
+from libcst.codemod.visitors import AddImportsVisitor
+from libcst.metadata import ScopeProvider
+
+from codemods._catalogue import Rule
+from compat.conversion_table import Conversion, conversion_for
+
+from . import _names
+from ._slots import SlotMixin, map_arguments
+
+__all__ = ["KEPT_BINDINGS", "ConstructorRule"]
+
+#: Scratch key: names whose import PRU001 may retarget while keeping the user's alias.
+KEPT_BINDINGS = "PRU002.kept_bindings"
+
+
+class ConstructorRule(SlotMixin):
+    """Rewrite ``XResultHandler(...)`` calls into ``XResult(...)`` calls."""
+
+    rule = Rule.PRU002
+
+    def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.BaseExpression:
+        handler = self.handler_of(original_node.func)
+        conversion = conversion_for(handler) if handler else None
+        if conversion is None:
+            return updated_node
+        problem = self.problem(original_node, conversion)
+        if problem is not None:
+            self.todo(original_node, problem)
+            return updated_node
+        mapped = map_arguments(updated_node, conversion, self.target)
+        assert not isinstance(mapped, str)  # problem() checked the same arguments
+        func = self.new_callee(original_node.func, conversion)
+        self.rewritten(original_node, f"{conversion.handler}(...) -> {conversion.result}(...)")
+        return updated_node.with_changes(func=func, args=mapped)
+
+    def problem(self, call: cst.Call, conversion: Conversion) -> str | None:
+        """Return why ``call`` cannot be rewritten, or ``None``."""
+        mapped = map_arguments(call, conversion, self.target)
+        if isinstance(mapped, str):
+            return mapped
+        slot = self.result_slot(call)
+        if slot == "result_handler":
+            return f"{conversion.handler} is passed as `result_handler=`; rename it (PRU003)"
+        if slot is None and not self._held_for_results(call):
+            return (
+                f"{conversion.handler} is used as a handler object here, not only as a result; "
+                f"{conversion.result} has a different API: convert it by hand"
+            )
+        return None
+
+    def _held_for_results(self, call: cst.Call) -> bool:
+        assign = self.parent(call)
+        if not isinstance(assign, cst.Assign) or len(assign.targets) != 1:
+            return False
+        target = assign.targets[0].target
+        if not isinstance(target, cst.Name):
+            return False
+        uses = self.uses_of(target)
+        return bool(uses) and all(self.result_slot(use) == "result" for use in uses or ())
+
+    # -- naming the result class ---------------------------------------------------------
+
+    def new_callee(self, func: cst.BaseExpression, conversion: Conversion) -> cst.BaseExpression:
+        """Return the expression naming the result class, scheduling any import it needs."""
+        results = _names.results_module(self.target)
+        pru001 = Rule.PRU001 in self.state.active
+        kept: set[str] = self.state.scratch.setdefault(KEPT_BINDINGS, set())
+        if isinstance(func, cst.Name):
+            alias = self._import_alias(func)
+            if alias is not None and pru001 and self._binding_convertible(func):
+                kept.add(func.value)
+                if alias != func.value:
+                    return func  # `X as A`: PRU001 makes it `R as A`, uses stay `A(...)`
+                # `X`: the call names `R`; PRU001 turns the import of `X` into one of `R`
+                return cst.Name(conversion.result)
+        elif isinstance(func, cst.Attribute):
+            base = func.value
+            if isinstance(base, cst.Name) and self._is_module_alias(base):
+                if pru001 and self._binding_convertible(base):
+                    kept.add(base.value)
+                    return func.with_changes(attr=cst.Name(conversion.result))
+            elif _is_dotted(base):
+                AddImportsVisitor.add_needed_import(self.context, results)
+                return cst.parse_expression(f"{results}.{conversion.result}")
+        AddImportsVisitor.add_needed_import(self.context, results, conversion.result)
+        return cst.Name(conversion.result)
+
+    def _import_alias(self, name: cst.Name) -> str | None:
+        """Return the imported name if ``name`` is bound by one ``from ... import``."""
+        scope = self.get_metadata(ScopeProvider, name, None)
+        if scope is None:
+            return None
+        found = list(scope[name.value])
+        statement = found[0].node if len(found) == 1 else None
+        if not isinstance(statement, cst.ImportFrom) or isinstance(statement.names, cst.ImportStar):
+            return None
+        for alias in statement.names:
+            if (alias.evaluated_alias or alias.evaluated_name) == name.value:
+                return alias.evaluated_name
+        return None
+
+    def _is_module_alias(self, name: cst.Name) -> bool:
+        scope = self.get_metadata(ScopeProvider, name, None)
+        if scope is None:
+            return False
+        found = list(scope[name.value])
+        return len(found) == 1 and isinstance(found[0].node, cst.ImportFrom | cst.Import)
+
+    def _binding_convertible(self, name: cst.Name) -> bool:
+        """Return whether every use of the import binding ``name`` is a convertible call."""
+        if name.value in self.all_names():
+            return False
+        scope = self.get_metadata(ScopeProvider, name, None)
+        if scope is None:
+            return False
+        for assignment in scope[name.value]:
+            for ref in assignment.references:
+                call = self._call_using(ref.node)
+                if call is None:
+                    return False
+                handler = self.handler_of(call.func)
+                conversion = conversion_for(handler) if handler else None
+                if conversion is None or self.problem(call, conversion) is not None:
+                    return False
+        return True
+
+    def _call_using(self, node: cst.CSTNode) -> cst.Call | None:
+        parent = self.parent(node)
+        if isinstance(parent, cst.Attribute) and parent.value is node:
+            node, parent = parent, self.parent(parent)
+        if isinstance(parent, cst.Call) and parent.func is node:
+            return parent
+        return None
+
+    def all_names(self) -> set[str]:
+        """Return the strings listed in the module's ``__all__``."""
+        cached = self.state.scratch.get("__all__")
+        if cached is None:
+            cached = module_all_names(self.module_node)
+            self.state.scratch["__all__"] = cached
+        return cached
+
+    def visit_Module(self, node: cst.Module) -> None:
+        super().visit_Module(node)
+        self.module_node = node
+        self.state.scratch.pop("__all__", None)
+
+
+def module_all_names(module: cst.Module) -> set[str]:
+    """Return the string elements of every ``__all__ = [...]``/``+=`` at module level."""
+    found: set[str] = set()
+    for stmt in module.body:
+        if not isinstance(stmt, cst.SimpleStatementLine):
+            continue
+        for small in stmt.body:
+            value: cst.BaseExpression | None = None
+            if (
+                isinstance(small, cst.Assign)
+                and any(
+                    isinstance(t.target, cst.Name) and t.target.value == "__all__"
+                    for t in small.targets
+                )
+            ) or (
+                isinstance(small, cst.AugAssign | cst.AnnAssign)
+                and isinstance(small.target, cst.Name)
+                and small.target.value == "__all__"
+            ):
+                value = small.value
+            if isinstance(value, cst.List | cst.Tuple | cst.Set):
+                for element in value.elements:
+                    if isinstance(element.value, cst.SimpleString):
+                        found.add(str(element.value.evaluated_value))
+    return found
+
+
+def _is_dotted(node: cst.BaseExpression) -> bool:
+    return isinstance(node, cst.Attribute)

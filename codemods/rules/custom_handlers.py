@@ -1,0 +1,89 @@
+"""PRU004: uses of custom ``ResultHandler`` subclasses become ``ResultHandlerResult(...)``.
+
+The class itself stays (its ``read``/``write`` hold the user's storage logic); where an
+instance is given as a task's or flow's ``result=`` it is wrapped:
+``result=ResultHandlerResult(MyHandler(...))``. Subclasses of built-in handlers are wrapped
+too rather than flattened into the built-in result, which would lose their overrides. A
+class whose ``read``/``write`` cannot be called like the base's gets a TODO instead.
+
+``ResultHandlerResult`` lives in ``<root>.engine.results``; Prefect 0.14+ removed it, so for
+the prefect target this rewrite needs Prefect 0.11–0.13 (the site message says so).
+Order: runs after PRU003 (which renames ``result_handler=`` slots) and before PRU002.
+"""
+
+from __future__ import annotations
+
+import libcst as cst
+from libcst.codemod.visitors import AddImportsVisitor
+
+from codemods._catalogue import Rule
+from codemods._types import Target
+
+from . import _names
+from ._slots import SlotMixin, signature_problem
+
+__all__ = ["CustomHandlerRule"]
+
+_WRAPPER = "ResultHandlerResult"
+
+
+class CustomHandlerRule(SlotMixin):
+    """Wrap custom handler instances given as results."""
+
+    rule = Rule.PRU004
+
+    def _custom(self, value: cst.BaseExpression) -> cst.ClassDef | str | None:
+        if isinstance(value, cst.Name):
+            held = self.single_value(value)
+            value = held if held is not None else value
+        if isinstance(value, cst.Call):
+            return self.custom_handler_class(value)
+        return None
+
+    def _wrap(
+        self, original: cst.BaseExpression, updated: cst.BaseExpression
+    ) -> cst.BaseExpression:
+        custom = self._custom(original)
+        if custom is None:
+            return updated
+        if isinstance(custom, cst.ClassDef):
+            problem = signature_problem(custom)
+            if problem is not None:
+                self.todo(original, problem)
+                return updated
+        AddImportsVisitor.add_needed_import(
+            self.context, _names.results_module(self.target), _WRAPPER
+        )
+        note = (
+            "; needs Prefect 0.11-0.13 (0.14 removed ResultHandlerResult)"
+            if self.target is Target.PREFECT
+            else ""
+        )
+        self.rewritten(original, f"custom handler wrapped in {_WRAPPER}{note}")
+        return cst.Call(func=cst.Name(_WRAPPER), args=[cst.Arg(updated)])
+
+    def leave_Arg(self, original_node: cst.Arg, updated_node: cst.Arg) -> cst.Arg:
+        slot = self.slot_of(original_node.value)
+        if slot is None:
+            return updated_node
+        if slot[0] == "result_handler":
+            self._flag_signature(original_node.value)
+            return updated_node
+        return updated_node.with_changes(value=self._wrap(original_node.value, updated_node.value))
+
+    def leave_Assign(self, original_node: cst.Assign, updated_node: cst.Assign) -> cst.Assign:
+        if len(original_node.targets) != 1:
+            return updated_node
+        key = self.slot_key(original_node.targets[0].target)
+        if key == "result_handler":
+            self._flag_signature(original_node.value)
+        if key != "result":
+            return updated_node
+        return updated_node.with_changes(value=self._wrap(original_node.value, updated_node.value))
+
+    def _flag_signature(self, value: cst.BaseExpression) -> None:
+        custom = self._custom(value)
+        if isinstance(custom, cst.ClassDef):
+            problem = signature_problem(custom)
+            if problem is not None:
+                self.todo(value, problem)

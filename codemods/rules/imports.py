@@ -1,0 +1,289 @@
+"""PRU001: imports from ``prefect.engine.result_handlers`` move to ``prefect.engine.results``.
+
+Two passes share the code:
+
+* :class:`StarImportRule` runs **first**: ``from ...result_handlers import *`` is resolved
+  against the known public names of the legacy package (a closed set), so every later rule
+  sees qualified names instead of unresolvable ones.
+* :class:`ImportRule` runs **last**, once PRU002–PRU005 rewrote the uses: an imported
+  handler whose uses are all gone (or were all converted keeping the user's alias, see
+  ``constructors.KEPT_BINDINGS``) is imported from the results package under its ``Result``
+  name, alias kept, in place (comments and layout around it stay). A name still used as a
+  handler (``isinstance``, a string annotation, ``__all__``, a call that got a TODO) keeps
+  its legacy import: removing it would break the code.
+
+For the compat target, imports of names that ``compat`` mirrors move from ``prefect`` to
+``compat`` as well, so the file runs on compat alone. Relative imports are left alone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import libcst as cst
+import libcst.matchers as m
+from libcst.codemod.visitors import AddImportsVisitor
+from libcst.helpers import get_full_name_for_node_or_raise
+from libcst.metadata import ScopeProvider
+
+from codemods._catalogue import Rule
+from codemods._types import Target
+from compat.conversion_table import HANDLER_MODULES, HANDLER_NAMES, HANDLERS_MODULE, conversion_for
+
+from . import _names
+from ._base import RuleTransformer
+from .constructors import KEPT_BINDINGS, module_all_names
+
+__all__ = ["ImportRule", "StarImportRule"]
+
+
+def _dotted(name: str) -> cst.Attribute | cst.Name:
+    node = cst.parse_expression(name)
+    assert isinstance(node, cst.Attribute | cst.Name)
+    return node
+
+
+class StarImportRule(RuleTransformer):
+    """Resolve ``from <root>.engine.result_handlers import *`` to the names the file uses."""
+
+    rule = Rule.PRU001
+
+    def visit_Module(self, node: cst.Module) -> None:
+        super().visit_Module(node)
+        self.unresolved = {
+            n.value
+            for n in m.findall(node, m.Name())
+            if isinstance(n, cst.Name) and n.value in HANDLER_NAMES and not self.qnames(n)
+        }
+
+    def leave_ImportFrom(
+        self, original_node: cst.ImportFrom, updated_node: cst.ImportFrom
+    ) -> cst.ImportFrom:
+        if not isinstance(original_node.names, cst.ImportStar) or original_node.module is None:
+            return updated_node
+        if original_node.relative:
+            return updated_node
+        module = get_full_name_for_node_or_raise(original_node.module)
+        if _names.handlers_module_root(module) is None:
+            return updated_node
+        sub = module.rsplit(".", 1)[-1]
+        package = module.endswith(HANDLERS_MODULE)
+        names = sorted(n for n in self.unresolved if package or HANDLER_MODULES.get(n) == sub)
+        if not names:
+            self.todo(
+                original_node,
+                "star import from the legacy handlers package uses none of its names; remove it",
+            )
+            return updated_node
+        self.rewritten(original_node, f"star import resolved to {', '.join(names)}")
+        aliases = [cst.ImportAlias(name=cst.Name(n)) for n in names]
+        aliases[-1] = aliases[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
+        return updated_node.with_changes(names=aliases, lpar=None, rpar=None)
+
+
+class ImportRule(RuleTransformer):
+    """Retarget legacy imports once the other rules rewrote their uses."""
+
+    rule = Rule.PRU001
+
+    def visit_Module(self, node: cst.Module) -> None:
+        super().visit_Module(node)
+        self.all_names = module_all_names(node)
+        self.kept: set[str] = self.state.scratch.get(KEPT_BINDINGS, set())
+        self.dotted_roots: set[str] = set()
+        for attr in m.findall(node, m.Attribute()):
+            for q in self.qnames(attr):
+                root = _names.handlers_module_root(q.rsplit(".", 1)[0]) or (
+                    _names.handlers_module_root(q)
+                )
+                if root is not None:
+                    self.dotted_roots.add(root)
+
+    # -- helpers -----------------------------------------------------------------------
+
+    @property
+    def out(self) -> str:
+        return _names.output_root(self.target)
+
+    def _references(self, statement: cst.CSTNode, bound: str) -> int:
+        scope = self.get_metadata(ScopeProvider, statement, None)
+        if scope is None:
+            return 0
+        return sum(len(a.references) for a in scope.assignments[bound] if a.node is statement)
+
+    def _convertible(self, statement: cst.CSTNode, bound: str) -> bool:
+        if bound in self.all_names:
+            return False
+        return bound in self.kept or self._references(statement, bound) == 0
+
+    def _moved(self, module: str) -> str:
+        if self.target is Target.COMPAT and module.split(".")[0] == "prefect":
+            return "compat" + module[len("prefect") :]
+        return module
+
+    # -- from ... import ... -----------------------------------------------------------
+
+    def leave_ImportFrom(
+        self, original_node: cst.ImportFrom, updated_node: cst.ImportFrom
+    ) -> cst.ImportFrom:
+        if original_node.relative or original_node.module is None:
+            return updated_node
+        if isinstance(updated_node.names, cst.ImportStar):
+            return updated_node
+        module = get_full_name_for_node_or_raise(original_node.module)
+        if _names.handlers_module_root(module) is not None:
+            return self._from_handlers(original_node, updated_node, module)
+        if module in {f"{r}.engine" for r in _names.ROOTS} and any(
+            a.name.value == "result_handlers" for a in updated_node.names
+        ):
+            return self._from_engine(original_node, updated_node, module)
+        if self.target is Target.COMPAT:
+            return self._to_compat(original_node, updated_node, module)
+        return updated_node
+
+    def _from_handlers(
+        self, original: cst.ImportFrom, updated: cst.ImportFrom, module: str
+    ) -> cst.ImportFrom:
+        assert not isinstance(updated.names, cst.ImportStar)
+        results = _names.results_module(self.target)
+        converted: list[cst.ImportAlias] = []
+        kept: list[cst.ImportAlias] = []
+        assert not isinstance(original.names, cst.ImportStar)
+        for orig, alias in zip(original.names, updated.names):
+            name = get_full_name_for_node_or_raise(alias.name)
+            bound = alias.evaluated_alias or name
+            conversion = conversion_for(name)
+            if conversion is not None and self._convertible(original, bound):
+                converted.append(alias.with_changes(name=cst.Name(conversion.result)))
+                self.rewritten(
+                    orig, f"`{name}` is imported as `{conversion.result}` from {results}"
+                )
+                continue
+            kept.append(alias)
+            if self.target is Target.PREFECT:
+                self.todo(orig, self._kept_reason(name))
+        kept_module = module
+        if self.target is Target.COMPAT and not module.startswith("compat."):
+            kept_module = f"compat.{HANDLERS_MODULE}"
+        if not kept:
+            return updated.with_changes(
+                module=_dotted(results), names=_with_last_comma(converted, updated.names)
+            )
+        for alias in converted:
+            AddImportsVisitor.add_needed_import(
+                self.context, results, alias.name.value, alias.evaluated_alias
+            )
+        if kept_module != module:
+            self.rewritten(original, f"legacy import moved to {kept_module}")
+        return updated.with_changes(
+            module=_dotted(kept_module), names=_with_last_comma(kept, updated.names)
+        )
+
+    @staticmethod
+    def _kept_reason(name: str) -> str:
+        if name == "ResultHandler":
+            return (
+                "`ResultHandler` exists only up to Prefect 0.13; keep this code on 0.11-0.13 "
+                "or port the handler to a Result subclass"
+            )
+        return (
+            f"`{name}` is still used as a legacy handler here; "
+            "`prefect.engine.result_handlers` is gone in Prefect 0.14"
+        )
+
+    def _from_engine(
+        self, original: cst.ImportFrom, updated: cst.ImportFrom, module: str
+    ) -> cst.ImportFrom:
+        assert not isinstance(updated.names, cst.ImportStar)
+        assert not isinstance(original.names, cst.ImportStar)
+        aliases: list[cst.ImportAlias] = []
+        for orig, alias in zip(original.names, updated.names):
+            if alias.name.value != "result_handlers":  # type: ignore[union-attr]
+                aliases.append(alias)
+                continue
+            bound = alias.evaluated_alias or "result_handlers"
+            if bound in self.all_names or not (
+                bound in self.kept or self._references(original, bound) == 0
+            ):
+                aliases.append(alias)
+                if self.target is Target.PREFECT:
+                    self.todo(orig, self._kept_reason("result_handlers"))
+                continue
+            asname = alias.asname
+            if bound in self.kept and asname is None:
+                asname = cst.AsName(name=cst.Name("result_handlers"))
+            aliases.append(alias.with_changes(name=cst.Name("results"), asname=asname))
+            self.rewritten(orig, "`result_handlers` module import -> `results`")
+        new_module = self._moved(module)
+        if new_module != module:
+            self.rewritten(original, f"moved to {new_module}")
+        return updated.with_changes(module=_dotted(new_module), names=aliases)
+
+    def _to_compat(
+        self, original: cst.ImportFrom, updated: cst.ImportFrom, module: str
+    ) -> cst.ImportFrom:
+        assert not isinstance(updated.names, cst.ImportStar)
+        if module == "prefect":
+            mirrored = [
+                a
+                for a in updated.names
+                if a.name.value in _names.COMPAT_MIRRORED_ROOT_NAMES  # type: ignore[union-attr]
+            ]
+            if not mirrored:
+                return updated
+            self.rewritten(original, "imports of names compat mirrors moved to `compat`")
+            if len(mirrored) == len(updated.names):
+                return updated.with_changes(module=cst.Name("compat"))
+            for alias in mirrored:
+                AddImportsVisitor.add_needed_import(
+                    self.context,
+                    "compat",
+                    alias.name.value,
+                    alias.evaluated_alias,  # type: ignore[union-attr]
+                )
+            rest = [a for a in updated.names if a not in mirrored]
+            return updated.with_changes(names=_with_last_comma(rest, updated.names))
+        root, _, rest_path = module.partition(".")
+        if root == "prefect" and rest_path in _names.COMPAT_MIRRORED_MODULES:
+            self.rewritten(original, f"moved to compat.{rest_path}")
+            return updated.with_changes(module=_dotted(f"compat.{rest_path}"))
+        return updated
+
+    # -- import ... --------------------------------------------------------------------
+
+    def leave_Import(self, original_node: cst.Import, updated_node: cst.Import) -> cst.Import:
+        results = _names.results_module(self.target)
+        aliases: list[cst.ImportAlias] = []
+        changed = False
+        for orig, alias in zip(original_node.names, updated_node.names):
+            dotted = get_full_name_for_node_or_raise(alias.name)
+            root = _names.handlers_module_root(dotted)
+            if root is None:
+                aliases.append(alias)
+                continue
+            if alias.asname is not None:
+                bound = alias.evaluated_alias or dotted
+                ok = self._convertible(original_node, bound)
+            else:
+                ok = root not in self.dotted_roots
+            if ok:
+                aliases.append(alias.with_changes(name=_dotted(results)))
+                self.rewritten(orig, f"`import {dotted}` -> `import {results}`")
+                changed = True
+            elif self.target is Target.COMPAT and root == "prefect":
+                aliases.append(alias.with_changes(name=_dotted(self._moved(dotted))))
+                changed = True
+            else:
+                aliases.append(alias)
+                if self.target is Target.PREFECT:
+                    self.todo(orig, self._kept_reason(dotted))
+        return updated_node.with_changes(names=aliases) if changed else updated_node
+
+
+def _with_last_comma(
+    aliases: list[cst.ImportAlias], original: Sequence[cst.ImportAlias]
+) -> list[cst.ImportAlias]:
+    """Give the new last alias the original last alias's comma (trailing or none)."""
+    if not aliases:
+        return aliases
+    return [*aliases[:-1], aliases[-1].with_changes(comma=original[-1].comma)]

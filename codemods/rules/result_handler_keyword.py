@@ -1,0 +1,140 @@
+"""PRU003: ``result_handler=`` becomes ``result=``, and so do the attribute and kwargs key.
+
+Handled: keywords of ``Task(...)``, ``@task(...)``, ``Flow(...)``, ``Parameter(...)``, local
+Task subclasses and their ``super().__init__(...)``; ``obj.result_handler = value`` on a
+provable Task/Flow object; ``kwargs["result_handler"] = value`` inside a Task subclass;
+reads such as ``flow.result_handler.dir``.
+
+For the prefect target a slot is renamed only if its value provably becomes a ``Result``
+once the other selected rules ran (a convertible built-in handler, a wrappable custom
+handler, a ``Result``, ``None``, or a variable holding one and used only in such slots);
+Prefect 0.11+ would otherwise receive a handler where it expects a result. The compat
+runtime converts handlers given as results, so for the compat target every slot is renamed.
+Order: runs before PRU004 and PRU002, which look for ``result=`` slots.
+"""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from codemods._catalogue import Rule
+from codemods._types import Target
+from compat.conversion_table import conversion_for
+
+from ._slots import SlotMixin
+
+__all__ = ["ResultHandlerKeywordRule"]
+
+_RENAMED = "`result_handler` -> `result`"
+
+
+class ResultHandlerKeywordRule(SlotMixin):
+    """Rename result-handler slots to result slots where the value becomes a Result."""
+
+    rule = Rule.PRU003
+
+    def _renamable(self, value: cst.BaseExpression) -> bool:
+        return self.target is Target.COMPAT or self.value_becomes_result(value)
+
+    def _why_not(self, what: str) -> str:
+        return (
+            f"cannot prove the value given as {what} becomes a Result; convert it (custom "
+            "handlers: ResultHandlerResult(...)) and rename it to `result`"
+        )
+
+    def leave_Arg(self, original_node: cst.Arg, updated_node: cst.Arg) -> cst.Arg:
+        keyword = original_node.keyword
+        if keyword is None or keyword.value != "result_handler":
+            return updated_node
+        call = self.parent(original_node)
+        if not isinstance(call, cst.Call) or not self.is_holder_call(call):
+            return updated_node
+        if any(a.keyword is not None and a.keyword.value == "result" for a in call.args):
+            self.todo(
+                original_node,
+                "both `result=` and `result_handler=` are given; Prefect used the handler and "
+                "ignored `result=`: keep one",
+            )
+            return updated_node
+        if not self._renamable(original_node.value):
+            self.todo(original_node, self._why_not("`result_handler=`"))
+            return updated_node
+        self.rewritten(original_node, _RENAMED)
+        return updated_node.with_changes(keyword=cst.Name("result"))
+
+    def leave_Assign(self, original_node: cst.Assign, updated_node: cst.Assign) -> cst.Assign:
+        if len(original_node.targets) != 1:
+            return updated_node
+        target = original_node.targets[0].target
+        if self.slot_key(target) != "result_handler":
+            return updated_node
+        if not self._renamable(original_node.value):
+            self.todo(original_node, self._why_not("the result handler"))
+            return updated_node
+        new_target = updated_node.targets[0].target
+        if isinstance(new_target, cst.Attribute):
+            new_target = new_target.with_changes(attr=cst.Name("result"))
+        elif isinstance(new_target, cst.Subscript):
+            index = new_target.slice[0].slice
+            assert isinstance(index, cst.Index)
+            assert isinstance(index.value, cst.SimpleString)
+            quoted = index.value.value.replace("result_handler", "result")
+            new_index = index.with_changes(value=index.value.with_changes(value=quoted))
+            new_target = new_target.with_changes(
+                slice=[new_target.slice[0].with_changes(slice=new_index)]
+            )
+        self.rewritten(original_node, _RENAMED)
+        return updated_node.with_changes(
+            targets=[updated_node.targets[0].with_changes(target=new_target)]
+        )
+
+    def leave_Attribute(
+        self, original_node: cst.Attribute, updated_node: cst.Attribute
+    ) -> cst.BaseExpression:
+        if original_node.attr.value != "result_handler":
+            return updated_node
+        parent = self.parent(original_node)
+        if isinstance(parent, cst.AssignTarget):
+            return updated_node  # a write: leave_Assign decides
+        if not self.is_holder_object(original_node.value):
+            return updated_node
+        if (
+            isinstance(parent, cst.Attribute)
+            and parent.value is original_node
+            and self._same_attribute(original_node.value, parent.attr.value)
+        ):
+            self.rewritten(original_node, _RENAMED)
+            return updated_node.with_changes(attr=cst.Name("result"))
+        self.todo(
+            original_node,
+            "`result_handler` is not an attribute of tasks and flows in Prefect 0.11+; read "
+            "the equivalent from `.result` by hand",
+        )
+        return updated_node
+
+    def _same_attribute(self, holder: cst.BaseExpression, attr: str) -> bool:
+        """Return whether ``holder.result.<attr>`` is provably ``holder.result_handler.<attr>``."""
+        assert isinstance(holder, cst.Name)
+        call = self.single_value(holder)
+        if not isinstance(call, cst.Call):
+            return False
+        for arg in call.args:
+            if arg.keyword is None or arg.keyword.value != "result_handler":
+                continue
+            value = arg.value
+            if not self._renamable(value) or not self.value_becomes_result(value):
+                return False
+            if isinstance(value, cst.Name):
+                held = self.single_value(value)
+                value = held if held is not None else value
+            if not isinstance(value, cst.Call):
+                return False
+            handler = self.handler_of(value.func)
+            conversion = conversion_for(handler) if handler else None
+            rule = conversion.rule_for(attr) if conversion else None
+            return (
+                rule is not None
+                and rule.result_arg == attr
+                and (rule.prefect_safe or self.target is Target.COMPAT)
+            )
+        return False
