@@ -1031,7 +1031,7 @@ READER_LABELS = {
     "local_result_read": "LocalResult(dir).read(path).value",
     "json_handler_read": "JSONResultHandler().read(text)",
     "prefect_result_read": "PrefectResult().read(text).value",
-    "base64_payload_read": "base64 reader (see README)",
+    "base64_payload_read": "base64 readers (listed above)",
     "result_payload_load": "StateResultSchema().load + hydrate",
 }
 
