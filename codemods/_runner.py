@@ -12,7 +12,7 @@ import os
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import Enum
 from pathlib import Path
 
@@ -45,6 +45,7 @@ __all__ = [
 _MIN_UNITS_PER_WORKER = 4
 _GENERATED = "generated file (@generated / DO NOT EDIT)"
 _NO_EOL = "\n\\ No newline at end of file\n"
+_CELL_MARK = "__prefect_result_upgrade_cell_boundary__ = {n}"
 
 
 class Mode(str, Enum):
@@ -156,12 +157,15 @@ class _Pending:
 
     record: FileRecord
     decoded: DecodedSource
+    options: Options
     notebook: Notebook | None = None
     # (cell index or None, masked text, saved magic lines)
     units: list[tuple[int | None, str, list[str]]] = field(default_factory=list)
+    # Notebooks: every rewritable code cell, sent to the rules joined as one module.
+    cells: list[tuple[int | None, str, list[str]]] = field(default_factory=list)
 
 
-def _prepare(record: FileRecord, data: bytes) -> _Pending | None:
+def _prepare(record: FileRecord, data: bytes, options: Options) -> _Pending | None:
     """Decode and gate one file; ``None`` when there is nothing to transform."""
     try:
         decoded = decode_source(data)
@@ -172,17 +176,22 @@ def _prepare(record: FileRecord, data: bytes) -> _Pending | None:
             record.status, record.reason = FileStatus.SKIPPED, f"{exc} (no legacy names found)"
         return None
     if record.path.suffix == ".ipynb":
-        return _prepare_notebook(record, decoded)
+        return _prepare_notebook(record, decoded, options)
     text = decoded.text
     if not _may_contain_legacy(text):
         return None
     if is_generated(text):
         record.status, record.reason = FileStatus.SKIPPED, _GENERATED
         return None
-    return _Pending(record, decoded, units=[(None, text, [])])
+    return _Pending(record, decoded, options, units=[(None, text, [])])
 
 
-def _prepare_notebook(record: FileRecord, decoded: DecodedSource) -> _Pending | None:
+def _prepare_notebook(
+    record: FileRecord, decoded: DecodedSource, options: Options
+) -> _Pending | None:
+    """Join the notebook's code cells into one module, so names imported in one cell are
+    resolved in the others (as the kernel would); boundaries are marked by statements the
+    rules never touch, and the output is split back at them."""
     if not _may_contain_legacy(decoded.text):
         return None
     try:
@@ -190,19 +199,50 @@ def _prepare_notebook(record: FileRecord, decoded: DecodedSource) -> _Pending | 
     except NotebookError as exc:
         record.status, record.reason = FileStatus.ERROR, str(exc)
         return None
-    pending = _Pending(record, decoded, notebook=notebook)
+    pending = _Pending(record, decoded, options, notebook=notebook)
     skipped: list[int] = []
     for index, source in notebook.code_cells():
-        if not _may_contain_legacy(source):
-            continue
         masked = mask_magics(source)
         if masked is None:
-            skipped.append(index)
+            if _may_contain_legacy(source):
+                skipped.append(index)
             continue
-        pending.units.append((index, masked[0], masked[1]))
+        pending.cells.append((index, masked[0], masked[1]))
     if skipped:
         record.reason = "cell magic cells left alone: " + ", ".join(map(str, skipped))
-    return pending if pending.units else None
+    if not any(_may_contain_legacy(text) for _, text, _ in pending.cells):
+        return None
+    joined = "".join(
+        f"{text}\n{_CELL_MARK.format(n=n)}\n" for n, (_, text, _) in enumerate(pending.cells)
+    )
+    pending.units = [(None, joined, [])]
+    return pending
+
+
+def _split_notebook(pending: _Pending, result: UnitResult) -> list[UnitResult] | None:
+    """Per-cell results from the joined module's result; ``None`` if it cannot be split."""
+    if result.code is None:
+        return None
+    parts: list[list[str]] = [[]]
+    for line in result.code.split("\n"):
+        if line == _CELL_MARK.format(n=len(parts) - 1):
+            parts.append([])
+        else:
+            parts[-1].append(line)
+    if len(parts) != len(pending.cells) + 1 or "".join(parts[-1]).strip():
+        return None
+    starts, line = [], 0
+    for _, text, _ in pending.cells:
+        starts.append(line)
+        line += text.count("\n") + 2
+    sites: list[list[Site]] = [[] for _ in pending.cells]
+    for site in result.sites:
+        cell = max(i for i, start in enumerate(starts) if start < site.line)
+        sites[cell].append(replace(site, line=site.line - starts[cell]))
+    return [
+        UnitResult("\n".join(part), tuple(cell_sites))
+        for part, cell_sites in zip(parts[:-1], sites)
+    ]
 
 
 # --- finishing files -------------------------------------------------------------------
@@ -222,6 +262,17 @@ def _unified(old: str, new: str, name: str) -> str:
 
 def _finish(pending: _Pending, results: Sequence[UnitResult]) -> None:
     record = pending.record
+    if pending.notebook is not None:
+        per_cell = _split_notebook(pending, results[0])
+        if per_cell is None:
+            # Cells that do not join into one valid module: rewrite each on its own.
+            per_cell = [
+                transform_unit((text, pending.options))
+                if _may_contain_legacy(text)
+                else UnitResult(text)
+                for _, text, _ in pending.cells
+            ]
+        pending.units, results = pending.cells, per_cell
     errors = [r.error for r in results if r.error]
     if errors:
         record.status, record.reason = FileStatus.ERROR, errors[0]
@@ -309,7 +360,7 @@ def process_files(
         except OSError as exc:
             record.status, record.reason = FileStatus.ERROR, f"cannot be read ({exc.strerror})"
         else:
-            prepared = _prepare(record, data)
+            prepared = _prepare(record, data, options)
             if prepared is not None:
                 pending.append(prepared)
         progress.advance()
@@ -331,7 +382,7 @@ def process_files(
 def process_stdin(data: bytes, *, name: str, options: Options) -> FileRecord:
     """Rewrite one in-memory file (``-`` on the command line); nothing is written."""
     record = FileRecord(path=Path(name), display=name)
-    prepared = _prepare(record, data)
+    prepared = _prepare(record, data, options)
     if prepared is not None:
         _finish(prepared, [transform_unit((text, options)) for (_, text, _) in prepared.units])
     return record
