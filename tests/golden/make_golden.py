@@ -35,6 +35,7 @@ import subprocess
 import sys
 import tempfile
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -79,29 +80,33 @@ Entry = dict[str, Any]
 # Helpers shared by the generators (run inside the old environments)
 # --------------------------------------------------------------------------------------
 
+#: Marks a state whose result holds no task value (failed, retrying, pending, flow runs).
+NO_VALUE: Any = object()
+
+
+@dataclass(frozen=True)
+class StateSpec:
+    """One state payload to commit: its file name, where it comes from, what it holds."""
+
+    name: str
+    source: str  # key in the serialized states of a run (usually the task name)
+    how: str
+    value: Any = NO_VALUE
+    cached_inputs: dict[str, Any] | None = None
+
 
 def _relative(path: str | os.PathLike[str], out: Path) -> str:
     return Path(path).relative_to(out).as_posix()
 
 
-def _file_entry(kind: str, name: str, value: Any, path: str, out: Path, writer: str) -> Entry:
+def _entry(kind: str, name: str, value: Any, writer: str, **location: str) -> Entry:
+    """A manifest entry for one written value; ``location`` is ``path=`` or ``payload=``."""
     return {
         "id": f"{kind}/{name}",
         "kind": kind,
         "value_name": name,
         "value": encode_value(value),
-        "path": _relative(path, out),
-        "writer": writer,
-    }
-
-
-def _payload_entry(kind: str, name: str, value: Any, payload: str, writer: str) -> Entry:
-    return {
-        "id": f"{kind}/{name}",
-        "kind": kind,
-        "value_name": name,
-        "value": encode_value(value),
-        "payload": payload,
+        **location,
         "writer": writer,
     }
 
@@ -115,44 +120,83 @@ def _result_is_recoverable(result_payload: dict[str, Any] | None) -> bool:
     return result_payload.get("location") is not None
 
 
-class StateWriter:
-    """Serialize real Prefect states into ``states/<name>.json`` plus manifest entries."""
-
-    def __init__(self, out: Path, version: str) -> None:
-        self.out = out
-        self.version = version
-        self.entries: list[Entry] = []
-        (out / "states").mkdir(parents=True, exist_ok=True)
-
-    def add_payload(
-        self,
-        name: str,
-        payload: dict[str, Any],
-        writer: str,
-        value: Any = None,
-        has_value: bool = True,
-        cached_inputs: dict[str, Any] | None = None,
-    ) -> None:
-        path = self.out / "states" / f"{name}.json"
+def write_states(
+    out: Path, run: str, payloads: dict[str, dict[str, Any]], specs: list[StateSpec]
+) -> list[Entry]:
+    """Write ``states/<name>.json`` for each spec; return their manifest entries."""
+    (out / "states").mkdir(parents=True, exist_ok=True)
+    entries = []
+    for spec in specs:
+        payload = payloads[spec.source]
+        path = out / "states" / f"{spec.name}.json"
         path.write_text(json.dumps(payload, indent=2, sort_keys=True) + "\n", encoding="utf-8")
         result_payload = payload.get("_result")
+        has_value = spec.value is not NO_VALUE
         entry: Entry = {
-            "id": f"state/{name}",
+            "id": f"state/{spec.name}",
             "kind": "state",
-            "path": _relative(path, self.out),
-            "writer": writer,
+            "path": _relative(path, out),
+            "writer": f"{run}: {spec.how}",
             "state_type": payload["type"],
             "result_type": result_payload["type"] if result_payload else None,
             "recoverable": has_value and _result_is_recoverable(result_payload),
         }
         if has_value:
-            entry["value"] = encode_value(value)
-        if cached_inputs is not None:
-            entry["cached_inputs"] = {k: encode_value(v) for k, v in cached_inputs.items()}
-        self.entries.append(entry)
+            entry["value"] = encode_value(spec.value)
+        if spec.cached_inputs is not None:
+            entry["cached_inputs"] = {k: encode_value(v) for k, v in spec.cached_inputs.items()}
+        entries.append(entry)
+    return entries
 
-    def add(self, name: str, state: Any, writer: str, value: Any = None, **kw: Any) -> None:
-        self.add_payload(name, state.serialize(), writer, value, **kw)
+
+def serialized_task_states(flow_state: Any) -> dict[str, dict[str, Any]]:
+    """``state.serialize()`` of every task state of a flow run, by task name."""
+    return {task.name: state.serialize() for task, state in flow_state.result.items()}
+
+
+def state_recorder(sink: dict[str, Any]) -> Callable[[Any, Any, Any], Any]:
+    """A task state handler that keeps the first serialized state of each state type."""
+
+    def record(task: Any, old_state: Any, new_state: Any) -> Any:
+        sink.setdefault(type(new_state).__name__, new_state.serialize())
+        return new_state
+
+    return record
+
+
+def fail_first_attempt(value: Any) -> Callable[..., Any]:
+    """A task body that raises on its first run and returns ``value`` on the next."""
+
+    def body(x: Any) -> Any:
+        import prefect
+
+        if prefect.context.get("task_run_count", 1) < 2:
+            raise RuntimeError("first attempt fails")
+        return value
+
+    return body
+
+
+def raise_value_error() -> None:
+    raise ValueError("boom")
+
+
+def constant(value: Any) -> Callable[[], Any]:
+    """A task body without inputs that returns ``value``."""
+
+    def body() -> Any:
+        return value
+
+    return body
+
+
+def constant_with_input(value: Any) -> Callable[[Any], Any]:
+    """A task body with one (ignored) input ``x`` that returns ``value``."""
+
+    def body(x: Any) -> Any:
+        return value
+
+    return body
 
 
 class CapturingS3Client:
@@ -168,548 +212,499 @@ class CapturingS3Client:
         Fileobj.write(self.objects[Key])
 
 
-def _states_by_task_name(flow_state: Any) -> dict[str, Any]:
-    return {task.name: state for task, state in flow_state.result.items()}
-
-
-def _state_recorder(sink: dict[str, Any]) -> Callable[[Any, Any, Any], Any]:
-    """A task state handler that keeps the first state of each type a task enters."""
-
-    def record(task: Any, old_state: Any, new_state: Any) -> Any:
-        sink.setdefault(type(new_state).__name__, new_state.serialize())
-        return new_state
-
-    return record
-
-
 # --------------------------------------------------------------------------------------
-# Generators (each runs inside the environment of its release)
+# 0.10.7: legacy handlers (each function runs inside that release's environment)
 # --------------------------------------------------------------------------------------
+
+
+def legacy_handler_files(out: Path, values: dict[str, Any]) -> list[Entry]:
+    """``LocalResultHandler(dir=...).write(v)`` for every value."""
+    from prefect.engine.result_handlers import LocalResultHandler
+
+    directory = out / "handler-files"
+    handler = LocalResultHandler(dir=str(directory))
+    writer = f"LocalResultHandler(dir='{directory}').write(value)"
+    return [
+        _entry("local_handler_file", name, value, writer, path=_relative(handler.write(value), out))
+        for name, value in values.items()
+    ]
+
+
+def legacy_json_strings(values: dict[str, Any]) -> list[Entry]:
+    """``JSONResultHandler().write(v)`` for every JSON value."""
+    from prefect.engine.result_handlers import JSONResultHandler
+
+    writer = "JSONResultHandler().write(value)"
+    return [
+        _entry(
+            "json_handler_string",
+            name,
+            values[name],
+            writer,
+            payload=JSONResultHandler().write(values[name]),
+        )
+        for name in JSON_VALUE_NAMES
+    ]
+
+
+def legacy_cloud_payloads(out: Path, values: dict[str, Any]) -> list[Entry]:
+    """The bytes ``S3ResultHandler.write(v)`` uploads (boto3 stubbed), one file per value."""
+    import prefect
+    from prefect.engine.result import Result
+    from prefect.engine.result_handlers import S3ResultHandler
+
+    directory = out / "cloud-payloads"
+    directory.mkdir()
+    handler = S3ResultHandler(bucket="golden-bucket")
+    client = CapturingS3Client()
+    handler.client = client
+    writer = "S3ResultHandler(bucket).write(value): the bytes given to upload_fileobj"
+    entries = []
+    with prefect.context(boto3client=client):
+        for name, value in values.items():
+            data = client.objects[handler.write(value)]
+            if data != Result.serialize_to_bytes(value):
+                raise AssertionError(f"S3 handler payload for {name} is not base64(cloudpickle)")
+            path = directory / f"{name}.b64"
+            path.write_bytes(data)
+            entries.append(
+                _entry("cloud_handler_payload", name, value, writer, path=_relative(path, out))
+            )
+    return entries
+
+
+def legacy_flow_states(out: Path, values: dict[str, Any]) -> list[Entry]:
+    """States of a 0.10.7 flow run with checkpointing: task/flow handlers, retries, failure."""
+    import prefect
+    from prefect import Flow, Parameter, task
+    from prefect.engine.result_handlers import JSONResultHandler, LocalResultHandler
+
+    task_dir = out / "state-results" / "task-handler"
+    flow_dir = out / "state-results" / "flow-handler"
+    recorded: dict[str, Any] = {}
+    retry = {"max_retries": 1, "retry_delay": datetime.timedelta(seconds=0)}
+    local_task = task(
+        constant(values["nested_dict"]),
+        name="local_task",
+        result_handler=LocalResultHandler(dir=str(task_dir)),
+    )
+    json_task = task(
+        constant_with_input(values["list"]), name="json_task", result_handler=JSONResultHandler()
+    )
+    with Flow("golden-legacy", result_handler=LocalResultHandler(dir=str(flow_dir))) as flow:
+        upstream = local_task()
+        json_task(upstream)
+        task(constant(values["tuple"]), name="flow_handler_task")()
+        task(constant(None), name="returns_none")()
+        task(constant(values["int"]), name="not_checkpointed", checkpoint=False)()
+        task(raise_value_error, name="fails")()
+        retried = task(
+            fail_first_attempt(values["str_unicode"]),
+            name="retried",
+            state_handlers=[state_recorder(recorded)],
+            **retry,
+        )
+        retried(upstream)
+    flow.add_task(Parameter("p", default=3))
+    with prefect.context(checkpointing=True):
+        flow_state = flow.run()
+    payloads = {
+        **serialized_task_states(flow_state),
+        "flow": flow_state.serialize(),
+        "Retrying": recorded["Retrying"],
+    }
+    cached = {"x": values["nested_dict"]}
+    specs = [
+        StateSpec(
+            "local-handler-success",
+            "local_task",
+            f"Task(result_handler=LocalResultHandler(dir='{task_dir}'))",
+            values["nested_dict"],
+        ),
+        StateSpec(
+            "json-handler-success-with-cached-input",
+            "json_task",
+            "Task(result_handler=JSONResultHandler()), one upstream input",
+            values["list"],
+            cached,
+        ),
+        StateSpec(
+            "flow-handler-success",
+            "flow_handler_task",
+            f"Flow(result_handler=LocalResultHandler(dir='{flow_dir}'))",
+            values["tuple"],
+        ),
+        StateSpec("parameter-success", "p", "Parameter (JSONResultHandler)", 3),
+        StateSpec("none-value-success", "returns_none", "task returned None (never stored)", None),
+        StateSpec(
+            "not-checkpointed-success", "not_checkpointed", "checkpoint=False", values["int"]
+        ),
+        StateSpec("failed", "fails", "task raised ValueError"),
+        StateSpec(
+            "retrying-with-cached-input",
+            "Retrying",
+            "Retrying state (seen by a state handler)",
+            cached_inputs=cached,
+        ),
+        StateSpec(
+            "retried-success", "retried", "success on the second attempt", values["str_unicode"]
+        ),
+        StateSpec("flow-run-state", "flow", "the flow run's own state"),
+    ]
+    return write_states(out, "0.10.7 flow.run() with checkpointing", payloads, specs)
+
+
+def legacy_single_task_states(out: Path, values: dict[str, Any]) -> list[Entry]:
+    """A flow-level JSONResultHandler, and a run with checkpointing off."""
+    import prefect
+    from prefect import Flow, task
+    from prefect.engine.result_handlers import JSONResultHandler, LocalResultHandler
+
+    with Flow("golden-legacy-json", result_handler=JSONResultHandler()) as json_flow:
+        task(constant(values["nested_dict"]), name="json_flow_task")()
+    with prefect.context(checkpointing=True):
+        checkpointed = serialized_task_states(json_flow.run())
+
+    handler = LocalResultHandler(dir=str(out / "state-results" / "task-handler"))
+    with Flow("golden-legacy-no-checkpointing") as plain_flow:
+        task(constant(values["int"]), name="unhandled_task", result_handler=handler)()
+    with prefect.context(checkpointing=False):
+        unchecked = serialized_task_states(plain_flow.run())
+
+    spec_json = StateSpec(
+        "flow-json-handler-success",
+        "json_flow_task",
+        "checkpointing on, Flow(result_handler=JSONResultHandler())",
+        values["nested_dict"],
+    )
+    spec_off = StateSpec(
+        "checkpointing-off-success",
+        "unhandled_task",
+        "checkpointing off, Task(result_handler=LocalResultHandler(...)) never called",
+        values["int"],
+    )
+    return [
+        *write_states(out, "0.10.7 flow.run()", checkpointed, [spec_json]),
+        *write_states(out, "0.10.7 flow.run()", unchecked, [spec_off]),
+    ]
 
 
 def generate_0_10_7(out: Path) -> list[Entry]:
     """Legacy handlers: Local/JSON/S3 handler output and SafeResult state payloads."""
-    import prefect
-    from prefect import Flow, Parameter, task
-    from prefect.engine.result import Result
-    from prefect.engine.result_handlers import (
-        JSONResultHandler,
-        LocalResultHandler,
-        S3ResultHandler,
-    )
-
     values = golden_values()
-    entries: list[Entry] = []
-
-    handler_dir = out / "handler-files"
-    local = LocalResultHandler(dir=str(handler_dir))
-    for name, value in values.items():
-        path = local.write(value)
-        writer = f"LocalResultHandler(dir='{handler_dir}').write(value)"
-        entries.append(_file_entry("local_handler_file", name, value, path, out, writer))
-
-    for name in JSON_VALUE_NAMES:
-        payload = JSONResultHandler().write(values[name])
-        writer = "JSONResultHandler().write(value)"
-        entries.append(_payload_entry("json_handler_string", name, values[name], payload, writer))
-
-    cloud_dir = out / "cloud-payloads"
-    cloud_dir.mkdir()
-    s3 = S3ResultHandler(bucket="golden-bucket")
-    fake_client = CapturingS3Client()
-    s3.client = fake_client
-    with prefect.context(boto3client=fake_client):
-        for name, value in values.items():
-            key = s3.write(value)
-            data = fake_client.objects[key]
-            if data != Result.serialize_to_bytes(value):
-                raise AssertionError(f"S3 handler payload for {name} is not base64(cloudpickle)")
-            path = cloud_dir / f"{name}.b64"
-            path.write_bytes(data)
-            writer = "S3ResultHandler(bucket).write(value): bytes given to upload_fileobj"
-            entries.append(_file_entry("cloud_handler_payload", name, value, path, out, writer))
-
-    states = StateWriter(out, "0.10.7")
-    task_dir = out / "state-results" / "task-handler"
-    flow_dir = out / "state-results" / "flow-handler"
-    retry_states: dict[str, Any] = {}
-
-    @task(result_handler=LocalResultHandler(dir=str(task_dir)))
-    def local_task() -> Any:
-        return values["nested_dict"]
-
-    @task(result_handler=JSONResultHandler())
-    def json_task(x: Any) -> Any:
-        return values["list"]
-
-    @task
-    def flow_handler_task() -> Any:
-        return values["tuple"]
-
-    @task
-    def returns_none() -> None:
-        return None
-
-    @task(checkpoint=False)
-    def not_checkpointed() -> Any:
-        return values["int"]
-
-    @task
-    def fails() -> None:
-        raise ValueError("boom")
-
-    @task(
-        max_retries=1,
-        retry_delay=datetime.timedelta(seconds=0),
-        state_handlers=[_state_recorder(retry_states)],
-    )
-    def retried(x: Any) -> Any:
-        if prefect.context.get("task_run_count", 1) < 2:
-            raise RuntimeError("first attempt fails")
-        return values["str_unicode"]
-
-    with Flow("golden-legacy", result_handler=LocalResultHandler(dir=str(flow_dir))) as flow:
-        p = Parameter("p", default=3)
-        upstream = local_task()
-        json_task(upstream)
-        flow_handler_task()
-        returns_none()
-        not_checkpointed()
-        fails()
-        retried(upstream)
-        p.set_dependencies()
-
-    with prefect.context(checkpointing=True):
-        flow_state = flow.run()
-    by_name = _states_by_task_name(flow_state)
-    run = "0.10.7 flow.run() with checkpointing"
-    task_writer = f"{run}, Task(result_handler=LocalResultHandler(dir='{task_dir}'))"
-    states.add("local-handler-success", by_name["local_task"], task_writer, values["nested_dict"])
-    states.add(
-        "json-handler-success-with-cached-input",
-        by_name["json_task"],
-        "0.10.7 flow.run() with checkpointing, task result_handler=JSONResultHandler()",
-        values["list"],
-        cached_inputs={"x": values["nested_dict"]},
-    )
-    states.add(
-        "flow-handler-success",
-        by_name["flow_handler_task"],
-        f"{run}, Flow(result_handler=LocalResultHandler(dir='{flow_dir}'))",
-        values["tuple"],
-    )
-    states.add(
-        "parameter-success",
-        by_name["p"],
-        "0.10.7 flow.run() with checkpointing: Parameter (JSONResultHandler)",
-        3,
-    )
-    states.add(
-        "none-value-success",
-        by_name["returns_none"],
-        "0.10.7 flow.run() with checkpointing: task returned None (never stored)",
-        None,
-    )
-    states.add(
-        "not-checkpointed-success",
-        by_name["not_checkpointed"],
-        "0.10.7 flow.run() with checkpointing: Task(checkpoint=False)",
-        values["int"],
-    )
-    states.add(
-        "failed",
-        by_name["fails"],
-        "0.10.7 flow.run(): task raised ValueError",
-        has_value=False,
-    )
-    states.add_payload(
-        "retrying-with-cached-input",
-        retry_states["Retrying"],
-        "0.10.7 flow.run() with checkpointing: Retrying state (state handler), cached_inputs",
-        has_value=False,
-        cached_inputs={"x": values["nested_dict"]},
-    )
-    states.add(
-        "retried-success",
-        by_name["retried"],
-        "0.10.7 flow.run() with checkpointing: success on the second attempt",
-        values["str_unicode"],
-    )
-    states.add(
-        "flow-run-state",
-        flow_state,
-        "0.10.7 flow.run(): the flow run's own state",
-        has_value=False,
-    )
-
-    @task
-    def json_flow_task() -> Any:
-        return values["nested_dict"]
-
-    with Flow("golden-legacy-json", result_handler=JSONResultHandler()) as json_flow:
-        json_flow_task()
-    with prefect.context(checkpointing=True):
-        json_flow_state = json_flow.run()
-    states.add(
-        "flow-json-handler-success",
-        _states_by_task_name(json_flow_state)["json_flow_task"],
-        "0.10.7 flow.run() with checkpointing, Flow(result_handler=JSONResultHandler())",
-        values["nested_dict"],
-    )
-
-    @task(result_handler=LocalResultHandler(dir=str(task_dir)))
-    def unhandled_task() -> Any:
-        return values["int"]
-
-    with Flow("golden-legacy-no-checkpointing") as plain_flow:
-        unhandled_task()
-    with prefect.context(checkpointing=False):
-        plain_state = plain_flow.run()
-    states.add(
-        "checkpointing-off-success",
-        _states_by_task_name(plain_state)["unhandled_task"],
-        "0.10.7 flow.run() with checkpointing off: the handler is never called",
-        values["int"],
-    )
-    return entries + states.entries
+    return [
+        *legacy_handler_files(out, values),
+        *legacy_json_strings(values),
+        *legacy_cloud_payloads(out, values),
+        *legacy_flow_states(out, values),
+        *legacy_single_task_states(out, values),
+    ]
 
 
-def generate_0_13_19(out: Path) -> list[Entry]:
-    """Results with runtime handler conversion: state payloads from real flow runs."""
-    import prefect
-    from prefect import Flow, Parameter, task
-    from prefect.engine.result_handlers import LocalResultHandler, ResultHandler
-    from prefect.engine.results import LocalResult, PrefectResult
+# --------------------------------------------------------------------------------------
+# 0.13.19: results, with handlers converted at runtime
+# --------------------------------------------------------------------------------------
 
-    values = golden_values()
-    results_dir = out / "state-results"
-    retry_states: dict[str, Any] = {}
+
+def golden_custom_handler_class() -> type:
+    """A custom legacy handler: ``write`` gives ``"loc-" + json.dumps(value)``."""
+    from prefect.engine.result_handlers import ResultHandler
 
     class GoldenCustomHandler(ResultHandler):
-        """Writes ``"loc-" + json.dumps(value)``; reads by stripping the prefix."""
-
         def write(self, result: Any) -> str:
             return "loc-" + json.dumps(result)
 
         def read(self, loc: str) -> Any:
             return json.loads(loc[len("loc-") :])
 
-    @task(result=LocalResult(dir=str(results_dir / "local-result")))
-    def local_result_task() -> Any:
-        return values["nested_dict"]
+    return GoldenCustomHandler
 
-    @task(result=PrefectResult())
-    def prefect_result_task(x: Any) -> Any:
-        return values["list"]
 
-    @task(result_handler=LocalResultHandler(dir=str(results_dir / "converted-handler")))
-    def converted_handler_task() -> Any:
-        return values["tuple"]
+def generate_0_13_19(out: Path) -> list[Entry]:
+    """State payloads of two runs of one flow: results, converted handlers, cache, retry."""
+    import prefect
+    from prefect import Flow, Parameter, task
+    from prefect.engine.result_handlers import LocalResultHandler
+    from prefect.engine.results import LocalResult, PrefectResult
 
-    @task(result_handler=GoldenCustomHandler())
-    def custom_handler_task() -> Any:
-        return values["nested_dict"]
-
-    @task
-    def flow_result_task() -> Any:
-        return values["bytes"]
-
-    @task(
-        cache_for=datetime.timedelta(days=3650),
-        result=LocalResult(dir=str(results_dir / "cached")),
+    values = golden_values()
+    results = out / "state-results"
+    recorded: dict[str, Any] = {}
+    local_task = task(
+        constant(values["nested_dict"]),
+        name="local_result_task",
+        result=LocalResult(dir=str(results / "local-result")),
     )
-    def cached_task() -> Any:
-        return values["str_unicode"]
-
-    @task(
-        max_retries=1,
-        retry_delay=datetime.timedelta(seconds=0),
-        state_handlers=[_state_recorder(retry_states)],
-        result=LocalResult(dir=str(results_dir / "retried")),
+    prefect_task = task(
+        constant_with_input(values["list"]), name="prefect_result_task", result=PrefectResult()
     )
-    def retried(x: Any) -> Any:
-        if prefect.context.get("task_run_count", 1) < 2:
-            raise RuntimeError("first attempt fails")
-        return values["int"]
-
-    @task
-    def fails() -> None:
-        raise ValueError("boom")
-
-    flow_handler_dir = results_dir / "flow-handler"
-    with Flow("golden-0-13", result_handler=LocalResultHandler(dir=str(flow_handler_dir))) as flow:
-        p = Parameter("p", default=3)
-        upstream = local_result_task()
-        prefect_result_task(upstream)
-        converted_handler_task()
-        custom_handler_task()
-        flow_result_task()
-        cached_task()
-        retried(upstream)
-        fails()
-        p.set_dependencies()
-
+    flow_handler = LocalResultHandler(dir=str(results / "flow-handler"))
+    with Flow("golden-0-13", result_handler=flow_handler) as flow:
+        upstream = local_task()
+        prefect_task(upstream)
+        task(
+            constant(values["tuple"]),
+            name="converted_handler_task",
+            result_handler=LocalResultHandler(dir=str(results / "converted-handler")),
+        )()
+        task(
+            constant(values["nested_dict"]),
+            name="custom_handler_task",
+            result_handler=golden_custom_handler_class()(),
+        )()
+        task(constant(values["bytes"]), name="flow_result_task")()
+        task(
+            constant(values["str_unicode"]),
+            name="cached_task",
+            cache_for=datetime.timedelta(days=3650),
+            result=LocalResult(dir=str(results / "cached")),
+        )()
+        task(
+            fail_first_attempt(values["int"]),
+            name="retried",
+            max_retries=1,
+            retry_delay=datetime.timedelta(seconds=0),
+            state_handlers=[state_recorder(recorded)],
+            result=LocalResult(dir=str(results / "retried")),
+        )(upstream)
+        task(raise_value_error, name="fails")()
+    flow.add_task(Parameter("p", default=3))
     with prefect.context(checkpointing=True):
-        first = _states_by_task_name(flow.run())
-        second = _states_by_task_name(flow.run())
-
-    states = StateWriter(out, "0.13.19")
-    run = "0.13.19 flow.run() with checkpointing"
-    states.add(
-        "local-result-success",
-        first["local_result_task"],
-        f"{run}, Task(result=LocalResult(dir='{results_dir}/local-result'))",
-        values["nested_dict"],
-    )
-    states.add(
-        "prefect-result-success",
-        first["prefect_result_task"],
-        f"{run}, Task(result=PrefectResult())",
-        values["list"],
-    )
-    states.add(
-        "converted-local-handler-success",
-        first["converted_handler_task"],
-        f"{run}, Task(result_handler=LocalResultHandler(dir=...)) converted to LocalResult",
-        values["tuple"],
-    )
-    states.add(
-        "custom-handler-success",
-        first["custom_handler_task"],
-        f"{run}, Task(result_handler=GoldenCustomHandler()) wrapped as ResultHandlerResult",
-        values["nested_dict"],
-    )
-    states.add(
-        "flow-handler-success",
-        first["flow_result_task"],
-        f"{run}, Flow(result_handler=LocalResultHandler(dir=...)) converted to LocalResult",
-        values["bytes"],
-    )
-    states.add(
-        "parameter-success",
-        first["p"],
-        f"{run}: Parameter (PrefectResult)",
-        3,
-    )
-    states.add(
-        "cached-first-run",
-        first["cached_task"],
-        f"{run}: Task(cache_for=...), first run",
-        values["str_unicode"],
-    )
-    states.add(
-        "cached-second-run",
-        second["cached_task"],
-        f"{run}: Task(cache_for=...), second run uses the cache",
-        values["str_unicode"],
-    )
-    states.add_payload(
-        "retrying",
-        retry_states["Retrying"],
-        f"{run}: Retrying state (state handler)",
-        has_value=False,
-    )
-    states.add(
-        "retried-success",
-        first["retried"],
-        f"{run}: success on the second attempt",
-        values["int"],
-    )
-    states.add("failed", first["fails"], f"{run}: task raised ValueError", has_value=False)
-    return states.entries
+        first = serialized_task_states(flow.run())
+        second = serialized_task_states(flow.run())
+    payloads = {**first, "cached_task_again": second["cached_task"], **recorded}
+    specs = [
+        StateSpec(
+            "local-result-success",
+            "local_result_task",
+            f"Task(result=LocalResult(dir='{results}/local-result'))",
+            values["nested_dict"],
+        ),
+        StateSpec(
+            "prefect-result-success",
+            "prefect_result_task",
+            "Task(result=PrefectResult())",
+            values["list"],
+        ),
+        StateSpec(
+            "converted-local-handler-success",
+            "converted_handler_task",
+            "Task(result_handler=LocalResultHandler(dir=...)) converted to LocalResult",
+            values["tuple"],
+        ),
+        StateSpec(
+            "custom-handler-success",
+            "custom_handler_task",
+            "Task(result_handler=GoldenCustomHandler()) wrapped as ResultHandlerResult",
+            values["nested_dict"],
+        ),
+        StateSpec(
+            "flow-handler-success",
+            "flow_result_task",
+            "Flow(result_handler=LocalResultHandler(dir=...)) converted to LocalResult",
+            values["bytes"],
+        ),
+        StateSpec("parameter-success", "p", "Parameter (PrefectResult)", 3),
+        StateSpec(
+            "cached-first-run",
+            "cached_task",
+            "Task(cache_for=...), first run",
+            values["str_unicode"],
+        ),
+        StateSpec(
+            "cached-second-run",
+            "cached_task_again",
+            "Task(cache_for=...), second run uses the cache",
+            values["str_unicode"],
+        ),
+        StateSpec("retrying", "Retrying", "Retrying state (seen by a state handler)"),
+        StateSpec("retried-success", "retried", "success on the second attempt", values["int"]),
+        StateSpec("failed", "fails", "task raised ValueError"),
+    ]
+    return write_states(out, "0.13.19 flow.run() with checkpointing", payloads, specs)
 
 
-def generate_0_15_13(out: Path) -> list[Entry]:
-    """Results only: LocalResult files, PrefectResult strings, state payloads."""
+# --------------------------------------------------------------------------------------
+# 0.15.13: results only
+# --------------------------------------------------------------------------------------
+
+
+def local_result_files(out: Path, values: dict[str, Any]) -> list[Entry]:
+    """``LocalResult(dir=...).write(v)``, default names and a templated location."""
+    from prefect.engine.results import LocalResult
+
+    default_dir = out / "local-result"
+    templated_dir = out / "local-result-templated"
+    template = "{flow_name}/{value_name}.pkl"
+    default_writer = f"LocalResult(dir='{default_dir}').write(value).location"
+    templated_writer = (
+        f"LocalResult(dir='{templated_dir}', location='{template}')"
+        ".write(value, flow_name='golden', value_name=<name>).location"
+    )
+    entries = []
+    for name, value in values.items():
+        written = LocalResult(dir=str(default_dir)).write(value)
+        path = _relative(written.location, out)
+        entries.append(_entry("local_result_file", name, value, default_writer, path=path))
+    for name, value in values.items():
+        result = LocalResult(dir=str(templated_dir), location=template)
+        written = result.write(value, flow_name="golden", value_name=name)
+        path = _relative(written.location, out)
+        entry = _entry("local_result_file", name, value, templated_writer, path=path)
+        entries.append({**entry, "id": f"local_result_file_templated/{name}"})
+    return entries
+
+
+def prefect_result_locations(values: dict[str, Any]) -> list[Entry]:
+    """``PrefectResult().write(v).location`` for every JSON value."""
+    from prefect.engine.results import PrefectResult
+
+    writer = "PrefectResult().write(value).location"
+    return [
+        _entry(
+            "prefect_result_location",
+            name,
+            values[name],
+            writer,
+            payload=PrefectResult().write(values[name]).location,
+        )
+        for name in JSON_VALUE_NAMES
+    ]
+
+
+def result_flow_states(out: Path, values: dict[str, Any]) -> list[Entry]:
+    """States of two runs of one 0.15.13 flow: results, mapping, cache, target, failure."""
     import prefect
     from prefect import Flow, Parameter, task
     from prefect.engine.result import NoResult
     from prefect.engine.results import LocalResult, PrefectResult
     from prefect.engine.state import Pending, Success
 
-    values = golden_values()
-    entries: list[Entry] = []
-
-    default_dir = out / "local-result"
-    for name, value in values.items():
-        written = LocalResult(dir=str(default_dir)).write(value)
-        writer = f"LocalResult(dir='{default_dir}').write(value).location"
-        entries.append(_file_entry("local_result_file", name, value, written.location, out, writer))
-
-    templated_dir = out / "local-result-templated"
-    template = "{flow_name}/{value_name}.pkl"
-    for name, value in values.items():
-        result = LocalResult(dir=str(templated_dir), location=template)
-        written = result.write(value, flow_name="golden", value_name=name)
-        writer = (
-            f"LocalResult(dir='{templated_dir}', location='{template}')"
-            ".write(value, flow_name='golden', value_name=<name>).location"
-        )
-        entry = _file_entry("local_result_file", name, value, written.location, out, writer)
-        entry["id"] = f"local_result_file_templated/{name}"
-        entries.append(entry)
-
-    for name in JSON_VALUE_NAMES:
-        location = PrefectResult().write(values[name]).location
-        writer = "PrefectResult().write(value).location"
-        entries.append(
-            _payload_entry("prefect_result_location", name, values[name], location, writer)
-        )
-
-    results_dir = out / "state-results"
-
-    @task(result=LocalResult(dir=str(results_dir / "local-result")))
-    def local_result_task() -> Any:
-        return values["nested_dict"]
-
-    @task(result=PrefectResult())
-    def prefect_result_task(x: Any) -> Any:
-        return values["list"]
-
-    @task(checkpoint=False, result=LocalResult(dir=str(results_dir / "never")))
-    def not_checkpointed() -> Any:
-        return values["int"]
-
-    @task
-    def no_result_configured() -> Any:
-        return values["int"]
-
-    @task(result=LocalResult(dir=str(results_dir / "none")))
-    def returns_none() -> None:
-        return None
-
-    @task
-    def numbers() -> list[int]:
-        return [10, 20, 30]
-
-    @task(
-        result=LocalResult(dir=str(results_dir / "mapped"), location="{task_name}-{map_index}.pkl")
+    results = out / "state-results"
+    mapped_result = LocalResult(dir=str(results / "mapped"), location="{task_name}-{map_index}.pkl")
+    local_task = task(
+        constant(values["nested_dict"]),
+        name="local_result_task",
+        result=LocalResult(dir=str(results / "local-result")),
     )
-    def add_one(x: int) -> int:
-        return x + 1
-
-    @task(
-        cache_for=datetime.timedelta(days=3650),
-        result=LocalResult(dir=str(results_dir / "cached")),
+    prefect_task = task(
+        constant_with_input(values["list"]), name="prefect_result_task", result=PrefectResult()
     )
-    def cached_task() -> Any:
-        return values["str_unicode"]
-
-    @task(
-        target="{task_name}.pkl",
-        result=LocalResult(dir=str(results_dir / "target")),
-    )
-    def target_task() -> Any:
-        return values["tuple"]
-
-    @task
-    def fails() -> None:
-        raise ValueError("boom")
-
     with Flow("golden-0-15") as flow:
-        p = Parameter("p", default=3)
-        upstream = local_result_task()
-        prefect_result_task(upstream)
-        not_checkpointed()
-        no_result_configured()
-        returns_none()
-        mapped = add_one.map(numbers())
-        cached_task()
-        target_task()
-        fails()
-        p.set_dependencies()
-
+        prefect_task(local_task())
+        task(
+            constant(values["int"]),
+            name="not_checkpointed",
+            checkpoint=False,
+            result=LocalResult(dir=str(results / "never")),
+        )()
+        task(constant(values["int"]), name="no_result_configured")()
+        task(constant(None), name="returns_none", result=LocalResult(dir=str(results / "none")))()
+        numbers = task(constant([10, 20, 30]), name="numbers")()
+        task(lambda x: x + 1, name="add_one", result=mapped_result).map(numbers)
+        task(
+            constant(values["str_unicode"]),
+            name="cached_task",
+            cache_for=datetime.timedelta(days=3650),
+            result=LocalResult(dir=str(results / "cached")),
+        )()
+        task(
+            constant(values["tuple"]),
+            name="target_task",
+            target="{task_name}.pkl",
+            result=LocalResult(dir=str(results / "target")),
+        )()
+        task(raise_value_error, name="fails")()
+    flow.add_task(Parameter("p", default=3))
     with prefect.context(checkpointing=True):
-        first_state = flow.run()
-        second_state = flow.run()
-    first = _states_by_task_name(first_state)
-    second = _states_by_task_name(second_state)
-    del mapped
-
-    states = StateWriter(out, "0.15.13")
-    run = "0.15.13 flow.run() with checkpointing"
-    states.add(
-        "local-result-success",
-        first["local_result_task"],
-        f"{run}, Task(result=LocalResult(dir='{results_dir}/local-result'))",
-        values["nested_dict"],
-    )
-    states.add(
-        "prefect-result-success",
-        first["prefect_result_task"],
-        f"{run}, Task(result=PrefectResult())",
-        values["list"],
-    )
-    states.add("parameter-success", first["p"], f"{run}: Parameter (PrefectResult)", 3)
-    states.add(
-        "not-checkpointed-success",
-        first["not_checkpointed"],
-        f"{run}: Task(checkpoint=False, result=LocalResult(...))",
-        values["int"],
-    )
-    states.add(
-        "no-result-configured-success",
-        first["no_result_configured"],
-        f"{run}: no result on task or flow",
-        values["int"],
-    )
-    states.add(
-        "none-value-success",
-        first["returns_none"],
-        f"{run}: task returned None",
-        None,
-    )
-    states.add(
-        "mapped-parent",
-        first["add_one"],
-        f"{run}: Mapped parent state",
-        [11, 21, 31],
-    )
-    for index, child in enumerate(first["add_one"].map_states):
-        states.add(
-            f"mapped-child-{index}",
-            child,
-            f"{run}: mapped child, LocalResult(location='{{task_name}}-{{map_index}}.pkl')",
-            [11, 21, 31][index],
+        first_run = flow.run()
+        second = serialized_task_states(flow.run())
+    mapped_children = {
+        f"add_one[{index}]": child.serialize()
+        for index, child in enumerate(
+            first_run.result[flow.get_tasks(name="add_one")[0]].map_states
         )
-    states.add(
-        "cached-second-run",
-        second["cached_task"],
-        f"{run}: Task(cache_for=...), second run uses the cache",
-        values["str_unicode"],
-    )
-    states.add(
-        "target-first-run",
-        first["target_task"],
-        f"{run}: Task(target='{{task_name}}.pkl'), first run writes the target",
-        values["tuple"],
-    )
-    states.add(
-        "target-second-run",
-        second["target_task"],
-        f"{run}: Task(target='{{task_name}}.pkl'), second run finds the target (Cached)",
-        values["tuple"],
-    )
-    states.add("failed", first["fails"], f"{run}: task raised ValueError", has_value=False)
-    states.add(
-        "no-result-success",
-        Success(message="constructed directly", result=NoResult),
-        "0.15.13 Success(result=NoResult).serialize()",
-        has_value=False,
-    )
-    states.add(
-        "pending",
-        Pending(message="constructed directly"),
-        "0.15.13 Pending().serialize()",
-        has_value=False,
-    )
-    states.add(
-        "flow-run-state",
-        first_state,
-        "0.15.13 flow.run(): the flow run's own state",
-        has_value=False,
-    )
-    return entries + states.entries
+    }
+    payloads = {
+        **serialized_task_states(first_run),
+        **mapped_children,
+        "cached_task_again": second["cached_task"],
+        "target_task_again": second["target_task"],
+        "flow": first_run.serialize(),
+        "no_result": Success(message="constructed directly", result=NoResult).serialize(),
+        "pending": Pending(message="constructed directly").serialize(),
+    }
+    specs = [
+        StateSpec(
+            "local-result-success",
+            "local_result_task",
+            f"Task(result=LocalResult(dir='{results}/local-result'))",
+            values["nested_dict"],
+        ),
+        StateSpec(
+            "prefect-result-success",
+            "prefect_result_task",
+            "Task(result=PrefectResult())",
+            values["list"],
+        ),
+        StateSpec("parameter-success", "p", "Parameter (PrefectResult)", 3),
+        StateSpec(
+            "not-checkpointed-success",
+            "not_checkpointed",
+            "Task(checkpoint=False, result=LocalResult(...))",
+            values["int"],
+        ),
+        StateSpec(
+            "no-result-configured-success",
+            "no_result_configured",
+            "no result on task or flow",
+            values["int"],
+        ),
+        StateSpec("none-value-success", "returns_none", "task returned None", None),
+        StateSpec("mapped-parent", "add_one", "Mapped parent state", [11, 21, 31]),
+        *(
+            StateSpec(
+                f"mapped-child-{index}",
+                f"add_one[{index}]",
+                "mapped child, LocalResult(location='{task_name}-{map_index}.pkl')",
+                expected,
+            )
+            for index, expected in enumerate([11, 21, 31])
+        ),
+        StateSpec(
+            "cached-second-run",
+            "cached_task_again",
+            "Task(cache_for=...), second run uses the cache",
+            values["str_unicode"],
+        ),
+        StateSpec(
+            "target-first-run",
+            "target_task",
+            "Task(target='{task_name}.pkl'), first run writes the target",
+            values["tuple"],
+        ),
+        StateSpec(
+            "target-second-run",
+            "target_task_again",
+            "Task(target='{task_name}.pkl'), second run finds the target (Cached)",
+            values["tuple"],
+        ),
+        StateSpec("failed", "fails", "task raised ValueError"),
+        StateSpec("no-result-success", "no_result", "Success(result=NoResult).serialize()"),
+        StateSpec("pending", "pending", "Pending().serialize()"),
+        StateSpec("flow-run-state", "flow", "the flow run's own state"),
+    ]
+    return write_states(out, "0.15.13 flow.run() with checkpointing", payloads, specs)
+
+
+def generate_0_15_13(out: Path) -> list[Entry]:
+    """Results only: LocalResult files, PrefectResult strings, state payloads."""
+    values = golden_values()
+    return [
+        *local_result_files(out, values),
+        *prefect_result_locations(values),
+        *result_flow_states(out, values),
+    ]
 
 
 GENERATORS: dict[str, Callable[[Path], list[Entry]]] = {
