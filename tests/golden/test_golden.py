@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +40,18 @@ def _entries(version: str, *kinds: str) -> list[Any]:
         for entry in _manifest(version)["entries"]
         if entry["kind"] in kinds
     ]
+
+
+ALL_STATES = [param for version in VERSIONS for param in _entries(version, "state")]
+
+
+def _states(predicate: Callable[[Entry], bool]) -> list[Any]:
+    """The state params whose manifest entry satisfies ``predicate``."""
+    return [param for param in ALL_STATES if predicate(param.values[0])]
+
+
+RECOVERABLE_STATES = _states(lambda e: bool(e["recoverable"]))
+STATES_WITH_CACHED_INPUTS = _states(lambda e: "cached_inputs" in e)
 
 
 def _expected(entry: Entry) -> Any:
@@ -181,8 +194,6 @@ def test_prefect_result_location_reads_with_json_result_handler(entry: Entry) ->
 
 # -- state payloads: the ``_result`` part ---------------------------------------------------
 
-ALL_STATES = [param for version in VERSIONS for param in _entries(version, "state")]
-
 
 def _hydrate(loaded: Any) -> Any:
     """Read the value behind a loaded (not yet hydrated) compat result."""
@@ -212,7 +223,7 @@ def test_state_result_payload_loads(entry: Entry, version_dir: Path) -> None:
         assert loaded.dir == payload["dir"]
 
 
-@pytest.mark.parametrize("entry", [p for p in ALL_STATES if p.values[0]["recoverable"]])
+@pytest.mark.parametrize("entry", RECOVERABLE_STATES)
 def test_state_result_payload_hydrates_to_the_written_value(
     entry: Entry, version_dir: Path
 ) -> None:
@@ -222,8 +233,7 @@ def test_state_result_payload_hydrates_to_the_written_value(
 
 
 @pytest.mark.parametrize(
-    "entry",
-    [p for p in ALL_STATES if not p.values[0]["recoverable"] and p.values[0]["result_type"]],
+    "entry", _states(lambda e: not e["recoverable"] and e["result_type"] is not None)
 )
 def test_state_result_payload_without_reference_has_no_location(
     entry: Entry, version_dir: Path
@@ -238,7 +248,7 @@ def _handler_type(entry: Entry) -> str:
     return str(json.loads(text)["_result"]["result_handler"]["type"])
 
 
-SAFE_RESULT_STATES = [p for p in ALL_STATES if p.values[0]["result_type"] == "SafeResult"]
+SAFE_RESULT_STATES = _states(lambda e: e["result_type"] == "SafeResult")
 
 
 @pytest.mark.parametrize("entry", SAFE_RESULT_STATES)
@@ -259,8 +269,7 @@ def test_safe_result_payload_hydrates_the_legacy_way(entry: Entry, version_dir: 
 
 
 @pytest.mark.parametrize(
-    "entry",
-    [p for p in SAFE_RESULT_STATES if _handler_type(p.values[0]) == "JSONResultHandler"],
+    "entry", [p for p in SAFE_RESULT_STATES if _handler_type(p.values[0]) == "JSONResultHandler"]
 )
 def test_json_safe_result_payload_value_is_in_the_state(entry: Entry, version_dir: Path) -> None:
     """A JSON-handler SafeResult is recoverable from the payload alone, through PrefectResult."""
@@ -269,7 +278,7 @@ def test_json_safe_result_payload_value_is_in_the_state(entry: Entry, version_di
     _assert_same(_expected(entry), PrefectResult().read(loaded.location).value)
 
 
-@pytest.mark.parametrize("entry", [p for p in ALL_STATES if "cached_inputs" in p.values[0]])
+@pytest.mark.parametrize("entry", STATES_WITH_CACHED_INPUTS)
 def test_cached_input_payloads_hydrate(entry: Entry, version_dir: Path) -> None:
     """Each `cached_inputs` payload of a 0.10.7 state loads and reads back the input value."""
     cached = _state_payload(version_dir, entry)["cached_inputs"]
