@@ -1,0 +1,278 @@
+"""Benchmark: per-task overhead of ``flow.run()``, ``compat`` against Prefect 0.15.13.
+
+Run as a script (not a test)::
+
+    .venv/bin/python benchmarks/bench_flow_overhead.py [--tasks 1000] [--repeats 5]
+        [--shape chain|fan] [--only compat|prefect]
+
+What it does:
+
+1. Creates (or reuses) a throwaway virtual environment ``benchmarks/.venvs/prefect-0.15.13``
+   (gitignored) with ``prefect==0.15.13`` and the pins that make it work on current Python
+   (``marshmallow<4``, ``marshmallow-oneofschema<3.1``, ``pendulum<3``).
+2. Writes one flow script (:data:`FLOW_SCRIPT`) that runs unchanged under both packages: it
+   imports ``Flow``/``task`` and ``LocalResult`` from ``compat`` or from ``prefect`` (the
+   ``BENCH_ROOT`` environment variable says which) and builds a flow of ``--tasks`` trivial
+   ``inc`` tasks (a chain ``x = inc(x)`` by default, or a fan ``inc(i)`` of independent
+   tasks), every one checkpointed with ``LocalResult(dir=<fresh temporary directory>)``
+   (``PREFECT__FLOWS__CHECKPOINTING=true``).
+3. Runs that script as a subprocess under each interpreter (this project's for ``compat``,
+   the throwaway one for Prefect), alternating the two, ``--repeats`` times each.
+
+Timing happens inside the flow script, around ``flow.run()`` only (imports and flow
+construction are excluded). In each process: one warm-up run of a 10-task flow (first-run
+lazy imports), then one run of an empty flow (``t_empty``), then the measured run of the
+N-task flow (``t_run``). The script checks that all N results were written and the final
+value is right, so a run that silently skipped checkpointing cannot look fast.
+
+**Per-task overhead** = ``(t_run - t_empty) / N``: what each additional task costs, with the
+fixed cost of running any flow taken out. ``t_run / N`` is reported too. The headline ratio is
+Prefect's median per-task overhead divided by compat's (the target is at least 10).
+
+Both packages log at ``ERROR`` (``PREFECT__LOGGING__LEVEL=ERROR``) so that terminal output
+of 2,000 INFO lines is not what gets measured; ``home_dir`` points at a temporary directory.
+Results are printed as a table and saved to ``benchmarks/results/flow_overhead.json``.
+Timings are never asserted anywhere.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+__all__ = ["FLOW_SCRIPT", "ensure_prefect_venv", "main", "run_once"]
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+RESULTS = HERE / "results" / "flow_overhead.json"
+VENV = HERE / ".venvs" / "prefect-0.15.13"
+PREFECT_REQUIREMENTS = [
+    "prefect==0.15.13",
+    "marshmallow<4",
+    "marshmallow-oneofschema<3.1",
+    "pendulum<3",
+]
+
+#: The one flow script, importable under ``compat`` and under ``prefect``.
+FLOW_SCRIPT = '''\
+"""Time flow.run() for N trivial checkpointed tasks; print one JSON line."""
+
+import json
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = os.environ["BENCH_ROOT"]
+if ROOT == "compat":
+    from compat import Flow, task
+    from compat.engine.results import LocalResult
+else:
+    from prefect import Flow, task
+    from prefect.engine.results import LocalResult
+
+N_TASKS = int(os.environ["BENCH_TASKS"])
+SHAPE = os.environ["BENCH_SHAPE"]
+
+
+@task
+def inc(x):
+    return x + 1
+
+
+def build(n, results_dir):
+    with Flow(f"bench-{n}", result=LocalResult(dir=results_dir)) as flow:
+        if SHAPE == "chain":
+            x = 0
+            for _ in range(n):
+                x = inc(x)
+            last = x if n else None
+        else:
+            last = [inc(i) for i in range(n)][-1] if n else None
+    return flow, last
+
+
+def timed_run(n):
+    results_dir = tempfile.mkdtemp(prefix=f"bench-{n}-")
+    flow, last = build(n, results_dir)
+    start = time.perf_counter()
+    state = flow.run()
+    elapsed = time.perf_counter() - start
+    if not state.is_successful():
+        raise SystemExit(f"flow of {n} tasks did not succeed: {state!r}")
+    written = len(os.listdir(results_dir)) if os.path.isdir(results_dir) else 0
+    if written != n:
+        raise SystemExit(f"expected {n} checkpointed results, found {written}")
+    if n:
+        if state.result[last].result != n:  # chain: 0 + n; fan: the last inc(n - 1)
+            raise SystemExit(f"wrong final value {state.result[last].result!r}")
+    return elapsed
+
+
+timed_run(10)  # warm-up: lazy imports and first-run caches
+empty = timed_run(0)
+run = timed_run(N_TASKS)
+version = getattr(sys.modules[ROOT], "__version__", "?")
+print(json.dumps({"root": ROOT, "version": version, "n_tasks": N_TASKS, "shape": SHAPE,
+                  "t_empty": empty, "t_run": run}))
+'''
+
+
+def ensure_prefect_venv(venv: Path = VENV) -> Path:
+    """Create the throwaway Prefect 0.15.13 environment unless it already works."""
+    python = venv / "bin" / "python"
+    check = [str(python), "-c", "import prefect; print(prefect.__version__)"]
+    if python.exists():
+        done = subprocess.run(check, capture_output=True, text=True)
+        if done.returncode == 0 and done.stdout.strip() == "0.15.13":
+            return python
+    print(f"creating {venv.relative_to(ROOT)} with {' '.join(PREFECT_REQUIREMENTS)} ...")
+    subprocess.run([sys.executable, "-m", "venv", "--clear", str(venv)], check=True)
+    subprocess.run(
+        [str(python), "-m", "pip", "install", "--quiet", *PREFECT_REQUIREMENTS], check=True
+    )
+    subprocess.run(check, check=True, capture_output=True)
+    return python
+
+
+def run_once(python: str, root: str, script: Path, n_tasks: int, shape: str) -> dict[str, Any]:
+    """Run the flow script once under ``python``; return its timings."""
+    with tempfile.TemporaryDirectory(prefix="bench-") as base:
+        # Separate trees: a LocalResult dir inside home_dir would be redirected to
+        # home_dir/results (Prefect's rule, which compat keeps).
+        home, scratch = os.path.join(base, "home"), os.path.join(base, "tmp")
+        os.makedirs(home)
+        os.makedirs(scratch)
+        env = {
+            key: value
+            for key, value in os.environ.items()
+            if not key.startswith("PREFECT__") and key != "PYTHONPATH"
+        }
+        env.update(
+            {
+                "BENCH_ROOT": root,
+                "BENCH_TASKS": str(n_tasks),
+                "BENCH_SHAPE": shape,
+                "PREFECT__FLOWS__CHECKPOINTING": "true",
+                "PREFECT__LOGGING__LEVEL": "ERROR",
+                "PREFECT__HOME_DIR": home,
+                "PREFECT__USER_CONFIG_PATH": os.path.join(home, "config.toml"),
+                "TMPDIR": scratch,
+            }
+        )
+        if root == "compat":
+            env["PYTHONPATH"] = str(ROOT)
+        done = subprocess.run(
+            [python, str(script)], env=env, cwd=home, capture_output=True, text=True
+        )
+    if done.returncode != 0:
+        msg = f"{root} run failed ({done.returncode}):\n{done.stdout}\n{done.stderr[-4000:]}"
+        raise RuntimeError(msg)
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def summarise(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """Medians (and spread) of the per-process measurements of one package."""
+    n = runs[0]["n_tasks"]
+    per_task = [(r["t_run"] - r["t_empty"]) / n for r in runs]
+    return {
+        "version": runs[0]["version"],
+        "n_tasks": n,
+        "repeats": len(runs),
+        "median_run_s": statistics.median(r["t_run"] for r in runs),
+        "median_empty_flow_s": statistics.median(r["t_empty"] for r in runs),
+        "median_per_task_overhead_us": statistics.median(per_task) * 1e6,
+        "min_per_task_overhead_us": min(per_task) * 1e6,
+        "max_per_task_overhead_us": max(per_task) * 1e6,
+        "median_total_per_task_us": statistics.median(r["t_run"] / n for r in runs) * 1e6,
+        "runs": runs,
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--tasks", type=int, default=1000, help="tasks in the flow (1000)")
+    parser.add_argument("--repeats", type=int, default=5, help="processes per package (5)")
+    parser.add_argument("--shape", choices=["chain", "fan"], default="chain")
+    parser.add_argument("--only", choices=["compat", "prefect"], help="run one side only")
+    parser.add_argument("--no-save", action="store_true", help="do not write the JSON file")
+    args = parser.parse_args(argv)
+
+    sides = [args.only] if args.only else ["compat", "prefect"]
+    pythons = {"compat": sys.executable}
+    if "prefect" in sides:
+        pythons["prefect"] = str(ensure_prefect_venv())
+
+    runs: dict[str, list[dict[str, Any]]] = {side: [] for side in sides}
+    with tempfile.TemporaryDirectory(prefix="bench-flow-") as tmp:
+        script = Path(tmp) / "bench_flow_script.py"
+        script.write_text(FLOW_SCRIPT, encoding="utf-8")
+        for repeat in range(args.repeats):
+            for side in sides:  # alternate, so drift in machine load hits both alike
+                result = run_once(pythons[side], side, script, args.tasks, args.shape)
+                runs[side].append(result)
+                per_task = (result["t_run"] - result["t_empty"]) / args.tasks * 1e6
+                print(
+                    f"  repeat {repeat + 1}/{args.repeats} {side:8s} run {result['t_run']:.3f} s"
+                    f"  empty {result['t_empty'] * 1e3:.2f} ms  per task {per_task:.1f} us",
+                    flush=True,
+                )
+
+    summary = {side: summarise(side_runs) for side, side_runs in runs.items()}
+    print()
+    print(f"flow of {args.tasks} trivial tasks ({args.shape}), LocalResult checkpointing on")
+    header = (
+        f"{'package':10s} {'version':12s} {'median run':>12s} {'empty flow':>12s} "
+        f"{'per-task overhead':>18s} {'run / N':>10s}"
+    )
+    print(header)
+    print("-" * len(header))
+    for side, s in summary.items():
+        print(
+            f"{side:10s} {s['version']:12s} {s['median_run_s']:>10.3f} s "
+            f"{s['median_empty_flow_s'] * 1e3:>9.2f} ms "
+            f"{s['median_per_task_overhead_us']:>15.1f} us "
+            f"{s['median_total_per_task_us']:>7.1f} us"
+        )
+    ratio = None
+    if len(summary) == 2:
+        ratio = (
+            summary["prefect"]["median_per_task_overhead_us"]
+            / summary["compat"]["median_per_task_overhead_us"]
+        )
+        verdict = "meets" if ratio >= 10 else "MISSES"
+        print(f"\nper-task overhead ratio prefect/compat: {ratio:.1f}x ({verdict} the 10x target)")
+
+    if not args.no_save:
+        RESULTS.parent.mkdir(parents=True, exist_ok=True)
+        payload = {
+            "benchmark": "flow_overhead",
+            "command": "python benchmarks/bench_flow_overhead.py "
+            f"--tasks {args.tasks} --repeats {args.repeats} --shape {args.shape}"
+            + (f" --only {args.only}" if args.only else ""),
+            "definition": "per-task overhead = (t_run(N tasks) - t_run(empty flow)) / N, "
+            "timed inside the process around flow.run(), after a 10-task warm-up run; "
+            "medians over separate processes",
+            "python": platform.python_version(),
+            "machine": f"{platform.system()} {platform.machine()}, {os.cpu_count()} CPUs",
+            "prefect_requirements": PREFECT_REQUIREMENTS,
+            "ratio_prefect_over_compat": ratio,
+            "target_ratio": 10,
+            "results": summary,
+        }
+        RESULTS.write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
+        print(f"saved {RESULTS.relative_to(ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
