@@ -925,6 +925,55 @@ def compat_jobs(tmp: Path) -> list[Entry]:
     return jobs
 
 
+def compat_state_jobs(tmp: Path) -> list[Entry]:
+    """Whole state payloads dumped by ``compat`` (empty while compat cannot dump states)."""
+    try:
+        from compat.serialization.state import dump_state
+    except ImportError:
+        print("compat cannot dump states yet: whole-state payloads not checked", file=sys.stderr)
+        return []
+    from compat.engine.result import Result
+    from compat.engine.result_handlers import JSONResultHandler, LocalResultHandler
+    from compat.engine.results import LocalResult, PrefectResult
+    from compat.engine.state import Cached, Failed, Success
+
+    values = golden_values()
+    legacy, new, every = ["0.10.7", "0.13.19"], ["0.13.19", "0.15.13"], list(GENERATORS)
+    group = "compat dump_state payload"
+    stored_local = Result(values["nested_dict"], result_handler=LocalResultHandler(str(tmp)))
+    stored_local.store_safe_value()
+    stored_json = Result(values["list"], result_handler=JSONResultHandler())
+    stored_json.store_safe_value()
+    local = LocalResult(dir=str(tmp)).write(values["tuple"])
+    cases: list[tuple[str, Any, Any, list[str]]] = [
+        (
+            "Success-SafeResult-local",
+            Success("ok", result=stored_local),
+            values["nested_dict"],
+            legacy,
+        ),
+        ("Success-SafeResult-json", Success("ok", result=stored_json), values["list"], legacy),
+        ("Success-LocalResult", Success("ok", result=local), values["tuple"], new),
+        (
+            "Success-PrefectResult",
+            Success("ok", result=PrefectResult().write(values["nested_dict"])),
+            values["nested_dict"],
+            new,
+        ),
+        (
+            "Cached-LocalResult",
+            Cached("cached", result=local, cached_parameters={"p": 3}),
+            values["tuple"],
+            new,
+        ),
+        ("Failed-NoResult", Failed("boom"), NO_RESULT, every),
+    ]
+    return [
+        _job(group, name, "state_payload_load", dump_state(state), value, versions)
+        for name, state, value, versions in cases
+    ]
+
+
 def _read_s3_payload(handler_cls: Any, payload: bytes) -> Any:
     """Read ``payload`` through a real legacy S3 handler whose download is stubbed."""
     import prefect
@@ -940,10 +989,10 @@ def _read_s3_payload(handler_cls: Any, payload: bytes) -> Any:
 def _hydrate_loaded_result(loaded: Any) -> Any:
     """Return the value behind a result loaded by an old ``StateResultSchema``."""
     kind = type(loaded).__name__
-    if kind == "NoResultType":
-        return NO_RESULT
     if kind == "SafeResult":
         return loaded.to_result().value
+    if kind == "NoResultType" or loaded.location is None:
+        return NO_RESULT
     return loaded.read(loaded.location).value
 
 
@@ -973,6 +1022,16 @@ def old_readers(version: str) -> dict[str, Callable[[Any], Any]]:
         return _hydrate_loaded_result(StateResultSchema().load(payload))
 
     readers["result_payload_load"] = load_payload
+
+    from prefect.serialization.state import StateSchema
+
+    def load_state_payload(payload: dict[str, Any]) -> Any:
+        state = StateSchema().load(payload)
+        if type(state).__name__ != payload["type"]:
+            raise AssertionError(f"{payload['type']} payload loaded as {type(state).__name__}")
+        return _hydrate_loaded_result(state._result)
+
+    readers["state_payload_load"] = load_state_payload
 
     if version == "0.10.7":
         from prefect.engine.result import Result
@@ -1028,6 +1087,7 @@ READER_LABELS = {
     "prefect_result_read": "PrefectResult().read(text).value",
     "base64_payload_read": "base64 readers (listed above)",
     "result_payload_load": "StateResultSchema().load + hydrate",
+    "state_payload_load": "StateSchema().load, same class, hydrate",
 }
 
 
@@ -1067,7 +1127,7 @@ def check_reverse() -> int:
     sys.path.insert(0, str(REPO_ROOT))  # compat from this checkout, installed or not
     with tempfile.TemporaryDirectory(prefix="golden-reverse-") as tmp:
         tmp_path = Path(tmp)
-        jobs = compat_jobs(tmp_path / "written")
+        jobs = compat_jobs(tmp_path / "written") + compat_state_jobs(tmp_path / "states")
         jobs_path = tmp_path / "jobs.json"
         jobs_path.write_text(json.dumps(jobs), encoding="utf-8")
         outcomes: dict[str, dict[str, dict[str, Any]]] = {}
