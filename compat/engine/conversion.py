@@ -11,7 +11,8 @@ always agree. Lookup rules:
 3. anything else is wrapped in ``ResultHandlerResult``.
 
 Result → handler: a ``ResultHandlerResult`` gives back its handler; a result that carries
-a ``result_handler`` gives that; ``PrefectResult`` and ``ConstantResult`` map to their exact
+a ``result_handler`` gives that; a result converted from a built-in handler gives back that
+handler; ``PrefectResult`` and ``ConstantResult`` map to their exact
 legacy handlers; any other storage-backed result is wrapped in :class:`ResultAsHandler`.
 
 Third parties register their own classes with :func:`register_handler_conversion` and
@@ -147,6 +148,9 @@ def to_handler(obj: Result | ResultHandler) -> ResultHandler:
         raise ConversionError(msg)
     if obj.result_handler is not None:
         return obj.result_handler
+    source = getattr(obj, "_converted_from", None)
+    if isinstance(source, ResultHandler):
+        return source
     converter = _result_converters.get(type(obj))  # exact class: subclasses may store elsewhere
     if converter is not None:
         return converter(obj)
@@ -175,7 +179,9 @@ def _table_converter(row: conversion_table.Conversion) -> HandlerConverter:
             if rule.result_arg is not None and hasattr(handler, rule.handler_arg)
         }
         result: Result = result_class(**kwargs)
-        result.result_handler = handler
+        # Kept privately for the reverse conversion only: a public ``result_handler`` would
+        # make the converted result unequal to the same result built by hand (as in Prefect).
+        result._converted_from = handler  # type: ignore[attr-defined]
         return result
 
     convert.__name__ = f"convert_{row.handler}"
