@@ -3,7 +3,7 @@
 Run as a script (not a test)::
 
     .venv/bin/python benchmarks/bench_flow_overhead.py [--tasks 1000] [--repeats 5]
-        [--shape chain|fan] [--only compat|prefect]
+        [--shape chain|fan|both] [--only compat|prefect] [--profile] [--no-save]
 
 What it does:
 
@@ -13,8 +13,8 @@ What it does:
 2. Writes one flow script (:data:`FLOW_SCRIPT`) that runs unchanged under both packages: it
    imports ``Flow``/``task`` and ``LocalResult`` from ``compat`` or from ``prefect`` (the
    ``BENCH_ROOT`` environment variable says which) and builds a flow of ``--tasks`` trivial
-   ``inc`` tasks (a chain ``x = inc(x)`` by default, or a fan ``inc(i)`` of independent
-   tasks), every one checkpointed with ``LocalResult(dir=<fresh temporary directory>)``
+   ``inc`` tasks (a chain ``x = inc(x)`` and a fan ``inc(i)`` of independent tasks, both
+   by default), every one checkpointed with ``LocalResult(dir=<fresh temporary directory>)``
    (``PREFECT__FLOWS__CHECKPOINTING=true``).
 3. Runs that script as a subprocess under each interpreter (this project's for ``compat``,
    the throwaway one for Prefect), alternating the two, ``--repeats`` times each.
@@ -27,7 +27,8 @@ value is right, so a run that silently skipped checkpointing cannot look fast.
 
 **Per-task overhead** = ``(t_run - t_empty) / N``: what each additional task costs, with the
 fixed cost of running any flow taken out. ``t_run / N`` is reported too. The headline ratio is
-Prefect's median per-task overhead divided by compat's (the target is at least 10).
+Prefect's median per-task overhead divided by compat's (the target is at least 10), per
+shape. ``--profile`` runs each side once under cProfile instead and prints where time goes.
 
 Both packages log at ``ERROR`` (``PREFECT__LOGGING__LEVEL=ERROR``) so that terminal output
 of 2,000 INFO lines is not what gets measured; ``home_dir`` points at a temporary directory.
@@ -120,7 +121,19 @@ def timed_run(n):
 
 timed_run(10)  # warm-up: lazy imports and first-run caches
 empty = timed_run(0)
-run = timed_run(N_TASKS)
+if os.environ.get("BENCH_PROFILE"):
+    import cProfile
+    import pstats
+
+    profiler = cProfile.Profile()
+    profiler.enable()
+    run = timed_run(N_TASKS)
+    profiler.disable()
+    stats = pstats.Stats(profiler, stream=sys.stderr).sort_stats("tottime")
+    stats.print_stats(30)
+    stats.sort_stats("cumulative").print_stats(40)
+else:
+    run = timed_run(N_TASKS)
 version = getattr(sys.modules[ROOT], "__version__", "?")
 print(json.dumps({"root": ROOT, "version": version, "n_tasks": N_TASKS, "shape": SHAPE,
                   "t_empty": empty, "t_run": run}))
@@ -144,8 +157,14 @@ def ensure_prefect_venv(venv: Path = VENV) -> Path:
     return python
 
 
-def run_once(python: str, root: str, script: Path, n_tasks: int, shape: str) -> dict[str, Any]:
-    """Run the flow script once under ``python``; return its timings."""
+def run_once(
+    python: str, root: str, script: Path, n_tasks: int, shape: str, *, profile: bool = False
+) -> dict[str, Any]:
+    """Run the flow script once under ``python``; return its timings.
+
+    With ``profile`` the measured run is profiled with cProfile and the statistics are
+    printed to this process's standard error.
+    """
     with tempfile.TemporaryDirectory(prefix="bench-") as base:
         # Separate trees: a LocalResult dir inside home_dir would be redirected to
         # home_dir/results (Prefect's rule, which compat keeps).
@@ -155,7 +174,7 @@ def run_once(python: str, root: str, script: Path, n_tasks: int, shape: str) -> 
         env = {
             key: value
             for key, value in os.environ.items()
-            if not key.startswith("PREFECT__") and key != "PYTHONPATH"
+            if not key.startswith(("PREFECT__", "BENCH_")) and key != "PYTHONPATH"
         }
         env.update(
             {
@@ -169,6 +188,8 @@ def run_once(python: str, root: str, script: Path, n_tasks: int, shape: str) -> 
                 "TMPDIR": scratch,
             }
         )
+        if profile:
+            env["BENCH_PROFILE"] = "1"
         if root == "compat":
             env["PYTHONPATH"] = str(ROOT)
         done = subprocess.run(
@@ -177,6 +198,8 @@ def run_once(python: str, root: str, script: Path, n_tasks: int, shape: str) -> 
     if done.returncode != 0:
         msg = f"{root} run failed ({done.returncode}):\n{done.stdout}\n{done.stderr[-4000:]}"
         raise RuntimeError(msg)
+    if profile:
+        print(done.stderr, file=sys.stderr)
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
@@ -198,79 +221,114 @@ def summarise(runs: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--tasks", type=int, default=1000, help="tasks in the flow (1000)")
-    parser.add_argument("--repeats", type=int, default=5, help="processes per package (5)")
-    parser.add_argument("--shape", choices=["chain", "fan"], default="chain")
-    parser.add_argument("--only", choices=["compat", "prefect"], help="run one side only")
-    parser.add_argument("--no-save", action="store_true", help="do not write the JSON file")
-    args = parser.parse_args(argv)
-
-    sides = [args.only] if args.only else ["compat", "prefect"]
-    pythons = {"compat": sys.executable}
-    if "prefect" in sides:
-        pythons["prefect"] = str(ensure_prefect_venv())
-
+def measure(
+    pythons: dict[str, str], sides: list[str], shape: str, n_tasks: int, repeats: int
+) -> dict[str, Any]:
+    """Alternate the packages ``repeats`` times on one flow shape; summarise each."""
     runs: dict[str, list[dict[str, Any]]] = {side: [] for side in sides}
     with tempfile.TemporaryDirectory(prefix="bench-flow-") as tmp:
         script = Path(tmp) / "bench_flow_script.py"
         script.write_text(FLOW_SCRIPT, encoding="utf-8")
-        for repeat in range(args.repeats):
+        for repeat in range(repeats):
             for side in sides:  # alternate, so drift in machine load hits both alike
-                result = run_once(pythons[side], side, script, args.tasks, args.shape)
+                result = run_once(pythons[side], side, script, n_tasks, shape)
                 runs[side].append(result)
-                per_task = (result["t_run"] - result["t_empty"]) / args.tasks * 1e6
+                per_task = (result["t_run"] - result["t_empty"]) / n_tasks * 1e6
                 print(
-                    f"  repeat {repeat + 1}/{args.repeats} {side:8s} run {result['t_run']:.3f} s"
-                    f"  empty {result['t_empty'] * 1e3:.2f} ms  per task {per_task:.1f} us",
+                    f"  {shape:5s} repeat {repeat + 1}/{repeats} {side:8s} "
+                    f"run {result['t_run']:.3f} s  empty {result['t_empty'] * 1e3:.2f} ms  "
+                    f"per task {per_task:.1f} us",
                     flush=True,
                 )
+    summary: dict[str, Any] = {side: summarise(side_runs) for side, side_runs in runs.items()}
+    if len(sides) == 2:
+        summary["ratio_prefect_over_compat"] = (
+            summary["prefect"]["median_per_task_overhead_us"]
+            / summary["compat"]["median_per_task_overhead_us"]
+        )
+    return summary
 
-    summary = {side: summarise(side_runs) for side, side_runs in runs.items()}
-    print()
-    print(f"flow of {args.tasks} trivial tasks ({args.shape}), LocalResult checkpointing on")
+
+def print_table(shape: str, n_tasks: int, summary: dict[str, Any]) -> None:
+    print(f"\nflow of {n_tasks} trivial tasks ({shape}), LocalResult checkpointing on")
     header = (
         f"{'package':10s} {'version':12s} {'median run':>12s} {'empty flow':>12s} "
         f"{'per-task overhead':>18s} {'run / N':>10s}"
     )
     print(header)
     print("-" * len(header))
-    for side, s in summary.items():
+    for side in ("compat", "prefect"):
+        if side not in summary:
+            continue
+        s = summary[side]
         print(
             f"{side:10s} {s['version']:12s} {s['median_run_s']:>10.3f} s "
             f"{s['median_empty_flow_s'] * 1e3:>9.2f} ms "
             f"{s['median_per_task_overhead_us']:>15.1f} us "
             f"{s['median_total_per_task_us']:>7.1f} us"
         )
-    ratio = None
-    if len(summary) == 2:
-        ratio = (
-            summary["prefect"]["median_per_task_overhead_us"]
-            / summary["compat"]["median_per_task_overhead_us"]
-        )
+    ratio = summary.get("ratio_prefect_over_compat")
+    if ratio is not None:
         verdict = "meets" if ratio >= 10 else "MISSES"
-        print(f"\nper-task overhead ratio prefect/compat: {ratio:.1f}x ({verdict} the 10x target)")
+        print(f"per-task overhead ratio prefect/compat: {ratio:.1f}x ({verdict} the 10x target)")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--tasks", type=int, default=1000, help="tasks in the flow (1000)")
+    parser.add_argument("--repeats", type=int, default=5, help="processes per package (5)")
+    parser.add_argument("--shape", choices=["chain", "fan", "both"], default="both")
+    parser.add_argument("--only", choices=["compat", "prefect"], help="run one side only")
+    parser.add_argument("--no-save", action="store_true", help="do not write the JSON file")
+    parser.add_argument(
+        "--profile",
+        action="store_true",
+        help="run each selected side once under cProfile and print the statistics",
+    )
+    args = parser.parse_args(argv)
+
+    sides = [args.only] if args.only else ["compat", "prefect"]
+    shapes = ["chain", "fan"] if args.shape == "both" else [args.shape]
+    pythons = {"compat": sys.executable}
+    if "prefect" in sides:
+        pythons["prefect"] = str(ensure_prefect_venv())
+
+    if args.profile:
+        with tempfile.TemporaryDirectory(prefix="bench-flow-") as tmp:
+            script = Path(tmp) / "bench_flow_script.py"
+            script.write_text(FLOW_SCRIPT, encoding="utf-8")
+            for shape in shapes:
+                for side in sides:
+                    print(f"== cProfile: {side}, {shape} of {args.tasks} ==", file=sys.stderr)
+                    run_once(pythons[side], side, script, args.tasks, shape, profile=True)
+        return 0
+
+    results = {}
+    for shape in shapes:
+        results[shape] = measure(pythons, sides, shape, args.tasks, args.repeats)
+    for shape in shapes:
+        print_table(shape, args.tasks, results[shape])
 
     if not args.no_save:
         RESULTS.parent.mkdir(parents=True, exist_ok=True)
+        command = (
+            "python benchmarks/bench_flow_overhead.py "
+            f"--tasks {args.tasks} --repeats {args.repeats} --shape {args.shape}"
+        )
         payload = {
             "benchmark": "flow_overhead",
-            "command": "python benchmarks/bench_flow_overhead.py "
-            f"--tasks {args.tasks} --repeats {args.repeats} --shape {args.shape}"
-            + (f" --only {args.only}" if args.only else ""),
+            "command": command + (f" --only {args.only}" if args.only else ""),
             "definition": "per-task overhead = (t_run(N tasks) - t_run(empty flow)) / N, "
-            "timed inside the process around flow.run(), after a 10-task warm-up run; "
-            "medians over separate processes",
+            "timed inside the process around flow.run() after a 10-task warm-up run; "
+            "median over separate processes; ratio = prefect median / compat median",
             "python": platform.python_version(),
             "machine": f"{platform.system()} {platform.machine()}, {os.cpu_count()} CPUs",
             "prefect_requirements": PREFECT_REQUIREMENTS,
-            "ratio_prefect_over_compat": ratio,
             "target_ratio": 10,
-            "results": summary,
+            "shapes": results,
         }
         RESULTS.write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
-        print(f"saved {RESULTS.relative_to(ROOT)}")
+        print(f"\nsaved {RESULTS.relative_to(ROOT)}")
     return 0
 
 
