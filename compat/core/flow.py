@@ -1,0 +1,300 @@
+"""``Flow``: a graph of tasks, built with ``with Flow(...)`` and run with ``flow.run()``."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable, Mapping
+from typing import TYPE_CHECKING, Any
+
+from compat.core.edge import Edge, unmapped
+from compat.core.task import ResultLike, Task, resolve_result_argument
+from compat.engine.result.base import Result
+
+if TYPE_CHECKING:
+    from compat.core.parameter import Parameter
+    from compat.engine.executors.base import Executor
+    from compat.engine.state import State
+
+__all__ = ["Flow"]
+
+logger = logging.getLogger("compat.flow")
+
+
+class Flow:
+    """Tasks, the edges between them, constants bound to task arguments, and a result.
+
+    ``result``/``result_handler`` set the flow-level result (task-level results win over
+    it; the configuration default applies when neither is set).
+    """
+
+    def __init__(
+        self,
+        name: str,
+        tasks: Iterable[Task] | None = None,
+        edges: Iterable[Edge] | None = None,
+        reference_tasks: Iterable[Task] | None = None,
+        state_handlers: list[Callable[..., Any]] | None = None,
+        executor: Executor | None = None,
+        validate: bool = True,
+        result: ResultLike = None,
+        result_handler: ResultLike = None,
+    ) -> None:
+        if not name:
+            msg = "a Flow needs a name, e.g. Flow('etl')"
+            raise ValueError(msg)
+        self.name = name
+        self._tasks: dict[Task, None] = {}  # insertion-ordered set
+        self.edges: set[Edge] = set()
+        self.constants: dict[Task, dict[str, Any]] = {}
+        self._reference_tasks: set[Task] = set()
+        self.state_handlers = list(state_handlers or [])
+        self.executor = executor
+        self.validate_on_add = validate
+        self.result: Result | None = resolve_result_argument("Flow", result, result_handler)
+        self._previous_flow: list[Any] = []
+        for task in tasks or ():
+            self.add_task(task)
+        for edge in edges or ():
+            self.add_edge(edge.upstream_task, edge.downstream_task, edge.key, edge.mapped)
+        if reference_tasks:
+            self.set_reference_tasks(reference_tasks)
+
+    def __repr__(self) -> str:
+        return f"<Flow: name={self.name!r}>"
+
+    # -- the context manager ---------------------------------------------------------------
+
+    def __enter__(self) -> Flow:
+        from compat.utilities.context import context
+
+        self._previous_flow.append(context.get("flow"))
+        context["flow"] = self
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        from compat.utilities.context import context
+
+        previous = self._previous_flow.pop()
+        if previous is None:
+            context.pop("flow", None)
+        else:
+            context["flow"] = previous
+
+    # -- tasks and edges -------------------------------------------------------------------
+
+    @property
+    def tasks(self) -> set[Task]:
+        """Every task in the flow."""
+        return set(self._tasks)
+
+    def add_task(self, task: Task) -> Task:
+        """Add ``task`` (once); parameters must have unique names and slugs get assigned."""
+        if not isinstance(task, Task):
+            msg = f"flows contain Task objects, got {task!r} of type {type(task).__name__}"
+            raise TypeError(msg)
+        if task in self._tasks:
+            return task
+        from compat.core.parameter import Parameter
+
+        if isinstance(task, Parameter) and any(p.name == task.name for p in self.parameters()):
+            msg = f"{self!r} already has a parameter named {task.name!r}; names must be unique"
+            raise ValueError(msg)
+        slugs = {t.slug for t in self._tasks}
+        if task.slug is None:
+            n = 1
+            while f"{task.name}-{n}" in slugs:
+                n += 1
+            task.slug = f"{task.name}-{n}"
+        elif task.slug in slugs:
+            msg = f"{self!r} already has a task with slug {task.slug!r}; slugs must be unique"
+            raise ValueError(msg)
+        self._tasks[task] = None
+        return task
+
+    def add_edge(
+        self,
+        upstream_task: Any,
+        downstream_task: Task,
+        key: str | None = None,
+        mapped: bool = False,
+        validate: bool | None = None,
+    ) -> Edge:
+        """Add a dependency; refuses cycles and two edges feeding the same argument."""
+        upstream = self._as_task(upstream_task)
+        edge = Edge(upstream, downstream_task, key=key, mapped=mapped)
+        if key is not None and (
+            key in self.constants.get(downstream_task, {})
+            or any(e.key == key for e in self.edges_to(downstream_task))
+        ):
+            msg = f"argument {key!r} of {downstream_task!r} is already bound; bind it only once"
+            raise ValueError(msg)
+        self.add_task(upstream)
+        self.add_task(downstream_task)
+        self.edges.add(edge)
+        if self.validate_on_add if validate is None else validate:
+            try:
+                self.sorted_tasks()
+            except ValueError:
+                self.edges.discard(edge)
+                raise
+        return edge
+
+    def _as_task(self, value: Any) -> Task:
+        from compat.tasks.core.collections import as_task
+
+        return as_task(value, self)
+
+    def set_dependencies(
+        self,
+        task: Task,
+        upstream_tasks: Iterable[Any] | None = None,
+        downstream_tasks: Iterable[Task] | None = None,
+        keyword_tasks: Mapping[str, Any] | None = None,
+        mapped: bool = False,
+        validate: bool | None = None,
+    ) -> None:
+        """Add ``task`` with its upstream, downstream and keyword dependencies.
+
+        Keyword values that are not tasks become constants, except mapped ones, which
+        become ``Constant`` tasks so that they can be split.
+        """
+        from compat.tasks.core.collections import contains_task
+        from compat.tasks.core.constants import Constant
+
+        self.add_task(task)
+        for upstream in upstream_tasks or ():
+            is_mapped = mapped and not isinstance(upstream, unmapped)
+            value = upstream.value if isinstance(upstream, unmapped) else upstream
+            self.add_edge(value, task, mapped=is_mapped, validate=validate)
+        for downstream in downstream_tasks or ():
+            self.add_edge(task, downstream, validate=validate)
+        for key, raw in (keyword_tasks or {}).items():
+            is_mapped = mapped and not isinstance(raw, unmapped)
+            value = raw.value if isinstance(raw, unmapped) else raw
+            if isinstance(value, Task) or contains_task(value):
+                self.add_edge(value, task, key=key, mapped=is_mapped, validate=validate)
+            elif is_mapped:
+                self.add_edge(Constant(value), task, key=key, mapped=True, validate=validate)
+            else:
+                bound = self.constants.setdefault(task, {})
+                if key in bound or any(e.key == key for e in self.edges_to(task)):
+                    msg = f"argument {key!r} of {task!r} is already bound; bind it only once"
+                    raise ValueError(msg)
+                bound[key] = value
+
+    # -- queries ---------------------------------------------------------------------------
+
+    def get_tasks(
+        self, name: str | None = None, slug: str | None = None, tags: Iterable[str] | None = None
+    ) -> list[Task]:
+        """Tasks matching every criterion given, in run order."""
+        wanted = set(tags or ())
+        return [
+            t
+            for t in self.sorted_tasks()
+            if (name is None or t.name == name)
+            and (slug is None or t.slug == slug)
+            and wanted <= t.tags
+        ]
+
+    def parameters(self) -> list[Parameter]:
+        """The flow's parameters."""
+        from compat.core.parameter import Parameter
+
+        return [t for t in self._tasks if isinstance(t, Parameter)]
+
+    def edges_to(self, task: Task) -> set[Edge]:
+        """Edges ending at ``task``."""
+        return {e for e in self.edges if e.downstream_task is task}
+
+    def edges_from(self, task: Task) -> set[Edge]:
+        """Edges starting at ``task``."""
+        return {e for e in self.edges if e.upstream_task is task}
+
+    def upstream_tasks(self, task: Task) -> set[Task]:
+        """Tasks that must finish before ``task``."""
+        return {e.upstream_task for e in self.edges_to(task)}
+
+    def downstream_tasks(self, task: Task) -> set[Task]:
+        """Tasks that wait for ``task``."""
+        return {e.downstream_task for e in self.edges_from(task)}
+
+    def root_tasks(self) -> set[Task]:
+        """Tasks without upstream tasks."""
+        return {t for t in self._tasks if not self.edges_to(t)}
+
+    def terminal_tasks(self) -> set[Task]:
+        """Tasks without downstream tasks."""
+        return {t for t in self._tasks if not self.edges_from(t)}
+
+    def reference_tasks(self) -> set[Task]:
+        """Tasks whose states decide the flow's state (default: the terminal tasks)."""
+        return set(self._reference_tasks) or self.terminal_tasks()
+
+    def set_reference_tasks(self, tasks: Iterable[Task]) -> None:
+        """Choose the tasks whose states decide the flow's state."""
+        chosen = set(tasks)
+        missing = [t for t in chosen if t not in self._tasks]
+        if missing:
+            msg = f"reference tasks must belong to {self!r}; not in the flow: {missing}"
+            raise ValueError(msg)
+        self._reference_tasks = chosen
+
+    def sorted_tasks(self) -> list[Task]:
+        """Tasks in a run order (upstream first; ties in the order they were added)."""
+        order = {t: i for i, t in enumerate(self._tasks)}
+        waiting = {t: len(self.upstream_tasks(t)) for t in self._tasks}
+        ready = [t for t, n in waiting.items() if n == 0]
+        result: list[Task] = []
+        while ready:
+            ready.sort(key=order.__getitem__)
+            task = ready.pop(0)
+            result.append(task)
+            for downstream in self.downstream_tasks(task):
+                waiting[downstream] -= 1
+                if waiting[downstream] == 0:
+                    ready.append(downstream)
+        if len(result) != len(self._tasks):
+            stuck = sorted(t.name for t in self._tasks if t not in result)
+            msg = f"cycle found in {self!r} among tasks {stuck}; flows must be acyclic"
+            raise ValueError(msg)
+        return result
+
+    def validate(self) -> None:
+        """Check the graph before a run: acyclic, edges inside the flow, arguments bound."""
+        self.sorted_tasks()
+        for edge in self.edges:
+            for task in (edge.upstream_task, edge.downstream_task):
+                if task not in self._tasks:
+                    msg = f"{edge!r} refers to {task!r}, which is not in {self!r}"
+                    raise ValueError(msg)
+        for task in self._tasks:
+            bound = set(self.constants.get(task, {})) | {e.key for e in self.edges_to(task)}
+            missing = [
+                n for n, spec in task.inputs().items() if spec["required"] and n not in bound
+            ]
+            if missing:
+                msg = (
+                    f"{task!r} in {self!r} has unbound required arguments {missing}; bind them "
+                    f"when calling the task or with set_upstream(..., key=...)"
+                )
+                raise ValueError(msg)
+
+    # -- running ---------------------------------------------------------------------------
+
+    def run(
+        self,
+        parameters: Mapping[str, Any] | None = None,
+        *,
+        executor: Executor | None = None,
+        context: Mapping[str, Any] | None = None,
+        task_states: Mapping[Task, State] | None = None,
+        **kwargs: Any,
+    ) -> State:
+        """Run the flow once and return its state; ``state.result[task]`` is each task's state."""
+        from compat.engine.flow_runner import FlowRunner
+
+        parameters = {**(parameters or {}), **kwargs}
+        return FlowRunner(self).run(
+            parameters=parameters, executor=executor, context=context, task_states=task_states
+        )

@@ -1,0 +1,303 @@
+"""``Task``: a unit of work whose ``run()`` output becomes a result.
+
+Calling a task inside ``with Flow(...)`` copies it and binds its arguments (tasks become
+edges, other values constants); ``.map()`` does the same with mapped edges.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import inspect
+import logging
+import typing
+import warnings
+from collections.abc import Callable, Iterable, Iterator
+from typing import TYPE_CHECKING, Any
+
+from compat import triggers
+from compat._deprecation import warn_deprecated
+from compat.engine import cache_validators
+from compat.engine.conversion import to_result
+from compat.engine.result.base import Result
+from compat.engine.result_handlers.result_handler import ResultHandler
+
+if TYPE_CHECKING:
+    from compat.core.flow import Flow
+
+__all__ = ["Task", "resolve_result_argument"]
+
+logger = logging.getLogger("compat.task")
+
+ResultLike = Result | ResultHandler | None
+
+
+def resolve_result_argument(owner: str, result: ResultLike, result_handler: ResultLike) -> Any:
+    """Return the ``Result`` to use for ``result=``/``result_handler=`` (handler wins).
+
+    A handler is converted through the conversion registry, with one deprecation warning
+    pointing at the caller's line; a ``result`` given alongside it is ignored, as in
+    Prefect 0.11–0.13, and the warning says so.
+    """
+    if result_handler is None:
+        return to_result(result)
+    detail = ""
+    if result is not None:
+        detail = (
+            f"The result={result!r} argument was ignored because result_handler= was also "
+            "given (as in Prefect 0.11-0.13); pass only result=."
+        )
+    warn_deprecated(
+        f"{owner}(result_handler=...)",
+        "result= with a Result class (e.g. LocalResult() for LocalResultHandler())",
+        detail=detail,
+    )
+    return to_result(result_handler)
+
+
+def _nout_from_annotation(run: Callable[..., Any]) -> int | None:
+    try:
+        hint = typing.get_type_hints(run).get("return")
+    except Exception:  # unresolvable annotations simply give no hint
+        return None
+    if typing.get_origin(hint) is tuple:
+        args = typing.get_args(hint)
+        if args and Ellipsis not in args:
+            return len(args)
+    return None
+
+
+class Task:
+    """Subclass and implement ``run()``; configure results, retries, caching and triggers.
+
+    ``result_handler=`` is accepted for 0.x code and converted (see
+    :func:`resolve_result_argument`). ``checkpoint=None`` means "yes, when checkpointing is
+    on". ``target`` (a template or a callable) skips the run when a value exists there.
+    """
+
+    def __init__(
+        self,
+        name: str | None = None,
+        slug: str | None = None,
+        tags: Iterable[str] | None = None,
+        max_retries: int | None = None,
+        retry_delay: dt.timedelta | None = None,
+        timeout: int | None = None,
+        trigger: Callable[..., bool] | None = None,
+        skip_on_upstream_skip: bool = True,
+        cache_for: dt.timedelta | None = None,
+        cache_validator: Callable[..., bool] | None = None,
+        cache_key: str | None = None,
+        checkpoint: bool | None = None,
+        state_handlers: list[Callable[..., Any]] | None = None,
+        on_failure: Callable[..., Any] | None = None,
+        log_stdout: bool = False,
+        result: ResultLike = None,
+        target: str | Callable[..., str] | None = None,
+        task_run_name: str | Callable[..., str] | None = None,
+        nout: int | None = None,
+        result_handler: ResultLike = None,
+    ) -> None:
+        from compat.utilities.configuration import config
+
+        self.name = name or type(self).__name__
+        self.slug = slug
+        self.tags = set(tags or ())
+        if max_retries is None:
+            max_retries = int(config.get_nested("tasks.defaults.max_retries", 0) or 0)
+        if retry_delay is None and config.get_nested("tasks.defaults.retry_delay") is not None:
+            retry_delay = dt.timedelta(seconds=config.get_nested("tasks.defaults.retry_delay"))
+        if max_retries > 0 and retry_delay is None:
+            msg = (
+                f"Task {self.name!r}: a datetime.timedelta retry_delay must be provided "
+                "if max_retries > 0 (e.g. retry_delay=timedelta(seconds=10))"
+            )
+            raise ValueError(msg)
+        self.max_retries = max_retries
+        self.retry_delay = retry_delay
+        self.timeout = timeout
+        self.trigger = trigger or triggers.all_successful
+        self.skip_on_upstream_skip = skip_on_upstream_skip
+        if cache_validator is None:
+            cache_validator = (
+                cache_validators.never_use if cache_for is None else cache_validators.duration_only
+            )
+        elif cache_for is None and cache_validator is not cache_validators.never_use:
+            warnings.warn(
+                "cache_validator provided without specifying cache expiration (cache_for); "
+                "this Task will not be cached.",
+                UserWarning,
+                stacklevel=2,
+            )
+        self.cache_for = cache_for
+        self.cache_validator = cache_validator
+        self.cache_key = cache_key
+        self.checkpoint = checkpoint
+        self.state_handlers = list(state_handlers or [])
+        if on_failure is not None:
+            self.state_handlers.append(_on_failure_handler(on_failure))
+        self.log_stdout = log_stdout
+        self.result: Result | None = resolve_result_argument(
+            type(self).__name__, result, result_handler
+        )
+        self.target = target
+        self.task_run_name = task_run_name
+        self.nout = nout if nout is not None else _nout_from_annotation(self.run)
+
+    # -- the work --------------------------------------------------------------------------
+
+    def run(self) -> Any:
+        """The task's work; subclasses override it (the default returns ``None``)."""
+
+    def __repr__(self) -> str:
+        return f"<Task: {self.name}>"
+
+    def copy(self, **task_args: Any) -> Task:
+        """Return a shallow copy, with some attributes changed (``name=``, ``tags=``, ...)."""
+        unknown = [k for k in task_args if not hasattr(self, k)]
+        if unknown:
+            msg = (
+                f"copy() got unknown Task attributes {unknown}; valid ones are {sorted(vars(self))}"
+            )
+            raise AttributeError(msg)
+        new = copy.copy(self)
+        if "result_handler" in task_args or "result" in task_args:
+            new.result = resolve_result_argument(
+                type(self).__name__,
+                task_args.pop("result", None),
+                task_args.pop("result_handler", None),
+            )
+        for key, value in task_args.items():
+            setattr(new, key, value)
+        new.slug = task_args.get("slug")
+        new.tags = set(new.tags)
+        return new
+
+    # -- building flows --------------------------------------------------------------------
+
+    def __call__(
+        self,
+        *args: Any,
+        mapped: bool = False,
+        task_args: dict[str, Any] | None = None,
+        upstream_tasks: Iterable[Any] | None = None,
+        flow: Flow | None = None,
+        **kwargs: Any,
+    ) -> Task:
+        """Copy the task and bind arguments to the copy in the active (or given) flow."""
+        new = self.copy(**(task_args or {}))
+        return new.bind(*args, mapped=mapped, upstream_tasks=upstream_tasks, flow=flow, **kwargs)
+
+    def bind(
+        self,
+        *args: Any,
+        mapped: bool = False,
+        upstream_tasks: Iterable[Any] | None = None,
+        flow: Flow | None = None,
+        **kwargs: Any,
+    ) -> Task:
+        """Bind ``run()`` arguments (positional or keyword) to this task in a flow."""
+        signature = inspect.signature(self.run)
+        try:
+            callargs = dict(signature.bind(*args, **kwargs).arguments)
+        except TypeError as exc:
+            msg = f"cannot bind arguments to {self!r}: {exc} (run{signature})"
+            raise TypeError(msg) from exc
+        for parameter in signature.parameters.values():
+            if parameter.kind is inspect.Parameter.VAR_KEYWORD:
+                callargs.update(callargs.pop(parameter.name, {}))
+            elif parameter.kind is inspect.Parameter.VAR_POSITIONAL and callargs.get(
+                parameter.name
+            ):
+                msg = f"{self!r}: *{parameter.name} arguments cannot be bound in a flow"
+                raise TypeError(msg)
+            else:
+                continue
+        _active_flow(flow, self).set_dependencies(
+            self, upstream_tasks=upstream_tasks, keyword_tasks=callargs, mapped=mapped
+        )
+        return self
+
+    def map(
+        self,
+        *args: Any,
+        upstream_tasks: Iterable[Any] | None = None,
+        flow: Flow | None = None,
+        task_args: dict[str, Any] | None = None,
+        **kwargs: Any,
+    ) -> Task:
+        """Run one copy per element of the mapped arguments (``unmapped`` ones go whole)."""
+        new = self.copy(**(task_args or {}))
+        return new.bind(*args, mapped=True, upstream_tasks=upstream_tasks, flow=flow, **kwargs)
+
+    def set_upstream(
+        self, task: Any, flow: Flow | None = None, key: str | None = None, mapped: bool = False
+    ) -> Task:
+        """Make ``task`` run before this one (feeding argument ``key``, if given)."""
+        flow = _active_flow(flow, self)
+        if key is None:
+            flow.set_dependencies(self, upstream_tasks=[task], mapped=mapped)
+        else:
+            flow.set_dependencies(self, keyword_tasks={key: task}, mapped=mapped)
+        return self
+
+    def set_downstream(
+        self, task: Task, flow: Flow | None = None, key: str | None = None, mapped: bool = False
+    ) -> Task:
+        """Make ``task`` run after this one (fed through its argument ``key``, if given)."""
+        task.set_upstream(self, flow=flow, key=key, mapped=mapped)
+        return self
+
+    def set_dependencies(self, flow: Flow | None = None, **kwargs: Any) -> Task:
+        """``flow.set_dependencies(self, ...)`` on the active flow."""
+        _active_flow(flow, self).set_dependencies(self, **kwargs)
+        return self
+
+    def __getitem__(self, key: Any) -> Task:
+        """A task returning ``self``'s output indexed by ``key`` (``a, b = task()``)."""
+        from compat.tasks.core.operators import GetItem
+
+        name = f"{self.name}[{key!r}]"
+        return GetItem(name=name, checkpoint=False, result=self.result).bind(self, key)
+
+    def __iter__(self) -> Iterator[Task]:
+        if self.nout is None:
+            msg = (
+                f"{self!r} is not iterable; if it returns several values, pass nout= to the "
+                "task (or annotate run() with a Tuple[...] return type)"
+            )
+            raise TypeError(msg)
+        return (self[i] for i in range(self.nout))
+
+    def inputs(self) -> dict[str, dict[str, Any]]:
+        """The ``run()`` arguments: name → ``{"required": bool, "type": annotation}``."""
+        return {
+            name: {
+                "required": p.default is inspect.Parameter.empty,
+                "type": p.annotation if p.annotation is not inspect.Parameter.empty else Any,
+            }
+            for name, p in inspect.signature(self.run).parameters.items()
+            if p.kind not in (inspect.Parameter.VAR_KEYWORD, inspect.Parameter.VAR_POSITIONAL)
+        }
+
+
+def _active_flow(flow: Flow | None, task: Task) -> Flow:
+    from compat.utilities.context import context
+
+    active = flow or context.get("flow")
+    if active is None:
+        msg = (
+            f"no active Flow while binding {task!r}: call tasks inside `with Flow(...):` "
+            "or pass flow=..."
+        )
+        raise ValueError(msg)
+    return active
+
+
+def _on_failure_handler(callback: Callable[..., Any]) -> Callable[..., Any]:
+    def handler(task: Task, old_state: Any, new_state: Any) -> Any:
+        if new_state.is_failed():
+            callback(task, new_state)
+        return new_state
+
+    return handler

@@ -1,0 +1,293 @@
+"""``FlowRunner``: runs every task of a flow through an executor and decides the flow state.
+
+Before anything runs, the graph is validated and the parameters checked (unknown names and
+missing required parameters are errors). The flow-level result is the flow's own, else the
+configuration default (read now, so ``set_temporary_config`` applies). Task runs are
+submitted as soon as their upstream tasks are finished; mapped tasks are split into one
+run per element. The reference tasks (default: terminal tasks) decide the final state.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import uuid
+from collections.abc import Mapping
+from typing import Any
+
+from compat.core.edge import Edge
+from compat.core.flow import Flow
+from compat.core.task import Task
+from compat.engine.default_result import default_result_from_config
+from compat.engine.executors.base import Executor
+from compat.engine.executors.local import LocalExecutor
+from compat.engine.result.base import Result
+from compat.engine.state import (
+    Cached,
+    Failed,
+    Mapped,
+    Pending,
+    Running,
+    Skipped,
+    State,
+    Success,
+    TriggerFailed,
+)
+from compat.engine.task_runner import run_task
+from compat.utilities.context import context
+
+__all__ = ["FlowRunner"]
+
+logger = logging.getLogger("compat.flow_runner")
+
+
+def _dates(now: dt.datetime) -> dict[str, Any]:
+    day = dt.timedelta(days=1)
+    return {
+        "date": now,
+        "today": now.strftime("%Y-%m-%d"),
+        "yesterday": (now - day).strftime("%Y-%m-%d"),
+        "tomorrow": (now + day).strftime("%Y-%m-%d"),
+        "today_nodash": now.strftime("%Y%m%d"),
+        "yesterday_nodash": (now - day).strftime("%Y%m%d"),
+        "tomorrow_nodash": (now + day).strftime("%Y%m%d"),
+    }
+
+
+class FlowRunner:
+    """Runs one flow run."""
+
+    def __init__(self, flow: Flow) -> None:
+        self.flow = flow
+
+    # -- preparation -----------------------------------------------------------------------
+
+    def check_parameters(self, parameters: Mapping[str, Any]) -> dict[str, Any]:
+        """Return every parameter's value (defaults filled in), refusing bad input."""
+        declared = {p.name: p for p in self.flow.parameters()}
+        unknown = sorted(set(parameters) - set(declared))
+        if unknown:
+            msg = (
+                f"{self.flow!r} has no parameters named {unknown}; its parameters are "
+                f"{sorted(declared)}"
+            )
+            raise ValueError(msg)
+        missing = sorted(n for n, p in declared.items() if p.required and n not in parameters)
+        if missing:
+            msg = f"{self.flow!r} needs values for the required parameters {missing}"
+            raise ValueError(msg)
+        values = {n: p.default for n, p in declared.items() if not p.required}
+        values.update(parameters)
+        return values
+
+    def build_context(
+        self, parameters: Mapping[str, Any], extra: Mapping[str, Any]
+    ) -> dict[str, Any]:
+        """The run's context: the caller's keys, then run identity, dates and parameters."""
+        from compat.utilities.configuration import config
+
+        run_context = {**context.to_dict(), **extra}
+        run_context.pop("flow", None)
+        date = run_context.get("date")
+        if isinstance(date, str):
+            date = dt.datetime.fromisoformat(date)
+        now = date or dt.datetime.now(dt.timezone.utc)
+        for key, value in _dates(now).items():
+            run_context.setdefault(key, value)
+        flow_run_id = str(uuid.uuid4())
+        run_context.setdefault("flow_run_id", flow_run_id)
+        run_context.setdefault("flow_run_name", flow_run_id)
+        run_context.setdefault("scheduled_start_time", now)
+        run_context.update(
+            flow_name=self.flow.name,
+            flow_id=self.flow.name,
+            parameters={**(run_context.get("parameters") or {}), **parameters},
+            config=config,
+            logger=logging.getLogger("compat.task"),
+        )
+        run_context.setdefault("checkpointing", config.get_nested("flows.checkpointing", False))
+        run_context.setdefault("secrets", dict(config.get_nested("context.secrets") or {}))
+        caches = context.get("caches")
+        if caches is None:
+            caches = {}
+            context["caches"] = caches  # kept between runs in this thread, as in Prefect
+        run_context.setdefault("caches", caches)
+        return run_context
+
+    # -- the run ---------------------------------------------------------------------------
+
+    def run(
+        self,
+        parameters: Mapping[str, Any] | None = None,
+        executor: Executor | None = None,
+        context: Mapping[str, Any] | None = None,
+        task_states: Mapping[Task, State] | None = None,
+    ) -> State:
+        """Validate, run every task and return the flow's state."""
+        flow = self.flow
+        flow.validate()
+        values = self.check_parameters(dict(parameters or {}))
+        flow_result = flow.result if flow.result is not None else default_result_from_config()
+        run_context = self.build_context(values, context or {})
+        executor = executor or flow.executor or LocalExecutor()
+        state: State = self._set_state(
+            Pending("Scheduled for execution."), Running("Running flow.")
+        )
+        try:
+            with executor.start():
+                states = _Schedule(flow, executor, flow_result, run_context, task_states).run()
+        except Exception as exc:
+            logger.exception("flow %r failed unexpectedly", flow.name)
+            return self._set_state(
+                state, Failed(f"Unexpected error while running flow: {exc!r}", result=exc)
+            )
+        return self._set_state(state, self.determine_final_state(states))
+
+    def _set_state(self, old: State, new: State) -> State:
+        for handler in self.flow.state_handlers:
+            new = handler(self.flow, old, new) or new
+        return new
+
+    def determine_final_state(self, states: dict[Task, State]) -> State:
+        """Failed if a reference task failed, Success if all succeeded, else still Running."""
+        key_states = [states[t] for t in self.flow.reference_tasks() if t in states]
+        if not all(s.is_finished() for s in states.values()):
+            return Running("Flow run in progress.", result=states)
+        if any(s.is_failed() for s in key_states):
+            return Failed("Some reference tasks failed.", result=states)
+        if all(s.is_successful() for s in key_states):
+            return Success("All reference tasks succeeded.", result=states)
+        return Failed("Some reference tasks did not succeed.", result=states)
+
+
+class _Schedule:
+    """Submits ready task runs, collects finished ones, assembles mapped parents."""
+
+    def __init__(
+        self,
+        flow: Flow,
+        executor: Executor,
+        flow_result: Result | None,
+        run_context: dict[str, Any],
+        task_states: Mapping[Task, State] | None,
+    ) -> None:
+        self.flow = flow
+        self.executor = executor
+        self.flow_result = flow_result
+        self.run_context = run_context
+        self.given = dict(task_states or {})
+        self.states: dict[Task, State] = {}
+        self.running: dict[Any, tuple[Task, int | None]] = {}
+        self.children: dict[Task, list[State | None]] = {}
+
+    def run(self) -> dict[Task, State]:
+        pending = self.flow.sorted_tasks()
+        while pending or self.running:
+            ready = [t for t in pending if self.flow.upstream_tasks(t) <= set(self.states)]
+            for task in ready:
+                pending.remove(task)
+                self.start(task)
+            if ready and not self.running:
+                continue
+            if not self.running:
+                break
+            for future in self.executor.wait(list(self.running)):
+                task, index = self.running.pop(future)
+                self.finish(task, index, self.executor.result(future))
+        return self.states
+
+    def upstream_states(self, task: Task) -> dict[Edge, State]:
+        return {edge: self.states[edge.upstream_task] for edge in self.flow.edges_to(task)}
+
+    def submit(self, task: Task, upstream: dict[Edge, State], index: int | None) -> None:
+        state = self.given.get(task) if index is None else None
+        future = self.executor.submit(
+            run_task,
+            task,
+            state,
+            upstream,
+            self.flow.constants.get(task, {}),
+            self.flow_result,
+            self.run_context,
+            index,
+        )
+        self.running[future] = (task, index)
+
+    def start(self, task: Task) -> None:
+        given = self.given.get(task)
+        if given is not None and given.is_finished():
+            self.states[task] = given
+            return
+        upstream = self.upstream_states(task)
+        if not any(edge.mapped for edge in upstream):
+            self.submit(task, upstream, None)
+            return
+        children = self.split(task, upstream)
+        if isinstance(children, State):
+            self.states[task] = children
+            return
+        if not children:
+            self.states[task] = Mapped("No mapped children to run.", result=[], map_states=[])
+            return
+        self.children[task] = [None] * len(children)
+        for index, child_upstream in enumerate(children):
+            self.submit(task, child_upstream, index)
+
+    def split(self, task: Task, upstream: dict[Edge, State]) -> list[dict[Edge, State]] | State:
+        """One upstream mapping per child, or the parent's final state if it cannot map."""
+        mapped = {e: s for e, s in upstream.items() if e.mapped}
+        if any(s.is_skipped() for s in upstream.values()) and task.skip_on_upstream_skip:
+            return Skipped("Upstream task was skipped.")
+        if not all(s.is_successful() for s in mapped.values()):
+            return TriggerFailed("Some upstream tasks to map over did not succeed.")
+        for edge, state in mapped.items():
+            reader = edge.upstream_task.result or self.flow_result
+            if not isinstance(state, Mapped):
+                state.load_result(reader)
+        lengths = {
+            len(s.map_states) if isinstance(s, Mapped) else _length(e, s) for e, s in mapped.items()
+        }
+        n = min(lengths) if lengths else 0
+        children = []
+        for i in range(n):
+            child = dict(upstream)
+            for edge, state in mapped.items():
+                child[edge] = (
+                    state.map_states[i] if isinstance(state, Mapped) else _element(state, i)
+                )
+            children.append(child)
+        return children
+
+    def finish(self, task: Task, index: int | None, state: State) -> None:
+        if index is None:
+            self.states[task] = state
+            self.remember_cache(task, state)
+            return
+        slots = self.children[task]
+        slots[index] = state
+        if all(s is not None for s in slots):
+            done = [s for s in slots if s is not None]
+            self.states[task] = Mapped(
+                "Mapped tasks submitted for execution.",
+                result=[s.result for s in done],
+                map_states=done,
+            )
+
+    def remember_cache(self, task: Task, state: State) -> None:
+        if isinstance(state, Cached) and state.cached_result_expiration is not None:
+            caches = self.run_context["caches"]
+            bucket = caches.setdefault(task.cache_key or task.name, [])
+            if state not in bucket:
+                bucket.insert(0, state)
+
+
+def _length(edge: Edge, state: State) -> int:
+    try:
+        return len(state.result)
+    except TypeError as exc:
+        msg = f"cannot map over the output of {edge.upstream_task!r}: {exc}"
+        raise TypeError(msg) from exc
+
+
+def _element(state: State, index: int) -> State:
+    return Success(result=state._result.from_value(state.result[index]))  # type: ignore[union-attr]

@@ -1,0 +1,400 @@
+"""``TaskRunner``: one run of one task (or one mapped child), from inputs to a final state.
+
+Order of business: upstream skips, the trigger, inputs (hydrated with the *upstream*
+task's result when only a location is known), then the target (or the cache), then the
+run itself with signals, loops and retries, and finally checkpointing (reference §4.3):
+write iff ``context.checkpointing is True``, ``task.checkpoint is not False`` and the value
+is not ``None``; a result that cannot write (``ResultNotImplementedError``) keeps the value
+in memory; any other error while writing, template errors included, fails the task.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import time
+import uuid
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from compat._templating import format_location
+from compat.core.edge import Edge
+from compat.core.task import Task
+from compat.engine import signals
+from compat.engine.cache_validators import hash_inputs
+from compat.engine.conversion import to_handler
+from compat.engine.result.base import NoResultType, Result, SafeResult
+from compat.engine.results.constant_result import ConstantResult
+from compat.engine.state import (
+    Cached,
+    Failed,
+    Looped,
+    Pending,
+    Retrying,
+    Skipped,
+    State,
+    Success,
+    TriggerFailed,
+    utcnow,
+)
+from compat.exceptions import ResultNotImplementedError
+from compat.utilities.context import context
+
+__all__ = ["TaskRunner", "checkpoint_value", "result_for_task", "run_task"]
+
+logger = logging.getLogger("compat.task_runner")
+
+StateHandler = Callable[[Task, State, State], State | None]
+
+
+def result_for_task(task: Task, flow_result: Result | None) -> Result:
+    """The result a task's outputs use: the task's, else a copy of the flow's, else ``Result()``.
+
+    A ``target`` becomes the location (a callable target becomes the location formatter).
+    """
+    if task.result is not None:
+        result = task.result
+    elif flow_result is not None:
+        result = flow_result.copy()
+    else:
+        result = Result()
+    if task.target is not None:
+        result = result.copy()
+        result._set_location(task.target)
+    return result
+
+
+def checkpoint_value(result: Result, value: Any, checkpoint: bool | None, **kwargs: Any) -> Result:
+    """Return ``value`` in ``result``'s type, written to storage when §4.3 says so.
+
+    After a write, ``safe_value`` is the legacy reference (``SafeResult(location, handler)``),
+    so 0.10-style code reading ``_result.safe_value`` keeps working.
+    """
+    if context.get("checkpointing") is True and checkpoint is not False and value is not None:
+        try:
+            written = result.write(value, **kwargs)
+        except ResultNotImplementedError:
+            return result.from_value(value)
+        written.safe_value = SafeResult(written.location, to_handler(written))
+        return written
+    return result.from_value(value)
+
+
+class TaskRunner:
+    """Runs a task once (retrying and looping as configured) and returns its final state."""
+
+    def __init__(
+        self,
+        task: Task,
+        state_handlers: list[StateHandler] | None = None,
+        flow_result: Result | None = None,
+    ) -> None:
+        self.task = task
+        self.state_handlers = list(state_handlers or [])
+        self.flow_result = flow_result
+        self.result = result_for_task(task, flow_result)
+
+    # -- states ----------------------------------------------------------------------------
+
+    def set_state(self, old: State, new: State) -> State:
+        """Move to ``new``, letting the task's and the runner's state handlers replace it."""
+        for handler in [*self.task.state_handlers, *self.state_handlers]:
+            new = handler(self.task, old, new) or new
+        return new
+
+    # -- inputs ----------------------------------------------------------------------------
+
+    def _reader_for(self, edge: Edge, stored: Any) -> Result | None:
+        upstream = edge.upstream_task
+        reader = upstream.result if upstream.result is not None else self.flow_result
+        return reader if reader is not None else (stored if isinstance(stored, Result) else None)
+
+    def get_inputs(
+        self,
+        upstream_states: Mapping[Edge, State],
+        constants: Mapping[str, Any] | None = None,
+        cached_inputs: Mapping[str, Any] | None = None,
+    ) -> dict[str, Result]:
+        """The input results by argument name, hydrated through the upstream task's result."""
+        inputs: dict[str, Result] = {}
+        for edge, upstream_state in upstream_states.items():
+            if edge.key is None:
+                continue
+            stored: Any = upstream_state._result
+            if isinstance(stored, NoResultType) and cached_inputs and edge.key in cached_inputs:
+                stored = cached_inputs[edge.key]
+            location = getattr(stored, "location", None)
+            if stored.value is None and location is not None:
+                reader = self._reader_for(edge, stored)
+                if reader is not None:
+                    stored = reader.read(location)
+            inputs[edge.key] = stored if isinstance(stored, Result) else Result(stored.value)
+        for key, value in (constants or {}).items():
+            inputs[key] = ConstantResult(value=value)
+        return inputs
+
+    # -- the run ---------------------------------------------------------------------------
+
+    def run(
+        self,
+        state: State | None = None,
+        upstream_states: Mapping[Edge, State] | None = None,
+        context: Mapping[str, Any] | None = None,
+        constants: Mapping[str, Any] | None = None,
+        map_index: int | None = None,
+    ) -> State:
+        """Run the task with the given upstream states inside the given context."""
+        from compat.utilities.context import context as prefect_context
+
+        state = state or Pending()
+        if state.is_finished():
+            return state
+        run_count = state.run_count + 1 if isinstance(state, Retrying) else 1
+        name = self.task.name
+        task_context = {
+            **(context or {}),
+            "task_name": name,
+            "task_slug": self.task.slug,
+            "task_id": self.task.slug,
+            "task_tags": set(self.task.tags),
+            "task_full_name": name if map_index is None else f"{name}[{map_index}]",
+            "map_index": map_index,
+            "task_run_count": run_count,
+        }
+        with prefect_context(**task_context):
+            prefect_context.setdefault("checkpointing", _config_checkpointing())
+            return self._run(state, dict(upstream_states or {}), constants or {}, run_count)
+
+    def _run(
+        self,
+        state: State,
+        upstream_states: dict[Edge, State],
+        constants: Mapping[str, Any],
+        run_count: int,
+    ) -> State:
+        task = self.task
+        if task.skip_on_upstream_skip and any(s.is_skipped() for s in upstream_states.values()):
+            message = (
+                "Upstream task was skipped; if this was not the intended behavior, consider "
+                "changing `skip_on_upstream_skip=False` for this task."
+            )
+            return self.set_state(state, Skipped(message))
+        try:
+            if not task.trigger(upstream_states):
+                raise signals.TRIGGERFAIL(
+                    f"Trigger {task.trigger.__name__!r} refused the upstream states."
+                )
+        except signals.TRIGGERFAIL as exc:
+            return self.set_state(state, TriggerFailed(str(exc), result=exc))
+        except Exception as exc:
+            return self.set_state(
+                state, Failed(f"Error while checking the trigger: {exc!r}", result=exc)
+            )
+        loop_count, loop_result = 1, None
+        if isinstance(state, Retrying) and "_loop_count" in state.context:
+            loop_count = int(state.context["_loop_count"])
+            loop_result = state.result
+        while True:
+            try:
+                inputs = self.get_inputs(upstream_states, constants, state.cached_inputs)
+                raw = {key: result.value for key, result in inputs.items()}
+                kwargs = self._formatting_kwargs(raw)
+                self._set_task_run_name(kwargs)
+                found = self._check_target(inputs, raw, kwargs) or self._check_cache(raw)
+            except Exception as exc:
+                logger.exception("task %r could not start", task.name)
+                return self.set_state(
+                    state, Failed(f"Error preparing the task run: {exc!r}", result=exc)
+                )
+            if found is not None:
+                return self.set_state(state, found)
+            state = self.set_state(state, _running())
+            state, loop_count, loop_result = self._run_attempt(state, raw, loop_count, loop_result)
+            if not self._should_retry(state, run_count):
+                return self._cache_result(state, raw)
+            delay = task.retry_delay or dt.timedelta(0)
+            retrying = Retrying(
+                f"Retrying Task (after attempt {run_count} of {task.max_retries + 1})",
+                result=loop_result if loop_count > 1 else None,
+                run_count=run_count,
+                start_time=utcnow() + delay,
+                cached_inputs=inputs,
+                context={"_loop_count": loop_count} if loop_count > 1 else None,
+            )
+            state = self.set_state(state, retrying)
+            time.sleep(delay.total_seconds())
+            run_count += 1
+            context["task_run_count"] = run_count
+
+    def _should_retry(self, state: State, run_count: int) -> bool:
+        if isinstance(state, Retrying):
+            return True
+        return (
+            state.is_failed()
+            and not isinstance(state, TriggerFailed)
+            and run_count <= self.task.max_retries
+        )
+
+    def _formatting_kwargs(self, raw_inputs: Mapping[str, Any]) -> dict[str, Any]:
+        """Parameters, then context, then task inputs (inputs win, as in Prefect 0.13.15+)."""
+        return {**(context.get("parameters") or {}), **context.to_dict(), **raw_inputs}
+
+    def _set_task_run_name(self, kwargs: Mapping[str, Any]) -> None:
+        template = self.task.task_run_name
+        if template is None:
+            return
+        name = template(**kwargs) if callable(template) else template.format(**kwargs)
+        context["task_run_name"] = name
+
+    def _check_target(
+        self, inputs: Mapping[str, Result], raw: Mapping[str, Any], kwargs: Mapping[str, Any]
+    ) -> State | None:
+        target = self.task.target
+        if target is None:
+            return None
+        location = target(**kwargs) if callable(target) else format_location(target, kwargs)
+        if not self.result.exists(location):
+            return None
+        found = self.result.read(location)
+        return Cached(
+            f"Result found at task target {location}",
+            result=found,
+            cached_parameters=dict(context.get("parameters") or {}),
+            hashed_inputs=hash_inputs(raw),
+        )
+
+    def _check_cache(self, raw: Mapping[str, Any]) -> State | None:
+        task = self.task
+        if task.cache_for is None:
+            return None
+        candidates = (context.get("caches") or {}).get(task.cache_key or task.name, [])
+        parameters = context.get("parameters")
+        for candidate in candidates:
+            if task.cache_validator(candidate, dict(raw), parameters):
+                return candidate
+        return None
+
+    def _checkpoint(self, value: Any, raw: Mapping[str, Any]) -> Result:
+        return checkpoint_value(
+            self.result, value, self.task.checkpoint, **self._formatting_kwargs(raw)
+        )
+
+    def _run_attempt(
+        self, state: State, raw: Mapping[str, Any], loop_count: int, loop_result: Any
+    ) -> tuple[State, int, Any]:
+        """Run (and loop) once; return the state, the loop count and the last loop result.
+
+        ``task_loop_count`` is in context from the first iteration (Prefect 0.13.15+ left it
+        out there, so a ``{task_loop_count}`` location failed with ``KeyError``);
+        ``task_loop_result`` from the second.
+        """
+        while True:
+            loop_context: dict[str, Any] = {"task_loop_count": loop_count}
+            if loop_count > 1:
+                loop_context["task_loop_result"] = loop_result
+            with context(**loop_context):
+                new, looped = self._run_once(raw, loop_count)
+            state = self.set_state(state, new)
+            if not looped:
+                return state, loop_count, loop_result
+            loop_result = looped[0]
+            loop_count += 1
+
+    def _run_once(self, raw: Mapping[str, Any], loop_count: int) -> tuple[State, tuple[Any, ...]]:
+        try:
+            value = self.task.run(**raw)
+        except signals.LOOP as loop:
+            message = loop.message or f"Looping task (on loop index {loop_count})"
+            try:
+                result = self._checkpoint(loop.result, raw)
+            except Exception as exc:
+                return _checkpoint_failed(self.task, exc), ()
+            return Looped(message, result=result, loop_count=loop_count), (loop.result,)
+        except signals.SUCCESS as success:
+            value, message = success.result, success.message or "Task run succeeded."
+        except signals.PrefectStateSignal as signal:
+            if isinstance(signal, signals.RETRY):
+                return Retrying(signal.message, result=signal.state._result), ()
+            return signal.state, ()
+        except Exception as exc:
+            logger.error("task %r failed: %r", self.task.name, exc)
+            return Failed(f"Error during execution of task: {exc!r}", result=exc), ()
+        else:
+            message = "Task run succeeded."
+        try:
+            result = self._checkpoint(value, raw)
+        except Exception as exc:
+            return _checkpoint_failed(self.task, exc), ()
+        return Success(message, result=result), ()
+
+    def _cache_result(self, state: State, raw: Mapping[str, Any]) -> State:
+        task = self.task
+        if task.cache_for is None or not isinstance(state, Success) or state.is_skipped():
+            return state
+        if isinstance(state, Cached):
+            return state
+        cached = Cached(
+            state.message,
+            result=state._result,
+            cached_result_expiration=utcnow() + task.cache_for,
+            cached_parameters=dict(context.get("parameters") or {}),
+            hashed_inputs=hash_inputs(raw),
+        )
+        return self.set_state(state, cached)
+
+
+def _running() -> State:
+    from compat.engine.state import Running
+
+    return Running("Starting task run.")
+
+
+def _checkpoint_failed(task: Task, exc: Exception) -> State:
+    logger.error("task %r: checkpointing failed: %s", task.name, exc)
+    message = f"Error while checkpointing the result of task {task.name!r}: {exc}"
+    return Failed(message, result=exc)
+
+
+def _config_checkpointing() -> Any:
+    config = context.get("config")
+    if config is None:
+        from compat.utilities.configuration import config
+    return config.get_nested("flows.checkpointing", False)
+
+
+def run_task(
+    task: Task,
+    state: State | None,
+    upstream_states: Mapping[Edge, State],
+    constants: Mapping[str, Any],
+    flow_result: Result | None,
+    run_context: Mapping[str, Any],
+    map_index: int | None = None,
+) -> State:
+    """Run one task (used by the flow runner; picklable for process executors).
+
+    A fresh ``task_run_id`` is drawn per run; a context that travelled to another process
+    carries its own copy of the configuration, which is applied for the run's duration.
+    """
+    from compat.utilities.configuration import config
+
+    run_context = {**run_context, "task_run_id": str(uuid.uuid4())}
+    travelled = run_context.get("config")
+    saved = None
+    if travelled is not None and travelled is not config:
+        saved = dict(config)
+        config.clear()
+        config.update(travelled)
+    try:
+        runner = TaskRunner(task, flow_result=flow_result)
+        return runner.run(
+            state=state,
+            upstream_states=upstream_states,
+            context=run_context,
+            constants=constants,
+            map_index=map_index,
+        )
+    finally:
+        if saved is not None:
+            config.clear()
+            config.update(saved)

@@ -1,0 +1,3 @@
+"""Built-in tasks: functions, constants, operators and secrets (``prefect.tasks``)."""
+
+__all__: list[str] = []

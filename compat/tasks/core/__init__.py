@@ -1,0 +1,3 @@
+"""Core tasks: ``FunctionTask``, ``Constant``, ``GetItem``."""
+
+__all__: list[str] = []
