@@ -98,7 +98,11 @@ class LegacyResultRule(RuleTransformer):
             self.rewritten(original_node, "`.to_result()` returned the result itself: dropped")
             updated_func = updated_node.func
             assert isinstance(updated_func, cst.Attribute)
-            return updated_func.value.with_changes(lpar=updated_node.lpar, rpar=updated_node.rpar)
+            receiver_node = updated_func.value
+            return receiver_node.with_changes(
+                lpar=[*updated_node.lpar, *receiver_node.lpar],
+                rpar=[*receiver_node.rpar, *updated_node.rpar],
+            )
         self.todo(
             original_node,
             "`.to_result()` was removed in Prefect 0.14; hydrate with "

@@ -57,10 +57,20 @@ class ResultHandlerKeywordRule(SlotMixin):
             )
             return updated_node
         if not self._renamable(original_node.value):
-            self.todo(original_node, self._why_not("`result_handler=`"))
+            if not self._explained_elsewhere(original_node.value):
+                self.todo(original_node, self._why_not("`result_handler=`"))
             return updated_node
         self.rewritten(original_node, _RENAMED)
         return updated_node.with_changes(keyword=cst.Name("result"))
+
+    def _explained_elsewhere(self, value: cst.BaseExpression) -> bool:
+        """Return whether PRU002/PRU004 report why ``value`` (a handler call) stays."""
+        if not isinstance(value, cst.Call):
+            return False
+        handler = self.handler_of(value.func)
+        if handler is not None and conversion_for(handler) is not None:
+            return Rule.PRU002 in self.state.active
+        return self.custom_handler_class(value) is not None and Rule.PRU004 in self.state.active
 
     def leave_Assign(self, original_node: cst.Assign, updated_node: cst.Assign) -> cst.Assign:
         if len(original_node.targets) != 1:
@@ -69,7 +79,8 @@ class ResultHandlerKeywordRule(SlotMixin):
         if self.slot_key(target) != "result_handler":
             return updated_node
         if not self._renamable(original_node.value):
-            self.todo(original_node, self._why_not("the result handler"))
+            if not self._explained_elsewhere(original_node.value):
+                self.todo(original_node, self._why_not("the result handler"))
             return updated_node
         new_target = updated_node.targets[0].target
         if isinstance(new_target, cst.Attribute):

@@ -1,0 +1,178 @@
+"""The engine's contract: gate, selection, line numbers, and the safety checks."""
+
+from __future__ import annotations
+
+import libcst as cst
+import pytest
+
+from codemods import _engine
+from codemods._engine import (
+    RULES,
+    RewriteVerificationError,
+    Rule,
+    may_contain_legacy,
+    rewrite_checked,
+    transform_source,
+)
+from codemods._types import FileOutcome, SiteStatus, Target
+from codemods.rules import PIPELINE, ConstructorRule
+
+LEGACY = """\
+from prefect import Task
+from prefect.engine.result_handlers import LocalResultHandler
+
+task = Task(result_handler=LocalResultHandler(dir="/tmp"))
+"""
+
+
+def test_rule_catalogue_codes_and_descriptions() -> None:
+    assert [r.value for r in RULES] == ["PRU001", "PRU002", "PRU003", "PRU004", "PRU005"]
+    for rule in RULES:
+        assert rule.description
+        assert "\n" not in rule.description
+    assert Rule("PRU002") is Rule.PRU002
+    assert {step.rule for step in PIPELINE} == set(RULES)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "x.result_handler = 1",
+        "from prefect.engine.result_handlers import *",
+        "class A(ResultHandler): pass",
+        "SafeResult",
+        "r.safe_value",
+        "r.store_safe_value()",
+        "r.to_result()",
+    ],
+)
+def test_gate_accepts_legacy_spellings(text: str) -> None:
+    assert may_contain_legacy(text)
+
+
+def test_gate_rejects_clean_source_and_rewrite_checked_skips_parsing() -> None:
+    source = "from prefect import Task\nx = Task(result=None)\n(((("  # not even valid
+    assert not may_contain_legacy(source)
+    assert rewrite_checked(source) == FileOutcome(source)
+
+
+def test_unparsable_input_raises_parser_error() -> None:
+    with pytest.raises(cst.ParserSyntaxError):
+        transform_source("result_handler = (")
+
+
+def test_select_and_ignore() -> None:
+    only_keyword = transform_source(LEGACY, select=frozenset({"PRU003"}))
+    # PRU002 is not selected, so the handler cannot be proven to become a Result: TODO.
+    assert "Task(result_handler=LocalResultHandler(" in only_keyword.code
+    assert {s.rule for s in only_keyword.sites} == {"PRU003"}
+    assert all(s.status is SiteStatus.TODO for s in only_keyword.sites)
+
+    everything_but_imports = transform_source(LEGACY, ignore=frozenset({"PRU001"}))
+    assert "from prefect.engine.results import LocalResult" in everything_but_imports.code
+    assert "from prefect.engine.result_handlers import LocalResultHandler" in (
+        everything_but_imports.code
+    )
+    compile(everything_but_imports.code, "x", "exec")
+
+
+def test_site_lines_refer_to_the_original_source() -> None:
+    source = (
+        "from prefect import Task\n"
+        "from prefect.engine.result_handlers import LocalResultHandler, S3ResultHandler\n"
+        "\n"
+        "a = Task(result_handler=S3ResultHandler(bucket='b', aws_credentials_secret='S'))\n"
+        "b = Task(result_handler=LocalResultHandler(dir='/tmp'))\n"
+    )
+    outcome = transform_source(source)
+    lines = {(s.rule, s.status, s.line) for s in outcome.sites}
+    assert ("PRU002", SiteStatus.TODO, 4) in lines
+    assert ("PRU002", SiteStatus.REWRITTEN, 5) in lines
+    assert ("PRU003", SiteStatus.REWRITTEN, 5) in lines
+    # two TODO comment lines were added above the import and line 4 in the output
+    assert outcome.code.count("\n") > source.count("\n")
+
+
+def test_todo_comments_are_not_duplicated_on_rerun() -> None:
+    source = (
+        "from prefect import Task\n"
+        "from prefect.engine.result import SafeResult\n"
+        "x = SafeResult(1)\n"
+    )
+    once = rewrite_checked(source)
+    twice = transform_source(once.code)
+    assert twice.code == once.code
+    assert once.code.count("TODO(prefect-result-upgrade PRU005)") == 1
+    assert [s.rule for s in twice.todos] == ["PRU005"]
+
+
+def test_todo_on_first_statement_is_idempotent() -> None:
+    source = "from prefect.engine.result_handlers import ResultHandler\n"
+    once = rewrite_checked(source)
+    assert once.code.startswith("# TODO(prefect-result-upgrade PRU001)")
+    assert transform_source(once.code).code == once.code
+
+
+def test_compat_target_imports_from_compat() -> None:
+    outcome = rewrite_checked(LEGACY, target=Target.COMPAT)
+    assert outcome.code == (
+        "from compat import Task\n"
+        "from compat.engine.results import LocalResult\n"
+        "\n"
+        'task = Task(result=LocalResult(dir="/tmp"))\n'
+    )
+
+
+def test_legacy_code_on_compat_root_is_recognised() -> None:
+    source = LEGACY.replace("prefect", "compat")
+    outcome = rewrite_checked(source)
+    assert "from prefect.engine.results import LocalResult" in outcome.code
+    assert "result=LocalResult" in outcome.code
+
+
+# -- failure paths of rewrite_checked ------------------------------------------------------
+
+
+class _Uncompilable(ConstructorRule):
+    """Produces code that parses but does not compile (`return` outside a function)."""
+
+    def leave_Module(self, original_node: cst.Module, updated_node: cst.Module) -> cst.Module:
+        return updated_node.with_changes(
+            body=[*updated_node.body, cst.SimpleStatementLine([cst.Return()])]
+        )
+
+
+class _NotIdempotent(ConstructorRule):
+    """Appends a statement on every run."""
+
+    def leave_Module(self, original_node: cst.Module, updated_node: cst.Module) -> cst.Module:
+        return updated_node.with_changes(body=[*updated_node.body, cst.parse_statement("x = 1\n")])
+
+
+def _swap(monkeypatch: pytest.MonkeyPatch, replacement: type) -> None:
+    pipeline = tuple(replacement if s is ConstructorRule else s for s in PIPELINE)
+    monkeypatch.setattr(_engine, "PIPELINE", pipeline)
+
+
+def test_uncompilable_output_is_rejected(monkeypatch: pytest.MonkeyPatch) -> None:
+    _swap(monkeypatch, _Uncompilable)
+    with pytest.raises(RewriteVerificationError, match="compile failed"):
+        rewrite_checked(LEGACY)
+
+
+def test_non_idempotent_output_is_rejected(monkeypatch: pytest.MonkeyPatch) -> None:
+    _swap(monkeypatch, _NotIdempotent)
+    with pytest.raises(RewriteVerificationError, match="idempotency failed"):
+        rewrite_checked(LEGACY)
+
+
+def test_unparsable_output_is_rejected(monkeypatch: pytest.MonkeyPatch) -> None:
+    real = _engine.transform_source
+
+    def broken(source: str, **kwargs: object) -> FileOutcome:
+        outcome = real(source, **kwargs)  # type: ignore[arg-type]
+        return FileOutcome(outcome.code + "def (:\n", outcome.sites)
+
+    monkeypatch.setattr(_engine, "transform_source", broken)
+    with pytest.raises(RewriteVerificationError, match="re-parse failed"):
+        rewrite_checked(LEGACY)

@@ -1,0 +1,108 @@
+"""Properties: the rewrite is idempotent, and sources without legacy names never change."""
+
+from __future__ import annotations
+
+import keyword
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from codemods._engine import may_contain_legacy, rewrite_checked, transform_source
+from codemods._types import Target
+
+_HANDLERS = [
+    'LocalResultHandler(dir="/tmp")',
+    "LocalResultHandler(validate=False)",
+    "JSONResultHandler()",
+    'S3ResultHandler("b")',
+    'S3ResultHandler(bucket="b", aws_credentials_secret="A")',
+    'GCSResultHandler(bucket="g")',
+    "ConstantResultHandler(3)",
+    "Mine()",
+    "handler",
+]
+_HOLDERS = ["Task", "Flow", "Parameter", "task", "other.call"]
+_IMPORTS = [
+    "from prefect.engine.result_handlers import (\n    LocalResultHandler,\n"
+    "    JSONResultHandler,\n    S3ResultHandler,\n    GCSResultHandler,\n"
+    "    ConstantResultHandler,\n    ResultHandler,\n)",
+    "from prefect.engine.result_handlers import *",
+    "from compat.engine.result_handlers import LocalResultHandler, JSONResultHandler, "
+    "S3ResultHandler, GCSResultHandler, ConstantResultHandler, ResultHandler",
+]
+_STATEMENTS = [
+    "x = {holder}(result_handler={handler})",
+    "handler = {handler}",
+    "# {holder} with a comment",
+    "flow = Flow('f')\nflow.result_handler = {handler}",
+    "y = state._result.safe_value",
+    "z = Result(1).to_result()",
+    "if flag:\n    w = {holder}(result_handler={handler})",
+]
+_PRELUDE = (
+    "from prefect import Flow, Parameter, Task, task\n"
+    "from prefect.engine.result import Result\n"
+    "import other\n"
+)
+_CLASS = (
+    "class Mine(ResultHandler):\n"
+    "    def write(self, result):\n        return 'k'\n\n"
+    "    def read(self, loc):\n        return loc\n"
+)
+
+
+@st.composite
+def legacy_sources(draw: st.DrawFn) -> str:
+    lines = [_PRELUDE + draw(st.sampled_from(_IMPORTS)), _CLASS]
+    for _ in range(draw(st.integers(1, 5))):
+        template = draw(st.sampled_from(_STATEMENTS))
+        lines.append(
+            template.format(
+                holder=draw(st.sampled_from(_HOLDERS)), handler=draw(st.sampled_from(_HANDLERS))
+            )
+        )
+    return "\n".join(lines) + "\n"
+
+
+_SETTINGS = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+@_SETTINGS
+@given(source=legacy_sources(), target=st.sampled_from(list(Target)))
+def test_rewrite_is_idempotent(source: str, target: Target) -> None:
+    once = rewrite_checked(source, target=target)  # raises if not idempotent
+    compile(once.code, "<generated>", "exec")
+    assert transform_source(once.code, target=target).code == once.code
+
+
+_IDENT = st.from_regex(r"[a-z][a-z0-9_]{0,8}", fullmatch=True).filter(
+    lambda s: not keyword.iskeyword(s)
+)
+
+
+@st.composite
+def clean_sources(draw: st.DrawFn) -> str:
+    lines = ["from prefect import Flow, Task", "from prefect.engine.results import LocalResult"]
+    for _ in range(draw(st.integers(0, 6))):
+        name = draw(_IDENT)
+        kind = draw(st.integers(0, 3))
+        if kind == 0:
+            lines.append(f"{name} = Task(result=LocalResult(dir={name!r}))")
+        elif kind == 1:
+            lines.append(f"# {draw(st.text(alphabet='abc xyz', max_size=20))}")
+        elif kind == 2:
+            lines.append(f"def {name}(a, b=1):\n    return a  # note")
+        else:
+            lines.append(f"{name} = Flow({name!r}, result=None)")
+    return "\n".join(lines) + draw(st.sampled_from(["\n", "", "\n\n"]))
+
+
+@_SETTINGS
+@given(source=clean_sources(), target=st.sampled_from(list(Target)))
+def test_source_without_legacy_names_is_untouched(source: str, target: Target) -> None:
+    assert not may_contain_legacy(source)
+    assert rewrite_checked(source, target=target).code == source
+    outcome = transform_source(source, target=target)  # even without the gate
+    if target is Target.PREFECT:
+        assert outcome.code == source
+        assert outcome.sites == ()
