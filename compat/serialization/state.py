@@ -1,0 +1,111 @@
+"""State payloads: Prefect-compatible JSON shapes for every state (reference §5).
+
+``{"type": "Success", "__version__": ..., "message": ..., "_result": {...},
+"context": {...}, "cached_inputs": {...} | null}`` plus per-type fields: ``start_time``
+(Scheduled, Retrying), ``run_count`` (Retrying), ``cached_parameters``,
+``cached_result_expiration``, ``hashed_inputs`` (Cached), ``n_map_states`` (Mapped),
+``loop_count`` (Looped). Results go through :func:`compat.serialization.result.dump_result`,
+so no raw value is ever stored (a ``PrefectResult`` location is the value's JSON, by design).
+A loaded state's result has ``value is None``; hydrate it with ``state.load_result(reader)``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from typing import Any
+
+from compat.engine import state as states
+from compat.exceptions import PayloadError
+from compat.serialization.result import dump_result, load_result
+
+__all__ = ["StateSchema", "dump_state", "load_state"]
+
+_STATE_CLASSES: dict[str, type[states.State]] = {
+    name: getattr(states, name) for name in states.__all__
+}
+_DATETIME_FIELDS = ("start_time", "cached_result_expiration")
+
+
+def _version() -> str:
+    import compat
+
+    return compat.__version__
+
+
+def dump_state(state: states.State) -> dict[str, Any]:
+    """Return the JSON-compatible payload of ``state``."""
+    name = type(state).__name__
+    if _STATE_CLASSES.get(name) is not type(state):
+        msg = f"cannot dump {state!r}: {name} is not a compat state class"
+        raise PayloadError(msg)
+    payload: dict[str, Any] = {
+        "type": name,
+        "__version__": _version(),
+        "message": state.message,
+        "_result": dump_result(state._result),
+        "context": dict(state.context),
+        "cached_inputs": None
+        if state.cached_inputs is None
+        else {key: dump_result(value) for key, value in state.cached_inputs.items()},
+    }
+    for field in _DATETIME_FIELDS:
+        if hasattr(state, field):
+            value = getattr(state, field)
+            payload[field] = value.isoformat() if value is not None else None
+    if isinstance(state, states.Retrying):
+        payload["run_count"] = state.run_count
+    if isinstance(state, states.Cached):
+        payload["cached_parameters"] = state.cached_parameters
+        payload["hashed_inputs"] = state.hashed_inputs
+    if isinstance(state, states.Mapped):
+        payload["n_map_states"] = state.n_map_states
+    if isinstance(state, states.Looped):
+        payload["loop_count"] = state.loop_count
+    return payload
+
+
+def load_state(payload: Mapping[str, Any]) -> states.State:
+    """Rebuild a state from its payload (unknown fields are ignored)."""
+    if not isinstance(payload, Mapping):
+        msg = f"a state payload must be a JSON object, got {payload!r}"
+        raise PayloadError(msg)
+    name = payload.get("type")
+    cls = _STATE_CLASSES.get(name) if isinstance(name, str) else None
+    if cls is None:
+        msg = f"unknown state type {name!r}; known types: {sorted(_STATE_CLASSES)}"
+        raise PayloadError(msg)
+    cached = payload.get("cached_inputs")
+    kwargs: dict[str, Any] = {}
+    for field in _DATETIME_FIELDS:
+        if payload.get(field) is not None:
+            kwargs[field] = dt.datetime.fromisoformat(payload[field])
+    for field in ("run_count", "loop_count", "cached_parameters", "hashed_inputs"):
+        if field in payload:
+            kwargs[field] = payload[field]
+    if cls is states.Retrying and kwargs.get("run_count") is None:
+        kwargs.pop("run_count", None)
+    state = cls(
+        message=payload.get("message"),
+        result=load_result(payload.get("_result")),
+        context=payload.get("context") or None,
+        cached_inputs=None
+        if cached is None
+        else {key: load_result(value) for key, value in cached.items()},
+        **kwargs,
+    )
+    if isinstance(state, states.Mapped):
+        state.n_map_states = int(payload.get("n_map_states") or 0)
+    return state
+
+
+class StateSchema:
+    """Prefect-style ``dump``/``load`` wrapper around :func:`dump_state`/:func:`load_state`."""
+
+    def dump(self, state: states.State) -> dict[str, Any]:
+        """Return the payload for ``state``."""
+        return dump_state(state)
+
+    def load(self, payload: Mapping[str, Any]) -> states.State:
+        """Return the state described by ``payload``."""
+        return load_state(payload)
