@@ -93,6 +93,29 @@ def _render(template: str, kwargs: Mapping[str, Any], *, check_values: bool) -> 
     return "".join(pieces)
 
 
+def _is_absolute(text: str) -> bool:
+    return text.startswith(("/", "\\")) or bool(_DRIVE.match(text))
+
+
+def _parent_segments(text: str) -> int:
+    return re.split(r"[\\/]", text).count("..")
+
+
 def format_location(template: str, kwargs: Mapping[str, Any]) -> str:
     """Format a location template safely (see the module docstring for the rules)."""
-    return _render(template, kwargs, check_values=True)
+    rendered = _render(template, kwargs, check_values=True)
+    # Values can also escape together, with each other or with the literal text around them
+    # (".{x}" with x="."): compare with the template's own literal skeleton.
+    skeleton = "".join(
+        literal + ("x" if field_name is not None else "")
+        for literal, field_name, _, _ in _FORMATTER.parse(template)
+    )
+    if _parent_segments(rendered) > _parent_segments(skeleton) or (
+        _is_absolute(rendered) and not _is_absolute(skeleton)
+    ):
+        msg = (
+            f"location template {template!r} renders to {rendered!r}, which would leave the "
+            "result's directory"
+        )
+        raise UnsafeLocationError(msg)
+    return rendered
