@@ -115,8 +115,14 @@ class FSSpecStorage:
         if self.protocol not in _ATOMIC_PUT:
             self.fs.makedirs(parent, exist_ok=True)
             temporary = f"{parent}/.~{uuid.uuid4().hex}.tmp"
-            self.fs.pipe_file(temporary, data)
-            self.fs.mv(temporary, path)
+            try:
+                self.fs.pipe_file(temporary, data)
+                self.fs.mv(temporary, path)
+            except BaseException:
+                with contextlib.suppress(Exception):
+                    if self.fs.exists(temporary):
+                        self.fs.rm_file(temporary)
+                raise
         else:
             self.fs.pipe_file(path, data)
 
