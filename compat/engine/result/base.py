@@ -30,6 +30,7 @@ __all__ = [
     "ResultInterface",
     "ResultNotImplementedError",
     "SafeResult",
+    "default_cloud_location",
 ]
 
 logger = logging.getLogger("compat.results")

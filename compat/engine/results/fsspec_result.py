@@ -13,7 +13,7 @@ from compat._storage import Storage, is_url, storage_for
 from compat._templating import format_location
 from compat.engine.result.base import Result
 
-__all__ = ["FSSpecResult"]
+__all__ = ["FSSpecResult", "require_location"]
 
 
 class FSSpecResult(Result):
