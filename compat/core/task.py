@@ -167,9 +167,12 @@ class Task:
                 task_args.pop("result", None),
                 task_args.pop("result_handler", None),
             )
-        if task_args.get("cache_for") is not None and "cache_validator" not in task_args:
-            if new.cache_validator is cache_validators.never_use:
-                task_args["cache_validator"] = cache_validators.duration_only
+        if (
+            task_args.get("cache_for") is not None
+            and "cache_validator" not in task_args
+            and new.cache_validator is cache_validators.never_use
+        ):
+            task_args["cache_validator"] = cache_validators.duration_only
         for key, value in task_args.items():
             setattr(new, key, value)
         new.slug = task_args.get("slug")
