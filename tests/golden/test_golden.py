@@ -8,6 +8,7 @@ fixtures copy the data to a temporary directory and substitute its real location
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import shutil
 from collections.abc import Callable
@@ -21,6 +22,7 @@ from compat.engine.result_handlers import JSONResultHandler, LocalResultHandler,
 from compat.engine.results import LocalResult, PrefectResult, ResultHandlerResult
 from compat.engine.serializers import PickleSerializer
 from compat.serialization.result import dump_result, load_result
+from compat.serialization.state import load_state
 from tests.golden.golden_values import GOLDEN_DIR_PLACEHOLDER, decode_value, same_value
 
 DATA_DIR = Path(__file__).parent / "data"
@@ -285,3 +287,48 @@ def test_cached_input_payloads_hydrate(entry: Entry, version_dir: Path) -> None:
     assert cached.keys() == entry["cached_inputs"].keys()
     for key, encoded in entry["cached_inputs"].items():
         _assert_same(decode_value(encoded), _hydrate(load_result(cached[key])))
+
+
+# -- whole states ---------------------------------------------------------------------------
+
+
+_STATE_FIELDS = ("message", "n_map_states", "cached_parameters", "run_count", "loop_count")
+_DATETIME_FIELDS = ("start_time", "cached_result_expiration")
+
+
+@pytest.mark.parametrize("entry", ALL_STATES)
+def test_state_payload_loads_as_its_state_class(entry: Entry, version_dir: Path) -> None:
+    """A whole state payload loads as the same state class with its message, fields and times."""
+    payload = _state_payload(version_dir, entry)
+    state = load_state(payload)
+    assert type(state).__name__ == payload["type"]
+    for field in _STATE_FIELDS:
+        if field in payload:
+            assert getattr(state, field) == payload[field], field
+    for field in _DATETIME_FIELDS:
+        if payload.get(field) is not None:
+            assert getattr(state, field) == dt.datetime.fromisoformat(payload[field]), field
+    assert sorted(state.cached_inputs or {}) == sorted(payload.get("cached_inputs") or {})
+    expected_result = load_result(payload.get("_result"))
+    assert type(state._result) is type(expected_result)
+    assert state._result.location == expected_result.location
+
+
+@pytest.mark.parametrize("entry", RECOVERABLE_STATES)
+def test_loaded_state_hydrates_with_load_result(entry: Entry, version_dir: Path) -> None:
+    """`state.load_result()` on a loaded old state reads back the value the task returned."""
+    state = load_state(_state_payload(version_dir, entry))
+    if entry["result_type"] == "ResultHandlerResult":
+        state.load_result(ResultHandlerResult(GoldenCustomHandler()))
+    else:
+        state.load_result()
+    _assert_same(_expected(entry), state.result)
+
+
+@pytest.mark.parametrize("entry", STATES_WITH_CACHED_INPUTS)
+def test_loaded_state_hydrates_cached_inputs(entry: Entry, version_dir: Path) -> None:
+    """`state.load_cached_results()` on a loaded 0.10.7 state reads back every cached input."""
+    state = load_state(_state_payload(version_dir, entry))
+    state.load_cached_results()
+    for key, encoded in entry["cached_inputs"].items():
+        _assert_same(decode_value(encoded), state.cached_inputs[key].value)
