@@ -935,7 +935,7 @@ def compat_state_jobs(tmp: Path) -> list[Entry]:
     from compat.engine.result import Result
     from compat.engine.result_handlers import JSONResultHandler, LocalResultHandler
     from compat.engine.results import LocalResult, PrefectResult
-    from compat.engine.state import Cached, Failed, Success
+    from compat.engine.state import Cached, Failed, Mapped, Retrying, Success
 
     values = golden_values()
     legacy, new, every = ["0.10.7", "0.13.19"], ["0.13.19", "0.15.13"], list(GENERATORS)
@@ -945,6 +945,7 @@ def compat_state_jobs(tmp: Path) -> list[Entry]:
     stored_json = Result(values["list"], result_handler=JSONResultHandler())
     stored_json.store_safe_value()
     local = LocalResult(dir=str(tmp)).write(values["tuple"])
+    later = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(hours=1)
     cases: list[tuple[str, Any, Any, list[str]]] = [
         (
             "Success-SafeResult-local",
@@ -962,16 +963,51 @@ def compat_state_jobs(tmp: Path) -> list[Entry]:
         ),
         (
             "Cached-LocalResult",
-            Cached("cached", result=local, cached_parameters={"p": 3}),
+            Cached(
+                "cached",
+                result=local,
+                cached_parameters={"p": 3},
+                cached_result_expiration=later,
+            ),
             values["tuple"],
             new,
         ),
         ("Failed-NoResult", Failed("boom"), NO_RESULT, every),
+        ("Retrying", Retrying("again", run_count=1, start_time=later), NO_RESULT, every),
+        ("Mapped", Mapped("mapped", map_states=[Success("a"), Success("b")]), NO_RESULT, every),
     ]
     return [
         _job(group, name, "state_payload_load", dump_state(state), value, versions)
         for name, state, value, versions in cases
     ]
+
+
+#: State fields the old ``StateSchema`` must load back as dumped (datetimes as ISO text).
+CHECKED_STATE_FIELDS = (
+    "message",
+    "run_count",
+    "n_map_states",
+    "cached_parameters",
+    "start_time",
+    "cached_result_expiration",
+)
+
+
+def _check_state_fields(state: Any, payload: dict[str, Any]) -> None:
+    """Raise unless ``state`` carries the payload's class and checked fields."""
+    if type(state).__name__ != payload["type"]:
+        raise AssertionError(f"{payload['type']} payload loaded as {type(state).__name__}")
+    for field in CHECKED_STATE_FIELDS:
+        if payload.get(field) is None:
+            continue
+        loaded = getattr(state, field)
+        if hasattr(loaded, "isoformat"):
+            loaded = datetime.datetime.fromisoformat(loaded.isoformat())
+            expected: Any = datetime.datetime.fromisoformat(payload[field])
+        else:
+            expected = payload[field]
+        if loaded != expected:
+            raise AssertionError(f"{field}: dumped {payload[field]!r}, loaded {loaded!r}")
 
 
 def _read_s3_payload(handler_cls: Any, payload: bytes) -> Any:
@@ -1027,8 +1063,7 @@ def old_readers(version: str) -> dict[str, Callable[[Any], Any]]:
 
     def load_state_payload(payload: dict[str, Any]) -> Any:
         state = StateSchema().load(payload)
-        if type(state).__name__ != payload["type"]:
-            raise AssertionError(f"{payload['type']} payload loaded as {type(state).__name__}")
+        _check_state_fields(state, payload)
         return _hydrate_loaded_result(state._result)
 
     readers["state_payload_load"] = load_state_payload
@@ -1087,7 +1122,7 @@ READER_LABELS = {
     "prefect_result_read": "PrefectResult().read(text).value",
     "base64_payload_read": "base64 readers (listed above)",
     "result_payload_load": "StateResultSchema().load + hydrate",
-    "state_payload_load": "StateSchema().load, same class, hydrate",
+    "state_payload_load": "StateSchema().load: class, fields, hydrate",
 }
 
 
