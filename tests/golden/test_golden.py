@@ -22,7 +22,7 @@ from compat.engine.result_handlers import JSONResultHandler, LocalResultHandler,
 from compat.engine.results import LocalResult, PrefectResult, ResultHandlerResult
 from compat.engine.serializers import PickleSerializer
 from compat.serialization.result import dump_result, load_result
-from compat.serialization.state import load_state
+from compat.serialization.state import dump_state, load_state
 from tests.golden.golden_values import GOLDEN_DIR_PLACEHOLDER, decode_value, same_value
 
 DATA_DIR = Path(__file__).parent / "data"
@@ -332,3 +332,14 @@ def test_loaded_state_hydrates_cached_inputs(entry: Entry, version_dir: Path) ->
     state.load_cached_results()
     for key, encoded in entry["cached_inputs"].items():
         _assert_same(decode_value(encoded), state.cached_inputs[key].value)
+
+
+@pytest.mark.parametrize("entry", ALL_STATES)
+def test_loaded_state_survives_a_compat_round_trip(entry: Entry, version_dir: Path) -> None:
+    """Dumping a loaded old state with compat and loading it again keeps class and result."""
+    state = load_state(_state_payload(version_dir, entry))
+    again = load_state(json.loads(json.dumps(dump_state(state))))
+    assert type(again) is type(state)
+    assert again.message == state.message
+    assert type(again._result) is type(state._result)
+    assert again._result.location == state._result.location
