@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -153,11 +154,38 @@ def test_legacy_json_handler_string_reads_with_prefect_result(entry: Entry) -> N
     _assert_same(_expected(entry), PrefectResult().read(entry["payload"]).value)
 
 
+@pytest.mark.parametrize("entry", _entries("0.10.7", "json_handler_string"))
+def test_compat_json_handler_writes_the_same_string(entry: Entry) -> None:
+    """compat's JSONResultHandler writes exactly the string 0.10.7 wrote for the same value."""
+    assert JSONResultHandler().write(_expected(entry)) == entry["payload"]
+
+
 @pytest.mark.parametrize("entry", _entries("0.10.7", "cloud_handler_payload"))
 def test_legacy_cloud_payload_reads_with_pickle_serializer(entry: Entry, version_dir: Path) -> None:
     """A base64 cloudpickle payload uploaded by 0.10.7's S3ResultHandler deserializes in compat."""
     payload = (version_dir / entry["path"]).read_bytes()
     _assert_same(_expected(entry), PickleSerializer().deserialize(payload))
+
+
+#: How Prefect names ``LocalResultHandler``/``LocalResult`` files (slugified UTC isoformat).
+DEFAULT_FILE_NAME = re.compile(r"prefect-result-\d{4}-\d\d-\d\dt\d\d-\d\d-\d\d(-\d{6})?-00-00")
+
+
+def test_compat_names_local_files_like_prefect(tmp_path: Path) -> None:
+    """compat's default local file names follow the pattern of every name Prefect wrote."""
+    prefect_names = [
+        Path(param.values[0]["path"]).name
+        for param in _entries("0.10.7", "local_handler_file")
+        + _entries("0.15.13", "local_result_file")
+        if not param.values[0]["id"].startswith("local_result_file_templated/")
+    ]
+    compat_names = [
+        Path(LocalResultHandler(dir=str(tmp_path)).write(1)).name,
+        Path(LocalResult(dir=str(tmp_path)).write(1).location).name,
+    ]
+    assert len(prefect_names) == 32
+    for name in prefect_names + compat_names:
+        assert DEFAULT_FILE_NAME.fullmatch(name), name
 
 
 # -- 0.15.13 new-model output ----------------------------------------------------------------
@@ -192,6 +220,12 @@ def test_prefect_result_location_reads_with_prefect_result(entry: Entry) -> None
 def test_prefect_result_location_reads_with_json_result_handler(entry: Entry) -> None:
     """A location written by 0.15.13's PrefectResult reads back with compat's JSONResultHandler."""
     _assert_same(_expected(entry), JSONResultHandler().read(entry["payload"]))
+
+
+@pytest.mark.parametrize("entry", _entries("0.15.13", "prefect_result_location"))
+def test_compat_prefect_result_writes_the_same_location(entry: Entry) -> None:
+    """compat's PrefectResult writes exactly the location 0.15.13 wrote for the same value."""
+    assert PrefectResult().write(_expected(entry)).location == entry["payload"]
 
 
 # -- state payloads: the ``_result`` part ---------------------------------------------------
