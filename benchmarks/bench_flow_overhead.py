@@ -3,7 +3,8 @@
 Run as a script (not a test)::
 
     .venv/bin/python benchmarks/bench_flow_overhead.py [--tasks 1000] [--repeats 5]
-        [--shape chain|fan|both] [--only compat|prefect] [--profile] [--no-save]
+        [--shape chain|fan|both] [--only compat|prefect] [--scratch DIR --label NAME]
+        [--profile] [--no-save]
 
 What it does:
 
@@ -32,7 +33,13 @@ shape. ``--profile`` runs each side once under cProfile instead and prints where
 
 Both packages log at ``ERROR`` (``PREFECT__LOGGING__LEVEL=ERROR``) so that terminal output
 of 2,000 INFO lines is not what gets measured; ``home_dir`` points at a temporary directory.
-Results are printed as a table and saved to ``benchmarks/results/flow_overhead.json``.
+Creating a file costs the same for both packages and, on a slow disk, can be a large part of
+a task's cost (about a millisecond per new file on some virtual disks, tens of microseconds
+on tmpfs). ``--scratch DIR --label NAME`` puts ``home_dir`` and the result directories under
+``DIR`` (e.g. a tmpfs mount) so that the engines' own overhead can be compared apart from
+the disk; each (label, shape) pair is kept as its own entry in the JSON file.
+
+Results are printed as a table and merged into ``benchmarks/results/flow_overhead.json``.
 Timings are never asserted anywhere.
 """
 
@@ -158,14 +165,21 @@ def ensure_prefect_venv(venv: Path = VENV) -> Path:
 
 
 def run_once(
-    python: str, root: str, script: Path, n_tasks: int, shape: str, *, profile: bool = False
+    python: str,
+    root: str,
+    script: Path,
+    n_tasks: int,
+    shape: str,
+    *,
+    scratch: str | None = None,
+    profile: bool = False,
 ) -> dict[str, Any]:
     """Run the flow script once under ``python``; return its timings.
 
     With ``profile`` the measured run is profiled with cProfile and the statistics are
     printed to this process's standard error.
     """
-    with tempfile.TemporaryDirectory(prefix="bench-") as base:
+    with tempfile.TemporaryDirectory(prefix="bench-", dir=scratch) as base:
         # Separate trees: a LocalResult dir inside home_dir would be redirected to
         # home_dir/results (Prefect's rule, which compat keeps).
         home, scratch = os.path.join(base, "home"), os.path.join(base, "tmp")
@@ -222,7 +236,12 @@ def summarise(runs: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def measure(
-    pythons: dict[str, str], sides: list[str], shape: str, n_tasks: int, repeats: int
+    pythons: dict[str, str],
+    sides: list[str],
+    shape: str,
+    n_tasks: int,
+    repeats: int,
+    scratch: str | None,
 ) -> dict[str, Any]:
     """Alternate the packages ``repeats`` times on one flow shape; summarise each."""
     runs: dict[str, list[dict[str, Any]]] = {side: [] for side in sides}
@@ -231,7 +250,7 @@ def measure(
         script.write_text(FLOW_SCRIPT, encoding="utf-8")
         for repeat in range(repeats):
             for side in sides:  # alternate, so drift in machine load hits both alike
-                result = run_once(pythons[side], side, script, n_tasks, shape)
+                result = run_once(pythons[side], side, script, n_tasks, shape, scratch=scratch)
                 runs[side].append(result)
                 per_task = (result["t_run"] - result["t_empty"]) / n_tasks * 1e6
                 print(
@@ -281,6 +300,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", choices=["compat", "prefect"], help="run one side only")
     parser.add_argument("--no-save", action="store_true", help="do not write the JSON file")
     parser.add_argument(
+        "--scratch",
+        help="directory under which home_dir and the result files are created "
+        "(default: the system temporary directory)",
+    )
+    parser.add_argument(
+        "--label",
+        default="default temp dir",
+        help="name of this storage set-up in the JSON file (e.g. 'tmpfs')",
+    )
+    parser.add_argument(
         "--profile",
         action="store_true",
         help="run each selected side once under cProfile and print the statistics",
@@ -300,36 +329,62 @@ def main(argv: list[str] | None = None) -> int:
             for shape in shapes:
                 for side in sides:
                     print(f"== cProfile: {side}, {shape} of {args.tasks} ==", file=sys.stderr)
-                    run_once(pythons[side], side, script, args.tasks, shape, profile=True)
+                    run_once(
+                        pythons[side],
+                        side,
+                        script,
+                        args.tasks,
+                        shape,
+                        scratch=args.scratch,
+                        profile=True,
+                    )
         return 0
 
     results = {}
     for shape in shapes:
-        results[shape] = measure(pythons, sides, shape, args.tasks, args.repeats)
+        results[shape] = measure(pythons, sides, shape, args.tasks, args.repeats, args.scratch)
     for shape in shapes:
+        print(f"\n[{args.label}]", end="")
         print_table(shape, args.tasks, results[shape])
 
     if not args.no_save:
-        RESULTS.parent.mkdir(parents=True, exist_ok=True)
-        command = (
-            "python benchmarks/bench_flow_overhead.py "
-            f"--tasks {args.tasks} --repeats {args.repeats} --shape {args.shape}"
-        )
-        payload = {
-            "benchmark": "flow_overhead",
-            "command": command + (f" --only {args.only}" if args.only else ""),
-            "definition": "per-task overhead = (t_run(N tasks) - t_run(empty flow)) / N, "
-            "timed inside the process around flow.run() after a 10-task warm-up run; "
-            "median over separate processes; ratio = prefect median / compat median",
-            "python": platform.python_version(),
-            "machine": f"{platform.system()} {platform.machine()}, {os.cpu_count()} CPUs",
-            "prefect_requirements": PREFECT_REQUIREMENTS,
-            "target_ratio": 10,
-            "shapes": results,
-        }
-        RESULTS.write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
-        print(f"\nsaved {RESULTS.relative_to(ROOT)}")
+        save(args, results)
     return 0
+
+
+def save(args: argparse.Namespace, results: dict[str, Any]) -> None:
+    """Merge this run's results into the JSON file, keyed by storage label and shape."""
+    previous: dict[str, Any] = {}
+    if RESULTS.exists():
+        previous = json.loads(RESULTS.read_text(encoding="utf-8"))
+    configurations = {(c["storage"], c["shape"]): c for c in previous.get("configurations", [])}
+    command = (
+        "python benchmarks/bench_flow_overhead.py "
+        f"--tasks {args.tasks} --repeats {args.repeats} --shape {args.shape}"
+        + (f" --only {args.only}" if args.only else "")
+        + (f" --scratch <dir> --label {args.label!r}" if args.scratch else "")
+    )
+    for shape, summary in results.items():
+        configurations[(args.label, shape)] = {
+            "storage": args.label,
+            "shape": shape,
+            "command": command,
+            **summary,
+        }
+    payload = {
+        "benchmark": "flow_overhead",
+        "definition": "per-task overhead = (t_run(N tasks) - t_run(empty flow)) / N, "
+        "timed inside the process around flow.run() after a 10-task warm-up run; "
+        "median over separate processes; ratio = prefect median / compat median",
+        "python": platform.python_version(),
+        "machine": f"{platform.system()} {platform.machine()}, {os.cpu_count()} CPUs",
+        "prefect_requirements": PREFECT_REQUIREMENTS,
+        "target_ratio": 10,
+        "configurations": sorted(configurations.values(), key=lambda c: (c["storage"], c["shape"])),
+    }
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
+    print(f"\nsaved {RESULTS.relative_to(ROOT)}")
 
 
 if __name__ == "__main__":
