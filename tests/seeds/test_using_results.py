@@ -19,6 +19,7 @@ import pytest
 from compat import Flow, Parameter, Task, task
 from compat.engine.results import LocalResult, PrefectResult, S3Result
 from compat.engine.signals import LOOP
+from compat.utilities.configuration import set_temporary_config
 from compat.utilities.context import context
 from tests.seeds._support import LOCAL_NAME, PICKLED_THREE, assert_cloud_key, list_keys
 
@@ -39,6 +40,33 @@ def s3_result(prefect_results_bucket, **kwargs):
     return S3Result(
         bucket="prefect_results", boto3_kwargs=prefect_results_bucket["boto3_kwargs"], **kwargs
     )
+
+
+def test_setting_up_global_flow_and_task_levels(checkpointing, tmp_path):
+    """Setting up to handle results: the global default, overridden at flow, then task level."""
+    flow_dir = tmp_path / "flow-level"
+
+    @task(result=PrefectResult())
+    def add_in_state(x, y=1):
+        return x + y
+
+    with set_temporary_config({"flows.default_result": "compat.engine.results.PrefectResult"}):
+        with Flow("global only") as global_flow:
+            global_ref = add(1, y=2)
+        with Flow("flow level", result=LocalResult(dir=str(flow_dir))) as flow:
+            flow_ref = add(1, y=2)
+            task_ref = add_in_state(flow_ref, y=100)
+        global_state = run(global_flow)
+        state = run(flow)
+
+    assert isinstance(global_state.result[global_ref]._result, PrefectResult)
+    assert global_state.result[global_ref]._result.location == "3"
+    flow_location = state.result[flow_ref]._result.location
+    assert re.fullmatch(re.escape(f"{flow_dir}/") + LOCAL_NAME, flow_location)
+    assert Path(flow_location).read_bytes() == PICKLED_THREE
+    assert isinstance(state.result[task_ref]._result, PrefectResult)
+    assert state.result[task_ref]._result.location == "103"
+    assert [p.name for p in flow_dir.iterdir()] == [Path(flow_location).name]
 
 
 def test_setting_result_at_the_flow_level(checkpointing):
