@@ -21,6 +21,7 @@ from compat.engine import cache_validators
 from compat.engine.conversion import to_result
 from compat.engine.result.base import Result
 from compat.engine.result_handlers.result_handler import ResultHandler
+from compat.engine.results.result_handler_result import ResultHandlerResult
 
 if TYPE_CHECKING:
     from compat.core.flow import Flow
@@ -47,12 +48,14 @@ def resolve_result_argument(owner: str, result: ResultLike, result_handler: Resu
             f"The result={result!r} argument was ignored because result_handler= was also "
             "given (as in Prefect 0.11-0.13); pass only result=."
         )
-    warn_deprecated(
-        f"{owner}(result_handler=...)",
-        "result= with a Result class (e.g. LocalResult() for LocalResultHandler())",
-        detail=detail,
-    )
-    return to_result(result_handler)
+    converted = to_result(result_handler)
+    handler_name = type(result_handler).__name__
+    if isinstance(converted, ResultHandlerResult):
+        replacement = f"result=ResultHandlerResult({handler_name}(...))"
+    else:
+        replacement = f"result={type(converted).__name__}(...) (for {handler_name})"
+    warn_deprecated(f"{owner}(result_handler=...)", replacement, detail=detail)
+    return converted
 
 
 def _nout_from_annotation(run: Callable[..., Any]) -> int | None:

@@ -28,7 +28,7 @@ def test_task_warns_once_at_the_users_line():
     assert w.filename == __file__
     assert w.lineno == _line_of("# MARK-task")
     assert "result_handler" in str(w.message)
-    assert "LocalResult" in str(w.message)
+    assert "result=PrefectResult(...)" in str(w.message)  # names the exact replacement
     assert isinstance(t.result, PrefectResult)
 
 
