@@ -389,6 +389,46 @@ def legacy_single_task_states(out: Path, values: dict[str, Any]) -> list[Entry]:
     ]
 
 
+def legacy_custom_and_s3_states(out: Path, values: dict[str, Any]) -> list[Entry]:
+    """A custom handler and an S3 handler; S3 uploads are kept under ``s3/<bucket>/<key>``."""
+    import prefect
+    from prefect import Flow, task
+    from prefect.engine.result_handlers import S3ResultHandler
+
+    s3_handler = S3ResultHandler(bucket="golden-bucket")
+    client = CapturingS3Client()
+    s3_handler.client = client
+    custom_handler = golden_custom_handler_class()()
+    with Flow("golden-legacy-custom-and-s3") as flow:
+        task(
+            constant(values["nested_dict"]),
+            name="custom_handler_task",
+            result_handler=custom_handler,
+        )()
+        task(constant(values["tuple"]), name="s3_handler_task", result_handler=s3_handler)()
+    with prefect.context(checkpointing=True, boto3client=client):
+        payloads = serialized_task_states(flow.run())
+    for key, data in client.objects.items():
+        path = out / "s3" / s3_handler.bucket / key
+        path.parent.mkdir(parents=True)
+        path.write_bytes(data)
+    specs = [
+        StateSpec(
+            "custom-handler-success",
+            "custom_handler_task",
+            "Task(result_handler=GoldenCustomHandler()) (CustomResultHandler payload)",
+            values["nested_dict"],
+        ),
+        StateSpec(
+            "s3-handler-success",
+            "s3_handler_task",
+            "Task(result_handler=S3ResultHandler('golden-bucket')), upload stubbed",
+            values["tuple"],
+        ),
+    ]
+    return write_states(out, "0.10.7 flow.run() with checkpointing", payloads, specs)
+
+
 def generate_0_10_7(out: Path) -> list[Entry]:
     """Legacy handlers: Local/JSON/S3 handler output and SafeResult state payloads."""
     values = golden_values()
@@ -398,6 +438,7 @@ def generate_0_10_7(out: Path) -> list[Entry]:
         *legacy_cloud_payloads(out, values),
         *legacy_flow_states(out, values),
         *legacy_single_task_states(out, values),
+        *legacy_custom_and_s3_states(out, values),
     ]
 
 

