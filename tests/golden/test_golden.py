@@ -334,6 +334,8 @@ def test_safe_result_payload_keeps_its_safe_value(entry: Entry, version_dir: Pat
     loaded = load_result(payload)
     assert isinstance(loaded.safe_value, SafeResult)
     assert loaded.safe_value.value == payload["value"]
+    if "dir" in payload["result_handler"]:
+        assert loaded.dir == payload["result_handler"]["dir"]
     assert dump_result(loaded.safe_value) == _without_versions(payload)
 
 
