@@ -409,3 +409,15 @@ def test_result_handler_result_requires_handler() -> None:
     """Wrapping something that is not a handler is a ``TypeError``."""
     with pytest.raises(TypeError):
         ResultHandlerResult(object())  # type: ignore[arg-type]
+
+
+def test_cloud_results_compare_their_connection_settings():
+    """Cloud results differing only in connection or credential settings are unequal."""
+    from compat.engine.results import AzureResult, FSSpecResult, GCSResult, S3Result
+
+    assert S3Result("b") == S3Result("b")
+    assert S3Result("b") != S3Result("b", boto3_kwargs={"endpoint_url": "http://127.0.0.1:1"})
+    assert S3Result("b") != S3Result("b", aws_credentials_secret="AWS")
+    assert GCSResult("b") != GCSResult("b", credentials_secret="GCP")
+    assert AzureResult("c") != AzureResult("c", connection_string="UseDevelopmentStorage=true")
+    assert FSSpecResult("memory://r") != FSSpecResult("memory://r", storage_options={"x": 1})

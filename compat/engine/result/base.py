@@ -90,7 +90,7 @@ class Result(ResultInterface):
     ``result_handler``.
     """
 
-    #: Names of constructor settings that take part in equality and state payloads.
+    #: Names of constructor settings that take part in equality (besides value, location...).
     config_fields: ClassVar[tuple[str, ...]] = ()
 
     def __init__(

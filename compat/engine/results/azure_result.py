@@ -20,7 +20,12 @@ class AzureResult(FSSpecResult):
     ``AzureResultHandler``: JSON with ``ACCOUNT_NAME`` and ``ACCOUNT_KEY`` or ``SAS_TOKEN``).
     """
 
-    config_fields: ClassVar[tuple[str, ...]] = ("container",)
+    config_fields: ClassVar[tuple[str, ...]] = (
+        "container",
+        "connection_string",
+        "connection_string_secret",
+        "azure_credentials_secret",
+    )
 
     def __init__(
         self,

@@ -23,7 +23,7 @@ class FSSpecResult(Result):
     never written into state payloads. A location that is itself a URL wins over ``url``.
     """
 
-    config_fields: ClassVar[tuple[str, ...]] = ("url",)
+    config_fields: ClassVar[tuple[str, ...]] = ("url", "storage_options")
 
     def __init__(
         self, url: str, storage_options: dict[str, Any] | None = None, **kwargs: Any

@@ -18,7 +18,7 @@ class GCSResult(FSSpecResult):
     default credentials.
     """
 
-    config_fields: ClassVar[tuple[str, ...]] = ("bucket",)
+    config_fields: ClassVar[tuple[str, ...]] = ("bucket", "credentials_secret")
 
     def __init__(
         self, bucket: str | None = None, credentials_secret: str | None = None, **kwargs: Any

@@ -27,7 +27,12 @@ class S3Result(FSSpecResult):
     ``AWS_CREDENTIALS`` secret in context (Prefect 0.11+), then the usual AWS chain.
     """
 
-    config_fields: ClassVar[tuple[str, ...]] = ("bucket",)
+    config_fields: ClassVar[tuple[str, ...]] = (
+        "bucket",
+        "boto3_kwargs",
+        "upload_options",
+        "aws_credentials_secret",
+    )
 
     def __init__(
         self,
