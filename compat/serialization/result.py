@@ -67,6 +67,11 @@ def dump_handler(handler: ResultHandler) -> Payload:
     cls = type(handler)
     if cls in _HANDLER_FIELDS:
         return {"type": cls.__name__, **{f: getattr(handler, f) for f in _HANDLER_FIELDS[cls]}}
+    if cls is UnresolvedResultHandler:  # loaded from a payload: dump what was loaded
+        known = handler.type_name  # type: ignore[attr-defined]
+        if known == "CustomResultHandler":
+            return {"type": "CustomResultHandler"}
+        return {"type": "CustomResultHandler", "qualified_name": known}
     if cls is SecretResultHandler:
         return {"type": "SecretResultHandler", "name": handler.secret_task.name}  # type: ignore[attr-defined]
     return {"type": "CustomResultHandler", "qualified_name": f"{cls.__module__}.{cls.__qualname__}"}

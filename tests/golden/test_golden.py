@@ -309,25 +309,8 @@ def _handler_type(entry: Entry) -> str:
 
 SAFE_RESULT_STATES = _states(lambda e: e["result_type"] == "SafeResult")
 
-#: compat re-dumps a loaded CustomResultHandler with its placeholder's qualified name.
-UNRESOLVED_HANDLER_DUMP = pytest.mark.xfail(
-    reason="dump_handler(UnresolvedResultHandler) writes qualified_name "
-    "'compat.engine.results.result_handler_result.UnresolvedResultHandler'",
-    strict=True,
-)
 
-
-def _marked_for_redump(params: list[Any]) -> list[Any]:
-    """Mark the custom-handler payloads whose re-dump compat gets wrong."""
-    return [
-        pytest.param(*param.values, id=param.id, marks=UNRESOLVED_HANDLER_DUMP)
-        if _handler_type(param.values[0]) == "CustomResultHandler"
-        else param
-        for param in params
-    ]
-
-
-@pytest.mark.parametrize("entry", _marked_for_redump(SAFE_RESULT_STATES))
+@pytest.mark.parametrize("entry", SAFE_RESULT_STATES)
 def test_safe_result_payload_keeps_its_safe_value(entry: Entry, version_dir: Path) -> None:
     """A 0.10.7 SafeResult payload loads with a SafeResult safe value equal to the payload's."""
     payload = _state_payload(version_dir, entry)["_result"]

@@ -318,3 +318,16 @@ def test_custom_safe_result_payload_loads_with_clear_error() -> None:
 def test_prefect_result_payload_keeps_serializer_default() -> None:
     """A loaded ``PrefectResult`` has the JSON serializer (serializers are not in payloads)."""
     assert load_result({"type": "PrefectResult", "location": "2"}).serializer == JSONSerializer()
+
+
+def test_custom_handler_payload_redumps_unchanged_and_explains_hydration():
+    """A loaded CustomResultHandler re-dumps as itself; reading says to pass the handler."""
+    from compat.serialization.result import dump_handler, load_handler
+
+    payload = {"type": "CustomResultHandler"}
+    handler = load_handler(payload)
+    assert dump_handler(handler) == payload
+    named = {"type": "CustomResultHandler", "qualified_name": "pkg.mod.MyHandler"}
+    assert dump_handler(load_handler(named)) == named
+    with pytest.raises(NotImplementedError, match=r"ResultHandlerResult\(MyHandler\(\.\.\.\)\)"):
+        handler.read("somewhere")

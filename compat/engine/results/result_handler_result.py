@@ -27,10 +27,14 @@ class UnresolvedResultHandler(ResultHandler):
         raise ResultNotImplementedError(self._message("read"))
 
     def _message(self, operation: str) -> str:
+        if self.type_name in {"CustomResultHandler", "ResultHandler"}:
+            stored_by, example = "a custom handler (the payload does not name it)", "MyHandler"
+        else:
+            stored_by, example = f"a {self.type_name} handler", self.type_name.rsplit(".", 1)[-1]
         return (
-            f"this result was stored by a {self.type_name} handler, which payloads do not "
-            f"carry; to {operation} it, load it with the handler, e.g. "
-            f"state.load_result(ResultHandlerResult({self.type_name}(...)))"
+            f"this result was stored by {stored_by}, and payloads do not carry handler "
+            f"objects; to {operation} it, pass the handler, e.g. "
+            f"state.load_result(ResultHandlerResult({example}(...)))"
         )
 
     def __repr__(self) -> str:
