@@ -294,7 +294,10 @@ def _main(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     warnings: list[str] = []
     if summary.migrated:
         first = next((p for p in args.paths if p != "-"), ".")
-        project = config.base or find_repo_root(Path(first).resolve()) or cwd
+        start = Path(first).resolve()
+        start = start if start.is_dir() else start.parent
+        # The project being migrated, never the directory the command happens to run in.
+        project = config.base or find_repo_root(start) or start
         warnings = check_requirements(
             project,
             target=target.value,
