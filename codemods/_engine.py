@@ -2,6 +2,8 @@
 
 ``transform_source`` parses once and runs each selected rule as its own libcst pass (see
 ``codemods.rules.PIPELINE`` for the order), then applies the scheduled import additions.
+A pass runs only if its text gate accepts the current code, and metadata is resolved once
+per version of the module (a pass that changes nothing keeps the version).
 Sites are reported with line numbers of the *original* text: a pass that changes the
 number of lines (a TODO comment, an import split) gets its lines mapped back through a
 line diff. ``rewrite_checked`` adds the verification every written file must pass.
@@ -15,11 +17,11 @@ import re
 import libcst as cst
 from libcst.codemod import CodemodContext
 from libcst.codemod.visitors import AddImportsVisitor
-from libcst.metadata import MetadataWrapper
 
 from ._catalogue import Rule
 from ._types import FileOutcome, Site, Target
 from .rules import PIPELINE, PassState
+from .rules._metadata import ModuleMetadata
 
 __all__ = [
     "RULES",
@@ -83,33 +85,53 @@ def transform_source(
 
     Raises ``libcst.ParserSyntaxError`` for unparsable input.
     """
-    active = _active(select, ignore)
-    module = cst.parse_module(source)
+    return _transform(cst.parse_module(source), source, target, _active(select, ignore))
+
+
+def _transform(
+    module: cst.Module, source: str, target: Target, active: frozenset[Rule]
+) -> FileOutcome:
+    """Run the pipeline over ``module``, the parsed ``source``.
+
+    A pass whose gate rejects the current code is skipped. A pass that changed nothing
+    hands its input on, with the metadata already resolved for it, so metadata is resolved
+    once per distinct version of the module, not once per pass.
+    """
     context = CodemodContext()
     scratch: dict[str, object] = {}
     to_original = list(range(len(source.splitlines()) + 2))
     sites: list[Site] = []
-    first = True
+    code = source
+    metadata: ModuleMetadata | None = None
     for step in PIPELINE:
-        if step.rule not in active:
+        if step.rule not in active or not step.applies(code, target):
             continue
-        code = module.code
-        state = PassState(target=target, active=active, lines=code.splitlines(), scratch=scratch)
-        wrapper = MetadataWrapper(module, unsafe_skip_copy=first)
-        first = False
-        new_module = wrapper.visit(step(context, state))
+        if metadata is None:
+            metadata = ModuleMetadata(module, code)
+            module = metadata.module
+        state = PassState(
+            target=target, active=active, lines=metadata.lines, scratch=scratch, metadata=metadata
+        )
+        transformer = step(context, state)
+        transformer.metadata = metadata.for_dependencies(transformer.get_inherited_dependencies())
+        new_module = module.visit(transformer)
+        transformer.metadata = {}
         for site in state.sites:
             line = to_original[min(site.line, len(to_original) - 1)]
             sites.append(Site(line, site.column, site.rule, site.status, site.message))
+        if not transformer.changed:
+            continue  # the output equals the input: keep it, and its metadata
         new_code = new_module.code
         if new_code.count("\n") != code.count("\n"):
             step_map = _line_map(code, new_code)
             to_original = [to_original[min(i, len(to_original) - 1)] for i in step_map]
-        module = new_module
+        module, code, metadata = new_module, new_code, None
     if context.scratch.get(AddImportsVisitor.CONTEXT_KEY):
-        module = AddImportsVisitor(context).transform_module(module)
+        # What `transform_module` does, without the defensive copy (no metadata is read).
+        module = module.visit(AddImportsVisitor(context))
+        code = module.code
     unique = sorted(set(sites), key=lambda s: (s.line, s.column, s.rule, s.message))
-    return FileOutcome(module.code, tuple(unique))
+    return FileOutcome(code, tuple(unique))
 
 
 def rewrite_checked(
@@ -132,14 +154,15 @@ def rewrite_checked(
     if outcome.code == source:
         return outcome
     try:
-        cst.parse_module(outcome.code)
+        reparsed = cst.parse_module(outcome.code)
     except cst.ParserSyntaxError as exc:
         raise RewriteVerificationError(f"re-parse failed: the output is not valid: {exc}") from exc
     try:
         compile(outcome.code, "<rewritten>", "exec", dont_inherit=True)
     except (SyntaxError, ValueError) as exc:
         raise RewriteVerificationError(f"compile failed: {exc}") from exc
-    again = transform_source(outcome.code, target=target, select=select, ignore=ignore)
+    # The second run starts from the tree the re-parse check built (same code, same tree).
+    again = _transform(reparsed, outcome.code, target, _active(select, ignore))
     if again.code != outcome.code:
         raise RewriteVerificationError(
             "idempotency failed: a second run over the output changed it again"

@@ -1,9 +1,16 @@
 """The base every rule transformer shares: metadata, site reporting and TODO comments.
 
-A rule is a libcst transformer run over its own ``MetadataWrapper``; it reports sites in
-the coordinates of the text it was given (the engine maps them back to the original).
-TODO comments are placed above the enclosing statement, one line per distinct reason, and
-never twice: a rerun over the output finds the comment and adds nothing.
+A rule is a libcst transformer run as its own pass, reading the metadata the engine
+resolved for the module it is given (shared with the previous pass if that one changed
+nothing); it reports sites in the coordinates of that text (the engine maps them back to
+the original). TODO comments are placed above the enclosing statement, one line per
+distinct reason, and never twice: a rerun over the output finds the comment and adds
+nothing.
+
+Rules are plain ``CSTTransformer``s with explicit ``visit_``/``leave_`` methods, not matcher
+decorators: libcst gathers decorated matchers on every instance, which cost more than the
+rules themselves. Each rule declares a cheap text gate (:meth:`RuleTransformer.applies`)
+that the engine checks before running the pass.
 """
 
 from __future__ import annotations
@@ -14,7 +21,7 @@ from typing import Any, ClassVar
 
 import libcst as cst
 import libcst.matchers as m
-from libcst.codemod import CodemodContext, ContextAwareTransformer
+from libcst.codemod import CodemodContext
 from libcst.metadata import (
     Assignment,
     ParentNodeProvider,
@@ -28,6 +35,7 @@ from codemods._catalogue import Rule
 from codemods._types import Site, SiteStatus, Target
 
 from . import _names
+from ._metadata import ModuleMetadata, preorder
 
 __all__ = ["PassState", "RuleTransformer", "todo_comment"]
 
@@ -49,10 +57,15 @@ class PassState:
     lines: list[str]
     scratch: dict[str, Any] = field(default_factory=dict)
     sites: list[Site] = field(default_factory=list)
+    metadata: ModuleMetadata | None = None
 
 
-class RuleTransformer(ContextAwareTransformer):
-    """Shared helpers for the rules; subclasses set ``rule`` and add ``leave_*`` methods."""
+class RuleTransformer(cst.CSTTransformer):
+    """Shared helpers for the rules; subclasses set ``rule`` and add ``leave_*`` methods.
+
+    After a pass, ``changed`` says whether any ``leave_*`` returned a node other than the
+    one it was given (or a TODO comment was attached); if not, the output equals the input.
+    """
 
     rule: ClassVar[Rule]
     METADATA_DEPENDENCIES = (
@@ -63,24 +76,47 @@ class RuleTransformer(ContextAwareTransformer):
     )
 
     def __init__(self, context: CodemodContext, state: PassState) -> None:
-        super().__init__(context)
+        super().__init__()
+        self.context = context
         self.state = state
+        self.changed = False
         self.target = state.target
         self._todos: dict[cst.CSTNode, list[str]] = {}
         self.task_classes: dict[str, cst.ClassDef] = {}
         self.handler_classes: dict[str, cst.ClassDef] = {}
         self.imports_prefect = False
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "applies" not in cls.__dict__:
+            # A gate holds for the code of the class that declares it; a subclass that
+            # changes the behaviour runs on every source unless it declares its own.
+            cls.applies = classmethod(_always)  # type: ignore[assignment]
+
+    @classmethod
+    def applies(cls, code: str, target: Target) -> bool:
+        """Return ``False`` only if this pass provably finds nothing in ``code``.
+
+        A substring test on the spellings the rule matches; must never reject a source
+        the pass would change or report on.
+        """
+        return True
+
     # -- module pre-scan ---------------------------------------------------------------
+
+    def find(self, root: cst.CSTNode, types: type | tuple[type, ...]) -> list[Any]:
+        """Return the nodes of ``types`` under ``root`` (included), in visiting order."""
+        metadata = self.state.metadata
+        if metadata is not None:
+            return metadata.find(root, types)
+        return [n for n in preorder(root) if isinstance(n, types)]
 
     def visit_Module(self, node: cst.Module) -> None:
         """Find local Task and ResultHandler subclasses before any rewrite happens."""
-        for imp in m.findall(node, m.ImportFrom() | m.Import()):
-            assert isinstance(imp, cst.ImportFrom | cst.Import)
+        for imp in self.find(node, (cst.ImportFrom, cst.Import)):
             if self._mentions_root(imp):
                 self.imports_prefect = True
-        for cls in m.findall(node, m.ClassDef()):
-            assert isinstance(cls, cst.ClassDef)
+        for cls in self.find(node, cst.ClassDef):
             for base in cls.bases:
                 if self._is_task_ref(base.value):
                     self.task_classes[cls.name.value] = cls
@@ -269,10 +305,17 @@ class RuleTransformer(ContextAwareTransformer):
     ) -> cst.CSTNode | cst.RemovalSentinel | cst.FlattenSentinel[cst.CSTNode]:
         """Dispatch to the rule's ``leave_*``, then attach any pending TODO comments."""
         result = super().on_leave(original_node, updated_node)
+        if result is not updated_node:
+            self.changed = True
         comments = self._todos.get(original_node)
         if comments and isinstance(result, cst.SimpleStatementLine | cst.BaseCompoundStatement):
             existing = {line.comment.value for line in result.leading_lines if line.comment}
             extra = [cst.EmptyLine(comment=cst.Comment(c)) for c in comments if c not in existing]
             if extra:
                 result = result.with_changes(leading_lines=[*result.leading_lines, *extra])
+                self.changed = True
         return result
+
+
+def _always(cls: type, code: str, target: Target) -> bool:
+    return True

@@ -17,6 +17,7 @@ from libcst.codemod.visitors import AddImportsVisitor
 from libcst.metadata import ScopeProvider
 
 from codemods._catalogue import Rule
+from codemods._types import Target
 from compat.conversion_table import Conversion, conversion_for
 
 from . import _names
@@ -32,6 +33,11 @@ class ConstructorRule(SlotMixin):
     """Rewrite ``XResultHandler(...)`` calls into ``XResult(...)`` calls."""
 
     rule = Rule.PRU002
+
+    @classmethod
+    def applies(cls, code: str, target: Target) -> bool:
+        # Handler classes resolve only through a name or import of `...result_handlers`.
+        return "result_handlers" in code
 
     def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.BaseExpression:
         handler = self.handler_of(original_node.func)

@@ -13,6 +13,8 @@ Order: runs after PRU003 (which renames ``result_handler=`` slots) and before PR
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 import libcst as cst
 from libcst.codemod.visitors import AddImportsVisitor
 
@@ -25,12 +27,18 @@ from ._slots import SlotMixin, signature_problem
 __all__ = ["CustomHandlerRule"]
 
 _WRAPPER = "ResultHandlerResult"
+_WithValue = TypeVar("_WithValue", cst.Arg, cst.Assign)
 
 
 class CustomHandlerRule(SlotMixin):
     """Wrap custom handler instances given as results."""
 
     rule = Rule.PRU004
+
+    @classmethod
+    def applies(cls, code: str, target: Target) -> bool:
+        # Handler classes resolve only through a name or import of `...result_handlers`.
+        return "result_handlers" in code
 
     def _custom(self, value: cst.BaseExpression) -> cst.ClassDef | str | None:
         if isinstance(value, cst.Name):
@@ -69,7 +77,7 @@ class CustomHandlerRule(SlotMixin):
         if slot[0] == "result_handler":
             self._flag_signature(original_node.value)
             return updated_node
-        return updated_node.with_changes(value=self._wrap(original_node.value, updated_node.value))
+        return self._with_value(updated_node, self._wrap(original_node.value, updated_node.value))
 
     def leave_Assign(self, original_node: cst.Assign, updated_node: cst.Assign) -> cst.Assign:
         if len(original_node.targets) != 1:
@@ -79,7 +87,12 @@ class CustomHandlerRule(SlotMixin):
             self._flag_signature(original_node.value)
         if key != "result":
             return updated_node
-        return updated_node.with_changes(value=self._wrap(original_node.value, updated_node.value))
+        return self._with_value(updated_node, self._wrap(original_node.value, updated_node.value))
+
+    @staticmethod
+    def _with_value(node: _WithValue, value: cst.BaseExpression) -> _WithValue:
+        # Return the node itself when nothing was wrapped: the engine sees no change.
+        return node if value is node.value else node.with_changes(value=value)
 
     def _flag_signature(self, value: cst.BaseExpression) -> None:
         custom = self._custom(value)

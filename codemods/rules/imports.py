@@ -18,10 +18,10 @@ For the compat target, imports of names that ``compat`` mirrors move from ``pref
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 import libcst as cst
-import libcst.matchers as m
 from libcst.codemod.visitors import AddImportsVisitor
 from libcst.helpers import get_full_name_for_node_or_raise
 from libcst.metadata import ScopeProvider
@@ -36,6 +36,9 @@ from .constructors import KEPT_BINDINGS, module_all_names
 
 __all__ = ["ImportRule", "StarImportRule"]
 
+# `import *`, possibly across a line continuation (a superset of the real spellings).
+_STAR_IMPORT = re.compile(r"\bimport[\s\\]*\*")
+
 
 def _dotted(name: str) -> cst.Attribute | cst.Name:
     node = cst.parse_expression(name)
@@ -48,12 +51,16 @@ class StarImportRule(RuleTransformer):
 
     rule = Rule.PRU001
 
+    @classmethod
+    def applies(cls, code: str, target: Target) -> bool:
+        return "result_handlers" in code and _STAR_IMPORT.search(code) is not None
+
     def visit_Module(self, node: cst.Module) -> None:
         super().visit_Module(node)
         self.unresolved = {
             n.value
-            for n in m.findall(node, m.Name())
-            if isinstance(n, cst.Name) and n.value in HANDLER_NAMES and not self.qnames(n)
+            for n in self.find(node, cst.Name)
+            if n.value in HANDLER_NAMES and not self.qnames(n)
         }
 
     def leave_ImportFrom(
@@ -86,12 +93,17 @@ class ImportRule(RuleTransformer):
 
     rule = Rule.PRU001
 
+    @classmethod
+    def applies(cls, code: str, target: Target) -> bool:
+        # Imports of the handlers package name it; for compat, `prefect` imports move.
+        return "result_handlers" in code or (target is Target.COMPAT and "prefect" in code)
+
     def visit_Module(self, node: cst.Module) -> None:
         super().visit_Module(node)
         self.all_names = module_all_names(node)
         self.kept: set[str] = self.state.scratch.get(KEPT_BINDINGS, set())
         self.dotted_roots: set[str] = set()
-        for attr in m.findall(node, m.Attribute()):
+        for attr in self.find(node, cst.Attribute):
             for q in self.qnames(attr):
                 root = _names.handlers_module_root(q.rsplit(".", 1)[0]) or (
                     _names.handlers_module_root(q)

@@ -23,6 +23,7 @@ from __future__ import annotations
 import libcst as cst
 
 from codemods._catalogue import Rule
+from codemods._types import Target
 
 from . import _names
 from ._base import RuleTransformer
@@ -41,6 +42,11 @@ class LegacyResultRule(RuleTransformer):
     """Report legacy result objects; drop ``.to_result()`` where it returned ``self``."""
 
     rule = Rule.PRU005
+
+    @classmethod
+    def applies(cls, code: str, target: Target) -> bool:
+        # `SafeResult` is named where imported or accessed; the rest are attribute names.
+        return "SafeResult" in code or "safe_value" in code or "to_result" in code
 
     def leave_Name(self, original_node: cst.Name, updated_node: cst.Name) -> cst.Name:
         self._check_safe_result(original_node)

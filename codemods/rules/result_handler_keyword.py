@@ -33,6 +33,11 @@ class ResultHandlerKeywordRule(SlotMixin):
 
     rule = Rule.PRU003
 
+    @classmethod
+    def applies(cls, code: str, target: Target) -> bool:
+        # Keywords and attributes are spelled out; a `kwargs[...]` key may be escaped.
+        return "result_handler" in code or "\\" in code
+
     def _renamable(self, value: cst.BaseExpression) -> bool:
         return self.target is Target.COMPAT or self.value_becomes_result(value)
 

@@ -1,0 +1,160 @@
+"""Metadata for one version of a module, resolved once and shared by the passes.
+
+A pass that changes nothing leaves the module as it was, so the next pass can reuse the
+same metadata instead of resolving it again. Only what the rules ask for is computed, and
+only when they ask: scopes eagerly (every rule needs qualified names), parents and the
+node index in one walk, qualified names per node on demand, positions on the first
+report. The values are the ones libcst's providers give (``QualifiedNameProvider`` is
+``scope.get_qualified_names_for(node)`` for every node that has a scope).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterator, Mapping
+from typing import Any
+
+import libcst as cst
+from libcst.metadata import (
+    ExpressionContextProvider,
+    MetadataWrapper,
+    ParentNodeProvider,
+    PositionProvider,
+    QualifiedName,
+    QualifiedNameProvider,
+    Scope,
+    ScopeProvider,
+)
+from libcst.metadata.base_provider import ProviderT
+
+__all__ = ["ModuleMetadata", "preorder"]
+
+
+class _Walk(cst.CSTVisitor):
+    """One traversal: parent of every node, nodes in pre-order, repeated nodes."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.parents: dict[cst.CSTNode, cst.CSTNode] = {}
+        self.nodes: list[cst.CSTNode] = []
+        self.repeated = False
+        self._stack: list[cst.CSTNode] = []
+
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        if self._stack:
+            if node in self.parents:
+                self.repeated = True
+            self.parents[node] = self._stack[-1]
+        self.nodes.append(node)
+        self._stack.append(node)
+        return True
+
+    def on_leave(self, original_node: cst.CSTNode) -> None:
+        self._stack.pop()
+
+
+def preorder(root: cst.CSTNode) -> list[cst.CSTNode]:
+    """Return ``root`` and all its descendants in visiting order (as ``m.findall`` finds)."""
+    walk = _Walk()
+    root.visit(walk)
+    return walk.nodes
+
+
+def _scopes(module: cst.Module) -> Mapping[cst.CSTNode, Scope | None]:
+    """Resolve ``ScopeProvider`` without the batched traversals around it."""
+    try:
+        context = ExpressionContextProvider()
+        context.visit_Module(module)
+        scopes = ScopeProvider()
+        scopes.metadata = {ExpressionContextProvider: context._computed}
+        scopes.visit_Module(module)
+        return scopes._computed
+    except AttributeError:  # a libcst without these internals: the public way
+        return MetadataWrapper(module, unsafe_skip_copy=True).resolve(ScopeProvider)
+
+
+class _QualifiedNames(Mapping[cst.CSTNode, Collection[QualifiedName]]):
+    """``QualifiedNameProvider``'s values, computed per node when asked."""
+
+    def __init__(self, scopes: Mapping[cst.CSTNode, Scope | None], nodes: set[cst.CSTNode]):
+        self._scopes = scopes
+        self._nodes = nodes
+        self._cache: dict[cst.CSTNode, Collection[QualifiedName]] = {}
+
+    def __getitem__(self, node: cst.CSTNode) -> Collection[QualifiedName]:
+        found = self._cache.get(node)
+        if found is None:
+            if node not in self._nodes:
+                raise KeyError(node)
+            scope = self._scopes.get(node)
+            found = scope.get_qualified_names_for(node) if scope else set()
+            self._cache[node] = found
+        return found
+
+    def __iter__(self) -> Iterator[cst.CSTNode]:
+        return iter(self._nodes)
+
+    def __len__(self) -> int:
+        return len(self._nodes)
+
+
+class _Positions(Mapping[cst.CSTNode, Any]):
+    """``PositionProvider``'s values, resolved for the whole module on first use."""
+
+    def __init__(self, module: cst.Module) -> None:
+        self._module = module
+        self._resolved: Mapping[cst.CSTNode, Any] | None = None
+
+    def _get(self) -> Mapping[cst.CSTNode, Any]:
+        if self._resolved is None:
+            wrapper = MetadataWrapper(self._module, unsafe_skip_copy=True)
+            self._resolved = wrapper.resolve(PositionProvider)
+        return self._resolved
+
+    def __getitem__(self, node: cst.CSTNode) -> Any:
+        return self._get()[node]
+
+    def __iter__(self) -> Iterator[cst.CSTNode]:
+        return iter(self._get())
+
+    def __len__(self) -> int:
+        return len(self._get())
+
+
+class ModuleMetadata:
+    """The metadata of one module version, handed to each pass over that version."""
+
+    def __init__(self, module: cst.Module, code: str) -> None:
+        walk = _Walk()
+        module.visit(walk)
+        if walk.repeated:
+            # A node object used twice would get one parent and one position; a copy
+            # gives every occurrence its own (what MetadataWrapper's default copy does).
+            module = module.deep_clone()
+            walk = _Walk()
+            module.visit(walk)
+        self.module = module
+        self.code = code
+        self.lines = code.splitlines()
+        self.nodes = walk.nodes
+        scopes = _scopes(module)
+        self._metadata: dict[ProviderT, Mapping[cst.CSTNode, Any]] = {
+            ScopeProvider: scopes,
+            QualifiedNameProvider: _QualifiedNames(scopes, set(walk.nodes)),
+            ParentNodeProvider: walk.parents,
+            PositionProvider: _Positions(module),
+        }
+
+    def find(self, root: cst.CSTNode, types: type | tuple[type, ...]) -> list[cst.CSTNode]:
+        """Return the nodes of ``types`` under ``root`` (included), in visiting order."""
+        nodes = self.nodes if root is self.module else preorder(root)
+        return [n for n in nodes if isinstance(n, types)]
+
+    def for_dependencies(
+        self, dependencies: Collection[ProviderT]
+    ) -> Mapping[ProviderT, Mapping[cst.CSTNode, Any]]:
+        """Return the metadata mapping a visitor declaring ``dependencies`` reads."""
+        missing = [p for p in dependencies if p not in self._metadata]
+        if missing:
+            wrapper = MetadataWrapper(self.module, unsafe_skip_copy=True)
+            self._metadata.update(wrapper.resolve_many(missing))
+        return self._metadata
