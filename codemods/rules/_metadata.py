@@ -106,8 +106,13 @@ class _Positions(Mapping[cst.CSTNode, Any]):
 
     def _get(self) -> Mapping[cst.CSTNode, Any]:
         if self._resolved is None:
-            wrapper = MetadataWrapper(self._module, unsafe_skip_copy=True)
-            self._resolved = wrapper.resolve(PositionProvider)
+            try:  # one position-tracking codegen, without the wrapper's empty traversal
+                provider = PositionProvider()
+                provider._gen_impl(self._module)
+                self._resolved = provider._computed
+            except AttributeError:  # a libcst without these internals: the public way
+                wrapper = MetadataWrapper(self._module, unsafe_skip_copy=True)
+                self._resolved = wrapper.resolve(PositionProvider)
         return self._resolved
 
     def __getitem__(self, node: cst.CSTNode) -> Any:
