@@ -21,10 +21,11 @@ What it does:
    the throwaway one for Prefect), alternating the two, ``--repeats`` times each.
 
 Timing happens inside the flow script, around ``flow.run()`` only (imports and flow
-construction are excluded). In each process: one warm-up run of a 10-task flow (first-run
-lazy imports), then one run of an empty flow (``t_empty``), then the measured run of the
-N-task flow (``t_run``). The script checks that all N results were written and the final
-value is right, so a run that silently skipped checkpointing cannot look fast.
+construction are excluded from the ratio; construction time is reported on its own). In
+each process: one warm-up run of a 10-task flow (first-run lazy imports), then one run of
+an empty flow (``t_empty``), then the measured run of the N-task flow (``t_run``).
+The script checks that all N results were written and the final value is right, so a run
+that silently skipped checkpointing cannot look fast.
 
 **Per-task overhead** = ``(t_run - t_empty) / N``: what each additional task costs, with the
 fixed cost of running any flow taken out. ``t_run / N`` is reported too. The headline ratio is
@@ -109,9 +110,14 @@ def build(n, results_dir):
     return flow, last
 
 
+BUILD_TIMES = {}
+
+
 def timed_run(n):
     results_dir = tempfile.mkdtemp(prefix=f"bench-{n}-")
+    start = time.perf_counter()
     flow, last = build(n, results_dir)
+    BUILD_TIMES[n] = time.perf_counter() - start
     start = time.perf_counter()
     state = flow.run()
     elapsed = time.perf_counter() - start
@@ -143,7 +149,7 @@ else:
     run = timed_run(N_TASKS)
 version = getattr(sys.modules[ROOT], "__version__", "?")
 print(json.dumps({"root": ROOT, "version": version, "n_tasks": N_TASKS, "shape": SHAPE,
-                  "t_empty": empty, "t_run": run}))
+                  "t_empty": empty, "t_run": run, "t_build": BUILD_TIMES[N_TASKS]}))
 '''
 
 
@@ -231,6 +237,7 @@ def summarise(runs: list[dict[str, Any]]) -> dict[str, Any]:
         "min_per_task_overhead_us": min(per_task) * 1e6,
         "max_per_task_overhead_us": max(per_task) * 1e6,
         "median_total_per_task_us": statistics.median(r["t_run"] / n for r in runs) * 1e6,
+        "median_build_s": statistics.median(r["t_build"] for r in runs),
         "runs": runs,
     }
 
@@ -272,7 +279,7 @@ def print_table(shape: str, n_tasks: int, summary: dict[str, Any]) -> None:
     print(f"\nflow of {n_tasks} trivial tasks ({shape}), LocalResult checkpointing on")
     header = (
         f"{'package':10s} {'version':12s} {'median run':>12s} {'empty flow':>12s} "
-        f"{'per-task overhead':>18s} {'run / N':>10s}"
+        f"{'per-task overhead':>18s} {'run / N':>10s} {'build (untimed)':>16s}"
     )
     print(header)
     print("-" * len(header))
@@ -284,7 +291,8 @@ def print_table(shape: str, n_tasks: int, summary: dict[str, Any]) -> None:
             f"{side:10s} {s['version']:12s} {s['median_run_s']:>10.3f} s "
             f"{s['median_empty_flow_s'] * 1e3:>9.2f} ms "
             f"{s['median_per_task_overhead_us']:>15.1f} us "
-            f"{s['median_total_per_task_us']:>7.1f} us"
+            f"{s['median_total_per_task_us']:>7.1f} us "
+            f"{s['median_build_s']:>14.3f} s"
         )
     ratio = summary.get("ratio_prefect_over_compat")
     if ratio is not None:
