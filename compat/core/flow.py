@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import heapq
 import logging
 from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
@@ -45,6 +46,11 @@ class Flow:
         self.name = name
         self._tasks: dict[Task, None] = {}  # insertion-ordered set
         self.edges: set[Edge] = set()
+        # Indexes kept in step with ``edges`` so graph queries cost O(degree), not O(edges).
+        self._edges_in: dict[Task, set[Edge]] = {}
+        self._edges_out: dict[Task, set[Edge]] = {}
+        self._slugs: set[str] = set()
+        self._slug_counts: dict[str, int] = {}
         self.constants: dict[Task, dict[str, Any]] = {}
         self._reference_tasks: set[Task] = set()
         self.state_handlers = list(state_handlers or [])
@@ -99,15 +105,16 @@ class Flow:
         if isinstance(task, Parameter) and any(p.name == task.name for p in self.parameters()):
             msg = f"{self!r} already has a parameter named {task.name!r}; names must be unique"
             raise ValueError(msg)
-        slugs = {t.slug for t in self._tasks}
         if task.slug is None:
-            n = 1
-            while f"{task.name}-{n}" in slugs:
+            n = self._slug_counts.get(task.name, 0) + 1
+            while f"{task.name}-{n}" in self._slugs:
                 n += 1
+            self._slug_counts[task.name] = n
             task.slug = f"{task.name}-{n}"
-        elif task.slug in slugs:
+        elif task.slug in self._slugs:
             msg = f"{self!r} already has a task with slug {task.slug!r}; slugs must be unique"
             raise ValueError(msg)
+        self._slugs.add(task.slug)
         self._tasks[task] = None
         return task
 
@@ -130,14 +137,31 @@ class Flow:
             raise ValueError(msg)
         self.add_task(upstream)
         self.add_task(downstream_task)
+        if (self.validate_on_add if validate is None else validate) and self._reaches(
+            downstream_task, upstream
+        ):
+            msg = (
+                f"cycle found in {self!r}: {downstream_task!r} already leads to {upstream!r}, "
+                "so an edge back would close a loop; flows must be acyclic"
+            )
+            raise ValueError(msg)
         self.edges.add(edge)
-        if self.validate_on_add if validate is None else validate:
-            try:
-                self.sorted_tasks()
-            except ValueError:
-                self.edges.discard(edge)
-                raise
+        self._edges_in.setdefault(downstream_task, set()).add(edge)
+        self._edges_out.setdefault(upstream, set()).add(edge)
         return edge
+
+    def _reaches(self, start: Task, goal: Task) -> bool:
+        """Whether ``goal`` is ``start`` or downstream of it."""
+        seen: set[Task] = set()
+        stack = [start]
+        while stack:
+            task = stack.pop()
+            if task is goal:
+                return True
+            if task not in seen:
+                seen.add(task)
+                stack.extend(e.downstream_task for e in self._edges_out.get(task, ()))
+        return False
 
     def _as_task(self, value: Any) -> Task:
         from compat.tasks.core.collections import as_task
@@ -205,11 +229,11 @@ class Flow:
 
     def edges_to(self, task: Task) -> set[Edge]:
         """Edges ending at ``task``."""
-        return {e for e in self.edges if e.downstream_task is task}
+        return set(self._edges_in.get(task, ()))
 
     def edges_from(self, task: Task) -> set[Edge]:
         """Edges starting at ``task``."""
-        return {e for e in self.edges if e.upstream_task is task}
+        return set(self._edges_out.get(task, ()))
 
     def upstream_tasks(self, task: Task) -> set[Task]:
         """Tasks that must finish before ``task``."""
@@ -244,18 +268,20 @@ class Flow:
         """Tasks in a run order (upstream first; ties in the order they were added)."""
         order = {t: i for i, t in enumerate(self._tasks)}
         waiting = {t: len(self.upstream_tasks(t)) for t in self._tasks}
-        ready = [t for t, n in waiting.items() if n == 0]
+        ready = [order[t] for t, n in waiting.items() if n == 0]
+        tasks = list(self._tasks)
+        heapq.heapify(ready)
         result: list[Task] = []
         while ready:
-            ready.sort(key=order.__getitem__)
-            task = ready.pop(0)
+            task = tasks[heapq.heappop(ready)]
             result.append(task)
             for downstream in self.downstream_tasks(task):
                 waiting[downstream] -= 1
                 if waiting[downstream] == 0:
-                    ready.append(downstream)
+                    heapq.heappush(ready, order[downstream])
         if len(result) != len(self._tasks):
-            stuck = sorted(t.name for t in self._tasks if t not in result)
+            placed = set(result)
+            stuck = sorted(t.name for t in self._tasks if t not in placed)
             msg = f"cycle found in {self!r} among tasks {stuck}; flows must be acyclic"
             raise ValueError(msg)
         return result

@@ -177,24 +177,36 @@ class _Schedule:
         self.run_context = run_context
         self.given = dict(task_states or {})
         self.states: dict[Task, State] = {}
+        self._finished: list[Task] = []
         self.running: dict[Any, tuple[Task, int | None]] = {}
         self.children: dict[Task, list[State | None]] = {}
 
     def run(self) -> dict[Task, State]:
-        pending = self.flow.sorted_tasks()
-        while pending or self.running:
-            ready = [t for t in pending if self.flow.upstream_tasks(t) <= set(self.states)]
-            for task in ready:
-                pending.remove(task)
-                self.start(task)
-            if ready and not self.running:
-                continue
-            if not self.running:
-                break
-            for future in self.executor.wait(list(self.running)):
-                task, index = self.running.pop(future)
-                self.finish(task, index, self.executor.result(future))
+        order = self.flow.sorted_tasks()
+        position = {t: i for i, t in enumerate(order)}
+        waiting = {t: len(self.flow.upstream_tasks(t)) for t in order}
+        ready = [position[t] for t in order if waiting[t] == 0]
+        while ready or self.running:
+            batch, ready = sorted(ready), []
+            for index in batch:
+                self.start(order[index])
+            if not batch:
+                for future in self.executor.wait(list(self.running)):
+                    task, index = self.running.pop(future)
+                    self.finish(task, index, self.executor.result(future))
+            # Release the tasks whose last upstream task has just got its final state.
+            finished, self._finished = self._finished, []
+            for task in finished:
+                for downstream in self.flow.downstream_tasks(task):
+                    waiting[downstream] -= 1
+                    if waiting[downstream] == 0:
+                        ready.append(position[downstream])
         return self.states
+
+    def record(self, task: Task, state: State) -> None:
+        """Keep ``task``'s final state and queue its downstream tasks for release."""
+        self.states[task] = state
+        self._finished.append(task)
 
     def upstream_states(self, task: Task) -> dict[Edge, State]:
         return {edge: self.states[edge.upstream_task] for edge in self.flow.edges_to(task)}
@@ -216,7 +228,7 @@ class _Schedule:
     def start(self, task: Task) -> None:
         given = self.given.get(task)
         if given is not None and given.is_finished():
-            self.states[task] = given
+            self.record(task, given)
             return
         upstream = self.upstream_states(task)
         if not any(edge.mapped for edge in upstream):
@@ -224,10 +236,10 @@ class _Schedule:
             return
         children = self.split(task, upstream)
         if isinstance(children, State):
-            self.states[task] = children
+            self.record(task, children)
             return
         if not children:
-            self.states[task] = Mapped("No mapped children to run.", result=[], map_states=[])
+            self.record(task, Mapped("No mapped children to run.", result=[], map_states=[]))
             return
         self.children[task] = [None] * len(children)
         for index, child_upstream in enumerate(children):
@@ -260,18 +272,19 @@ class _Schedule:
 
     def finish(self, task: Task, index: int | None, state: State) -> None:
         if index is None:
-            self.states[task] = state
+            self.record(task, state)
             self.remember_cache(task, state)
             return
         slots = self.children[task]
         slots[index] = state
         if all(s is not None for s in slots):
             done = [s for s in slots if s is not None]
-            self.states[task] = Mapped(
+            mapped = Mapped(
                 "Mapped tasks submitted for execution.",
                 result=[s.result for s in done],
                 map_states=done,
             )
+            self.record(task, mapped)
 
     def remember_cache(self, task: Task, state: State) -> None:
         if isinstance(state, Cached) and state.cached_result_expiration is not None:
