@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import tempfile
 import uuid
 from typing import Any, Protocol
 
@@ -64,14 +63,18 @@ class LocalStorage:
 
     def write(self, path: str, data: bytes) -> None:
         directory = os.path.dirname(path) or "."
-        os.makedirs(directory, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(
-            dir=directory, prefix=".~" + os.path.basename(path)[:40] + ".", suffix=".tmp"
+        # A unique sibling name, created exclusively with the usual 0o666-minus-umask mode.
+        temporary = os.path.join(
+            directory, f".~{os.path.basename(path)[:40]}.{uuid.uuid4().hex[:12]}.tmp"
         )
+        try:
+            handle = os.open(temporary, _CREATE_FLAGS, 0o666)
+        except FileNotFoundError:  # first write into a new directory
+            os.makedirs(directory, exist_ok=True)
+            handle = os.open(temporary, _CREATE_FLAGS, 0o666)
         try:
             with os.fdopen(handle, "wb") as stream:
                 stream.write(data)
-            os.chmod(temporary, 0o666 & ~_UMASK)
             os.replace(temporary, path)
         except BaseException:
             with contextlib.suppress(FileNotFoundError):
@@ -82,14 +85,7 @@ class LocalStorage:
         return os.path.exists(path)
 
 
-def _read_umask() -> int:
-    current = os.umask(0)
-    os.umask(current)
-    return current
-
-
-# Read once: os.umask is process-wide and changing it per write would race other threads.
-_UMASK = _read_umask()
+_CREATE_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
 
 
 class FSSpecStorage:

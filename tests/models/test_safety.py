@@ -287,3 +287,19 @@ def test_imports_stay_light(statement: str) -> None:
         [sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True
     )
     assert out.stdout.strip() == ""
+
+
+def test_local_writes_get_the_usual_file_mode(tmp_path):
+    """Atomic local writes create files with 0o666 minus the umask, like a plain open()."""
+    import os
+    import stat
+
+    from compat.engine.results import LocalResult
+
+    umask = os.umask(0o022)
+    try:
+        written = LocalResult(dir=str(tmp_path / "fresh" / "dir")).write(3)
+    finally:
+        os.umask(umask)
+    assert stat.S_IMODE(os.stat(written.location).st_mode) == 0o644
+    assert os.listdir(tmp_path / "fresh" / "dir") == [os.path.basename(written.location)]
