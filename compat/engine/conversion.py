@@ -55,30 +55,39 @@ handler_converters: Mapping[type[ResultHandler], HandlerConverter] = MappingProx
 result_converters: Mapping[type[Result], ResultConverter] = MappingProxyType(_result_converters)
 
 
+def _register(
+    registry: dict[Any, Any], base: type, cls: Any, converter: Any, clobber: bool, caller: str
+) -> None:
+    if not (isinstance(cls, type) and issubclass(cls, base)):
+        msg = f"{caller} needs a {base.__name__} subclass, got {cls!r}"
+        raise TypeError(msg)
+    if cls in registry and not clobber:
+        msg = f"{cls.__name__} already has a conversion; pass clobber=True to replace it"
+        raise ValueError(msg)
+    registry[cls] = converter
+
+
 def register_handler_conversion(
     handler_class: type[ResultHandler], converter: HandlerConverter, *, clobber: bool = False
 ) -> None:
     """Teach the conversion how to turn instances of ``handler_class`` into a ``Result``."""
-    if not (isinstance(handler_class, type) and issubclass(handler_class, ResultHandler)):
-        msg = f"register_handler_conversion needs a ResultHandler subclass, got {handler_class!r}"
-        raise TypeError(msg)
-    if handler_class in _handler_converters and not clobber:
-        msg = f"{handler_class.__name__} already has a conversion; pass clobber=True to replace it"
-        raise ValueError(msg)
-    _handler_converters[handler_class] = converter
+    _register(
+        _handler_converters,
+        ResultHandler,
+        handler_class,
+        converter,
+        clobber,
+        "register_handler_conversion",
+    )
 
 
 def register_result_conversion(
     result_class: type[Result], converter: ResultConverter, *, clobber: bool = False
 ) -> None:
     """Teach the conversion how to use instances of ``result_class`` as a handler."""
-    if not (isinstance(result_class, type) and issubclass(result_class, Result)):
-        msg = f"register_result_conversion needs a Result subclass, got {result_class!r}"
-        raise TypeError(msg)
-    if result_class in _result_converters and not clobber:
-        msg = f"{result_class.__name__} already has a conversion; pass clobber=True to replace it"
-        raise ValueError(msg)
-    _result_converters[result_class] = converter
+    _register(
+        _result_converters, Result, result_class, converter, clobber, "register_result_conversion"
+    )
 
 
 def _overrides_io(handler_class: type, base: type) -> bool:
