@@ -68,6 +68,12 @@ class RuleTransformer(cst.CSTTransformer):
     """
 
     rule: ClassVar[Rule]
+    #: The index words (see :class:`StatementIndex`) a top-level statement must hold for
+    #: this pass to enter it; ``None`` enters every statement. Must cover every node the
+    #: pass rewrites or reports on, and the statement holding it.
+    TRIGGERS: ClassVar[frozenset[str] | None] = None
+    #: Whether names bound by ``import ... as`` also trigger (for qualified-name matches).
+    TRIGGERED_BY_ALIASES: ClassVar[bool] = False
     METADATA_DEPENDENCIES = (
         QualifiedNameProvider,
         ScopeProvider,
@@ -85,6 +91,7 @@ class RuleTransformer(cst.CSTTransformer):
         self.task_classes: dict[str, cst.ClassDef] = {}
         self.handler_classes: dict[str, cst.ClassDef] = {}
         self.imports_prefect = False
+        self._skipped: set[cst.CSTNode] = set()
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -111,8 +118,27 @@ class RuleTransformer(cst.CSTTransformer):
             return metadata.find(root, types)
         return [n for n in preorder(root) if isinstance(n, types)]
 
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        """Do not enter a top-level statement the statement index rules out."""
+        if node in self._skipped:
+            return False
+        return super().on_visit(node)
+
+    def _skip_statements(self, module: cst.Module) -> None:
+        metadata = self.state.metadata
+        triggers = self.TRIGGERS
+        if metadata is None or triggers is None or module is not metadata.module:
+            return
+        index = metadata.index
+        if self.TRIGGERED_BY_ALIASES:
+            triggers = triggers | index.import_aliases
+        self._skipped = {
+            stmt for stmt in module.body if triggers.isdisjoint(index.words.get(stmt, triggers))
+        }
+
     def visit_Module(self, node: cst.Module) -> None:
         """Find local Task and ResultHandler subclasses before any rewrite happens."""
+        self._skip_statements(node)
         for imp in self.find(node, (cst.ImportFrom, cst.Import)):
             if self._mentions_root(imp):
                 self.imports_prefect = True

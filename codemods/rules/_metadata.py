@@ -26,26 +26,63 @@ from libcst.metadata import (
 )
 from libcst.metadata.base_provider import ProviderT
 
-__all__ = ["ModuleMetadata", "preorder"]
+__all__ = ["ESCAPED_STRING", "IMPORT", "ModuleMetadata", "StatementIndex", "preorder"]
+
+
+#: Index keys for what a statement holds besides names (see :class:`StatementIndex`).
+IMPORT = "<import>"
+ESCAPED_STRING = "<escaped string>"
+
+
+class StatementIndex:
+    """What each top-level statement holds: its names (identifiers, attribute names,
+    keywords), the text of its short strings, and markers for imports and strings with
+    escapes; plus every name an import binds with ``as``. Rules use it to skip statements
+    that cannot hold what they match.
+    """
+
+    def __init__(self) -> None:
+        self.words: dict[cst.CSTNode, set[str]] = {}
+        self.import_aliases: set[str] = set()
 
 
 class _Walk(cst.CSTVisitor):
-    """One traversal: parent of every node, nodes in pre-order, repeated nodes."""
+    """One traversal: parents, nodes in pre-order, repeated nodes, the statement index."""
 
     def __init__(self) -> None:
         super().__init__()
         self.parents: dict[cst.CSTNode, cst.CSTNode] = {}
         self.nodes: list[cst.CSTNode] = []
         self.repeated = False
+        self.index = StatementIndex()
         self._stack: list[cst.CSTNode] = []
+        self._words: set[str] = set()
 
     def on_visit(self, node: cst.CSTNode) -> bool:
-        if self._stack:
+        stack = self._stack
+        if stack:
             if node in self.parents:
                 self.repeated = True
-            self.parents[node] = self._stack[-1]
+            self.parents[node] = stack[-1]
+            if len(stack) == 1:  # a statement of the module body
+                self._words = self.index.words[node] = set()
+            kind = type(node)
+            if kind is cst.Name:
+                self._words.add(node.value)  # type: ignore[attr-defined]
+            elif kind is cst.SimpleString:
+                raw: str = node.value  # type: ignore[attr-defined]
+                if "\\" in raw:
+                    self._words.add(ESCAPED_STRING)
+                elif len(raw) < 40:  # a possible key: `kwargs["result"]`
+                    self._words.add(raw.lstrip("rRbBuU").strip("'\""))
+            elif kind is cst.Import or kind is cst.ImportFrom:
+                self._words.add(IMPORT)
+            elif kind is cst.AsName and isinstance(stack[-1], cst.ImportAlias):
+                name = node.name  # type: ignore[attr-defined]
+                if isinstance(name, cst.Name):
+                    self.index.import_aliases.add(name.value)
         self.nodes.append(node)
-        self._stack.append(node)
+        stack.append(node)
         return True
 
     def on_leave(self, original_node: cst.CSTNode) -> None:
@@ -141,6 +178,7 @@ class ModuleMetadata:
         self.code = code
         self.lines = code.splitlines()
         self.nodes = walk.nodes
+        self.index = walk.index
         scopes = _scopes(module)
         self._metadata: dict[ProviderT, Mapping[cst.CSTNode, Any]] = {
             ScopeProvider: scopes,

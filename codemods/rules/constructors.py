@@ -18,7 +18,7 @@ from libcst.metadata import ScopeProvider
 
 from codemods._catalogue import Rule
 from codemods._types import Target
-from compat.conversion_table import Conversion, conversion_for
+from compat.conversion_table import HANDLER_NAMES, Conversion, conversion_for
 
 from . import _names
 from ._slots import SlotMixin, map_arguments
@@ -33,6 +33,8 @@ class ConstructorRule(SlotMixin):
     """Rewrite ``XResultHandler(...)`` calls into ``XResult(...)`` calls."""
 
     rule = Rule.PRU002
+    TRIGGERS = frozenset(HANDLER_NAMES)
+    TRIGGERED_BY_ALIASES = True
 
     @classmethod
     def applies(cls, code: str, target: Target) -> bool:

@@ -22,6 +22,7 @@ from codemods._catalogue import Rule
 from codemods._types import Target
 
 from . import _names
+from ._metadata import ESCAPED_STRING
 from ._slots import SlotMixin, signature_problem
 
 __all__ = ["CustomHandlerRule"]
@@ -34,6 +35,7 @@ class CustomHandlerRule(SlotMixin):
     """Wrap custom handler instances given as results."""
 
     rule = Rule.PRU004
+    TRIGGERS = frozenset({"result", "result_handler", ESCAPED_STRING})
 
     @classmethod
     def applies(cls, code: str, target: Target) -> bool:

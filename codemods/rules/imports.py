@@ -32,6 +32,7 @@ from compat.conversion_table import HANDLER_MODULES, HANDLER_NAMES, HANDLERS_MOD
 
 from . import _names
 from ._base import RuleTransformer
+from ._metadata import IMPORT
 from .constructors import KEPT_BINDINGS, module_all_names
 
 __all__ = ["ImportRule", "StarImportRule"]
@@ -50,6 +51,7 @@ class StarImportRule(RuleTransformer):
     """Resolve ``from <root>.engine.result_handlers import *`` to the names the file uses."""
 
     rule = Rule.PRU001
+    TRIGGERS = frozenset({"result_handlers"})
 
     @classmethod
     def applies(cls, code: str, target: Target) -> bool:
@@ -92,6 +94,7 @@ class ImportRule(RuleTransformer):
     """Retarget legacy imports once the other rules rewrote their uses."""
 
     rule = Rule.PRU001
+    TRIGGERS = frozenset({IMPORT})
 
     @classmethod
     def applies(cls, code: str, target: Target) -> bool:

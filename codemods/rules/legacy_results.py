@@ -42,6 +42,8 @@ class LegacyResultRule(RuleTransformer):
     """Report legacy result objects; drop ``.to_result()`` where it returned ``self``."""
 
     rule = Rule.PRU005
+    TRIGGERS = frozenset({"SafeResult", "safe_value", "store_safe_value", "to_result"})
+    TRIGGERED_BY_ALIASES = True
 
     @classmethod
     def applies(cls, code: str, target: Target) -> bool:

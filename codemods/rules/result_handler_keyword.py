@@ -21,6 +21,7 @@ from codemods._catalogue import Rule
 from codemods._types import Target
 from compat.conversion_table import conversion_for
 
+from ._metadata import ESCAPED_STRING
 from ._slots import SlotMixin
 
 __all__ = ["ResultHandlerKeywordRule"]
@@ -32,6 +33,7 @@ class ResultHandlerKeywordRule(SlotMixin):
     """Rename result-handler slots to result slots where the value becomes a Result."""
 
     rule = Rule.PRU003
+    TRIGGERS = frozenset({"result_handler", ESCAPED_STRING})
 
     @classmethod
     def applies(cls, code: str, target: Target) -> bool:
