@@ -127,11 +127,33 @@ def _transform(
             to_original = [to_original[min(i, len(to_original) - 1)] for i in step_map]
         module, code, metadata = new_module, new_code, None
     if context.scratch.get(AddImportsVisitor.CONTEXT_KEY):
-        # What `transform_module` does, without the defensive copy (no metadata is read).
-        module = module.visit(AddImportsVisitor(context))
+        module = _add_imports(module, context)
         code = module.code
     unique = sorted(set(sites), key=lambda s: (s.line, s.column, s.rule, s.message))
     return FileOutcome(code, tuple(unique))
+
+
+def _add_imports(module: cst.Module, context: CodemodContext) -> cst.Module:
+    """Apply the scheduled imports, as ``AddImportsVisitor`` does on the whole module.
+
+    The visitor reads and changes only the first statement and the import block after it
+    (and puts an empty line before the first statement after that), so it runs on that
+    prefix of the body plus one statement; the rest of the body is appended unchanged.
+    """
+    body = module.body
+    end = 0
+    for end, statement in enumerate(body):
+        if end == 0:
+            continue  # a docstring or `__strict__` flag the visitor may skip
+        if not (
+            isinstance(statement, cst.SimpleStatementLine)
+            and len(statement.body) == 1
+            and isinstance(statement.body[0], cst.Import | cst.ImportFrom)
+        ):
+            break
+    head = module.with_changes(body=body[: end + 1])
+    done = head.visit(AddImportsVisitor(context))
+    return done.with_changes(body=[*done.body, *body[end + 1 :]])
 
 
 def rewrite_checked(
