@@ -29,7 +29,7 @@ from codemods._runner import (
 )
 from codemods._types import SiteStatus, Target
 
-__all__ = ["main"]
+__all__ = ["UsageError", "build_parser", "main"]
 
 PROG = "prefect-result-upgrade"
 

@@ -23,6 +23,7 @@ __all__ = [
     "all_inputs",
     "all_parameters",
     "duration_only",
+    "hash_inputs",
     "never_use",
     "partial_inputs_only",
     "partial_parameters_only",

@@ -40,6 +40,7 @@ __all__ = [
     "Success",
     "TimedOut",
     "TriggerFailed",
+    "utcnow",
 ]
 
 AnyResult = Result | SafeResult
