@@ -1,7 +1,8 @@
 """The rewriting engine: a cheap text gate, the rule pipeline, and the safety checks.
 
 ``transform_source`` parses once and runs each selected rule as its own libcst pass (see
-``codemods.rules.PIPELINE`` for the order), then applies the scheduled import additions.
+``codemods.rules.PIPELINE`` for the order), then applies the scheduled import additions
+(``rules._add_imports``, the same edits as libcst's ``AddImportsVisitor``).
 A pass runs only if its text gate accepts the current code, and metadata is resolved once
 per version of the module (a pass that changes nothing keeps the version).
 Sites are reported with line numbers of the *original* text: a pass that changes the
@@ -21,6 +22,7 @@ from libcst.codemod.visitors import AddImportsVisitor
 from ._catalogue import Rule
 from ._types import FileOutcome, Site, Target
 from .rules import PIPELINE, PassState
+from .rules._add_imports import add_imports
 from .rules._metadata import ModuleMetadata
 
 __all__ = [
@@ -126,34 +128,12 @@ def _transform(
             step_map = _line_map(code, new_code)
             to_original = [to_original[min(i, len(to_original) - 1)] for i in step_map]
         module, code, metadata = new_module, new_code, None
-    if context.scratch.get(AddImportsVisitor.CONTEXT_KEY):
-        module = _add_imports(module, context)
+    scheduled = context.scratch.get(AddImportsVisitor.CONTEXT_KEY)
+    if scheduled:
+        module = add_imports(module, scheduled)
         code = module.code
     unique = sorted(set(sites), key=lambda s: (s.line, s.column, s.rule, s.message))
     return FileOutcome(code, tuple(unique))
-
-
-def _add_imports(module: cst.Module, context: CodemodContext) -> cst.Module:
-    """Apply the scheduled imports, as ``AddImportsVisitor`` does on the whole module.
-
-    The visitor reads and changes only the first statement and the import block after it
-    (and puts an empty line before the first statement after that), so it runs on that
-    prefix of the body plus one statement; the rest of the body is appended unchanged.
-    """
-    body = module.body
-    end = 0
-    for end, statement in enumerate(body):
-        if end == 0:
-            continue  # a docstring or `__strict__` flag the visitor may skip
-        if not (
-            isinstance(statement, cst.SimpleStatementLine)
-            and len(statement.body) == 1
-            and isinstance(statement.body[0], cst.Import | cst.ImportFrom)
-        ):
-            break
-    head = module.with_changes(body=body[: end + 1])
-    done = head.visit(AddImportsVisitor(context))
-    return done.with_changes(body=[*done.body, *body[end + 1 :]])
 
 
 def rewrite_checked(
