@@ -95,9 +95,10 @@ def _transform(
 ) -> FileOutcome:
     """Run the pipeline over ``module``, the parsed ``source``.
 
-    A pass whose gate rejects the current code is skipped. A pass that changed nothing
-    hands its input on, with the metadata already resolved for it, so metadata is resolved
-    once per distinct version of the module, not once per pass.
+    A pass whose gate rejects the current code, or whose statement index rules out every
+    top-level statement, is skipped (scopes are resolved only once a pass runs). A pass
+    that changed nothing hands its input on, with the metadata already resolved for it, so
+    metadata is resolved once per distinct version of the module, not once per pass.
     """
     context = CodemodContext()
     scratch: dict[str, object] = {}
@@ -111,6 +112,8 @@ def _transform(
         if metadata is None:
             metadata = ModuleMetadata(module, code)
             module = metadata.module
+        if step.enters_nothing(metadata):
+            continue
         state = PassState(
             target=target, active=active, lines=metadata.lines, scratch=scratch, metadata=metadata
         )

@@ -124,17 +124,40 @@ class RuleTransformer(cst.CSTTransformer):
             return False
         return super().on_visit(node)
 
+    @classmethod
+    def _ruled_out(cls, metadata: ModuleMetadata) -> list[cst.CSTNode] | None:
+        """Return the top-level statements the index rules out (``None``: no triggers)."""
+        triggers = cls.TRIGGERS
+        if triggers is None:
+            return None
+        index = metadata.index
+        if cls.TRIGGERED_BY_ALIASES:
+            triggers = triggers | index.import_aliases
+        return [
+            stmt
+            for stmt in metadata.module.body
+            if triggers.isdisjoint(index.words.get(stmt, triggers))
+        ]
+
+    @classmethod
+    def enters_nothing(cls, metadata: ModuleMetadata) -> bool:
+        """Return whether the index rules out every top-level statement of the module.
+
+        Such a pass changes and reports nothing (the rules do not act on the module node
+        or the lines around the body), so the engine skips it before any scope is
+        resolved. As for gates, a subclass is skipped only if it declares its own triggers,
+        and never if it acts on the module node.
+        """
+        if "TRIGGERS" not in cls.__dict__ or cls.leave_Module is not _PLAIN_LEAVE_MODULE:
+            return False
+        ruled_out = cls._ruled_out(metadata)
+        return ruled_out is not None and len(ruled_out) == len(metadata.module.body)
+
     def _skip_statements(self, module: cst.Module) -> None:
         metadata = self.state.metadata
-        triggers = self.TRIGGERS
-        if metadata is None or triggers is None or module is not metadata.module:
+        if metadata is None or module is not metadata.module:
             return
-        index = metadata.index
-        if self.TRIGGERED_BY_ALIASES:
-            triggers = triggers | index.import_aliases
-        self._skipped = {
-            stmt for stmt in module.body if triggers.isdisjoint(index.words.get(stmt, triggers))
-        }
+        self._skipped = set(self._ruled_out(metadata) or ())
 
     def visit_Module(self, node: cst.Module) -> None:
         """Find local Task and ResultHandler subclasses before any rewrite happens."""
@@ -341,6 +364,9 @@ class RuleTransformer(cst.CSTTransformer):
                 result = result.with_changes(leading_lines=[*result.leading_lines, *extra])
                 self.changed = True
         return result
+
+
+_PLAIN_LEAVE_MODULE = cst.CSTTransformer.leave_Module
 
 
 def _always(cls: type, code: str, target: Target) -> bool:

@@ -2,10 +2,11 @@
 
 A pass that changes nothing leaves the module as it was, so the next pass can reuse the
 same metadata instead of resolving it again. Only what the rules ask for is computed, and
-only when they ask: scopes eagerly (every rule needs qualified names), parents and the
-node index in one walk, qualified names per node on demand, positions on the first
-report. The values are the ones libcst's providers give (``QualifiedNameProvider`` is
-``scope.get_qualified_names_for(node)`` for every node that has a scope).
+only when they ask: parents and the node index in one walk, scopes on the first scope or
+qualified-name lookup (a pass the index rules out everywhere needs none), qualified names
+per node on demand, positions on the first report. The values are the ones libcst's
+providers give (``QualifiedNameProvider`` is ``scope.get_qualified_names_for(node)`` for
+every node that has a scope).
 """
 
 from __future__ import annotations
@@ -109,6 +110,28 @@ def _scopes(module: cst.Module) -> Mapping[cst.CSTNode, Scope | None]:
         return MetadataWrapper(module, unsafe_skip_copy=True).resolve(ScopeProvider)
 
 
+class _Scopes(Mapping[cst.CSTNode, Scope | None]):
+    """``ScopeProvider``'s values, resolved for the whole module on first use."""
+
+    def __init__(self, module: cst.Module) -> None:
+        self._module = module
+        self._resolved: Mapping[cst.CSTNode, Scope | None] | None = None
+
+    def _get(self) -> Mapping[cst.CSTNode, Scope | None]:
+        if self._resolved is None:
+            self._resolved = _scopes(self._module)
+        return self._resolved
+
+    def __getitem__(self, node: cst.CSTNode) -> Scope | None:
+        return self._get()[node]
+
+    def __iter__(self) -> Iterator[cst.CSTNode]:
+        return iter(self._get())
+
+    def __len__(self) -> int:
+        return len(self._get())
+
+
 class _QualifiedNames(Mapping[cst.CSTNode, Collection[QualifiedName]]):
     """``QualifiedNameProvider``'s values, computed per node when asked."""
 
@@ -179,7 +202,7 @@ class ModuleMetadata:
         self.lines = code.splitlines()
         self.nodes = walk.nodes
         self.index = walk.index
-        scopes = _scopes(module)
+        scopes = _Scopes(module)
         self._metadata: dict[ProviderT, Mapping[cst.CSTNode, Any]] = {
             ScopeProvider: scopes,
             QualifiedNameProvider: _QualifiedNames(scopes, set(walk.nodes)),
