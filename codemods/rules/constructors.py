@@ -23,7 +23,7 @@ from compat.conversion_table import HANDLER_NAMES, Conversion, conversion_for
 from . import _names
 from ._slots import SlotMixin, map_arguments
 
-__all__ = ["KEPT_BINDINGS", "ConstructorRule"]
+__all__ = ["KEPT_BINDINGS", "ConstructorRule", "module_all_names"]
 
 #: Scratch key: names whose import PRU001 may retarget while keeping the user's alias.
 KEPT_BINDINGS = "PRU002.kept_bindings"
