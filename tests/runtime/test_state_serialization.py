@@ -48,7 +48,8 @@ def examples(tmp_path):
 
 def test_every_state_class_has_an_example(tmp_path):
     """The examples cover every public state class."""
-    assert {type(s).__name__ for s in examples(tmp_path)} == set(states.__all__) - {"State"}
+    state_classes = {n for n in states.__all__ if isinstance(getattr(states, n), type)}
+    assert {type(s).__name__ for s in examples(tmp_path)} == state_classes - {"State"}
 
 
 def test_round_trip_through_json(tmp_path):
