@@ -34,8 +34,23 @@ Validator = Callable[[State, Mapping[str, Any], Mapping[str, Any] | None], bool]
 
 
 def tokenize(value: Any) -> str:
-    """A stable hash of ``value``: SHA-256 of its cloudpickle bytes."""
-    return hashlib.sha256(cloudpickle.dumps(value)).hexdigest()
+    """A stable hash of ``value``: SHA-256 of the cloudpickle bytes of a canonical form.
+
+    Dicts are ordered by key and sets by element, so equal inputs get equal tokens whatever
+    their insertion order or the interpreter's hash seed (as ``dask.base.tokenize`` does).
+    """
+    return hashlib.sha256(cloudpickle.dumps(_canonical(value))).hexdigest()
+
+
+def _canonical(value: Any) -> Any:
+    if isinstance(value, dict):
+        items = sorted((tokenize(k), _canonical(v)) for k, v in value.items())
+        return ("dict", tuple(items))
+    if isinstance(value, (set, frozenset)):
+        return (type(value).__name__, tuple(sorted(tokenize(v) for v in value)))
+    if isinstance(value, (list, tuple)):
+        return (type(value).__name__, tuple(_canonical(v) for v in value))
+    return value
 
 
 def hash_inputs(inputs: Mapping[str, Any]) -> dict[str, str]:

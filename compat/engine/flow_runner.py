@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from compat.core.edge import Edge
@@ -150,7 +150,7 @@ class FlowRunner:
 
     def determine_final_state(self, states: dict[Task, State]) -> State:
         """Failed if a reference task failed, Success if all succeeded, else still Running."""
-        key_states = [states[t] for t in self.flow.reference_tasks() if t in states]
+        key_states = _with_children(states[t] for t in self.flow.reference_tasks() if t in states)
         if not all(s.is_finished() for s in states.values()):
             return Running("Flow run in progress.", result=states)
         if any(s.is_failed() for s in key_states):
@@ -256,9 +256,13 @@ class _Schedule:
             reader = edge.upstream_task.result or self.flow_result
             if not isinstance(state, Mapped):
                 state.load_result(reader)
-        lengths = {
-            len(s.map_states) if isinstance(s, Mapped) else _length(e, s) for e, s in mapped.items()
-        }
+        try:
+            lengths = {
+                len(s.map_states) if isinstance(s, Mapped) else _length(e, s)
+                for e, s in mapped.items()
+            }
+        except TypeError as exc:
+            return Failed(f"At least one upstream state has an unmappable result: {exc}")
         n = min(lengths) if lengths else 0
         children = []
         for i in range(n):
@@ -292,6 +296,15 @@ class _Schedule:
             bucket = caches.setdefault(task.cache_key or task.name, [])
             if state not in bucket:
                 bucket.insert(0, state)
+
+
+def _with_children(states: Iterable[State]) -> list[State]:
+    """States with every ``Mapped`` state replaced by its children (as Prefect judges them)."""
+    expanded: list[State] = []
+    for state in states:
+        children = state.map_states if isinstance(state, Mapped) else None
+        expanded.extend(children if children else [state])
+    return expanded
 
 
 def _length(edge: Edge, state: State) -> int:

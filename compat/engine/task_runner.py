@@ -29,6 +29,7 @@ from compat.engine.state import (
     Cached,
     Failed,
     Looped,
+    Mapped,
     Pending,
     Retrying,
     Skipped,
@@ -180,7 +181,7 @@ class TaskRunner:
             )
             return self.set_state(state, Skipped(message))
         try:
-            if not task.trigger(upstream_states):
+            if not task.trigger(_trigger_view(upstream_states)):
                 raise signals.TRIGGERFAIL(
                     f"Trigger {task.trigger.__name__!r} refused the upstream states."
                 )
@@ -398,3 +399,19 @@ def run_task(
         if saved is not None:
             config.clear()
             config.update(saved)
+
+
+def _trigger_view(upstream_states: dict[Edge, State]) -> dict[Any, State]:
+    """Upstream states for a trigger, with each ``Mapped`` state's children in its place.
+
+    A mapped upstream task succeeded only if every child did; Prefect's triggers judge the
+    children, so a failed child fails ``all_successful`` downstream of a reduce step.
+    """
+    view: dict[Any, State] = {}
+    for edge, state in upstream_states.items():
+        children = state.map_states if isinstance(state, Mapped) else None
+        if children:
+            view.update({(edge, index): child for index, child in enumerate(children)})
+        else:
+            view[edge] = state
+    return view

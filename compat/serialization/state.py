@@ -60,6 +60,7 @@ def dump_state(state: states.State) -> dict[str, Any]:
         payload["hashed_inputs"] = state.hashed_inputs
     if isinstance(state, states.Mapped):
         payload["n_map_states"] = state.n_map_states
+        del payload["_result"]  # as in Prefect: children are not serialized with the parent
     if isinstance(state, states.Looped):
         payload["loop_count"] = state.loop_count
     return payload
