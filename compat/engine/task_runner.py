@@ -94,6 +94,7 @@ class TaskRunner:
         self.state_handlers = list(state_handlers or [])
         self.flow_result = flow_result
         self.result = result_for_task(task, flow_result)
+        self._last_loop_result: Any = None
 
     # -- states ----------------------------------------------------------------------------
 
@@ -194,7 +195,8 @@ class TaskRunner:
         loop_count, loop_result = 1, None
         if isinstance(state, Retrying) and "_loop_count" in state.context:
             loop_count = int(state.context["_loop_count"])
-            loop_result = state.result
+            # A resumed loop reads its last (checkpointed) result back with the task's result.
+            loop_result = state.load_result(self.result).result
         while True:
             try:
                 inputs = self.get_inputs(upstream_states, constants, state.cached_inputs)
@@ -216,7 +218,7 @@ class TaskRunner:
             delay = task.retry_delay or dt.timedelta(0)
             retrying = Retrying(
                 f"Retrying Task (after attempt {run_count} of {task.max_retries + 1})",
-                result=loop_result if loop_count > 1 else None,
+                result=self._last_loop_result if loop_count > 1 else None,
                 run_count=run_count,
                 start_time=utcnow() + delay,
                 cached_inputs=inputs,
@@ -299,6 +301,7 @@ class TaskRunner:
             if not looped:
                 return state, loop_count, loop_result
             loop_result = looped[0]
+            self._last_loop_result = new._result  # written when checkpointing, for Retrying
             loop_count += 1
 
     def _run_once(self, raw: Mapping[str, Any], loop_count: int) -> tuple[State, tuple[Any, ...]]:

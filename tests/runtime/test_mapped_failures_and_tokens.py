@@ -79,3 +79,44 @@ def test_mapped_payloads_carry_no_result():
     assert payload["n_map_states"] == 3
     assert "_result" not in payload
     assert isinstance(Mapped.deserialize(payload), Mapped)
+
+
+def test_a_retried_loop_resumes_from_its_checkpointed_loop_result(tmp_path):
+    """A Retrying state mid-loop stores the written loop result; resuming reads it back."""
+    from compat.engine import signals
+    from compat.engine.results import LocalResult
+    from compat.engine.state import Retrying, State
+    from compat.utilities.configuration import set_temporary_config
+    from compat.utilities.context import context
+
+    payloads: list[dict] = []
+    fail_once = [True]
+    seen_at_third: list[object] = []
+
+    def keep_retrying_payload(task_, old, new):
+        if isinstance(new, Retrying):
+            payloads.append(new.serialize())
+
+    @task(max_retries=1, retry_delay=dt.timedelta(0), state_handlers=[keep_retrying_payload])
+    def looper():
+        n = context["task_loop_count"]
+        if n == 3 and fail_once[0]:
+            fail_once[0] = False
+            raise ValueError("transient")
+        if n == 3:
+            seen_at_third.append(context.get("task_loop_result"))
+        if n < 4:
+            raise signals.LOOP(result=f"acc{n}")
+        return n
+
+    with set_temporary_config({"flows.checkpointing": True}):
+        with Flow("loop-retry", result=LocalResult(dir=str(tmp_path))) as flow:
+            looped = looper()
+        flow.run()
+        (payload,) = payloads
+        assert payload["_result"]["type"] == "LocalResult"
+        assert payload["context"] == {"_loop_count": 3}
+        seen_at_third.clear()
+        state = flow.run(task_states={looped: State.deserialize(payload)})
+    assert seen_at_third == ["acc2"]
+    assert state.result[looped].result == 4
