@@ -7,8 +7,7 @@ importing ``codemods`` does not import libcst until a rewrite is asked for.
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from compat._lazy import lazy_attributes
 
 _LAZY: dict[str, tuple[str, str]] = {
     "RULES": ("codemods._engine", "RULES"),
@@ -27,16 +26,4 @@ _LAZY: dict[str, tuple[str, str]] = {
 __all__ = sorted(_LAZY)
 
 
-def __getattr__(name: str) -> Any:
-    try:
-        module_name, attribute = _LAZY[name]
-    except KeyError:
-        msg = f"module 'codemods' has no attribute {name!r}"
-        raise AttributeError(msg) from None
-    value = getattr(importlib.import_module(module_name), attribute)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(__all__)
+__getattr__, __dir__ = lazy_attributes(globals(), _LAZY, __all__)

@@ -7,8 +7,7 @@ importing ``compat`` (or reading :mod:`compat.conversion_table`) starts nothing.
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from compat._lazy import lazy_attributes
 
 __version__ = "0.1.0.dev0"
 
@@ -25,16 +24,4 @@ _LAZY: dict[str, tuple[str, str]] = {
 __all__ = ["Flow", "Parameter", "Task", "__version__", "config", "context", "task", "unmapped"]
 
 
-def __getattr__(name: str) -> Any:
-    try:
-        module_name, attribute = _LAZY[name]
-    except KeyError:
-        msg = f"module 'compat' has no attribute {name!r}"
-        raise AttributeError(msg) from None
-    value = getattr(importlib.import_module(module_name), attribute)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(__all__)
+__getattr__, __dir__ = lazy_attributes(globals(), _LAZY, __all__)
