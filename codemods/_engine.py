@@ -14,16 +14,20 @@ from __future__ import annotations
 
 import difflib
 import re
+from dataclasses import dataclass
 
 import libcst as cst
 from libcst.codemod import CodemodContext
 from libcst.codemod.visitors import AddImportsVisitor
 
 from ._catalogue import Rule
+from ._subset import View, make_view
 from ._types import FileOutcome, Site, Target
 from .rules import PIPELINE, PassState
 from .rules._add_imports import add_imports
+from .rules._codegen import CodeCache
 from .rules._metadata import ModuleMetadata
+from .rules._traverse import transform
 
 __all__ = [
     "RULES",
@@ -87,7 +91,34 @@ def transform_source(
 
     Raises ``libcst.ParserSyntaxError`` for unparsable input.
     """
-    return _transform(cst.parse_module(source), source, target, _active(select, ignore))
+    return _run(_parse(source), target, _active(select, ignore))
+
+
+@dataclass(frozen=True)
+class _Parsed:
+    """A source ready for the rules: the module they see, its code, and the view, if any."""
+
+    module: cst.Module
+    code: str
+    view: View | None
+
+
+def _parse(source: str) -> _Parsed:
+    """Parse what the rules need of ``source``: its view (see ``_subset``) or all of it."""
+    view = make_view(source)
+    if view is not None:
+        try:
+            return _Parsed(cst.parse_module(view.code), view.code, view)
+        except cst.ParserSyntaxError:
+            pass  # parse the whole source: the error (if any) is reported for it
+    return _Parsed(cst.parse_module(source), source, None)
+
+
+def _run(parsed: _Parsed, target: Target, active: frozenset[Rule]) -> FileOutcome:
+    outcome = _transform(parsed.module, parsed.code, target, active)
+    if parsed.view is None:
+        return outcome
+    return FileOutcome(parsed.view.restore(outcome.code), outcome.sites)
 
 
 def _transform(
@@ -101,6 +132,7 @@ def _transform(
     metadata is resolved once per distinct version of the module, not once per pass.
     """
     context = CodemodContext()
+    code_cache = CodeCache()
     scratch: dict[str, object] = {}
     to_original = list(range(len(source.splitlines()) + 2))
     sites: list[Site] = []
@@ -110,7 +142,7 @@ def _transform(
         if step.rule not in active or not step.applies(code, target):
             continue
         if metadata is None:
-            metadata = ModuleMetadata(module, code)
+            metadata = ModuleMetadata(module, code, code_cache)
             module = metadata.module
         if step.enters_nothing(metadata):
             continue
@@ -119,14 +151,15 @@ def _transform(
         )
         transformer = step(context, state)
         transformer.metadata = metadata.for_dependencies(transformer.get_inherited_dependencies())
-        new_module = module.visit(transformer)
+        new_module = transform(module, transformer)
+        assert isinstance(new_module, cst.Module)
         transformer.metadata = {}
         for site in state.sites:
             line = to_original[min(site.line, len(to_original) - 1)]
             sites.append(Site(line, site.column, site.rule, site.status, site.message))
         if not transformer.changed:
             continue  # the output equals the input: keep it, and its metadata
-        new_code = new_module.code
+        new_code = code_cache.code(new_module)
         if new_code.count("\n") != code.count("\n"):
             step_map = _line_map(code, new_code)
             to_original = [to_original[min(i, len(to_original) - 1)] for i in step_map]
@@ -134,7 +167,7 @@ def _transform(
     scheduled = context.scratch.get(AddImportsVisitor.CONTEXT_KEY)
     if scheduled:
         module = add_imports(module, scheduled)
-        code = module.code
+        code = code_cache.code(module)
     unique = sorted(set(sites), key=lambda s: (s.line, s.column, s.rule, s.message))
     return FileOutcome(code, tuple(unique))
 
@@ -159,15 +192,15 @@ def rewrite_checked(
     if outcome.code == source:
         return outcome
     try:
-        reparsed = cst.parse_module(outcome.code)
+        reparsed = _parse(outcome.code)
     except cst.ParserSyntaxError as exc:
         raise RewriteVerificationError(f"re-parse failed: the output is not valid: {exc}") from exc
     try:
         compile(outcome.code, "<rewritten>", "exec", dont_inherit=True)
     except (SyntaxError, ValueError) as exc:
         raise RewriteVerificationError(f"compile failed: {exc}") from exc
-    # The second run starts from the tree the re-parse check built (same code, same tree).
-    again = _transform(reparsed, outcome.code, target, _active(select, ignore))
+    # The second run starts from what the re-parse check built (same code, same tree).
+    again = _run(reparsed, target, _active(select, ignore))
     if again.code != outcome.code:
         raise RewriteVerificationError(
             "idempotency failed: a second run over the output changed it again"

@@ -119,10 +119,15 @@ class RuleTransformer(cst.CSTTransformer):
         return [n for n in preorder(root) if isinstance(n, types)]
 
     def on_visit(self, node: cst.CSTNode) -> bool:
-        """Do not enter a top-level statement the statement index rules out."""
+        """Do not enter a top-level statement the statement index rules out.
+
+        Otherwise the same as libcst's dispatch to ``visit_<Node>``, with the method looked
+        up once per node type.
+        """
         if node in self._skipped:
             return False
-        return super().on_visit(node)
+        method = _method(type(self), "visit_", type(node))
+        return method is None or method(self, node) is not False
 
     @classmethod
     def _ruled_out(cls, metadata: ModuleMetadata) -> list[cst.CSTNode] | None:
@@ -353,7 +358,8 @@ class RuleTransformer(cst.CSTTransformer):
         self, original_node: cst.CSTNode, updated_node: cst.CSTNode
     ) -> cst.CSTNode | cst.RemovalSentinel | cst.FlattenSentinel[cst.CSTNode]:
         """Dispatch to the rule's ``leave_*``, then attach any pending TODO comments."""
-        result = super().on_leave(original_node, updated_node)
+        method = _method(type(self), "leave_", type(original_node))
+        result = updated_node if method is None else method(self, original_node, updated_node)
         if result is not updated_node:
             self.changed = True
         comments = self._todos.get(original_node)
@@ -367,6 +373,24 @@ class RuleTransformer(cst.CSTTransformer):
 
 
 _PLAIN_LEAVE_MODULE = cst.CSTTransformer.leave_Module
+_METHODS: dict[tuple[type, str, type], Any] = {}
+
+
+def _method(owner: type, prefix: str, kind: type) -> Any:
+    """Return ``owner``'s ``<prefix><Node>`` callback for node type ``kind``.
+
+    ``None`` if the rule does not define one (libcst's default does nothing).
+    """
+    key = (owner, prefix, kind)
+    try:
+        return _METHODS[key]
+    except KeyError:
+        name = prefix + kind.__name__
+        found = getattr(owner, name, None)
+        if found is not None and found is getattr(cst.CSTTransformer, name, None):
+            found = None
+        _METHODS[key] = found
+        return found
 
 
 def _always(cls: type, code: str, target: Target) -> bool:

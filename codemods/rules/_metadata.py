@@ -16,6 +16,7 @@ from typing import Any
 
 import libcst as cst
 from libcst.metadata import (
+    CodeRange,
     ExpressionContextProvider,
     MetadataWrapper,
     ParentNodeProvider,
@@ -26,6 +27,9 @@ from libcst.metadata import (
     ScopeProvider,
 )
 from libcst.metadata.base_provider import ProviderT
+
+from ._codegen import CodeCache
+from ._traverse import iter_children
 
 __all__ = ["ESCAPED_STRING", "IMPORT", "ModuleMetadata", "StatementIndex", "preorder"]
 
@@ -47,54 +51,52 @@ class StatementIndex:
         self.import_aliases: set[str] = set()
 
 
-class _Walk(cst.CSTVisitor):
+class _Walk:
     """One traversal: parents, nodes in pre-order, repeated nodes, the statement index."""
 
-    def __init__(self) -> None:
-        super().__init__()
+    def __init__(self, root: cst.CSTNode) -> None:
         self.parents: dict[cst.CSTNode, cst.CSTNode] = {}
-        self.nodes: list[cst.CSTNode] = []
+        self.nodes: list[cst.CSTNode] = [root]
         self.repeated = False
         self.index = StatementIndex()
-        self._stack: list[cst.CSTNode] = []
         self._words: set[str] = set()
+        for child in iter_children(root):  # the statements of a module body
+            self._words = self.index.words[child] = set()
+            self._enter(child, root)
 
-    def on_visit(self, node: cst.CSTNode) -> bool:
-        stack = self._stack
-        if stack:
-            if node in self.parents:
-                self.repeated = True
-            self.parents[node] = stack[-1]
-            if len(stack) == 1:  # a statement of the module body
-                self._words = self.index.words[node] = set()
-            kind = type(node)
-            if kind is cst.Name:
-                self._words.add(node.value)  # type: ignore[attr-defined]
-            elif kind is cst.SimpleString:
-                raw: str = node.value  # type: ignore[attr-defined]
-                if "\\" in raw:
-                    self._words.add(ESCAPED_STRING)
-                elif len(raw) < 40:  # a possible key: `kwargs["result"]`
-                    self._words.add(raw.lstrip("rRbBuU").strip("'\""))
-            elif kind is cst.Import or kind is cst.ImportFrom:
-                self._words.add(IMPORT)
-            elif kind is cst.AsName and isinstance(stack[-1], cst.ImportAlias):
-                name = node.name  # type: ignore[attr-defined]
-                if isinstance(name, cst.Name):
-                    self.index.import_aliases.add(name.value)
+    def _enter(self, node: cst.CSTNode, parent: cst.CSTNode) -> None:
+        if node in self.parents:
+            self.repeated = True
+        self.parents[node] = parent
         self.nodes.append(node)
-        stack.append(node)
-        return True
-
-    def on_leave(self, original_node: cst.CSTNode) -> None:
-        self._stack.pop()
+        kind = type(node)
+        if kind is cst.Name:
+            self._words.add(node.value)  # type: ignore[attr-defined]
+        elif kind is cst.SimpleString:
+            raw: str = node.value  # type: ignore[attr-defined]
+            if "\\" in raw:
+                self._words.add(ESCAPED_STRING)
+            elif len(raw) < 40:  # a possible key: `kwargs["result"]`
+                self._words.add(raw.lstrip("rRbBuU").strip("'\""))
+        elif kind is cst.Import or kind is cst.ImportFrom:
+            self._words.add(IMPORT)
+        elif kind is cst.AsName and type(parent) is cst.ImportAlias:
+            name = node.name  # type: ignore[attr-defined]
+            if isinstance(name, cst.Name):
+                self.index.import_aliases.add(name.value)
+        for child in iter_children(node):
+            self._enter(child, node)
 
 
 def preorder(root: cst.CSTNode) -> list[cst.CSTNode]:
     """Return ``root`` and all its descendants in visiting order (as ``m.findall`` finds)."""
-    walk = _Walk()
-    root.visit(walk)
-    return walk.nodes
+    out = [root]
+    stack = list(reversed(list(iter_children(root))))
+    while stack:
+        node = stack.pop()
+        out.append(node)
+        stack.extend(reversed(list(iter_children(node))))
+    return out
 
 
 def _scopes(module: cst.Module) -> Mapping[cst.CSTNode, Scope | None]:
@@ -157,46 +159,54 @@ class _QualifiedNames(Mapping[cst.CSTNode, Collection[QualifiedName]]):
         return len(self._nodes)
 
 
-class _Positions(Mapping[cst.CSTNode, Any]):
-    """``PositionProvider``'s values, resolved for the whole module on first use."""
+class _Positions(Mapping[cst.CSTNode, CodeRange]):
+    """``PositionProvider``'s values, computed per top-level statement when asked."""
 
-    def __init__(self, module: cst.Module) -> None:
+    def __init__(
+        self, module: cst.Module, parents: Mapping[cst.CSTNode, cst.CSTNode], code: CodeCache
+    ) -> None:
         self._module = module
-        self._resolved: Mapping[cst.CSTNode, Any] | None = None
+        self._parents = parents
+        self._code = code
+        self._starts: dict[cst.CSTNode, int] | None = None
+        self._whole: Mapping[cst.CSTNode, CodeRange] | None = None
 
-    def _get(self) -> Mapping[cst.CSTNode, Any]:
-        if self._resolved is None:
-            try:  # one position-tracking codegen, without the wrapper's empty traversal
-                provider = PositionProvider()
-                provider._gen_impl(self._module)
-                self._resolved = provider._computed
-            except AttributeError:  # a libcst without these internals: the public way
-                wrapper = MetadataWrapper(self._module, unsafe_skip_copy=True)
-                self._resolved = wrapper.resolve(PositionProvider)
-        return self._resolved
+    def __getitem__(self, node: cst.CSTNode) -> CodeRange:
+        statement, parent = node, self._parents.get(node)
+        while parent is not None and parent is not self._module:
+            statement, parent = parent, self._parents.get(parent)
+        if parent is None:  # the module, or a node of its header or footer
+            return self._all()[node]
+        if self._starts is None:
+            self._starts = self._code.starts(self._module)
+        start = self._starts.get(statement)
+        if start is None:
+            return self._all()[node]
+        return self._code.position(self._module, statement, start, node)
 
-    def __getitem__(self, node: cst.CSTNode) -> Any:
-        return self._get()[node]
+    def _all(self) -> Mapping[cst.CSTNode, CodeRange]:
+        if self._whole is None:
+            wrapper = MetadataWrapper(self._module, unsafe_skip_copy=True)
+            self._whole = wrapper.resolve(PositionProvider)
+        return self._whole
 
     def __iter__(self) -> Iterator[cst.CSTNode]:
-        return iter(self._get())
+        return iter(self._all())
 
     def __len__(self) -> int:
-        return len(self._get())
+        return len(self._all())
 
 
 class ModuleMetadata:
     """The metadata of one module version, handed to each pass over that version."""
 
-    def __init__(self, module: cst.Module, code: str) -> None:
-        walk = _Walk()
-        module.visit(walk)
+    def __init__(self, module: cst.Module, code: str, cache: CodeCache | None = None) -> None:
+        walk = _Walk(module)
         if walk.repeated:
             # A node object used twice would get one parent and one position; a copy
             # gives every occurrence its own (what MetadataWrapper's default copy does).
             module = module.deep_clone()
-            walk = _Walk()
-            module.visit(walk)
+            walk = _Walk(module)
         self.module = module
         self.code = code
         self.lines = code.splitlines()
@@ -207,7 +217,7 @@ class ModuleMetadata:
             ScopeProvider: scopes,
             QualifiedNameProvider: _QualifiedNames(scopes, set(walk.nodes)),
             ParentNodeProvider: walk.parents,
-            PositionProvider: _Positions(module),
+            PositionProvider: _Positions(module, walk.parents, cache or CodeCache()),
         }
 
     def find(self, root: cst.CSTNode, types: type | tuple[type, ...]) -> list[cst.CSTNode]:

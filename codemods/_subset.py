@@ -1,0 +1,232 @@
+"""Run the rules on the statements of a module that can matter, not on all of it.
+
+In a typical legacy file a few top-level statements use the legacy API and the rest is
+unrelated code. Parsing, resolving scopes and walking that code for every rule pass is
+most of the cost of a rewrite. A *view* keeps the statements that can matter and replaces
+each of the others by a placeholder of the same number of lines, so the rules see the
+same line numbers; afterwards the original text of every placeholder is put back.
+
+Which statements can matter (a closure, computed with :mod:`ast` in a fraction of a
+libcst parse):
+
+* *seeds*: every statement whose text could hold what a rule matches (the spellings of
+  the engine's gate, the package roots, a backslash for escaped keys, ``__all__``, a
+  ``*`` import);
+* every statement that binds, at module level, a name a kept statement mentions, and every
+  statement mentioning a name a kept statement binds at module level, until nothing new is
+  added. Scopes link statements only through module-level names (``global`` counts as
+  module level), so the rules resolve every name of a kept statement as in the whole file,
+  with the same assignments and the same references;
+* kept as they are, without pulling in anything else: the first statement and the leading
+  block of imports plus the statement after it, where scheduled imports are inserted.
+
+"Mentions" is every identifier in the statement's text, strings and comments included
+(string annotations are references), so the closure errs on the side of keeping.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+__all__ = ["View", "make_view"]
+
+_IDENTIFIER = re.compile(r"[^\W\d]\w*")
+# Lines as Python's tokenizer (and so ast and libcst line numbers) count them.
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
+_ENDING = re.compile(r"(?:\r\n|\r|\n)?$")
+_SEED = re.compile(
+    r"result_handler|ResultHandler|SafeResult|safe_value|to_result|\\|__all__"
+    r"|\bprefect\b|\bcompat\b|\bimport[\s\\]*\*"
+)
+#: Below this share of lines left out, a view saves less than it costs.
+_MIN_SHARE_LEFT_OUT = 0.15
+
+
+@dataclass(frozen=True)
+class _Chunk:
+    """Top-level statements sharing lines: ``first``..``last`` (0-based, inclusive)."""
+
+    first: int
+    last: int
+    statements: tuple[ast.stmt, ...]
+
+
+@dataclass(frozen=True)
+class _Placeholder:
+    """The first line of a placeholder, its number of lines, and the text it stands for."""
+
+    marker: str
+    lines: int
+    original: str
+
+
+@dataclass(frozen=True)
+class View:
+    """A module text with unrelated statements replaced by placeholders."""
+
+    code: str
+    placeholders: tuple[_Placeholder, ...]
+
+    def restore(self, code: str) -> str:
+        """Put the original text back in place of every placeholder in ``code``.
+
+        The rules never change a placeholder (it holds no name), so each is found by its
+        marker and spans the same number of lines as when it was made.
+        """
+        parts: list[str] = []
+        position = 0
+        for placeholder in self.placeholders:
+            start = code.index(placeholder.marker, position)
+            end = start
+            for _ in range(placeholder.lines):
+                found = _LINE.match(code, end)
+                if found is None or found.end() == end:
+                    raise ValueError("a placeholder was changed by the rules")
+                end = found.end()
+            parts += [code[position:start], placeholder.original]
+            position = end
+        parts.append(code[position:])
+        return "".join(parts)
+
+
+def _chunks(tree: ast.Module) -> list[_Chunk]:
+    chunks: list[_Chunk] = []
+    for stmt in tree.body:
+        decorators = getattr(stmt, "decorator_list", ())
+        first = min([stmt.lineno, *(d.lineno for d in decorators)]) - 1
+        last = (stmt.end_lineno or stmt.lineno) - 1
+        if chunks and first <= chunks[-1].last:
+            prev = chunks[-1]
+            chunks[-1] = _Chunk(prev.first, max(prev.last, last), (*prev.statements, stmt))
+        else:
+            chunks.append(_Chunk(first, last, (stmt,)))
+    return chunks
+
+
+def _module_bindings(statements: Iterable[ast.stmt]) -> set[str]:
+    """Names the statements bind in the module scope (a superset: ``global`` anywhere too)."""
+    found: set[str] = set()
+    stack: list[ast.AST] = list(statements)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            found.add(node.name)
+            # Decorators, defaults, annotations and bases run in the enclosing scope.
+            stack.extend(node.decorator_list)
+            if isinstance(node, ast.ClassDef):
+                stack.extend(node.bases)
+                stack.extend(k.value for k in node.keywords)
+            else:
+                stack.extend(d for d in (*node.args.defaults, *node.args.kw_defaults) if d)
+            found.update(_globals(node.body))
+            continue
+        if isinstance(node, ast.Lambda):
+            stack.extend(node.args.defaults)
+            continue
+        if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
+            found.add(node.id)
+        elif isinstance(node, ast.alias):
+            found.add((node.asname or node.name).split(".")[0])
+        elif isinstance(node, ast.Global | ast.Nonlocal):
+            found.update(node.names)
+        elif isinstance(node, ast.ExceptHandler | ast.MatchAs | ast.MatchStar) and node.name:
+            found.add(node.name)
+        elif isinstance(node, ast.MatchMapping) and node.rest:
+            found.add(node.rest)
+        stack.extend(ast.iter_child_nodes(node))
+    return found
+
+
+def _globals(body: list[ast.stmt]) -> set[str]:
+    """Names declared ``global`` anywhere under ``body``."""
+    names: set[str] = set()
+    for stmt in body:
+        for node in ast.walk(stmt):
+            if isinstance(node, ast.Global):
+                names.update(node.names)
+    return names
+
+
+def _is_single_import(chunk: _Chunk) -> bool:
+    statements = chunk.statements
+    return len(statements) == 1 and isinstance(statements[0], ast.Import | ast.ImportFrom)
+
+
+def _forced(chunks: list[_Chunk]) -> set[int]:
+    """The first statement, the leading import block and the statement after it."""
+    forced = {0}
+    index = 1 if chunks and not _is_single_import(chunks[0]) else 0
+    while index < len(chunks) and _is_single_import(chunks[index]):
+        forced.add(index)
+        index += 1
+    forced.add(index)
+    return {i for i in forced if i < len(chunks)}
+
+
+def _kept(chunks: list[_Chunk], texts: list[str]) -> set[int]:
+    mentions = [set(_IDENTIFIER.findall(t)) for t in texts]
+    bindings = [_module_bindings(c.statements) for c in chunks]
+    kept = {i for i, text in enumerate(texts) if _SEED.search(text)}
+    mentioned: set[str] = set()
+    bound: set[str] = set()
+    frontier = set(kept)
+    while frontier:
+        for i in frontier:
+            mentioned |= mentions[i]
+            bound |= bindings[i]
+        frontier = {
+            i
+            for i in range(len(chunks))
+            if i not in kept
+            and (not bindings[i].isdisjoint(mentioned) or not mentions[i].isdisjoint(bound))
+        }
+        kept |= frontier
+    return kept
+
+
+def make_view(source: str) -> View | None:
+    """Return a view of ``source`` without the statements that cannot matter.
+
+    ``None`` if ``source`` does not parse with :mod:`ast` (libcst then reports the error)
+    or if too little would be left out to be worth it.
+    """
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+    chunks = _chunks(tree)
+    lines = _LINE.findall(source)
+    if not chunks or chunks[-1].last >= len(lines):
+        return None
+    texts = ["".join(lines[c.first : c.last + 1]) for c in chunks]
+    keep = _kept(chunks, texts) | _forced(chunks)
+    left_out = [chunks[i] for i in range(len(chunks)) if i not in keep]
+    if sum(c.last - c.first + 1 for c in left_out) < _MIN_SHARE_LEFT_OUT * len(lines):
+        return None
+    nonce = _nonce(source)
+    out = list(lines)
+    placeholders: list[_Placeholder] = []
+    for n, chunk in enumerate(left_out):
+        span = lines[chunk.first : chunk.last + 1]
+        endings = [_ENDING.search(line).group() for line in span]  # type: ignore[union-attr]
+        if len(span) == 1:
+            marker = f"(...)  # {nonce}-{n}"
+            replacement = [marker + endings[0]]
+        else:
+            marker = f"(...  # {nonce}-{n}"
+            replacement = [marker + endings[0], *endings[1:-1], ")" + endings[-1]]
+        out[chunk.first : chunk.last + 1] = replacement
+        placeholders.append(_Placeholder(marker, len(span), "".join(span)))
+    return View("".join(out), tuple(placeholders))
+
+
+def _nonce(source: str) -> str:
+    """A marker text that ``source`` does not contain."""
+    base = "prefect-result-upgrade-placeholder"
+    n = 0
+    while f"{base}{n}" in source:
+        n += 1
+    return f"{base}{n}"

@@ -1,0 +1,240 @@
+"""Tree traversal with libcst's callback order, without rebuilding unchanged nodes.
+
+``node.visit(visitor)`` in libcst constructs a new copy of every node it enters, even for
+a read-only visitor, and dispatches an attribute callback for every field. On the module
+sizes the rules see, that copying is most of a pass. The functions here call the same
+callbacks in the same order (``on_visit``, the children field by field in libcst's visiting
+order, ``on_leave``) but build a new node only where a child was replaced, so an untouched
+subtree keeps its identity. Attribute callbacks (``visit_<Node>_<field>``) are dispatched
+only to visitors that define some.
+
+The visiting order of each node type is read once from libcst's own
+``_visit_and_replace_children``; a node type whose order cannot be read is visited by
+libcst itself, so the result is the same either way.
+"""
+
+from __future__ import annotations
+
+import inspect
+import re
+from collections.abc import Callable, Iterator
+from enum import Enum
+from typing import Any
+
+import libcst as cst
+from libcst import CSTNode, FlattenSentinel, MaybeSentinel, RemovalSentinel
+
+__all__ = ["field_order", "iter_children", "transform", "visit"]
+
+
+class _Kind(Enum):
+    REQUIRED = "visit_required"
+    OPTIONAL = "visit_optional"
+    SENTINEL = "visit_sentinel"
+    SEQUENCE = "visit_sequence"
+    BODY = "visit_body_sequence"
+
+
+_FIELD_CALL = re.compile(
+    r"\b(visit_required|visit_optional|visit_sentinel|visit_sequence|visit_body_sequence)"
+    r"\(\s*self,\s*\"(\w+)\""
+)
+_ORDER: dict[type, tuple[tuple[str, _Kind], ...] | None] = {}
+
+
+def field_order(kind: type) -> tuple[tuple[str, _Kind], ...] | None:
+    """Return the fields libcst visits on ``kind``, in order, with how each is visited.
+
+    ``None`` if the order cannot be read (the caller then lets libcst visit the node).
+    """
+    if kind in _ORDER:
+        return _ORDER[kind]
+    order: tuple[tuple[str, _Kind], ...] | None
+    try:
+        source = inspect.getsource(kind._visit_and_replace_children)
+    except (OSError, TypeError, AttributeError):
+        order = None
+    else:
+        seen: dict[str, _Kind] = {}
+        for call, name in _FIELD_CALL.findall(source):
+            seen.setdefault(name, _Kind(call))
+        fields = set(getattr(kind, "__dataclass_fields__", ()))
+        # Every named field must exist on the node, or the source is not what we expect.
+        order = tuple(seen.items()) if set(seen) <= fields else None
+    _ORDER[kind] = order
+    return order
+
+
+_NODE_TYPES: dict[type, bool] = {}
+
+
+def _is_node(value: object) -> bool:
+    """``isinstance(value, CSTNode)``, cached per type (``CSTNode`` is an ABC: slow)."""
+    kind = type(value)
+    found = _NODE_TYPES.get(kind)
+    if found is None:
+        found = _NODE_TYPES[kind] = issubclass(kind, CSTNode)
+    return found
+
+
+def iter_children(node: CSTNode) -> Iterator[CSTNode]:
+    """Yield the direct children of ``node`` in libcst's visiting order."""
+    order = field_order(type(node))
+    if order is None:
+        yield from node.children
+        return
+    for name, _ in order:
+        value = getattr(node, name)
+        if _is_node(value):
+            yield value
+        elif type(value) is tuple or type(value) is list:
+            yield from value
+
+
+def _attribute_callbacks(visitor: cst.CSTVisitor | cst.CSTTransformer) -> bool:
+    """Return whether ``visitor`` reacts to attribute callbacks at all."""
+    kind = type(visitor)
+    cached = _HAS_ATTRIBUTE_CALLBACKS.get(kind)
+    if cached is None:
+        base = cst.CSTTransformer if isinstance(visitor, cst.CSTTransformer) else cst.CSTVisitor
+        overridden = (
+            kind.on_visit_attribute is not base.on_visit_attribute
+            or kind.on_leave_attribute is not base.on_leave_attribute
+        )
+        cached = overridden or any(_ATTRIBUTE_METHOD.match(name) for name in dir(kind))
+        _HAS_ATTRIBUTE_CALLBACKS[kind] = cached
+    return cached
+
+
+_ATTRIBUTE_METHOD = re.compile(r"^(visit|leave)_[A-Z][A-Za-z]*_[a-z_]+$")
+_HAS_ATTRIBUTE_CALLBACKS: dict[type, bool] = {}
+
+
+def visit(node: CSTNode, visitor: cst.CSTVisitor) -> None:
+    """Run the read-only ``visitor`` over ``node`` (what ``node.visit(visitor)`` does)."""
+    _visit(node, visitor, _attribute_callbacks(visitor))
+
+
+def _visit(node: CSTNode, visitor: cst.CSTVisitor, attributes: bool) -> None:
+    if visitor.on_visit(node):
+        order = field_order(type(node))
+        if order is None:
+            node._visit_and_replace_children(visitor)
+        else:
+            for name, _ in order:
+                value = getattr(node, name)
+                if attributes:
+                    visitor.on_visit_attribute(node, name)
+                if _is_node(value):
+                    _visit(value, visitor, attributes)
+                elif type(value) is tuple or type(value) is list:
+                    for child in value:
+                        _visit(child, visitor, attributes)
+                if attributes:
+                    visitor.on_leave_attribute(node, name)
+    visitor.on_leave(node)
+
+
+Result = CSTNode | RemovalSentinel | FlattenSentinel[CSTNode]
+
+
+def transform(node: CSTNode, transformer: cst.CSTTransformer) -> Result:
+    """Run ``transformer`` over ``node``; return the new node (``node`` if unchanged).
+
+    The same as ``node.visit(transformer)``, except that a node none of whose children
+    changed is passed to ``leave_*`` (and kept) as it is rather than as a fresh copy.
+    """
+    result = _transform(node, transformer, _attribute_callbacks(transformer))
+    if isinstance(node, cst.Module) and isinstance(result, RemovalSentinel):
+        return node.with_changes(body=(), header=(), footer=())
+    return result
+
+
+def _transform(node: CSTNode, transformer: cst.CSTTransformer, attributes: bool) -> Result:
+    updated = node
+    if transformer.on_visit(node):
+        order = field_order(type(node))
+        if order is None:
+            updated = node._visit_and_replace_children(transformer)
+        else:
+            changes: dict[str, Any] | None = None
+            for name, kind in order:
+                value = getattr(node, name)
+                if attributes:
+                    transformer.on_visit_attribute(node, name)
+                new: Any = value
+                if _is_node(value):
+                    new = _transform(value, transformer, attributes)
+                    if new is not value:
+                        new = _single(value, new, kind)
+                elif type(value) is tuple or type(value) is list:
+                    new = _sequence(value, transformer, attributes, kind is _Kind.BODY)
+                if attributes:
+                    transformer.on_leave_attribute(node, name)
+                if new is not value:
+                    if changes is None:
+                        changes = {}
+                    changes[name] = new
+            if changes:
+                updated = node.with_changes(**changes)
+    result = transformer.on_leave(node, updated)
+    if result is not updated and not (
+        _is_node(result) or isinstance(result, RemovalSentinel | FlattenSentinel)
+    ):
+        raise cst.CSTValidationError(
+            "Expected a node of type CSTNode or a RemovalSentinel, "
+            f"but got a return value of {type(result).__name__}"
+        )
+    return result
+
+
+def _single(old: CSTNode, new: Result, kind: _Kind) -> CSTNode | MaybeSentinel | None:
+    """Check a replaced single child the way libcst's ``visit_<kind>`` helpers do."""
+    if isinstance(new, FlattenSentinel):
+        raise TypeError(
+            f"We got a FlattenSentinel while visiting a {type(old).__name__}. This node's "
+            "parent does not allow for it to be replaced with a sequence."
+        )
+    if isinstance(new, RemovalSentinel):
+        if kind is _Kind.OPTIONAL:
+            return None
+        if kind is _Kind.SENTINEL:
+            return MaybeSentinel.DEFAULT
+        raise TypeError(
+            f"We got a RemovalSentinel while visiting a {type(old).__name__}. This node's "
+            "parent does not allow it to be removed."
+        )
+    return new
+
+
+def _sequence(
+    children: tuple[CSTNode, ...] | list[CSTNode],
+    transformer: cst.CSTTransformer,
+    attributes: bool,
+    body: bool,
+) -> tuple[CSTNode, ...] | list[CSTNode]:
+    """Transform a sequence field; return it unchanged (same object) if no child changed."""
+    out: list[CSTNode] | None = None
+    for index, child in enumerate(children):
+        new = _transform(child, transformer, attributes)
+        if new is child and out is None:
+            continue
+        if out is None:
+            out = list(children[:index])
+        out.extend(_kept(child, new, body))
+    return children if out is None else tuple(out)
+
+
+def _kept(old: CSTNode, new: Result, body: bool) -> list[CSTNode]:
+    """The children that replace ``old`` (libcst's removal rules for statement bodies)."""
+    if isinstance(new, RemovalSentinel):
+        return []
+    replacements = list(new) if isinstance(new, FlattenSentinel) else [new]
+    if body and not _removable(old):
+        return [n for n in replacements if not _removable(n)]
+    return replacements
+
+
+def _removable(node: CSTNode) -> bool:
+    check: Callable[[], bool] | None = getattr(node, "_is_removable", None)
+    return bool(check()) if check is not None else False
