@@ -29,7 +29,7 @@ from libcst.metadata import (
 from libcst.metadata.base_provider import ProviderT
 
 from ._codegen import CodeCache
-from ._traverse import iter_children
+from ._traverse import is_trivia, iter_children, read_only_visits
 
 __all__ = ["ESCAPED_STRING", "IMPORT", "ModuleMetadata", "StatementIndex", "preorder"]
 
@@ -52,7 +52,10 @@ class StatementIndex:
 
 
 class _Walk:
-    """One traversal: parents, nodes in pre-order, repeated nodes, the statement index."""
+    """One traversal: parents, nodes in pre-order, repeated nodes, the statement index.
+
+    Layout nodes (see ``_traverse.is_trivia``) are not entered: no rule asks about them.
+    """
 
     def __init__(self, root: cst.CSTNode) -> None:
         self.parents: dict[cst.CSTNode, cst.CSTNode] = {}
@@ -61,8 +64,9 @@ class _Walk:
         self.index = StatementIndex()
         self._words: set[str] = set()
         for child in iter_children(root):  # the statements of a module body
-            self._words = self.index.words[child] = set()
-            self._enter(child, root)
+            if not is_trivia(type(child)):
+                self._words = self.index.words[child] = set()
+                self._enter(child, root)
 
     def _enter(self, node: cst.CSTNode, parent: cst.CSTNode) -> None:
         if node in self.parents:
@@ -85,30 +89,42 @@ class _Walk:
             if isinstance(name, cst.Name):
                 self.index.import_aliases.add(name.value)
         for child in iter_children(node):
-            self._enter(child, node)
+            if not is_trivia(type(child)):
+                self._enter(child, node)
 
 
 def preorder(root: cst.CSTNode) -> list[cst.CSTNode]:
-    """Return ``root`` and all its descendants in visiting order (as ``m.findall`` finds)."""
+    """Return ``root`` and its descendants in visiting order (as ``m.findall`` finds).
+
+    Layout nodes (see ``_traverse.is_trivia``) are left out: no rule looks for them.
+    """
     out = [root]
-    stack = list(reversed(list(iter_children(root))))
+    stack = [c for c in reversed(list(iter_children(root))) if not is_trivia(type(c))]
     while stack:
         node = stack.pop()
         out.append(node)
-        stack.extend(reversed(list(iter_children(node))))
+        stack.extend(c for c in reversed(list(iter_children(node))) if not is_trivia(type(c)))
     return out
 
 
 def _scopes(module: cst.Module) -> Mapping[cst.CSTNode, Scope | None]:
-    """Resolve ``ScopeProvider`` without the batched traversals around it."""
+    """Resolve ``ScopeProvider`` without the batched traversals around it.
+
+    libcst's scope visitors are read-only; they run with :func:`read_only_visits`, which
+    spares them a copy of every node they enter.
+    """
     try:
-        context = ExpressionContextProvider()
-        context.visit_Module(module)
-        scopes = ScopeProvider()
-        scopes.metadata = {ExpressionContextProvider: context._computed}
-        scopes.visit_Module(module)
+        from libcst.metadata.expression_context_provider import ExpressionContextVisitor
+        from libcst.metadata.scope_provider import ScopeVisitor
+
+        with read_only_visits(ExpressionContextVisitor, ScopeVisitor):
+            context = ExpressionContextProvider()
+            context.visit_Module(module)
+            scopes = ScopeProvider()
+            scopes.metadata = {ExpressionContextProvider: context._computed}
+            scopes.visit_Module(module)
         return scopes._computed
-    except AttributeError:  # a libcst without these internals: the public way
+    except (AttributeError, ImportError):  # a libcst without these internals: the public way
         return MetadataWrapper(module, unsafe_skip_copy=True).resolve(ScopeProvider)
 
 
@@ -211,6 +227,7 @@ class ModuleMetadata:
         self.code = code
         self.lines = code.splitlines()
         self.nodes = walk.nodes
+        self._by_type: dict[type, list[int]] | None = None
         self.index = walk.index
         scopes = _Scopes(module)
         self._metadata: dict[ProviderT, Mapping[cst.CSTNode, Any]] = {
@@ -221,9 +238,22 @@ class ModuleMetadata:
         }
 
     def find(self, root: cst.CSTNode, types: type | tuple[type, ...]) -> list[cst.CSTNode]:
-        """Return the nodes of ``types`` under ``root`` (included), in visiting order."""
-        nodes = self.nodes if root is self.module else preorder(root)
-        return [n for n in nodes if isinstance(n, types)]
+        """Return the nodes of ``types`` under ``root`` (included), in visiting order.
+
+        Layout node types are never found (see :func:`preorder`).
+        """
+        if root is not self.module:
+            return [n for n in preorder(root) if isinstance(n, types)]
+        if self._by_type is None:
+            # Positions in ``nodes`` per exact node type: ``isinstance`` on libcst's ABCs is
+            # slow, and the rules search the whole module several times per pass.
+            self._by_type = {}
+            for position, node in enumerate(self.nodes):
+                self._by_type.setdefault(type(node), []).append(position)
+        kinds = [k for k in self._by_type if issubclass(k, types)]
+        if len(kinds) == 1:
+            return [self.nodes[i] for i in self._by_type[kinds[0]]]
+        return [self.nodes[i] for i in sorted(i for k in kinds for i in self._by_type[k])]
 
     def for_dependencies(
         self, dependencies: Collection[ProviderT]

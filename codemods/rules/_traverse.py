@@ -8,6 +8,10 @@ order, ``on_leave``) but build a new node only where a child was replaced, so an
 subtree keeps its identity. Attribute callbacks (``visit_<Node>_<field>``) are dispatched
 only to visitors that define some.
 
+Layout nodes (whitespace, comments, punctuation, operators) are not entered unless the
+visitor has a callback for their type: these functions are for visitors whose generic
+callbacks ignore them (the rules, the metadata walk, libcst's scope analysis).
+
 The visiting order of each node type is read once from libcst's own
 ``_visit_and_replace_children``; a node type whose order cannot be read is visited by
 libcst itself, so the result is the same either way.
@@ -17,14 +21,16 @@ from __future__ import annotations
 
 import inspect
 import re
+import threading
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from enum import Enum
 from typing import Any
 
 import libcst as cst
 from libcst import CSTNode, FlattenSentinel, MaybeSentinel, RemovalSentinel
 
-__all__ = ["field_order", "iter_children", "transform", "visit"]
+__all__ = ["field_order", "is_trivia", "iter_children", "read_only_visits", "transform", "visit"]
 
 
 class _Kind(Enum):
@@ -67,6 +73,45 @@ def field_order(kind: type) -> tuple[tuple[str, _Kind], ...] | None:
 
 _NODE_TYPES: dict[type, bool] = {}
 
+_TRIVIA_BASES: tuple[type, ...] = (
+    cst.BaseParenthesizableWhitespace,
+    cst.BaseBinaryOp,
+    cst.BaseBooleanOp,
+    cst.BaseCompOp,
+    cst.BaseUnaryOp,
+    cst.BaseAugOp,
+    cst.Newline,
+    cst.Comment,
+    cst.EmptyLine,
+    cst.TrailingWhitespace,
+    cst.Comma,
+    cst.Dot,
+    cst.Colon,
+    cst.Semicolon,
+    cst.AssignEqual,
+    cst.LeftParen,
+    cst.RightParen,
+    cst.LeftSquareBracket,
+    cst.RightSquareBracket,
+    cst.LeftCurlyBrace,
+    cst.RightCurlyBrace,
+    cst.ImportStar,
+    cst.Asynchronous,
+)
+_TRIVIA_TYPES: dict[type, bool] = {}
+
+
+def is_trivia(kind: type) -> bool:
+    """Return whether nodes of ``kind`` hold only layout: whitespace, comments, punctuation.
+
+    They are most of a tree, and neither the rules nor libcst's scope analysis act on them,
+    so the traversals here do not enter them unless the visitor has a callback for them.
+    """
+    found = _TRIVIA_TYPES.get(kind)
+    if found is None:
+        found = _TRIVIA_TYPES[kind] = issubclass(kind, _TRIVIA_BASES)
+    return found
+
 
 def _is_node(value: object) -> bool:
     """``isinstance(value, CSTNode)``, cached per type (``CSTNode`` is an ABC: slow)."""
@@ -91,46 +136,98 @@ def iter_children(node: CSTNode) -> Iterator[CSTNode]:
             yield from value
 
 
-def _attribute_callbacks(visitor: cst.CSTVisitor | cst.CSTTransformer) -> bool:
-    """Return whether ``visitor`` reacts to attribute callbacks at all."""
+_ALL_NODES = frozenset({"*"})
+_ATTRIBUTE_METHOD = re.compile(r"^(?:visit|leave)_([A-Z][A-Za-z]*)_[a-z_]+$")
+_ATTRIBUTE_CALLBACKS: dict[type, frozenset[str]] = {}
+
+
+def _attribute_callbacks(visitor: cst.CSTVisitor | cst.CSTTransformer) -> frozenset[str]:
+    """Return the node type names whose attribute callbacks ``visitor`` reacts to.
+
+    ``_ALL_NODES`` if it overrides the callbacks themselves.
+    """
     kind = type(visitor)
-    cached = _HAS_ATTRIBUTE_CALLBACKS.get(kind)
+    cached = _ATTRIBUTE_CALLBACKS.get(kind)
     if cached is None:
         base = cst.CSTTransformer if isinstance(visitor, cst.CSTTransformer) else cst.CSTVisitor
-        overridden = (
+        if (
             kind.on_visit_attribute is not base.on_visit_attribute
             or kind.on_leave_attribute is not base.on_leave_attribute
-        )
-        cached = overridden or any(_ATTRIBUTE_METHOD.match(name) for name in dir(kind))
-        _HAS_ATTRIBUTE_CALLBACKS[kind] = cached
+        ):
+            cached = _ALL_NODES
+        else:
+            found = (_ATTRIBUTE_METHOD.match(name) for name in dir(kind))
+            cached = frozenset(m.group(1) for m in found if m)
+        _ATTRIBUTE_CALLBACKS[kind] = cached
     return cached
 
 
-_ATTRIBUTE_METHOD = re.compile(r"^(visit|leave)_[A-Z][A-Za-z]*_[a-z_]+$")
-_HAS_ATTRIBUTE_CALLBACKS: dict[type, bool] = {}
+_SKIPPED: dict[type, frozenset[type]] = {}
+
+
+def _skipped(visitor: cst.CSTVisitor | cst.CSTTransformer) -> frozenset[type]:
+    """The trivia node types ``visitor`` has no callback for (it need not enter them)."""
+    kind = type(visitor)
+    found = _SKIPPED.get(kind)
+    if found is None:
+        base = cst.CSTTransformer if isinstance(visitor, cst.CSTTransformer) else cst.CSTVisitor
+        found = frozenset(
+            t
+            for t in _all_node_types()
+            if is_trivia(t)
+            and getattr(kind, f"visit_{t.__name__}", None)
+            is getattr(base, f"visit_{t.__name__}", None)
+            and getattr(kind, f"leave_{t.__name__}", None)
+            is getattr(base, f"leave_{t.__name__}", None)
+        )
+        _SKIPPED[kind] = found
+    return found
+
+
+def _all_node_types() -> set[type]:
+    found: set[type] = set()
+    stack: list[type] = [CSTNode]
+    while stack:
+        for sub in stack.pop().__subclasses__():
+            if sub not in found:
+                found.add(sub)
+                stack.append(sub)
+    return found
+
+
+def _wants_attributes(node: CSTNode, attributes: frozenset[str]) -> bool:
+    return bool(attributes) and (attributes is _ALL_NODES or type(node).__name__ in attributes)
 
 
 def visit(node: CSTNode, visitor: cst.CSTVisitor) -> None:
-    """Run the read-only ``visitor`` over ``node`` (what ``node.visit(visitor)`` does)."""
-    _visit(node, visitor, _attribute_callbacks(visitor))
+    """Run the read-only ``visitor`` over ``node`` (what ``node.visit(visitor)`` does).
+
+    Layout nodes the visitor has no callback for are not entered (see :func:`is_trivia`).
+    """
+    _visit(node, visitor, _attribute_callbacks(visitor), _skipped(visitor))
 
 
-def _visit(node: CSTNode, visitor: cst.CSTVisitor, attributes: bool) -> None:
+def _visit(
+    node: CSTNode, visitor: cst.CSTVisitor, attributes: frozenset[str], skip: frozenset[type]
+) -> None:
     if visitor.on_visit(node):
         order = field_order(type(node))
         if order is None:
             node._visit_and_replace_children(visitor)
         else:
+            callbacks = _wants_attributes(node, attributes)
             for name, _ in order:
                 value = getattr(node, name)
-                if attributes:
+                if callbacks:
                     visitor.on_visit_attribute(node, name)
                 if _is_node(value):
-                    _visit(value, visitor, attributes)
+                    if type(value) not in skip:
+                        _visit(value, visitor, attributes, skip)
                 elif type(value) is tuple or type(value) is list:
                     for child in value:
-                        _visit(child, visitor, attributes)
-                if attributes:
+                        if type(child) not in skip:
+                            _visit(child, visitor, attributes, skip)
+                if callbacks:
                     visitor.on_leave_attribute(node, name)
     visitor.on_leave(node)
 
@@ -142,15 +239,22 @@ def transform(node: CSTNode, transformer: cst.CSTTransformer) -> Result:
     """Run ``transformer`` over ``node``; return the new node (``node`` if unchanged).
 
     The same as ``node.visit(transformer)``, except that a node none of whose children
-    changed is passed to ``leave_*`` (and kept) as it is rather than as a fresh copy.
+    changed is passed to ``leave_*`` (and kept) as it is rather than as a fresh copy, and
+    layout nodes the transformer has no callback for are kept without being entered.
     """
-    result = _transform(node, transformer, _attribute_callbacks(transformer))
+    skip = _skipped(transformer)
+    result = _transform(node, transformer, _attribute_callbacks(transformer), skip)
     if isinstance(node, cst.Module) and isinstance(result, RemovalSentinel):
         return node.with_changes(body=(), header=(), footer=())
     return result
 
 
-def _transform(node: CSTNode, transformer: cst.CSTTransformer, attributes: bool) -> Result:
+def _transform(
+    node: CSTNode,
+    transformer: cst.CSTTransformer,
+    attributes: frozenset[str],
+    skip: frozenset[type],
+) -> Result:
     updated = node
     if transformer.on_visit(node):
         order = field_order(type(node))
@@ -158,18 +262,20 @@ def _transform(node: CSTNode, transformer: cst.CSTTransformer, attributes: bool)
             updated = node._visit_and_replace_children(transformer)
         else:
             changes: dict[str, Any] | None = None
+            callbacks = _wants_attributes(node, attributes)
             for name, kind in order:
                 value = getattr(node, name)
-                if attributes:
+                if callbacks:
                     transformer.on_visit_attribute(node, name)
                 new: Any = value
                 if _is_node(value):
-                    new = _transform(value, transformer, attributes)
-                    if new is not value:
-                        new = _single(value, new, kind)
+                    if type(value) not in skip:
+                        new = _transform(value, transformer, attributes, skip)
+                        if new is not value:
+                            new = _single(value, new, kind)
                 elif type(value) is tuple or type(value) is list:
-                    new = _sequence(value, transformer, attributes, kind is _Kind.BODY)
-                if attributes:
+                    new = _sequence(value, transformer, attributes, skip, kind is _Kind.BODY)
+                if callbacks:
                     transformer.on_leave_attribute(node, name)
                 if new is not value:
                     if changes is None:
@@ -210,13 +316,18 @@ def _single(old: CSTNode, new: Result, kind: _Kind) -> CSTNode | MaybeSentinel |
 def _sequence(
     children: tuple[CSTNode, ...] | list[CSTNode],
     transformer: cst.CSTTransformer,
-    attributes: bool,
+    attributes: frozenset[str],
+    skip: frozenset[type],
     body: bool,
 ) -> tuple[CSTNode, ...] | list[CSTNode]:
     """Transform a sequence field; return it unchanged (same object) if no child changed."""
     out: list[CSTNode] | None = None
     for index, child in enumerate(children):
-        new = _transform(child, transformer, attributes)
+        if type(child) in skip:
+            if out is not None:
+                out.append(child)
+            continue
+        new = _transform(child, transformer, attributes, skip)
         if new is child and out is None:
             continue
         if out is None:
@@ -238,3 +349,40 @@ def _kept(old: CSTNode, new: Result, body: bool) -> list[CSTNode]:
 def _removable(node: CSTNode) -> bool:
     check: Callable[[], bool] | None = getattr(node, "_is_removable", None)
     return bool(check()) if check is not None else False
+
+
+_ORIGINAL_VISIT = CSTNode.visit
+_PATCH_LOCK = threading.Lock()
+_PATCH_USERS: dict[type, int] = {}
+
+
+def _dispatching_visit(self: CSTNode, visitor: Any) -> Any:
+    if type(visitor) in _PATCH_USERS:
+        _visit(self, visitor, _attribute_callbacks(visitor), _skipped(visitor))
+        return self
+    return _ORIGINAL_VISIT(self, visitor)
+
+
+@contextmanager
+def read_only_visits(*visitor_types: type[cst.CSTVisitor]) -> Iterator[None]:
+    """Let ``node.visit(v)`` run :func:`visit` for visitors of ``visitor_types`` meanwhile.
+
+    For libcst's own read-only visitors (scope analysis), which visit subtrees themselves
+    with ``node.visit(self)``. A read-only visitor sees the same callbacks either way and
+    ``visit`` returns the node itself, so the results are the same; every other visitor,
+    in any thread, still goes to libcst's ``visit``.
+    """
+    with _PATCH_LOCK:
+        for kind in visitor_types:
+            _PATCH_USERS[kind] = _PATCH_USERS.get(kind, 0) + 1
+        CSTNode.visit = _dispatching_visit  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        with _PATCH_LOCK:
+            for kind in visitor_types:
+                _PATCH_USERS[kind] -= 1
+                if not _PATCH_USERS[kind]:
+                    del _PATCH_USERS[kind]
+            if not _PATCH_USERS:
+                CSTNode.visit = _ORIGINAL_VISIT  # type: ignore[method-assign]
