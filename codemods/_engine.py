@@ -23,9 +23,10 @@ from libcst.codemod.visitors import AddImportsVisitor
 from ._catalogue import Rule
 from ._subset import View, make_view
 from ._types import FileOutcome, Site, Target
-from .rules import PIPELINE, PassState
+from .rules import PIPELINE, PassState, RuleTransformer
 from .rules._add_imports import add_imports
 from .rules._codegen import CodeCache
+from .rules._composite import CompositePass
 from .rules._metadata import ModuleMetadata
 from .rules._traverse import transform
 
@@ -121,15 +122,29 @@ def _run(parsed: _Parsed, target: Target, active: frozenset[Rule]) -> FileOutcom
     return FileOutcome(parsed.view.restore(outcome.code), outcome.sites)
 
 
+def _groups(
+    pipeline: tuple[type[RuleTransformer], ...],
+) -> list[list[type[RuleTransformer]]]:
+    """Split the pipeline into traversals: a pass that ``JOINS_PREVIOUS`` shares one."""
+    groups: list[list[type[RuleTransformer]]] = []
+    for step in pipeline:
+        if groups and step.JOINS_PREVIOUS:
+            groups[-1].append(step)
+        else:
+            groups.append([step])
+    return groups
+
+
 def _transform(
     module: cst.Module, source: str, target: Target, active: frozenset[Rule]
 ) -> FileOutcome:
     """Run the pipeline over ``module``, the parsed ``source``.
 
     A pass whose gate rejects the current code, or whose statement index rules out every
-    top-level statement, is skipped (scopes are resolved only once a pass runs). A pass
-    that changed nothing hands its input on, with the metadata already resolved for it, so
-    metadata is resolved once per distinct version of the module, not once per pass.
+    top-level statement, is skipped (scopes are resolved only once a pass runs). Passes
+    that join the previous one (``JOINS_PREVIOUS``) run in the same traversal over the same
+    version. A traversal that changed nothing hands its input on, with the metadata already
+    resolved for it, so metadata is resolved once per distinct version of the module.
     """
     context = CodemodContext()
     code_cache = CodeCache()
@@ -138,26 +153,39 @@ def _transform(
     sites: list[Site] = []
     code = source
     metadata: ModuleMetadata | None = None
-    for step in PIPELINE:
-        if step.rule not in active or not step.applies(code, target):
+    for group in _groups(PIPELINE):
+        steps = [s for s in group if s.rule in active and s.applies(code, target)]
+        if not steps:
             continue
         if metadata is None:
             metadata = ModuleMetadata(module, code, code_cache)
             module = metadata.module
-        if step.enters_nothing(metadata):
+        passes: list[RuleTransformer] = []
+        for step in steps:
+            if step.enters_nothing(metadata):
+                continue
+            state = PassState(
+                target=target,
+                active=active,
+                lines=metadata.lines,
+                scratch=scratch,
+                metadata=metadata,
+                earlier=tuple(passes),
+            )
+            rule_pass = step(context, state)
+            rule_pass.metadata = metadata.for_dependencies(rule_pass.get_inherited_dependencies())
+            passes.append(rule_pass)
+        if not passes:
             continue
-        state = PassState(
-            target=target, active=active, lines=metadata.lines, scratch=scratch, metadata=metadata
-        )
-        transformer = step(context, state)
-        transformer.metadata = metadata.for_dependencies(transformer.get_inherited_dependencies())
+        transformer = passes[0] if len(passes) == 1 else CompositePass(passes)
         new_module = transform(module, transformer)
         assert isinstance(new_module, cst.Module)
-        transformer.metadata = {}
-        for site in state.sites:
-            line = to_original[min(site.line, len(to_original) - 1)]
-            sites.append(Site(line, site.column, site.rule, site.status, site.message))
-        if not transformer.changed:
+        for rule_pass in passes:
+            rule_pass.metadata = {}
+            for site in rule_pass.state.sites:
+                line = to_original[min(site.line, len(to_original) - 1)]
+                sites.append(Site(line, site.column, site.rule, site.status, site.message))
+        if not any(p.changed for p in passes):
             continue  # the output equals the input: keep it, and its metadata
         new_code = code_cache.code(new_module)
         if new_code.count("\n") != code.count("\n"):

@@ -58,6 +58,9 @@ class PassState:
     scratch: dict[str, Any] = field(default_factory=dict)
     sites: list[Site] = field(default_factory=list)
     metadata: ModuleMetadata | None = None
+    #: The rules running before this one in the same traversal (see ``JOINS_PREVIOUS``):
+    #: their changes are not in the tree this rule reads.
+    earlier: tuple[RuleTransformer, ...] = ()
 
 
 class RuleTransformer(cst.CSTTransformer):
@@ -74,6 +77,10 @@ class RuleTransformer(cst.CSTTransformer):
     TRIGGERS: ClassVar[frozenset[str] | None] = None
     #: Whether names bound by ``import ... as`` also trigger (for qualified-name matches).
     TRIGGERED_BY_ALIASES: ClassVar[bool] = False
+    #: Whether this pass may run in the same traversal as the pass before it, reading the
+    #: same version of the module. Only for a rule that takes the earlier rules' pending
+    #: changes into account where it depends on them (``PassState.earlier``).
+    JOINS_PREVIOUS: ClassVar[bool] = False
     METADATA_DEPENDENCIES = (
         QualifiedNameProvider,
         ScopeProvider,
@@ -300,8 +307,21 @@ class RuleTransformer(cst.CSTTransformer):
             and isinstance(call, cst.Call)
             and self.is_holder_call(call)
         ):
+            if arg.keyword.value == "result_handler" and self.renamed_earlier(arg):
+                return "result", call
             return arg.keyword.value, call
         return None
+
+    def renamed_earlier(self, node: cst.Arg | cst.Assign) -> bool:
+        """Return whether a rule earlier in this traversal renames this result-handler slot.
+
+        Such a slot is ``result=`` in the code this rule's changes will land in.
+        """
+        return any(rule.renames_slot(node) for rule in self.state.earlier if rule is not self)
+
+    def renames_slot(self, node: cst.Arg | cst.Assign) -> bool:
+        """Return whether this rule renames the result-handler slot ``node`` to ``result``."""
+        return False
 
     def uses_of(self, name: cst.Name) -> list[cst.CSTNode] | None:
         """Return the nodes reading the variable ``name`` binds (``None`` if unknowable)."""

@@ -106,10 +106,19 @@ class SlotMixin(RuleTransformer):
         assign = self.parent(node)
         if not isinstance(assign, cst.Assign) or assign.value is not node:
             return None
+        return self.assign_slot(assign)
+
+    def assign_slot(self, assign: cst.Assign) -> str | None:
+        """Return the slot name ``assign`` sets (``obj.attr = ...``/``kwargs[key] = ...``).
+
+        A ``result_handler`` slot a rule earlier in this traversal renames is ``result``.
+        """
         if len(assign.targets) != 1:
             return None
-        target = assign.targets[0].target
-        return self.slot_key(target)
+        key = self.slot_key(assign.targets[0].target)
+        if key == "result_handler" and self.renamed_earlier(assign):
+            return "result"
+        return key
 
     def slot_key(self, target: cst.BaseExpression) -> str | None:
         """Return the slot name for an assignment target ``obj.attr`` or ``kwargs["key"]``."""

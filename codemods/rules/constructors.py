@@ -35,6 +35,7 @@ class ConstructorRule(SlotMixin):
     rule = Rule.PRU002
     TRIGGERS = frozenset(HANDLER_NAMES)
     TRIGGERED_BY_ALIASES = True
+    JOINS_PREVIOUS = True
 
     @classmethod
     def applies(cls, code: str, target: Target) -> bool:

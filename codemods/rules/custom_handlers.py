@@ -36,6 +36,7 @@ class CustomHandlerRule(SlotMixin):
 
     rule = Rule.PRU004
     TRIGGERS = frozenset({"result", "result_handler", ESCAPED_STRING})
+    JOINS_PREVIOUS = True
 
     @classmethod
     def applies(cls, code: str, target: Target) -> bool:
@@ -82,9 +83,7 @@ class CustomHandlerRule(SlotMixin):
         return self._with_value(updated_node, self._wrap(original_node.value, updated_node.value))
 
     def leave_Assign(self, original_node: cst.Assign, updated_node: cst.Assign) -> cst.Assign:
-        if len(original_node.targets) != 1:
-            return updated_node
-        key = self.slot_key(original_node.targets[0].target)
+        key = self.assign_slot(original_node)
         if key == "result_handler":
             self._flag_signature(original_node.value)
         if key != "result":

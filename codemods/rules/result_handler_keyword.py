@@ -16,11 +16,13 @@ Order: runs before PRU004 and PRU002, which look for ``result=`` slots.
 from __future__ import annotations
 
 import libcst as cst
+from libcst.codemod import CodemodContext
 
 from codemods._catalogue import Rule
 from codemods._types import Target
 from compat.conversion_table import conversion_for
 
+from ._base import PassState
 from ._metadata import ESCAPED_STRING
 from ._slots import SlotMixin
 
@@ -29,11 +31,19 @@ __all__ = ["ResultHandlerKeywordRule"]
 _RENAMED = "`result_handler` -> `result`"
 
 
+def _has_result_keyword(call: cst.Call) -> bool:
+    return any(a.keyword is not None and a.keyword.value == "result" for a in call.args)
+
+
 class ResultHandlerKeywordRule(SlotMixin):
     """Rename result-handler slots to result slots where the value becomes a Result."""
 
     rule = Rule.PRU003
     TRIGGERS = frozenset({"result_handler", ESCAPED_STRING})
+
+    def __init__(self, context: CodemodContext, state: PassState) -> None:
+        super().__init__(context, state)
+        self._renamable_values: dict[cst.CSTNode, bool] = {}
 
     @classmethod
     def applies(cls, code: str, target: Target) -> bool:
@@ -41,7 +51,30 @@ class ResultHandlerKeywordRule(SlotMixin):
         return "result_handler" in code or "\\" in code
 
     def _renamable(self, value: cst.BaseExpression) -> bool:
-        return self.target is Target.COMPAT or self.value_becomes_result(value)
+        known = self._renamable_values.get(value)
+        if known is None:
+            known = self.target is Target.COMPAT or self.value_becomes_result(value)
+            self._renamable_values[value] = known
+        return known
+
+    def renames_slot(self, node: cst.Arg | cst.Assign) -> bool:
+        """Return whether this pass renames the slot ``node`` (what ``leave_*`` will do)."""
+        if isinstance(node, cst.Arg):
+            keyword = node.keyword
+            if keyword is None or keyword.value != "result_handler":
+                return False
+            call = self.parent(node)
+            return (
+                isinstance(call, cst.Call)
+                and self.is_holder_call(call)
+                and not _has_result_keyword(call)
+                and self._renamable(node.value)
+            )
+        return (
+            len(node.targets) == 1
+            and self.slot_key(node.targets[0].target) == "result_handler"
+            and self._renamable(node.value)
+        )
 
     def _why_not(self, what: str) -> str:
         return (
@@ -56,7 +89,7 @@ class ResultHandlerKeywordRule(SlotMixin):
         call = self.parent(original_node)
         if not isinstance(call, cst.Call) or not self.is_holder_call(call):
             return updated_node
-        if any(a.keyword is not None and a.keyword.value == "result" for a in call.args):
+        if _has_result_keyword(call):
             self.todo(
                 original_node,
                 "both `result=` and `result_handler=` are given; Prefect used the handler and "

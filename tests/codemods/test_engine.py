@@ -93,6 +93,26 @@ def test_site_lines_refer_to_the_original_source() -> None:
     assert outcome.code.count("\n") > source.count("\n")
 
 
+def test_site_columns_refer_to_the_original_source() -> None:
+    # PRU003 shortens `result_handler=` on the same line as the handler PRU002 rewrites and
+    # the custom handler PRU004 wraps; their columns must still point into the input.
+    source = (
+        "from prefect import Task\n"
+        "from prefect.engine.result_handlers import LocalResultHandler, ResultHandler\n"
+        "class Mine(ResultHandler):\n"
+        "    def read(self, loc): return loc\n"
+        "    def write(self, value): return str(value)\n"
+        "a = Task(result_handler=LocalResultHandler(dir='/tmp'))\n"
+        "b = Task(result_handler=Mine())\n"
+    )
+    outcome = transform_source(source)
+    columns = {(s.rule, s.line): s.column for s in outcome.sites}
+    lines = source.splitlines()
+    assert columns["PRU002", 6] == lines[5].index("LocalResultHandler(") + 1
+    assert columns["PRU004", 7] == lines[6].index("Mine()") + 1
+    assert columns["PRU003", 6] == lines[5].index("result_handler=") + 1
+
+
 def test_todo_comments_are_not_duplicated_on_rerun() -> None:
     source = (
         "from prefect import Task\n"
