@@ -157,7 +157,11 @@ def _attribute_callbacks(visitor: cst.CSTVisitor | cst.CSTTransformer) -> frozen
             cached = _ALL_NODES
         else:
             found = (_ATTRIBUTE_METHOD.match(name) for name in dir(kind))
-            cached = frozenset(m.group(1) for m in found if m)
+            cached = frozenset(
+                m.group(1)
+                for m in found
+                if m and getattr(kind, m.group(0)) is not getattr(base, m.group(0), None)
+            )
         _ATTRIBUTE_CALLBACKS[kind] = cached
     return cached
 
