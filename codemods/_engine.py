@@ -1,13 +1,16 @@
 """The rewriting engine: a cheap text gate, the rule pipeline, and the safety checks.
 
-``transform_source`` parses once and runs each selected rule as its own libcst pass (see
-``codemods.rules.PIPELINE`` for the order), then applies the scheduled import additions
-(``rules._add_imports``, the same edits as libcst's ``AddImportsVisitor``).
-A pass runs only if its text gate accepts the current code, and metadata is resolved once
-per version of the module (a pass that changes nothing keeps the version).
-Sites are reported with line numbers of the *original* text: a pass that changes the
-number of lines (a TODO comment, an import split) gets its lines mapped back through a
-line diff. ``rewrite_checked`` adds the verification every written file must pass.
+``transform_source`` parses the *view* of the source (``_subset``: the statements that
+can matter, the others replaced by placeholders of the same height) and runs the selected
+rules over it in the order of ``codemods.rules.PIPELINE``; a rule that ``JOINS_PREVIOUS``
+shares the traversal of the one before it. Then it applies the scheduled import additions
+(``rules._add_imports``, the same edits as libcst's ``AddImportsVisitor``) and puts the
+left-out text back. A pass runs only if its text gate accepts the current code, and
+metadata is resolved once per version of the module (a traversal that changes nothing
+keeps the version). Sites are reported with line numbers of the *original* text: a
+traversal that changes the number of lines (a TODO comment, an import split) gets its
+lines mapped back through a line diff. ``rewrite_checked`` adds the verification every
+written file must pass.
 """
 
 from __future__ import annotations

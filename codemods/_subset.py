@@ -79,7 +79,9 @@ class View:
         parts: list[str] = []
         position = 0
         for placeholder in self.placeholders:
-            start = code.index(placeholder.marker, position)
+            start = code.find(placeholder.marker, position)
+            if start < 0:
+                raise ValueError("a placeholder was changed by the rules")
             end = start
             for _ in range(placeholder.lines):
                 found = _LINE.match(code, end)
