@@ -54,7 +54,8 @@ class CompositePass(cst.CSTTransformer):
                 if declined is not original_node:
                     continue  # inside a node this pass declined
                 self._declined[index] = None
-            if not isinstance(result, cst.CSTNode):
-                break  # removed or replaced by several nodes: nothing left to hand on
-            result = rule_pass.on_leave(original_node, result)
+            if isinstance(result, cst.CSTNode):
+                result = rule_pass.on_leave(original_node, result)
+            # else: removed or replaced by several nodes, nothing left to hand on (as if
+            # the later passes ran after this one, where the node no longer exists)
         return result

@@ -170,20 +170,24 @@ _SKIPPED: dict[type, frozenset[type]] = {}
 
 
 def _skipped(visitor: cst.CSTVisitor | cst.CSTTransformer) -> frozenset[type]:
-    """The trivia node types ``visitor`` has no callback for (it need not enter them)."""
+    """The layout node types ``visitor`` need not enter: all, or none if it reacts to one."""
     kind = type(visitor)
     found = _SKIPPED.get(kind)
     if found is None:
         base = cst.CSTTransformer if isinstance(visitor, cst.CSTTransformer) else cst.CSTVisitor
-        found = frozenset(
-            t
-            for t in _all_node_types()
-            if is_trivia(t)
-            and getattr(kind, f"visit_{t.__name__}", None)
-            is getattr(base, f"visit_{t.__name__}", None)
-            and getattr(kind, f"leave_{t.__name__}", None)
-            is getattr(base, f"leave_{t.__name__}", None)
+        trivia = [t for t in _all_node_types() if is_trivia(t)]
+        attributes = _attribute_callbacks(visitor)
+        # Layout nodes nest (a comment inside an empty line), so a visitor reacting to any
+        # layout type, or to the attributes of one, gets every node.
+        reacts = attributes is _ALL_NODES or any(
+            t.__name__ in attributes
+            or getattr(kind, f"visit_{t.__name__}", None)
+            is not getattr(base, f"visit_{t.__name__}", None)
+            or getattr(kind, f"leave_{t.__name__}", None)
+            is not getattr(base, f"leave_{t.__name__}", None)
+            for t in trivia
         )
+        found = frozenset() if reacts else frozenset(trivia)
         _SKIPPED[kind] = found
     return found
 
@@ -197,6 +201,14 @@ def _all_node_types() -> set[type]:
                 found.add(sub)
                 stack.append(sub)
     return found
+
+
+def _visited(value: object, kind: _Kind) -> bool:
+    """Whether libcst visits a field holding ``value``: a ``None`` it skips unless optional.
+
+    (Some nodes visit a field only when it is set, e.g. an f-string's ``format_spec``.)
+    """
+    return value is not None or kind is _Kind.OPTIONAL
 
 
 def _wants_attributes(node: CSTNode, attributes: frozenset[str]) -> bool:
@@ -220,8 +232,10 @@ def _visit(
             node._visit_and_replace_children(visitor)
         else:
             callbacks = _wants_attributes(node, attributes)
-            for name, _ in order:
+            for name, kind in order:
                 value = getattr(node, name)
+                if callbacks and not _visited(value, kind):
+                    continue
                 if callbacks:
                     visitor.on_visit_attribute(node, name)
                 if _is_node(value):
@@ -269,6 +283,8 @@ def _transform(
             callbacks = _wants_attributes(node, attributes)
             for name, kind in order:
                 value = getattr(node, name)
+                if callbacks and not _visited(value, kind):
+                    continue
                 if callbacks:
                     transformer.on_visit_attribute(node, name)
                 new: Any = value
@@ -355,16 +371,16 @@ def _removable(node: CSTNode) -> bool:
     return bool(check()) if check is not None else False
 
 
-_ORIGINAL_VISIT = CSTNode.visit
 _PATCH_LOCK = threading.Lock()
 _PATCH_USERS: dict[type, int] = {}
+_REPLACED: list[Callable[..., Any]] = []  # the ``CSTNode.visit`` in place before the patch
 
 
 def _dispatching_visit(self: CSTNode, visitor: Any) -> Any:
     if type(visitor) in _PATCH_USERS:
         _visit(self, visitor, _attribute_callbacks(visitor), _skipped(visitor))
         return self
-    return _ORIGINAL_VISIT(self, visitor)
+    return _REPLACED[0](self, visitor)
 
 
 @contextmanager
@@ -377,9 +393,11 @@ def read_only_visits(*visitor_types: type[cst.CSTVisitor]) -> Iterator[None]:
     in any thread, still goes to libcst's ``visit``.
     """
     with _PATCH_LOCK:
+        if not _PATCH_USERS:
+            _REPLACED[:] = [CSTNode.visit]
+            CSTNode.visit = _dispatching_visit  # type: ignore[method-assign]
         for kind in visitor_types:
             _PATCH_USERS[kind] = _PATCH_USERS.get(kind, 0) + 1
-        CSTNode.visit = _dispatching_visit  # type: ignore[method-assign]
     try:
         yield
     finally:
@@ -389,4 +407,4 @@ def read_only_visits(*visitor_types: type[cst.CSTVisitor]) -> Iterator[None]:
                 if not _PATCH_USERS[kind]:
                     del _PATCH_USERS[kind]
             if not _PATCH_USERS:
-                CSTNode.visit = _ORIGINAL_VISIT  # type: ignore[method-assign]
+                CSTNode.visit = _REPLACED.pop()  # type: ignore[method-assign]
