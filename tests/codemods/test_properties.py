@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import keyword
 
+import libcst as cst
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from codemods import _engine
 from codemods._engine import may_contain_legacy, rewrite_checked, transform_source
 from codemods._types import Target
 
@@ -106,3 +108,45 @@ def test_source_without_legacy_names_is_untouched(source: str, target: Target) -
     if target is Target.PREFECT:
         assert outcome.code == source
         assert outcome.sites == ()
+
+
+_UNRELATED = [
+    "def helper_{n}(values):\n    return [v * 2 for v in values]",
+    "class Record_{n}:\n    label = 'r'\n\n    def describe(self):\n        return self.label",
+    "def uses_{n}():\n    return handler",
+    "def rebinds_{n}():\n    global handler\n    handler = None",
+    "def annotated_{n}(h: 'Mine') -> None:\n    pass",
+    "CONSTANT_{n} = 3",
+    "for handler in range({n}):\n    pass",
+    "def flows_{n}():\n    return flow.result_handler",
+]
+
+
+@st.composite
+def padded_sources(draw: st.DrawFn) -> str:
+    """Legacy sources with unrelated (and some secretly related) statements in between."""
+    pieces = [_PRELUDE + draw(st.sampled_from(_IMPORTS)), _CLASS]
+    for _ in range(draw(st.integers(1, 5))):
+        template = draw(st.sampled_from(_STATEMENTS))
+        pieces.append(
+            template.format(
+                holder=draw(st.sampled_from(_HOLDERS)), handler=draw(st.sampled_from(_HANDLERS))
+            )
+        )
+    out: list[str] = []
+    for n, piece in enumerate(pieces):
+        out.append(piece)
+        for _ in range(draw(st.integers(0, 2))):
+            out.append(draw(st.sampled_from(_UNRELATED)).format(n=n))
+    return "\n\n".join(out) + "\n"
+
+
+@_SETTINGS
+@given(source=padded_sources(), target=st.sampled_from(list(Target)))
+def test_the_view_changes_nothing(source: str, target: Target) -> None:
+    whole = _engine._run(
+        _engine._Parsed(cst.parse_module(source), source, None),
+        target,
+        _engine._active(None, frozenset()),
+    )
+    assert transform_source(source, target=target) == whole
