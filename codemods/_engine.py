@@ -24,6 +24,7 @@ from libcst.codemod import CodemodContext
 from libcst.codemod.visitors import AddImportsVisitor
 
 from ._catalogue import Rule
+from ._lines import line_count, split_lines
 from ._subset import View, make_view
 from ._types import FileOutcome, Site, Target
 from .rules import PIPELINE, PassState, RuleTransformer
@@ -71,7 +72,7 @@ def _line_map(old: str, new: str) -> list[int]:
     Inserted lines map to the old line that follows them (a TODO comment belongs to the
     statement below it).
     """
-    old_lines, new_lines = old.splitlines(), new.splitlines()
+    old_lines, new_lines = split_lines(old), split_lines(new)
     mapping = [0] * (len(new_lines) + 2)
     matcher = difflib.SequenceMatcher(None, old_lines, new_lines, autojunk=False)
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():
@@ -93,7 +94,9 @@ def transform_source(
 ) -> FileOutcome:
     """Run the selected rules over ``source``; return the new code and every site.
 
-    Raises ``libcst.ParserSyntaxError`` for unparsable input.
+    Raises ``libcst.ParserSyntaxError`` for unparsable input, and
+    :class:`RewriteVerificationError` for a change to a source libcst cannot reproduce
+    exactly (the rewrite would also change text no rule touched).
     """
     return _run(_parse(source), target, _active(select, ignore))
 
@@ -122,7 +125,10 @@ def _run(parsed: _Parsed, target: Target, active: frozenset[Rule]) -> FileOutcom
     outcome = _transform(parsed.module, parsed.code, target, active)
     if parsed.view is None:
         return outcome
-    return FileOutcome(parsed.view.restore(outcome.code), outcome.sites)
+    try:
+        return FileOutcome(parsed.view.restore(outcome.code), outcome.sites)
+    except ValueError as exc:  # a rule changed a placeholder: a bug, never written
+        raise RewriteVerificationError(str(exc)) from exc
 
 
 def _groups(
@@ -151,8 +157,9 @@ def _transform(
     """
     context = CodemodContext()
     code_cache = CodeCache()
+    parsed = module
     scratch: dict[str, object] = {}
-    to_original = list(range(len(source.splitlines()) + 2))
+    to_original = list(range(len(split_lines(source)) + 2))
     sites: list[Site] = []
     code = source
     metadata: ModuleMetadata | None = None
@@ -191,7 +198,7 @@ def _transform(
         if not any(p.changed for p in passes):
             continue  # the output equals the input: keep it, and its metadata
         new_code = code_cache.code(new_module)
-        if new_code.count("\n") != code.count("\n"):
+        if line_count(new_code) != line_count(code):
             step_map = _line_map(code, new_code)
             to_original = [to_original[min(i, len(to_original) - 1)] for i in step_map]
         module, code, metadata = new_module, new_code, None
@@ -199,6 +206,11 @@ def _transform(
     if scheduled:
         module = add_imports(module, scheduled)
         code = code_cache.code(module)
+    if code != source and code_cache.code(parsed) != source:
+        raise RewriteVerificationError(
+            "libcst does not reproduce this file byte for byte (a form feed starting a line, "
+            "or carriage-return-only line endings); rewriting it would change unrelated text"
+        )
     unique = sorted(set(sites), key=lambda s: (s.line, s.column, s.rule, s.message))
     return FileOutcome(code, tuple(unique))
 

@@ -16,26 +16,32 @@ libcst parse):
   statement mentioning a name a kept statement binds at module level, until nothing new is
   added. Scopes link statements only through module-level names (``global`` counts as
   module level), so the rules resolve every name of a kept statement as in the whole file,
-  with the same assignments and the same references;
+  with the same assignments and the same references. The rules also know local ``Task``
+  and ``ResultHandler`` subclasses by bare name, so a class defined anywhere, even inside a
+  function, counts as a binding;
 * kept as they are, without pulling in anything else: the first statement and the leading
   block of imports plus the statement after it, where scheduled imports are inserted.
 
 "Mentions" is every identifier in the statement's text, strings and comments included
-(string annotations are references), so the closure errs on the side of keeping.
+(string annotations are references), so the closure errs on the side of keeping. Names
+are compared as Python reads identifiers (NFKC-normalised), the way :mod:`ast` gives the
+bindings.
 """
 
 from __future__ import annotations
 
 import ast
+import functools
 import re
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
+
+from ._lines import LINE
 
 __all__ = ["View", "make_view"]
 
 _IDENTIFIER = re.compile(r"[^\W\d]\w*")
-# Lines as Python's tokenizer (and so ast and libcst line numbers) count them.
-_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
 _ENDING = re.compile(r"(?:\r\n|\r|\n)?$")
 _SEED = re.compile(
     r"result_handler|ResultHandler|SafeResult|safe_value|to_result|\\|__all__"
@@ -84,7 +90,7 @@ class View:
                 raise ValueError("a placeholder was changed by the rules")
             end = start
             for _ in range(placeholder.lines):
-                found = _LINE.match(code, end)
+                found = LINE.match(code, end)
                 if found is None or found.end() == end:
                     raise ValueError("a placeholder was changed by the rules")
                 end = found.end()
@@ -109,24 +115,31 @@ def _chunks(tree: ast.Module) -> list[_Chunk]:
 
 
 def _module_bindings(statements: Iterable[ast.stmt]) -> set[str]:
-    """Names the statements bind in the module scope (a superset: ``global`` anywhere too)."""
+    """Names the statements bind in the module scope, as a superset.
+
+    Also every name declared ``global`` and every class defined anywhere in them: the
+    rules know local ``Task`` and ``ResultHandler`` subclasses by bare name, whatever
+    scope defines them.
+    """
     found: set[str] = set()
     stack: list[ast.AST] = list(statements)
     while stack:
         node = stack.pop()
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
             found.add(node.name)
-            # Decorators, defaults, annotations and bases run in the enclosing scope.
+            # Decorators, bases, defaults and annotations run in the enclosing scope.
             stack.extend(node.decorator_list)
             if isinstance(node, ast.ClassDef):
                 stack.extend(node.bases)
                 stack.extend(k.value for k in node.keywords)
             else:
-                stack.extend(d for d in (*node.args.defaults, *node.args.kw_defaults) if d)
-            found.update(_globals(node.body))
+                stack.append(node.args)
+                if node.returns is not None:
+                    stack.append(node.returns)
+            found.update(_nested(node.body))
             continue
         if isinstance(node, ast.Lambda):
-            stack.extend(node.args.defaults)
+            stack.append(node.args)
             continue
         if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
             found.add(node.id)
@@ -142,14 +155,39 @@ def _module_bindings(statements: Iterable[ast.stmt]) -> set[str]:
     return found
 
 
-def _globals(body: list[ast.stmt]) -> set[str]:
-    """Names declared ``global`` anywhere under ``body``."""
+def _nested(body: list[ast.stmt]) -> set[str]:
+    """Names declared ``global``, and names of classes, anywhere under ``body``."""
     names: set[str] = set()
     for stmt in body:
         for node in ast.walk(stmt):
             if isinstance(node, ast.Global):
                 names.update(node.names)
+            elif isinstance(node, ast.ClassDef):
+                names.add(node.name)
     return names
+
+
+def _mentions(text: str) -> set[str]:
+    """Every identifier-like word of ``text``, as Python reads identifiers (NFKC)."""
+    if text.isascii():
+        return set(_IDENTIFIER.findall(text))
+    words: set[str] = set()
+    word: list[str] = []
+    for char in unicodedata.normalize("NFKC", text):
+        if _identifier_char(char):
+            word.append(char)
+        elif word:
+            words.add("".join(word))
+            word = []
+    if word:
+        words.add("".join(word))
+    return words
+
+
+@functools.cache
+def _identifier_char(char: str) -> bool:
+    """Whether ``char`` may continue an identifier (``·`` and ``℘`` are not ``\\w``)."""
+    return ("a" + char).isidentifier()
 
 
 def _is_single_import(chunk: _Chunk) -> bool:
@@ -169,7 +207,7 @@ def _forced(chunks: list[_Chunk]) -> set[int]:
 
 
 def _kept(chunks: list[_Chunk], texts: list[str]) -> set[int]:
-    mentions = [set(_IDENTIFIER.findall(t)) for t in texts]
+    mentions = [_mentions(t) for t in texts]
     bindings = [_module_bindings(c.statements) for c in chunks]
     kept = {i for i, text in enumerate(texts) if _SEED.search(text)}
     mentioned: set[str] = set()
@@ -200,7 +238,7 @@ def make_view(source: str) -> View | None:
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return None
     chunks = _chunks(tree)
-    lines = _LINE.findall(source)
+    lines = LINE.findall(source)
     if not chunks or chunks[-1].last >= len(lines):
         return None
     texts = ["".join(lines[c.first : c.last + 1]) for c in chunks]

@@ -28,6 +28,8 @@ from libcst.metadata import (
 )
 from libcst.metadata.base_provider import ProviderT
 
+from codemods._lines import split_lines
+
 from ._codegen import CodeCache
 from ._traverse import is_trivia, iter_children, read_only_visits
 
@@ -225,7 +227,7 @@ class ModuleMetadata:
             walk = _Walk(module)
         self.module = module
         self.code = code
-        self.lines = code.splitlines()
+        self.lines = split_lines(code)
         self.nodes = walk.nodes
         self._by_type: dict[type, list[int]] | None = None
         self.index = walk.index

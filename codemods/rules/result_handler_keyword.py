@@ -129,7 +129,8 @@ class ResultHandlerKeywordRule(SlotMixin):
             index = new_target.slice[0].slice
             assert isinstance(index, cst.Index)
             assert isinstance(index.value, cst.SimpleString)
-            quoted = index.value.value.replace("result_handler", "result")
+            key = index.value  # spelled as written: quotes, prefix, escapes
+            quoted = f"{key.prefix}{key.quote}result{key.quote}"
             new_index = index.with_changes(value=index.value.with_changes(value=quoted))
             new_target = new_target.with_changes(
                 slice=[new_target.slice[0].with_changes(slice=new_index)]

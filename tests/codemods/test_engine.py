@@ -196,3 +196,30 @@ def test_unparsable_output_is_rejected(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(_engine, "transform_source", broken)
     with pytest.raises(RewriteVerificationError, match="re-parse failed"):
         rewrite_checked(LEGACY)
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        LEGACY.replace("task = ", "\x0ctask = "),  # libcst drops a form feed starting a line
+        LEGACY.replace("\n", "\r"),  # and the last newline of a CR-only file
+    ],
+    ids=["form-feed", "cr-only"],
+)
+def test_sources_libcst_cannot_reproduce_are_not_rewritten(source: str) -> None:
+    with pytest.raises(RewriteVerificationError, match="byte for byte"):
+        rewrite_checked(source)
+
+
+def test_an_escaped_kwargs_key_is_renamed_for_real() -> None:
+    source = (
+        "from prefect import Task\n"
+        "from prefect.engine.result_handlers import JSONResultHandler\n"
+        "class MyTask(Task):\n"
+        "    def __init__(self, **kwargs):\n"
+        '        kwargs["result\\x5fhandler"] = JSONResultHandler()\n'
+        "        super().__init__(**kwargs)\n"
+    )
+    outcome = rewrite_checked(source)
+    assert 'kwargs["result"] = PrefectResult()' in outcome.code
+    assert not outcome.todos

@@ -213,3 +213,48 @@ def test_a_placeholder_changed_by_a_rule_is_an_error() -> None:
     broken = view.code.replace("(...", "(.", 1)
     with pytest.raises(ValueError, match="placeholder"):
         view.restore(broken)
+
+
+# -- cases found in review ------------------------------------------------------------------
+
+
+def test_identifiers_are_compared_as_python_reads_them(monkeypatch: pytest.MonkeyPatch) -> None:
+    # `ｈ` is `h` to Python (NFKC); `·` and `℘` are identifier characters that `\w` misses.
+    for name in ("ｈ", "h·x", "℘"):
+        source = (
+            _padded(
+                "from prefect import Task\n"
+                "from prefect.engine.result_handlers import LocalResultHandler\n"
+                f"{name} = LocalResultHandler()\n"
+                f"t = Task(result={name})\n"
+            )
+            + f"\n\ndef g():\n    return {name}.write(1)\n"
+        )
+        outcome = _same_either_way(monkeypatch, source)
+        assert "LocalResultHandler()" in outcome.code  # still used as a handler: kept
+
+
+def test_classes_defined_inside_functions_are_seen(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The rules know local Task subclasses by bare name, whatever scope defines them.
+    source = _padded(
+        "from prefect import Task\n"
+        "from prefect.engine.result_handlers import LocalResultHandler\n\n"
+        "def make():\n    class Base(Task):\n        pass\n\n"
+        "def more():\n    class Special(Base):\n        pass\n\n"
+        "t = Special(result_handler=LocalResultHandler())\n"
+    )
+    outcome = _same_either_way(monkeypatch, source)
+    assert "t = Special(result=LocalResult())" in outcome.code
+
+
+def test_site_lines_ignore_characters_python_does_not_end_lines_with(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    source = _padded(
+        "from prefect import Task\n"
+        "from prefect.engine.result_handlers import LocalResultHandler\n"
+        'def f():\n    return "<\x0c \x1c \x85 \u2028>"\n'
+        "t = Task(result=LocalResultHandler(), name=x.safe_value)\n"
+    )
+    outcome = _same_either_way(monkeypatch, source)
+    assert {(s.rule, s.line) for s in outcome.sites} >= {("PRU002", 5), ("PRU005", 5)}
