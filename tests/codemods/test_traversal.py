@@ -29,6 +29,7 @@ from libcst.metadata import (
 from libcst.metadata.expression_context_provider import ExpressionContextVisitor
 from libcst.metadata.scope_provider import ScopeVisitor
 
+from codemods.rules import _traverse
 from codemods.rules._codegen import CodeCache
 from codemods.rules._composite import CompositePass
 from codemods.rules._traverse import is_trivia, iter_children, read_only_visits, transform, visit
@@ -1099,3 +1100,21 @@ def test_read_only_visits_restores_whatever_visit_was_installed(
     with read_only_visits(ScopeVisitor):
         assert cst.CSTNode.visit is not wrapped
     assert cst.CSTNode.visit is wrapped
+
+
+def test_node_types_without_a_readable_order_are_left_to_libcst(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Where libcst's source cannot be read, its own child visiting takes over, same result."""
+    module = parsed(SMALL_SAMPLE_IDS[0])
+    unreadable = {cst.Call: None, cst.FunctionDef: None, cst.Attribute: None}
+    monkeypatch.setattr(_traverse, "_ORDER", {**_traverse._ORDER, **unreadable})
+    assert list(iter_children(module.body[0])) == list(module.body[0].children)
+    fast, slow = runs(Recorder, module)
+    assert_same_events(fast, slow)
+    for edit in EDITS:
+        expected = outcome(lambda edit=edit: module.visit(EDITS[edit]()))
+        got = outcome(lambda edit=edit: transform(module, EDITS[edit]()))
+        if expected[0] == "result":
+            assert got[0] == "result"
+            assert got[1].code == expected[1].code  # type: ignore[union-attr]
