@@ -53,17 +53,22 @@ _CLASS = (
 )
 
 
-@st.composite
-def legacy_sources(draw: st.DrawFn) -> str:
-    lines = [_PRELUDE + draw(st.sampled_from(_IMPORTS)), _CLASS]
+def _legacy_pieces(draw: st.DrawFn) -> list[str]:
+    """The prelude, a custom handler class and one to five legacy statements."""
+    pieces = [_PRELUDE + draw(st.sampled_from(_IMPORTS)), _CLASS]
     for _ in range(draw(st.integers(1, 5))):
         template = draw(st.sampled_from(_STATEMENTS))
-        lines.append(
+        pieces.append(
             template.format(
                 holder=draw(st.sampled_from(_HOLDERS)), handler=draw(st.sampled_from(_HANDLERS))
             )
         )
-    return "\n".join(lines) + "\n"
+    return pieces
+
+
+@st.composite
+def legacy_sources(draw: st.DrawFn) -> str:
+    return "\n".join(_legacy_pieces(draw)) + "\n"
 
 
 _SETTINGS = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -125,16 +130,8 @@ _UNRELATED = [
 @st.composite
 def padded_sources(draw: st.DrawFn) -> str:
     """Legacy sources with unrelated (and some secretly related) statements in between."""
-    pieces = [_PRELUDE + draw(st.sampled_from(_IMPORTS)), _CLASS]
-    for _ in range(draw(st.integers(1, 5))):
-        template = draw(st.sampled_from(_STATEMENTS))
-        pieces.append(
-            template.format(
-                holder=draw(st.sampled_from(_HOLDERS)), handler=draw(st.sampled_from(_HANDLERS))
-            )
-        )
     out: list[str] = []
-    for n, piece in enumerate(pieces):
+    for n, piece in enumerate(_legacy_pieces(draw)):
         out.append(piece)
         for _ in range(draw(st.integers(0, 2))):
             out.append(draw(st.sampled_from(_UNRELATED)).format(n=n))
