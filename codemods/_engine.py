@@ -157,7 +157,7 @@ def _transform(
     """
     context = CodemodContext()
     code_cache = CodeCache()
-    parsed = module
+    original = module
     scratch: dict[str, object] = {}
     to_original = list(range(len(split_lines(source)) + 2))
     sites: list[Site] = []
@@ -206,7 +206,7 @@ def _transform(
     if scheduled:
         module = add_imports(module, scheduled)
         code = code_cache.code(module)
-    if code != source and code_cache.code(parsed) != source:
+    if code != source and code_cache.code(original) != source:
         raise RewriteVerificationError(
             "libcst does not reproduce this file byte for byte (a form feed starting a line, "
             "or carriage-return-only line endings); rewriting it would change unrelated text"

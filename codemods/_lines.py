@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["LINE", "line_count", "split_lines"]
+__all__ = ["LINE", "ending", "line_count", "split_lines"]
 
 #: One line with its ending (the last line may have none).
 LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
@@ -19,6 +19,11 @@ _ENDING = re.compile(r"\r\n|\r|\n")
 def split_lines(text: str) -> list[str]:
     """Return the lines of ``text`` without their endings (like ``str.splitlines``)."""
     return [line.rstrip("\r\n") for line in LINE.findall(text)]
+
+
+def ending(line: str) -> str:
+    """Return the line ending ``line`` (one element of ``LINE.findall``) ends with."""
+    return line[len(line.rstrip("\r\n")) :]
 
 
 def line_count(text: str) -> int:

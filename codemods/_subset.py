@@ -37,12 +37,11 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from ._lines import LINE
+from ._lines import LINE, ending
 
 __all__ = ["View", "make_view"]
 
 _IDENTIFIER = re.compile(r"[^\W\d]\w*")
-_ENDING = re.compile(r"(?:\r\n|\r|\n)?$")
 _SEED = re.compile(
     r"result_handler|ResultHandler|SafeResult|safe_value|to_result|\\|__all__"
     r"|\bprefect\b|\bcompat\b|\bimport[\s\\]*\*"
@@ -251,7 +250,7 @@ def make_view(source: str) -> View | None:
     placeholders: list[_Placeholder] = []
     for n, chunk in enumerate(left_out):
         span = lines[chunk.first : chunk.last + 1]
-        endings = [_ENDING.search(line).group() for line in span]  # type: ignore[union-attr]
+        endings = [ending(line) for line in span]
         if len(span) == 1:
             marker = f"(...)  # {nonce}-{n}"
             replacement = [marker + endings[0]]

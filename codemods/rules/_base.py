@@ -317,7 +317,7 @@ class RuleTransformer(cst.CSTTransformer):
 
         Such a slot is ``result=`` in the code this rule's changes will land in.
         """
-        return any(rule.renames_slot(node) for rule in self.state.earlier if rule is not self)
+        return any(rule.renames_slot(node) for rule in self.state.earlier)
 
     def renames_slot(self, node: cst.Arg | cst.Assign) -> bool:
         """Return whether this rule renames the result-handler slot ``node`` to ``result``."""

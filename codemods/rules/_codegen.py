@@ -10,16 +10,14 @@ position is what ``PositionProvider`` computes, shifted by the lines above the s
 
 from __future__ import annotations
 
-import re
-
 import libcst as cst
 from libcst._nodes.internal import CodegenState
 from libcst.metadata import CodePosition, CodeRange, PositionProvider
+from libcst.metadata.position_provider import PositionProvidingCodegenState
+
+from codemods._lines import line_count
 
 __all__ = ["CodeCache"]
-
-# libcst's own newline pattern for positions (``position_provider.NEWLINE_RE``).
-_NEWLINE = re.compile(r"\r\n?|\n")
 
 
 class _Generated:
@@ -31,7 +29,7 @@ class _Generated:
         self.text = "".join(tokens)
         self.tokens = len(tokens)
         self.last_token = tokens[-1] if tokens else ""
-        self.lines = sum(len(_NEWLINE.findall(t)) for t in tokens)
+        self.lines = sum(line_count(t) for t in tokens)  # as libcst counts for positions
         self.ranges: dict[cst.CSTNode, CodeRange] | None = None
 
 
@@ -95,8 +93,6 @@ class CodeCache:
 
 def _relative_ranges(module: cst.Module, statement: cst.CSTNode) -> dict[cst.CSTNode, CodeRange]:
     """Positions of ``statement`` and its descendants as if its code began on line 1."""
-    from libcst.metadata.position_provider import PositionProvidingCodegenState
-
     provider = PositionProvider()
     state = PositionProvidingCodegenState(
         default_indent=module.default_indent,

@@ -31,7 +31,7 @@ from libcst.metadata.base_provider import ProviderT
 from codemods._lines import split_lines
 
 from ._codegen import CodeCache
-from ._traverse import is_trivia, iter_children, read_only_visits
+from ._traverse import code_children, read_only_visits
 
 __all__ = ["ESCAPED_STRING", "IMPORT", "ModuleMetadata", "StatementIndex", "preorder"]
 
@@ -65,10 +65,9 @@ class _Walk:
         self.repeated = False
         self.index = StatementIndex()
         self._words: set[str] = set()
-        for child in iter_children(root):  # the statements of a module body
-            if not is_trivia(type(child)):
-                self._words = self.index.words[child] = set()
-                self._enter(child, root)
+        for child in code_children(root):  # the statements of a module body
+            self._words = self.index.words[child] = set()
+            self._enter(child, root)
 
     def _enter(self, node: cst.CSTNode, parent: cst.CSTNode) -> None:
         if node in self.parents:
@@ -90,9 +89,8 @@ class _Walk:
             name = node.name  # type: ignore[attr-defined]
             if isinstance(name, cst.Name):
                 self.index.import_aliases.add(name.value)
-        for child in iter_children(node):
-            if not is_trivia(type(child)):
-                self._enter(child, node)
+        for child in code_children(node):
+            self._enter(child, node)
 
 
 def preorder(root: cst.CSTNode) -> list[cst.CSTNode]:
@@ -100,12 +98,12 @@ def preorder(root: cst.CSTNode) -> list[cst.CSTNode]:
 
     Layout nodes (see ``_traverse.is_trivia``) are left out: no rule looks for them.
     """
-    out = [root]
-    stack = [c for c in reversed(list(iter_children(root))) if not is_trivia(type(c))]
+    out = []
+    stack = [root]
     while stack:
         node = stack.pop()
         out.append(node)
-        stack.extend(c for c in reversed(list(iter_children(node))) if not is_trivia(type(c)))
+        stack.extend(reversed(code_children(node)))
     return out
 
 
@@ -155,15 +153,21 @@ class _Scopes(Mapping[cst.CSTNode, Scope | None]):
 class _QualifiedNames(Mapping[cst.CSTNode, Collection[QualifiedName]]):
     """``QualifiedNameProvider``'s values, computed per node when asked."""
 
-    def __init__(self, scopes: Mapping[cst.CSTNode, Scope | None], nodes: set[cst.CSTNode]):
+    def __init__(
+        self,
+        scopes: Mapping[cst.CSTNode, Scope | None],
+        module: cst.Module,
+        parents: Mapping[cst.CSTNode, cst.CSTNode],
+    ) -> None:
         self._scopes = scopes
-        self._nodes = nodes
+        self._module = module
+        self._parents = parents  # every node of the module but the module itself
         self._cache: dict[cst.CSTNode, Collection[QualifiedName]] = {}
 
     def __getitem__(self, node: cst.CSTNode) -> Collection[QualifiedName]:
         found = self._cache.get(node)
         if found is None:
-            if node not in self._nodes:
+            if node is not self._module and node not in self._parents:
                 raise KeyError(node)
             scope = self._scopes.get(node)
             found = scope.get_qualified_names_for(node) if scope else set()
@@ -171,10 +175,11 @@ class _QualifiedNames(Mapping[cst.CSTNode, Collection[QualifiedName]]):
         return found
 
     def __iter__(self) -> Iterator[cst.CSTNode]:
-        return iter(self._nodes)
+        yield self._module
+        yield from self._parents
 
     def __len__(self) -> int:
-        return len(self._nodes)
+        return len(self._parents) + 1
 
 
 class _Positions(Mapping[cst.CSTNode, CodeRange]):
@@ -226,7 +231,6 @@ class ModuleMetadata:
             module = module.deep_clone()
             walk = _Walk(module)
         self.module = module
-        self.code = code
         self.lines = split_lines(code)
         self.nodes = walk.nodes
         self._by_type: dict[type, list[int]] | None = None
@@ -234,7 +238,7 @@ class ModuleMetadata:
         scopes = _Scopes(module)
         self._metadata: dict[ProviderT, Mapping[cst.CSTNode, Any]] = {
             ScopeProvider: scopes,
-            QualifiedNameProvider: _QualifiedNames(scopes, set(walk.nodes)),
+            QualifiedNameProvider: _QualifiedNames(scopes, module, walk.parents),
             ParentNodeProvider: walk.parents,
             PositionProvider: _Positions(module, walk.parents, cache or CodeCache()),
         }

@@ -30,7 +30,15 @@ from typing import Any
 import libcst as cst
 from libcst import CSTNode, FlattenSentinel, MaybeSentinel, RemovalSentinel
 
-__all__ = ["field_order", "is_trivia", "iter_children", "read_only_visits", "transform", "visit"]
+__all__ = [
+    "code_children",
+    "field_order",
+    "is_trivia",
+    "iter_children",
+    "read_only_visits",
+    "transform",
+    "visit",
+]
 
 
 class _Kind(Enum):
@@ -136,9 +144,20 @@ def iter_children(node: CSTNode) -> Iterator[CSTNode]:
             yield from value
 
 
+def code_children(node: CSTNode) -> list[CSTNode]:
+    """Return the direct children of ``node`` that are not layout (see :func:`is_trivia`)."""
+    return [child for child in iter_children(node) if not is_trivia(type(child))]
+
+
 _ALL_NODES = frozenset({"*"})
 _ATTRIBUTE_METHOD = re.compile(r"^(?:visit|leave)_([A-Z][A-Za-z]*)_[a-z_]+$")
 _ATTRIBUTE_CALLBACKS: dict[type, frozenset[str]] = {}
+
+
+def _overrides(visitor: cst.CSTVisitor | cst.CSTTransformer, name: str) -> bool:
+    """Return whether ``visitor``'s class defines ``name`` differently from libcst's base."""
+    base = cst.CSTTransformer if isinstance(visitor, cst.CSTTransformer) else cst.CSTVisitor
+    return getattr(type(visitor), name, None) is not getattr(base, name, None)
 
 
 def _attribute_callbacks(visitor: cst.CSTVisitor | cst.CSTTransformer) -> frozenset[str]:
@@ -149,19 +168,11 @@ def _attribute_callbacks(visitor: cst.CSTVisitor | cst.CSTTransformer) -> frozen
     kind = type(visitor)
     cached = _ATTRIBUTE_CALLBACKS.get(kind)
     if cached is None:
-        base = cst.CSTTransformer if isinstance(visitor, cst.CSTTransformer) else cst.CSTVisitor
-        if (
-            kind.on_visit_attribute is not base.on_visit_attribute
-            or kind.on_leave_attribute is not base.on_leave_attribute
-        ):
+        if _overrides(visitor, "on_visit_attribute") or _overrides(visitor, "on_leave_attribute"):
             cached = _ALL_NODES
         else:
             found = (_ATTRIBUTE_METHOD.match(name) for name in dir(kind))
-            cached = frozenset(
-                m.group(1)
-                for m in found
-                if m and getattr(kind, m.group(0)) is not getattr(base, m.group(0), None)
-            )
+            cached = frozenset(m.group(1) for m in found if m and _overrides(visitor, m.group(0)))
         _ATTRIBUTE_CALLBACKS[kind] = cached
     return cached
 
@@ -174,17 +185,14 @@ def _skipped(visitor: cst.CSTVisitor | cst.CSTTransformer) -> frozenset[type]:
     kind = type(visitor)
     found = _SKIPPED.get(kind)
     if found is None:
-        base = cst.CSTTransformer if isinstance(visitor, cst.CSTTransformer) else cst.CSTVisitor
         trivia = [t for t in _all_node_types() if is_trivia(t)]
         attributes = _attribute_callbacks(visitor)
         # Layout nodes nest (a comment inside an empty line), so a visitor reacting to any
         # layout type, or to the attributes of one, gets every node.
         reacts = attributes is _ALL_NODES or any(
             t.__name__ in attributes
-            or getattr(kind, f"visit_{t.__name__}", None)
-            is not getattr(base, f"visit_{t.__name__}", None)
-            or getattr(kind, f"leave_{t.__name__}", None)
-            is not getattr(base, f"leave_{t.__name__}", None)
+            or _overrides(visitor, f"visit_{t.__name__}")
+            or _overrides(visitor, f"leave_{t.__name__}")
             for t in trivia
         )
         found = frozenset() if reacts else frozenset(trivia)

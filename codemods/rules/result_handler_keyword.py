@@ -60,20 +60,23 @@ class ResultHandlerKeywordRule(SlotMixin):
     def renames_slot(self, node: cst.Arg | cst.Assign) -> bool:
         """Return whether this pass renames the slot ``node`` (what ``leave_*`` will do)."""
         if isinstance(node, cst.Arg):
-            keyword = node.keyword
-            if keyword is None or keyword.value != "result_handler":
-                return False
-            call = self.parent(node)
+            call = self._holder_of(node)
             return (
-                isinstance(call, cst.Call)
-                and self.is_holder_call(call)
-                and not _has_result_keyword(call)
-                and self._renamable(node.value)
+                call is not None and not _has_result_keyword(call) and self._renamable(node.value)
             )
-        return (
-            len(node.targets) == 1
-            and self.slot_key(node.targets[0].target) == "result_handler"
-            and self._renamable(node.value)
+        return self._sets_handler(node) and self._renamable(node.value)
+
+    def _holder_of(self, arg: cst.Arg) -> cst.Call | None:
+        """Return the Task/Flow/Parameter call if ``arg`` is its ``result_handler=``."""
+        if arg.keyword is None or arg.keyword.value != "result_handler":
+            return None
+        call = self.parent(arg)
+        return call if isinstance(call, cst.Call) and self.is_holder_call(call) else None
+
+    def _sets_handler(self, assign: cst.Assign) -> bool:
+        """Return whether ``assign`` sets a result-handler slot (attribute or kwargs key)."""
+        return len(assign.targets) == 1 and (
+            self.slot_key(assign.targets[0].target) == "result_handler"
         )
 
     def _why_not(self, what: str) -> str:
@@ -83,11 +86,8 @@ class ResultHandlerKeywordRule(SlotMixin):
         )
 
     def leave_Arg(self, original_node: cst.Arg, updated_node: cst.Arg) -> cst.Arg:
-        keyword = original_node.keyword
-        if keyword is None or keyword.value != "result_handler":
-            return updated_node
-        call = self.parent(original_node)
-        if not isinstance(call, cst.Call) or not self.is_holder_call(call):
+        call = self._holder_of(original_node)
+        if call is None:
             return updated_node
         if _has_result_keyword(call):
             self.todo(
@@ -113,10 +113,7 @@ class ResultHandlerKeywordRule(SlotMixin):
         return self.custom_handler_class(value) is not None and Rule.PRU004 in self.state.active
 
     def leave_Assign(self, original_node: cst.Assign, updated_node: cst.Assign) -> cst.Assign:
-        if len(original_node.targets) != 1:
-            return updated_node
-        target = original_node.targets[0].target
-        if self.slot_key(target) != "result_handler":
+        if not self._sets_handler(original_node):
             return updated_node
         if not self._renamable(original_node.value):
             if not self._explained_elsewhere(original_node.value):
