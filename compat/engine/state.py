@@ -132,11 +132,14 @@ class State:
 
     # -- serialization ---------------------------------------------------------------------
 
-    def serialize(self) -> dict[str, Any]:
-        """Return the JSON-compatible payload of this state (no raw values)."""
+    def serialize(self, *, legacy: bool = False) -> dict[str, Any]:
+        """Return the JSON-compatible payload of this state (no raw values).
+
+        ``legacy=True`` gives the 0.10 shape that Prefect 0.10 readers load.
+        """
         from compat.serialization.state import dump_state
 
-        return dump_state(self)
+        return dump_state(self, legacy=legacy)
 
     @staticmethod
     def deserialize(payload: Mapping[str, Any]) -> State:
