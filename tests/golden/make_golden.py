@@ -11,6 +11,12 @@ CI never runs this script (it installs old Prefect releases from PyPI). Sub-comm
     file with ``{GOLDEN_DIR}``, refuse to continue if any machine path is left, and copy the
     result to ``tests/golden/data/<version>/`` (replacing what was there).
 
+``python tests/golden/make_golden.py generate-behaviour``
+    Record how 0.10.7 and 0.13.19 behave where ``compat`` is compared with them call by
+    call (``Result(cache_for=...)``, a handler returning a non-JSON reference,
+    ``State.load_result(handler)``, ``PandasSerializer``) into
+    ``tests/golden/data/<version>/behaviour.json``, leaving the other golden data as it is.
+
 ``.venv/bin/python tests/golden/make_golden.py check-reverse``
     Run with the project's interpreter (needs ``compat``): write values, files and result
     payloads with ``compat`` into a temporary directory, read them with each old release's
@@ -789,6 +795,166 @@ def manifest_text(manifest: dict[str, Any]) -> str:
 
 
 # --------------------------------------------------------------------------------------
+# Behaviour records (run inside the old environments): facts compat is compared with
+# --------------------------------------------------------------------------------------
+
+#: Packages the behaviour records need on top of ``REQUIREMENTS``.
+BEHAVIOUR_REQUIREMENTS: dict[str, list[str]] = {"0.10.7": [], "0.13.19": ["pandas"]}
+
+#: The DataFrame the ``PandasSerializer`` records use, column by column.
+PANDAS_FRAME: dict[str, list[Any]] = {
+    "n": [1, 2, 3],
+    "x": [0.5, -1.0, 2.25],
+    "name": ["a", "bé", "c"],
+}
+
+#: ``(case name, file_type, deserialize_kwargs, serialize_kwargs)`` recorded on 0.13.19.
+PANDAS_CASES: list[tuple[str, str, dict[str, Any] | None, dict[str, Any] | None]] = [
+    ("csv-no-index", "csv", None, {"index": False}),
+    ("csv-index-col", "csv", {"index_col": 0}, None),
+    ("csv-sep", "csv", {"sep": ";"}, {"sep": ";", "index": False}),
+    ("json-records", "json", {"orient": "records"}, {"orient": "records"}),
+]
+
+
+def _outcome(call: Callable[[], Any]) -> dict[str, Any]:
+    """``{"returned": repr}`` or ``{"raised": "Type: message"}`` of one call."""
+    try:
+        return {"returned": repr(call())}
+    except Exception as exc:
+        return {"raised": f"{type(exc).__name__}: {exc}"}
+
+
+def behaviour_0_10_7(out: Path) -> dict[str, Any]:
+    """``Result``'s 0.10 keywords, and a handler whose reference is not JSON."""
+    import prefect
+    from prefect import Flow, task
+    from prefect.engine.cache_validators import all_inputs
+    from prefect.engine.result import Result
+    from prefect.engine.result_handlers import JSONResultHandler, ResultHandler
+
+    hour = datetime.timedelta(hours=1)
+    with_cache = Result(5, result_handler=JSONResultHandler(), cache_for=hour)
+    with_cache.store_safe_value()
+    explicit = Result(1, cache_for=hour, cache_validator=all_inputs)
+    alone = Result(1, cache_validator=all_inputs)
+    result_args = {
+        "cache_for_seconds": with_cache.cache_for.total_seconds(),
+        "default_validator": with_cache.cache_validator.__name__,
+        "explicit_validator": explicit.cache_validator.__name__,
+        "validator_alone": [alone.cache_for, alone.cache_validator.__name__],
+        "no_cache_args": [Result(1).cache_for, Result(1).cache_validator],
+        "safe_value": repr(with_cache.safe_value),
+        "equal_same_args": Result(1, cache_for=hour) == Result(1, cache_for=hour),
+        "equal_without_cache_for": Result(1, cache_for=hour) == Result(1),
+    }
+
+    class SetReferenceHandler(ResultHandler):
+        def write(self, result: Any) -> Any:
+            return {1, 2}
+
+        def read(self, loc: Any) -> Any:
+            return None
+
+    with Flow("golden-non-json-reference") as flow:
+        produced = task(constant(3), name="produce", result_handler=SetReferenceHandler())()
+        consumed = task(lambda x: x + 1, name="consume")(produced)
+    with prefect.context(checkpointing=True):
+        flow_state = flow.run()
+    task_state = flow_state.result[produced]
+    non_json = {
+        "task_state": type(task_state).__name__,
+        "downstream_state": type(flow_state.result[consumed]).__name__,
+        "flow_state": type(flow_state).__name__,
+        "safe_value": repr(task_state._result.safe_value),
+        "serialize": _outcome(task_state.serialize),
+    }
+    return {"result_cache_arguments": result_args, "non_json_reference": non_json}
+
+
+def behaviour_0_13_19(out: Path) -> dict[str, Any]:
+    """``State.load_result`` with a handler or junk, and ``PandasSerializer``."""
+    import pandas as pd
+    from prefect.engine.result_handlers import LocalResultHandler
+    from prefect.engine.results import LocalResult
+    from prefect.engine.serializers import PandasSerializer
+    from prefect.engine.state import Success
+    from prefect.serialization.state import StateSchema
+
+    values = golden_values()
+    directory = out / "load-result"
+    written = LocalResult(dir=str(directory)).write(values["nested_dict"])
+    payload = StateSchema().dump(Success("ok", result=written))
+
+    def loaded_with(reader: Any) -> Any:
+        state = StateSchema().load(payload)
+        state.load_result(reader)
+        return state
+
+    with_handler = loaded_with(LocalResultHandler(dir=str(directory)))
+    load_result = {
+        "handler_value": encode_value(with_handler.result),
+        "handler_result_type": type(with_handler._result).__name__,
+        "junk_str": _outcome(lambda: loaded_with("junk")),
+        "junk_int": _outcome(lambda: loaded_with(42)),
+        "junk_with_value_present": _outcome(lambda: Success(result=7).load_result("junk")),
+    }
+
+    frame = pd.DataFrame(PANDAS_FRAME)
+    cases: dict[str, Any] = {}
+    for name, file_type, deserialize_kwargs, serialize_kwargs in PANDAS_CASES:
+        serializer = PandasSerializer(file_type, deserialize_kwargs, serialize_kwargs)
+        data = serializer.serialize(frame)
+        back = serializer.deserialize(data)
+        cases[name] = {
+            "file_type": file_type,
+            "deserialize_kwargs": deserialize_kwargs,
+            "serialize_kwargs": serialize_kwargs,
+            "bytes": encode_value(data),
+            "read_back": {"columns": list(back.columns), "rows": back.values.tolist()},
+        }
+    same = PandasSerializer("csv", {"sep": ";"}, {"index": False})
+    pandas_facts = {
+        "pandas_version": pd.__version__,
+        "cases": cases,
+        "unknown_type": _outcome(lambda: PandasSerializer("nope")),
+        "sql_type": _outcome(lambda: type(PandasSerializer("sql")).__name__),
+        "equality": {
+            "same_settings": same == PandasSerializer("csv", {"sep": ";"}, {"index": False}),
+            "other_type": same == PandasSerializer("json", {"sep": ";"}, {"index": False}),
+            "other_deserialize_kwargs": same == PandasSerializer("csv", {}, {"index": False}),
+            "other_serialize_kwargs": same == PandasSerializer("csv", {"sep": ";"}, {}),
+        },
+        "series": _outcome(lambda: PandasSerializer("csv").serialize(pd.Series([1, 2]))),
+    }
+    return {"load_result": load_result, "pandas_serializer": pandas_facts}
+
+
+BEHAVIOURS: dict[str, Callable[[Path], dict[str, Any]]] = {
+    "0.10.7": behaviour_0_10_7,
+    "0.13.19": behaviour_0_13_19,
+}
+
+
+def run_behaviour(version: str, out: Path) -> None:
+    """Entry point of ``_behaviour``: runs inside the release's own environment."""
+    import prefect
+
+    if prefect.__version__ != version:
+        raise SystemExit(f"expected prefect {version}, found {prefect.__version__}")
+    out.mkdir(parents=True, exist_ok=True)
+    record = {
+        "prefect_version": version,
+        "generator": "tests/golden/make_golden.py generate-behaviour",
+        "python": ".".join(map(str, sys.version_info[:3])),
+        "requirements": REQUIREMENTS[version] + BEHAVIOUR_REQUIREMENTS[version],
+        **BEHAVIOURS[version](out),
+    }
+    text = json.dumps(record, indent=2, ensure_ascii=False, sort_keys=False) + "\n"
+    (out / "behaviour.json").write_text(text, encoding="utf-8")
+
+
+# --------------------------------------------------------------------------------------
 # Driver (runs with any Python 3.10+)
 # --------------------------------------------------------------------------------------
 
@@ -854,6 +1020,25 @@ def generate(versions: list[str]) -> None:
         manifest = json.loads((target / "manifest.json").read_text(encoding="utf-8"))
         size = sum(p.stat().st_size for p in target.rglob("*") if p.is_file())
         print(f"{version}: {len(manifest['entries'])} entries, {size / 1024:.0f} KiB")
+
+
+def generate_behaviour(versions: list[str]) -> None:
+    """Write ``data/<version>/behaviour.json`` only; the rest of the golden data stays."""
+    for version in versions:
+        python = ensure_venv(version)
+        if BEHAVIOUR_REQUIREMENTS[version]:
+            subprocess.run(
+                [str(python), "-m", "pip", "install", "--quiet", *BEHAVIOUR_REQUIREMENTS[version]],
+                check=True,
+            )
+        with tempfile.TemporaryDirectory(prefix="golden-") as tmp:
+            out = Path(tmp) / version
+            command = [str(python), str(Path(__file__).resolve()), "_behaviour", version, str(out)]
+            subprocess.run(command, check=True, env=old_prefect_env(Path(tmp) / "prefect-home"))
+            scrub_machine_paths(out, [tmp, str(Path.home()), str(REPO_ROOT)])
+            (DATA_DIR / version).mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(out / "behaviour.json", DATA_DIR / version / "behaviour.json")
+        print(f"{version}: behaviour.json written")
 
 
 # --------------------------------------------------------------------------------------
@@ -1228,7 +1413,14 @@ def main(argv: list[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
     gen = commands.add_parser("generate", help="write tests/golden/data/<version>/")
     gen.add_argument("--version", action="append", choices=sorted(GENERATORS), dest="versions")
+    behaviour = commands.add_parser("generate-behaviour", help="write data/<v>/behaviour.json")
+    behaviour.add_argument(
+        "--version", action="append", choices=sorted(BEHAVIOURS), dest="versions"
+    )
     commands.add_parser("check-reverse", help="compat writes, old Prefect reads")
+    inner_behaviour = commands.add_parser("_behaviour")
+    inner_behaviour.add_argument("version")
+    inner_behaviour.add_argument("out", type=Path)
     inner_gen = commands.add_parser("_generate")
     inner_gen.add_argument("version")
     inner_gen.add_argument("out", type=Path)
@@ -1239,6 +1431,12 @@ def main(argv: list[str] | None = None) -> int:
 
     if args.command == "generate":
         generate(args.versions or list(GENERATORS))
+        return 0
+    if args.command == "generate-behaviour":
+        generate_behaviour(args.versions or list(BEHAVIOURS))
+        return 0
+    if args.command == "_behaviour":
+        run_behaviour(args.version, args.out)
         return 0
     if args.command == "_generate":
         run_generator(args.version, args.out)
