@@ -1208,6 +1208,60 @@ def compat_state_jobs(tmp: Path) -> list[Entry]:
     ]
 
 
+def compat_legacy_state_jobs(tmp: Path) -> list[Entry]:
+    """A compat ``flow.run()`` of 0.10-style tasks, every state dumped with ``legacy=True``."""
+    import warnings
+
+    from compat import Flow, Parameter, task
+    from compat.engine.result_handlers import (
+        JSONResultHandler,
+        LocalResultHandler,
+        ResultHandler,
+    )
+    from compat.engine.results import LocalResult, PrefectResult
+    from compat.serialization.state import dump_state
+    from compat.utilities.configuration import set_temporary_config
+
+    class CompatCustomHandler(ResultHandler):
+        def write(self, result: Any) -> str:
+            return "loc-" + json.dumps(result)
+
+        def read(self, loc: str) -> Any:
+            return json.loads(loc[len("loc-") :])
+
+    values = golden_values()
+    cases = {  # task name -> (value, task keywords)
+        "local_handler": ("nested_dict", {"result_handler": LocalResultHandler(str(tmp / "h"))}),
+        "json_handler": ("list", {"result_handler": JSONResultHandler()}),
+        "custom_handler": ("nested_dict", {"result_handler": CompatCustomHandler()}),
+        "local_result": ("tuple", {"result": LocalResult(dir=str(tmp / "r"))}),
+        "local_template": ("set", {"result": LocalResult(dir=str(tmp), location="t/{task_name}")}),
+        "prefect_result": ("str_unicode", {"result": PrefectResult()}),
+        "flow_handler": ("int_key_dict", {}),
+        "not_checkpointed": ("int", {"checkpoint": False}),
+    }
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        flow = Flow("compat-legacy", result_handler=LocalResultHandler(str(tmp / "flow")))
+        with flow:
+            for name, (value_name, kwargs) in cases.items():
+                task(constant(values[value_name]), name=name, **kwargs)()
+            Parameter("p", default=3)()
+    with set_temporary_config({"flows.checkpointing": True, "home_dir": str(tmp / "home")}):
+        states = {t.name: s for t, s in flow.run().result.items()}
+    group = "compat dump_state(legacy=True) of a flow run"
+    legacy = ["0.10.7", "0.13.19"]
+    jobs = []
+    for name, (value_name, _) in cases.items():
+        expected = NO_RESULT if name == "not_checkpointed" else values[value_name]
+        reader = "state_payload_load_custom" if name == "custom_handler" else "state_payload_load"
+        payload = dump_state(states[name], legacy=True)
+        jobs.append(_job(group, name, reader, payload, expected, legacy))
+    payload = dump_state(states["p"], legacy=True)
+    jobs.append(_job(group, "parameter", "state_payload_load", payload, 3, legacy))
+    return jobs
+
+
 #: State fields the old ``StateSchema`` must load back as dumped (datetimes as ISO text).
 CHECKED_STATE_FIELDS = (
     "message",
@@ -1294,6 +1348,16 @@ def old_readers(version: str) -> dict[str, Callable[[Any], Any]]:
 
     readers["state_payload_load"] = load_state_payload
 
+    if version in ("0.10.7", "0.13.19"):
+        custom_handler = golden_custom_handler_class()()
+
+        def load_state_payload_custom(payload: dict[str, Any]) -> Any:
+            state = StateSchema().load(payload)
+            _check_state_fields(state, payload)
+            return state._result.to_result(custom_handler).value
+
+        readers["state_payload_load_custom"] = load_state_payload_custom
+
     if version == "0.10.7":
         from prefect.engine.result import Result
 
@@ -1349,6 +1413,7 @@ READER_LABELS = {
     "base64_payload_read": "base64 readers (listed above)",
     "result_payload_load": "StateResultSchema().load + hydrate",
     "state_payload_load": "StateSchema().load: class, fields, hydrate",
+    "state_payload_load_custom": "StateSchema().load + to_result(the custom handler)",
 }
 
 
@@ -1388,7 +1453,11 @@ def check_reverse() -> int:
     sys.path.insert(0, str(REPO_ROOT))  # compat from this checkout, installed or not
     with tempfile.TemporaryDirectory(prefix="golden-reverse-") as tmp:
         tmp_path = Path(tmp)
-        jobs = compat_jobs(tmp_path / "written") + compat_state_jobs(tmp_path / "states")
+        jobs = [
+            *compat_jobs(tmp_path / "written"),
+            *compat_state_jobs(tmp_path / "states"),
+            *compat_legacy_state_jobs(tmp_path / "legacy"),
+        ]
         jobs_path = tmp_path / "jobs.json"
         jobs_path.write_text(json.dumps(jobs), encoding="utf-8")
         outcomes: dict[str, dict[str, dict[str, Any]]] = {}
