@@ -1,7 +1,9 @@
-"""The README's first Python snippet runs as shown and prints what its comment promises."""
+"""The README's first Python snippet runs as shown and prints what its comment promises,
+and what the same snippet printed on real Prefect 0.10.7 (``tests/golden``)."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -12,6 +14,8 @@ import cloudpickle
 import pytest
 
 README = Path(__file__).resolve().parents[1] / "README.md"
+RECORDED = README.parent / "tests" / "golden" / "data" / "0.10.7" / "behaviour.json"
+TIMESTAMP = re.compile(r"prefect-result-[0-9t-]+")
 ONE_RUN = "with context(checkpointing=True):\n    state = flow.run()\n"
 
 
@@ -63,3 +67,14 @@ def test_without_the_context_the_environment_decides(
     """What the comment says: checkpointing off prints NoResult; the variable turns it on."""
     code = first_python_snippet().replace(ONE_RUN, "state = flow.run()\n")
     assert run_snippet(tmp_path, code, **env).stdout.startswith(expected)
+
+
+@pytest.mark.parametrize("variant", ["as_written", "checkpointing_off"])
+def test_snippet_prints_what_prefect_0_10_7_printed(tmp_path: Path, variant: str) -> None:
+    """Recorded by running the snippet with ``prefect`` imports on 0.10.7."""
+    recorded = json.loads(RECORDED.read_text(encoding="utf-8"))["readme_snippet"][variant]
+    code = first_python_snippet()
+    if variant == "checkpointing_off":
+        code = code.replace(ONE_RUN, "state = flow.run()\n")
+    printed = run_snippet(tmp_path, code).stdout.replace(str(tmp_path), "<cwd>")
+    assert TIMESTAMP.sub("<time>", printed) == TIMESTAMP.sub("<time>", recorded)

@@ -869,7 +869,46 @@ def behaviour_0_10_7(out: Path) -> dict[str, Any]:
         "safe_value": repr(task_state._result.safe_value),
         "serialize": _outcome(task_state.serialize),
     }
-    return {"result_cache_arguments": result_args, "non_json_reference": non_json}
+    return {
+        "result_cache_arguments": result_args,
+        "non_json_reference": non_json,
+        "readme_snippet": readme_snippet_outputs(out / "readme"),
+    }
+
+
+#: The README's first snippet runs checkpointed for one run inside this block.
+README_ONE_RUN = "with context(checkpointing=True):\n    state = flow.run()\n"
+
+
+def readme_snippet_outputs(workdir: Path) -> dict[str, str]:
+    """The README's first snippet, imports turned back into ``prefect``: what it prints
+    as written, and with checkpointing left off (``flow.run()`` outside the block)."""
+    import contextlib
+    import re
+
+    text = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
+    match = re.search(r"```python\n(.*?)```", text, re.S)
+    if match is None:
+        raise SystemExit("README.md has no python snippet")
+    code = re.sub(r"\bcompat\b", "prefect", match.group(1))
+    variants = {
+        "as_written": code,
+        "checkpointing_off": code.replace(README_ONE_RUN, "state = flow.run()\n"),
+    }
+    outputs = {}
+    for name, source in variants.items():
+        run_dir = workdir / name
+        run_dir.mkdir(parents=True)
+        printed = io.StringIO()
+        previous = os.getcwd()
+        os.chdir(run_dir)
+        try:
+            with contextlib.redirect_stdout(printed):
+                exec(compile(source, "README.md", "exec"), {"__name__": "__readme__"})
+        finally:
+            os.chdir(previous)
+        outputs[name] = printed.getvalue().replace(str(run_dir), "<cwd>")
+    return outputs
 
 
 def behaviour_0_13_19(out: Path) -> dict[str, Any]:
