@@ -126,6 +126,19 @@ _RESULT_FIELDS: dict[type[Result], tuple[str, ...]] = {
 }
 
 
+def _stored_through_handler(result: object) -> SafeResult | None:
+    """The ``SafeResult`` of a base ``Result`` stored through a legacy handler, if any.
+
+    Refuses anything that is not a result at all.
+    """
+    if not isinstance(result, Result):
+        msg = f"cannot dump {result!r}: expected a Result, SafeResult or NoResult"
+        raise PayloadError(msg)
+    if type(result) is Result and not isinstance(result.safe_value, NoResultType):
+        return result.safe_value
+    return None
+
+
 def dump_result(result: Result | SafeResult) -> Payload:
     """Return the payload a state stores for ``result`` (never its raw value).
 
@@ -140,12 +153,10 @@ def dump_result(result: Result | SafeResult) -> Payload:
             "value": result.value,
             "result_handler": dump_handler(result.result_handler),
         }
-    if not isinstance(result, Result):
-        msg = f"cannot dump {result!r}: expected a Result, SafeResult or NoResult"
-        raise PayloadError(msg)
+    stored = _stored_through_handler(result)
+    if stored is not None:
+        return dump_result(stored)
     cls = type(result)
-    if cls is Result and not isinstance(result.safe_value, NoResultType):
-        return dump_result(result.safe_value)
     if cls is ResultHandlerResult:
         handler = result.result_handler
         return {
@@ -210,12 +221,10 @@ def _legacy_safe_result(result: Result | SafeResult) -> SafeResult:
         if isinstance(handler, ResultAsHandler) and not isinstance(result, NoResultType):
             return SafeResult(result.value, _legacy_handler(handler.result))
         return result
-    if not isinstance(result, Result):
-        msg = f"cannot dump {result!r}: expected a Result, SafeResult or NoResult"
-        raise PayloadError(msg)
+    stored = _stored_through_handler(result)
+    if stored is not None:
+        return _legacy_safe_result(stored)
     cls = type(result)
-    if cls is Result and not isinstance(result.safe_value, NoResultType):
-        return _legacy_safe_result(result.safe_value)
     if result.location is None:
         return NoResult
     if cls is ResultHandlerResult:

@@ -51,6 +51,7 @@ from golden_values import (
     decode_value,
     encode_value,
     golden_values,
+    result_cache_facts,
     same_value,
 )
 
@@ -761,13 +762,18 @@ GENERATORS: dict[str, Callable[[Path], list[Entry]]] = {
 }
 
 
-def run_generator(version: str, out: Path) -> None:
-    """Entry point of ``_generate``: runs inside the release's own environment."""
+def _inside_release(version: str, out: Path) -> None:
+    """Stop unless this interpreter runs Prefect ``version``; create ``out``."""
     import prefect
 
     if prefect.__version__ != version:
         raise SystemExit(f"expected prefect {version}, found {prefect.__version__}")
     out.mkdir(parents=True, exist_ok=True)
+
+
+def run_generator(version: str, out: Path) -> None:
+    """Entry point of ``_generate``: runs inside the release's own environment."""
+    _inside_release(version, out)
     entries = GENERATORS[version](out)
     manifest = {
         "prefect_version": version,
@@ -833,21 +839,7 @@ def behaviour_0_10_7(out: Path) -> dict[str, Any]:
     from prefect.engine.result import Result
     from prefect.engine.result_handlers import JSONResultHandler, ResultHandler
 
-    hour = datetime.timedelta(hours=1)
-    with_cache = Result(5, result_handler=JSONResultHandler(), cache_for=hour)
-    with_cache.store_safe_value()
-    explicit = Result(1, cache_for=hour, cache_validator=all_inputs)
-    alone = Result(1, cache_validator=all_inputs)
-    result_args = {
-        "cache_for_seconds": with_cache.cache_for.total_seconds(),
-        "default_validator": with_cache.cache_validator.__name__,
-        "explicit_validator": explicit.cache_validator.__name__,
-        "validator_alone": [alone.cache_for, alone.cache_validator.__name__],
-        "no_cache_args": [Result(1).cache_for, Result(1).cache_validator],
-        "safe_value": repr(with_cache.safe_value),
-        "equal_same_args": Result(1, cache_for=hour) == Result(1, cache_for=hour),
-        "equal_without_cache_for": Result(1, cache_for=hour) == Result(1),
-    }
+    result_args = result_cache_facts(Result, JSONResultHandler, all_inputs)
 
     class SetReferenceHandler(ResultHandler):
         def write(self, result: Any) -> Any:
@@ -977,11 +969,7 @@ BEHAVIOURS: dict[str, Callable[[Path], dict[str, Any]]] = {
 
 def run_behaviour(version: str, out: Path) -> None:
     """Entry point of ``_behaviour``: runs inside the release's own environment."""
-    import prefect
-
-    if prefect.__version__ != version:
-        raise SystemExit(f"expected prefect {version}, found {prefect.__version__}")
-    out.mkdir(parents=True, exist_ok=True)
+    _inside_release(version, out)
     record = {
         "prefect_version": version,
         "generator": "tests/golden/make_golden.py generate-behaviour",

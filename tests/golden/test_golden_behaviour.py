@@ -8,8 +8,8 @@ Prefect outcome *and* compat's, so a change on either side shows up here.
 
 from __future__ import annotations
 
-import datetime as dt
 import json
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -25,10 +25,14 @@ from compat.engine.serializers import PandasSerializer
 from compat.engine.state import Success
 from compat.serialization.state import StateSchema
 from compat.utilities.configuration import set_temporary_config
-from tests.golden.golden_values import decode_value, golden_values, same_value
+from tests.golden.golden_values import (
+    decode_value,
+    golden_values,
+    result_cache_facts,
+    same_value,
+)
 
 DATA = Path(__file__).parent / "data"
-HOUR = dt.timedelta(hours=1)
 PANDAS_FRAME = {"n": [1, 2, 3], "x": [0.5, -1.0, 2.25], "name": ["a", "bé", "c"]}
 
 
@@ -36,34 +40,15 @@ def _record(version: str) -> dict[str, Any]:
     return json.loads((DATA / version / "behaviour.json").read_text(encoding="utf-8"))
 
 
-def _quietly_deprecated() -> Any:
-    return pytest.warns(DeprecationWarning, match="cache_for")
-
-
 # -- 0.10.7: Result(value, result_handler=..., cache_for=..., cache_validator=...) -------------
 
 
 def test_result_cache_arguments_match_0_10_7() -> None:
+    """The same calls give the same facts (the deprecation warning is tested elsewhere)."""
     prefect = _record("0.10.7")["result_cache_arguments"]
-    with _quietly_deprecated():
-        with_cache = Result(5, result_handler=JSONResultHandler(), cache_for=HOUR)
-    with_cache.store_safe_value()
-    with _quietly_deprecated():
-        explicit = Result(1, cache_for=HOUR, cache_validator=all_inputs)
-    with _quietly_deprecated():
-        alone = Result(1, cache_validator=all_inputs)
-    with _quietly_deprecated():
-        one, other = Result(1, cache_for=HOUR), Result(1, cache_for=HOUR)
-    ours = {
-        "cache_for_seconds": with_cache.cache_for.total_seconds(),
-        "default_validator": with_cache.cache_validator.__name__,
-        "explicit_validator": explicit.cache_validator.__name__,
-        "validator_alone": [alone.cache_for, alone.cache_validator.__name__],
-        "no_cache_args": [Result(1).cache_for, Result(1).cache_validator],
-        "safe_value": repr(with_cache.safe_value),
-        "equal_same_args": one == other,
-        "equal_without_cache_for": one == Result(1),
-    }
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        ours = result_cache_facts(Result, JSONResultHandler, all_inputs)
     assert ours == prefect
 
 
