@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import importlib
+import io
 import json
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping
@@ -18,11 +19,14 @@ from typing import Any
 
 import cloudpickle
 
+from compat.exceptions import MissingExtraError
+
 __all__ = [
     "Base64PickleSerializer",
     "CompressedSerializer",
     "DateTimeSerializer",
     "JSONSerializer",
+    "PandasSerializer",
     "PickleSerializer",
     "Serializer",
 ]
@@ -187,3 +191,96 @@ class CompressedSerializer(Serializer):
     def __repr__(self) -> str:
         how = self.format or getattr(self._compress, "__name__", "custom")
         return f"CompressedSerializer({self.serializer!r}, {how!r})"
+
+
+#: pandas formats that need something other than a byte buffer (a database connection, a
+#: file path, a catalog, the system clipboard), so they cannot store a result's bytes.
+_PANDAS_UNBUFFERED = frozenset({"clipboard", "gbq", "hdf", "iceberg", "sql"})
+
+
+def _pandas() -> ModuleType:
+    """pandas, imported on first use (``import compat`` never imports it)."""
+    try:
+        import pandas
+    except ImportError as exc:
+        msg = (
+            "PandasSerializer needs the pandas package; install it with "
+            "pip install 'prefect-result-compat[pandas]'"
+        )
+        raise MissingExtraError(msg) from exc
+    return pandas
+
+
+class PandasSerializer(Serializer):
+    """A pandas ``DataFrame`` written with ``DataFrame.to_<file_type>`` and read back with
+    ``pandas.read_<file_type>`` (``"csv"``, ``"json"``, ``"parquet"``, ``"feather"``,
+    ``"pickle"``, ``"orc"``, ``"stata"``, ``"excel"``... whatever pandas offers both ways).
+
+    ``serialize_kwargs`` go to the ``to_`` method, ``deserialize_kwargs`` to the ``read_``
+    function. pandas is imported when the serializer is built (extra ``[pandas]``), never by
+    ``import compat``; an unknown file type fails here, not at the first write.
+    """
+
+    def __init__(
+        self,
+        file_type: str,
+        deserialize_kwargs: Mapping[str, Any] | None = None,
+        serialize_kwargs: Mapping[str, Any] | None = None,
+    ) -> None:
+        if not isinstance(file_type, str):
+            msg = f"PandasSerializer file_type must be a string such as 'csv', got {file_type!r}"
+            raise TypeError(msg)
+        pandas = _pandas()
+        usable = sorted(
+            name[len("read_") :]
+            for name in dir(pandas)
+            if name.startswith("read_")
+            and hasattr(pandas.DataFrame, "to_" + name[len("read_") :])
+            and name[len("read_") :] not in _PANDAS_UNBUFFERED
+        )
+        if file_type not in usable:
+            why = (
+                "it does not read from or write to a byte buffer"
+                if file_type in _PANDAS_UNBUFFERED
+                else f"pandas has no read_{file_type}() and DataFrame.to_{file_type}() pair"
+            )
+            msg = (
+                f"PandasSerializer cannot use file_type {file_type!r}: {why}; "
+                f"choose one of {', '.join(usable)}"
+            )
+            raise ValueError(msg)
+        self.file_type = file_type
+        self.deserialize_kwargs = dict(deserialize_kwargs or {})
+        self.serialize_kwargs = dict(serialize_kwargs or {})
+
+    def serialize(self, value: Any) -> bytes:
+        pandas = _pandas()
+        if not isinstance(value, pandas.DataFrame):
+            msg = (
+                f"PandasSerializer({self.file_type!r}) stores pandas DataFrames, got "
+                f"{type(value).__name__}; convert it first (e.g. series.to_frame())"
+            )
+            raise TypeError(msg)
+        write = getattr(value, f"to_{self.file_type}")
+        buffer = io.BytesIO()
+        try:
+            write(buffer, **self.serialize_kwargs)
+        except TypeError:
+            # Some writers (html, older pandas csv/json) only accept text buffers.
+            text = io.StringIO()
+            write(text, **self.serialize_kwargs)
+            return text.getvalue().encode("utf-8")
+        return buffer.getvalue()
+
+    def deserialize(self, value: bytes) -> Any:
+        read = getattr(_pandas(), f"read_{self.file_type}")
+        return read(io.BytesIO(value), **self.deserialize_kwargs)
+
+    def _settings(self) -> tuple[Any, ...]:
+        return (self.file_type, self.serialize_kwargs, self.deserialize_kwargs)
+
+    def __hash__(self) -> int:  # keyword values may be lists: hash what is always hashable
+        return hash((type(self), self.file_type))
+
+    def __repr__(self) -> str:
+        return f"PandasSerializer({self.file_type!r})"

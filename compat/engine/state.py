@@ -23,6 +23,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from compat.engine.result.base import NoResult, Result, SafeResult
+from compat.engine.result_handlers.result_handler import ResultHandler
 
 __all__ = [
     "Cached",
@@ -44,6 +45,22 @@ __all__ = [
 ]
 
 AnyResult = Result | SafeResult
+
+
+def _reader(caller: str, reader: object) -> Result | None:
+    """The ``Result`` that reads a stored location: a result, or a handler converted to one."""
+    from compat.engine.conversion import to_result
+    from compat.exceptions import ConversionError
+
+    try:
+        return to_result(reader)  # type: ignore[arg-type]
+    except ConversionError as exc:
+        msg = (
+            f"{caller} reads the stored location with a Result (such as "
+            f"LocalResult(dir=...)) or a ResultHandler, got {reader!r} of type "
+            f"{type(reader).__name__}"
+        )
+        raise ConversionError(msg) from exc
 
 
 def utcnow() -> dt.datetime:
@@ -81,37 +98,48 @@ class State:
             value if isinstance(value, (Result, SafeResult)) else Result(value=value)
         )
 
-    def load_result(self, result: Result | None = None) -> State:
+    def load_result(self, result: Result | ResultHandler | None = None) -> State:
         """Read the value back if only its location is known; ``result`` is the reader.
 
-        Without a reader the state's own result reads itself (it knows its storage).
+        The reader may be a ``Result`` or a legacy handler (converted like everywhere else);
+        without one, the state's own result reads itself (it knows its storage).
         """
+        reader = _reader("State.load_result()", result)
         current = self._result
         location = getattr(current, "location", None)
         if current.value is None and location is not None:
-            reader = result if result is not None else current
+            reader = reader if reader is not None else current
             if isinstance(reader, Result):
                 self._result = reader.read(location)
         return self
 
-    def load_cached_results(self, results: Mapping[str, Result] | None = None) -> State:
+    def load_cached_results(
+        self, results: Mapping[str, Result | ResultHandler] | None = None
+    ) -> State:
         """Hydrate every cached input whose value is missing, with the given readers."""
+        readers = {
+            key: _reader(f"State.load_cached_results() for {key!r}", reader)
+            for key, reader in (results or {}).items()
+        }
         for key, cached in list((self.cached_inputs or {}).items()):
             location = getattr(cached, "location", None)
             if cached.value is not None or location is None:
                 continue
-            reader = (results or {}).get(key) or cached
+            reader = readers.get(key) or cached
             if isinstance(reader, Result):
                 self.cached_inputs[key] = reader.read(location)  # type: ignore[index]
         return self
 
     # -- serialization ---------------------------------------------------------------------
 
-    def serialize(self) -> dict[str, Any]:
-        """Return the JSON-compatible payload of this state (no raw values)."""
+    def serialize(self, *, legacy: bool = False) -> dict[str, Any]:
+        """Return the JSON-compatible payload of this state (no raw values).
+
+        ``legacy=True`` gives the 0.10 shape that Prefect 0.10 readers load.
+        """
         from compat.serialization.state import dump_state
 
-        return dump_state(self)
+        return dump_state(self, legacy=legacy)
 
     @staticmethod
     def deserialize(payload: Mapping[str, Any]) -> State:
@@ -238,10 +266,11 @@ class Mapped(Success):
     def n_map_states(self, value: int) -> None:
         self._n_map_states = value
 
-    def load_result(self, result: Result | None = None) -> State:
+    def load_result(self, result: Result | ResultHandler | None = None) -> State:
         """Hydrate every child."""
+        reader = _reader("Mapped.load_result()", result)
         for child in self.map_states:
-            child.load_result(result)
+            child.load_result(reader)
         return self
 
 

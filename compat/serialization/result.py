@@ -37,11 +37,18 @@ from compat.engine.results import (
 )
 from compat.engine.results.result_handler_result import UnresolvedResultHandler
 from compat.engine.results.secret_result import SecretSource
+from compat.engine.serializers import (
+    Base64PickleSerializer,
+    JSONSerializer,
+    PickleSerializer,
+    Serializer,
+)
 from compat.exceptions import PayloadError
 
 __all__ = [
     "StateResultSchema",
     "dump_handler",
+    "dump_legacy_result",
     "dump_result",
     "load_handler",
     "load_result",
@@ -119,6 +126,19 @@ _RESULT_FIELDS: dict[type[Result], tuple[str, ...]] = {
 }
 
 
+def _stored_through_handler(result: object) -> SafeResult | None:
+    """The ``SafeResult`` of a base ``Result`` stored through a legacy handler, if any.
+
+    Refuses anything that is not a result at all.
+    """
+    if not isinstance(result, Result):
+        msg = f"cannot dump {result!r}: expected a Result, SafeResult or NoResult"
+        raise PayloadError(msg)
+    if type(result) is Result and not isinstance(result.safe_value, NoResultType):
+        return result.safe_value
+    return None
+
+
 def dump_result(result: Result | SafeResult) -> Payload:
     """Return the payload a state stores for ``result`` (never its raw value).
 
@@ -133,12 +153,10 @@ def dump_result(result: Result | SafeResult) -> Payload:
             "value": result.value,
             "result_handler": dump_handler(result.result_handler),
         }
-    if not isinstance(result, Result):
-        msg = f"cannot dump {result!r}: expected a Result, SafeResult or NoResult"
-        raise PayloadError(msg)
+    stored = _stored_through_handler(result)
+    if stored is not None:
+        return dump_result(stored)
     cls = type(result)
-    if cls is Result and not isinstance(result.safe_value, NoResultType):
-        return dump_result(result.safe_value)
     if cls is ResultHandlerResult:
         handler = result.result_handler
         return {
@@ -160,6 +178,93 @@ def dump_result(result: Result | SafeResult) -> Payload:
         "location": result.location,
         "qualified_name": f"{cls.__module__}.{cls.__qualname__}",
     }
+
+
+# -- the 0.10 shape (dump only) ---------------------------------------------------------------
+
+#: Result class → (the 0.10 handler that reads its files, the serializer those files need).
+_LEGACY_READERS: dict[type[Result], tuple[type[ResultHandler], type[Serializer]]] = {
+    LocalResult: (LocalResultHandler, PickleSerializer),
+    PrefectResult: (JSONResultHandler, JSONSerializer),
+    S3Result: (S3ResultHandler, Base64PickleSerializer),
+    GCSResult: (GCSResultHandler, Base64PickleSerializer),
+    AzureResult: (AzureResultHandler, Base64PickleSerializer),
+}
+
+
+def dump_legacy_result(result: Result | SafeResult) -> Payload:
+    """Return the payload Prefect 0.10 stores for ``result``: a ``SafeResult`` or no result.
+
+    The reference and the handler are the ones a 0.10.7 reader needs to read the value
+    back: a ``LocalResult`` becomes ``LocalResultHandler(dir)`` with the absolute path, a
+    ``PrefectResult`` ``JSONResultHandler`` with the JSON text, a ``ResultHandlerResult`` its
+    own handler (a custom one is named ``CustomResultHandler``, as 0.10.7 names it). A result
+    without a location stored nothing (``NoResultType``). Storage a 0.10 handler cannot
+    read (another serializer, an fsspec URL) raises :class:`PayloadError`, never a payload
+    that would read back as ``None``.
+    """
+    safe = _legacy_safe_result(result)
+    if isinstance(safe, NoResultType):
+        return {"type": "NoResultType"}
+    return {
+        "type": "SafeResult",
+        "value": safe.value,
+        "result_handler": dump_handler(safe.result_handler),
+    }
+
+
+def _legacy_safe_result(result: Result | SafeResult) -> SafeResult:
+    from compat.engine.conversion import ResultAsHandler
+
+    if isinstance(result, SafeResult):
+        handler = result.result_handler
+        if isinstance(handler, ResultAsHandler) and not isinstance(result, NoResultType):
+            return SafeResult(result.value, _legacy_handler(handler.result))
+        return result
+    stored = _stored_through_handler(result)
+    if stored is not None:
+        return _legacy_safe_result(stored)
+    cls = type(result)
+    if result.location is None:
+        return NoResult
+    if cls is ResultHandlerResult:
+        return SafeResult(result.location, result.result_handler)  # type: ignore[arg-type]
+    if cls is LocalResult:
+        return SafeResult(result.full_path(result.location), _legacy_handler(result))  # type: ignore[attr-defined]
+    return SafeResult(result.location, _legacy_handler(result))
+
+
+def _legacy_handler(result: Result) -> ResultHandler:
+    """The 0.10 handler that reads what ``result`` stored (see ``_LEGACY_READERS``)."""
+    cls = type(result)
+    if cls is SecretResult:
+        return SecretResultHandler(result.secret_task)  # type: ignore[attr-defined]
+    if cls not in _LEGACY_READERS:
+        if cls.__module__.startswith("compat."):
+            msg = (
+                f"cannot dump {cls.__name__} in the 0.10 shape: Prefect 0.10 has no handler "
+                "that reads it; use LocalResult, PrefectResult or a ResultHandlerResult, or "
+                "dump in the current shape (legacy=False)"
+            )
+            raise PayloadError(msg)
+        # A user's own class: named like a custom handler, as 0.10.7 names those.
+        return UnresolvedResultHandler(f"{cls.__module__}.{cls.__qualname__}")
+    handler_class, serializer_class = _LEGACY_READERS[cls]
+    if type(result.serializer) is not serializer_class:
+        msg = (
+            f"cannot dump {cls.__name__} with {result.serializer!r} in the 0.10 shape: "
+            f"Prefect 0.10's {handler_class.__name__} reads only what "
+            f"{serializer_class.__name__}() writes; configure that serializer, or dump in "
+            "the current shape (legacy=False)"
+        )
+        raise PayloadError(msg)
+    source = getattr(result, "_converted_from", None)
+    if type(source) is handler_class:  # keeps settings the result has no field for
+        return source  # type: ignore[return-value]
+    fields = {name: getattr(result, name) for name in _RESULT_FIELDS[cls]}
+    if handler_class is LocalResultHandler:
+        return LocalResultHandler(dir=fields["dir"], validate=False)
+    return handler_class(**fields)
 
 
 def _load_safe_result(payload: Mapping[str, Any]) -> Result:

@@ -17,7 +17,7 @@ from typing import Any
 
 from compat.engine import state as states
 from compat.exceptions import PayloadError
-from compat.serialization.result import dump_result, load_result
+from compat.serialization.result import dump_legacy_result, dump_result, load_result
 
 __all__ = ["StateSchema", "dump_state", "load_state"]
 
@@ -33,8 +33,13 @@ def _version() -> str:
     return compat.__version__
 
 
-def dump_state(state: states.State) -> dict[str, Any]:
-    """Return the JSON-compatible payload of ``state``."""
+def dump_state(state: states.State, *, legacy: bool = False) -> dict[str, Any]:
+    """Return the JSON-compatible payload of ``state``.
+
+    ``legacy=True`` dumps results in the 0.10 shape (``SafeResult`` with its handler, see
+    :func:`~compat.serialization.result.dump_legacy_result`), for Prefect 0.10 readers.
+    """
+    dump = dump_legacy_result if legacy else dump_result
     name = type(state).__name__
     if _STATE_CLASSES.get(name) is not type(state):
         msg = f"cannot dump {state!r}: {name} is not a compat state class"
@@ -43,11 +48,11 @@ def dump_state(state: states.State) -> dict[str, Any]:
         "type": name,
         "__version__": _version(),
         "message": state.message,
-        "_result": dump_result(state._result),
+        "_result": dump(state._result),
         "context": dict(state.context),
         "cached_inputs": None
         if state.cached_inputs is None
-        else {key: dump_result(value) for key, value in state.cached_inputs.items()},
+        else {key: dump(value) for key, value in state.cached_inputs.items()},
     }
     for field in _DATETIME_FIELDS:
         if hasattr(state, field):

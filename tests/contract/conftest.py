@@ -11,6 +11,7 @@ from compat.engine.serializers import (
     CompressedSerializer,
     DateTimeSerializer,
     JSONSerializer,
+    PandasSerializer,
     PickleSerializer,
 )
 from tests.contract.abstract import SerializerCase
@@ -28,6 +29,18 @@ def _moment(i: int) -> dt.datetime:
     return dt.datetime(2020, 1, 2, 3, 4, 5, i, tzinfo=dt.timezone.utc)
 
 
+def _frame(i: int) -> object:
+    import pandas as pd
+
+    return pd.DataFrame(
+        {"n": [i, i + 1, -i], "x": [0.5, 1.5, i / 3], "text": ["a", f"été-{i}", ""]}
+    )
+
+
+def _same_frame(left: object, right: object) -> bool:
+    return bool(left.equals(right))  # type: ignore[attr-defined]
+
+
 SERIALIZER_CASES = [
     SerializerCase("pickle", PickleSerializer(), _rich),
     SerializerCase("json", JSONSerializer(), _json),
@@ -39,6 +52,15 @@ SERIALIZER_CASES = [
         for fmt in ("gzip", "bz2", "lzma", "zlib")
     ),
     SerializerCase("base64-pickle", Base64PickleSerializer(), _rich),
+    SerializerCase(
+        "pandas-csv",
+        PandasSerializer(
+            "csv", serialize_kwargs={"index": False}, deserialize_kwargs={"keep_default_na": False}
+        ),
+        _frame,
+        _same_frame,
+    ),
+    SerializerCase("pandas-parquet", PandasSerializer("parquet"), _frame, _same_frame),
 ]
 
 

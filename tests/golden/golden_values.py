@@ -16,6 +16,7 @@ one-key object whose key starts with ``$``:
 from __future__ import annotations
 
 import base64
+import datetime
 from typing import Any
 
 #: Placeholder for the directory that holds one version's golden data
@@ -119,3 +120,26 @@ def same_value(expected: Any, actual: Any) -> bool:
             same_value(expected[key], actual[key]) for key in expected
         )
     return bool(expected == actual)
+
+
+def result_cache_facts(
+    result_class: Any, json_handler_class: Any, validator: Any
+) -> dict[str, Any]:
+    """What ``Result(..., cache_for=..., cache_validator=...)`` keeps, for Prefect 0.10.7 and
+    compat alike (the same calls on either library's classes)."""
+    hour = datetime.timedelta(hours=1)
+    with_cache = result_class(5, result_handler=json_handler_class(), cache_for=hour)
+    with_cache.store_safe_value()
+    explicit = result_class(1, cache_for=hour, cache_validator=validator)
+    alone = result_class(1, cache_validator=validator)
+    plain = result_class(1)
+    return {
+        "cache_for_seconds": with_cache.cache_for.total_seconds(),
+        "default_validator": with_cache.cache_validator.__name__,
+        "explicit_validator": explicit.cache_validator.__name__,
+        "validator_alone": [alone.cache_for, alone.cache_validator.__name__],
+        "no_cache_args": [plain.cache_for, plain.cache_validator],
+        "safe_value": repr(with_cache.safe_value),
+        "equal_same_args": result_class(1, cache_for=hour) == result_class(1, cache_for=hour),
+        "equal_without_cache_for": result_class(1, cache_for=hour) == plain,
+    }

@@ -11,6 +11,12 @@ CI never runs this script (it installs old Prefect releases from PyPI). Sub-comm
     file with ``{GOLDEN_DIR}``, refuse to continue if any machine path is left, and copy the
     result to ``tests/golden/data/<version>/`` (replacing what was there).
 
+``python tests/golden/make_golden.py generate-behaviour``
+    Record how 0.10.7 and 0.13.19 behave where ``compat`` is compared with them call by
+    call (``Result(cache_for=...)``, a handler returning a non-JSON reference,
+    ``State.load_result(handler)``, ``PandasSerializer``) into
+    ``tests/golden/data/<version>/behaviour.json``, leaving the other golden data as it is.
+
 ``.venv/bin/python tests/golden/make_golden.py check-reverse``
     Run with the project's interpreter (needs ``compat``): write values, files and result
     payloads with ``compat`` into a temporary directory, read them with each old release's
@@ -45,6 +51,7 @@ from golden_values import (
     decode_value,
     encode_value,
     golden_values,
+    result_cache_facts,
     same_value,
 )
 
@@ -755,13 +762,18 @@ GENERATORS: dict[str, Callable[[Path], list[Entry]]] = {
 }
 
 
-def run_generator(version: str, out: Path) -> None:
-    """Entry point of ``_generate``: runs inside the release's own environment."""
+def _inside_release(version: str, out: Path) -> None:
+    """Stop unless this interpreter runs Prefect ``version``; create ``out``."""
     import prefect
 
     if prefect.__version__ != version:
         raise SystemExit(f"expected prefect {version}, found {prefect.__version__}")
     out.mkdir(parents=True, exist_ok=True)
+
+
+def run_generator(version: str, out: Path) -> None:
+    """Entry point of ``_generate``: runs inside the release's own environment."""
+    _inside_release(version, out)
     entries = GENERATORS[version](out)
     manifest = {
         "prefect_version": version,
@@ -786,6 +798,187 @@ def manifest_text(manifest: dict[str, Any]) -> str:
     lines.append("  ]")
     lines.append("}")
     return "\n".join(lines) + "\n"
+
+
+# --------------------------------------------------------------------------------------
+# Behaviour records (run inside the old environments): facts compat is compared with
+# --------------------------------------------------------------------------------------
+
+#: Packages the behaviour records need on top of ``REQUIREMENTS``.
+BEHAVIOUR_REQUIREMENTS: dict[str, list[str]] = {"0.10.7": [], "0.13.19": ["pandas"]}
+
+#: The DataFrame the ``PandasSerializer`` records use, column by column.
+PANDAS_FRAME: dict[str, list[Any]] = {
+    "n": [1, 2, 3],
+    "x": [0.5, -1.0, 2.25],
+    "name": ["a", "bé", "c"],
+}
+
+#: ``(case name, file_type, deserialize_kwargs, serialize_kwargs)`` recorded on 0.13.19.
+PANDAS_CASES: list[tuple[str, str, dict[str, Any] | None, dict[str, Any] | None]] = [
+    ("csv-no-index", "csv", None, {"index": False}),
+    ("csv-index-col", "csv", {"index_col": 0}, None),
+    ("csv-sep", "csv", {"sep": ";"}, {"sep": ";", "index": False}),
+    ("json-records", "json", {"orient": "records"}, {"orient": "records"}),
+]
+
+
+def _outcome(call: Callable[[], Any]) -> dict[str, Any]:
+    """``{"returned": repr}`` or ``{"raised": "Type: message"}`` of one call."""
+    try:
+        return {"returned": repr(call())}
+    except Exception as exc:
+        return {"raised": f"{type(exc).__name__}: {exc}"}
+
+
+def behaviour_0_10_7(out: Path) -> dict[str, Any]:
+    """``Result``'s 0.10 keywords, and a handler whose reference is not JSON."""
+    import prefect
+    from prefect import Flow, task
+    from prefect.engine.cache_validators import all_inputs
+    from prefect.engine.result import Result
+    from prefect.engine.result_handlers import JSONResultHandler, ResultHandler
+
+    result_args = result_cache_facts(Result, JSONResultHandler, all_inputs)
+
+    class SetReferenceHandler(ResultHandler):
+        def write(self, result: Any) -> Any:
+            return {1, 2}
+
+        def read(self, loc: Any) -> Any:
+            return None
+
+    with Flow("golden-non-json-reference") as flow:
+        produced = task(constant(3), name="produce", result_handler=SetReferenceHandler())()
+        consumed = task(lambda x: x + 1, name="consume")(produced)
+    with prefect.context(checkpointing=True):
+        flow_state = flow.run()
+    task_state = flow_state.result[produced]
+    non_json = {
+        "task_state": type(task_state).__name__,
+        "downstream_state": type(flow_state.result[consumed]).__name__,
+        "flow_state": type(flow_state).__name__,
+        "safe_value": repr(task_state._result.safe_value),
+        "serialize": _outcome(task_state.serialize),
+    }
+    return {
+        "result_cache_arguments": result_args,
+        "non_json_reference": non_json,
+        "readme_snippet": readme_snippet_outputs(out / "readme"),
+    }
+
+
+#: The README's first snippet runs checkpointed for one run inside this block.
+README_ONE_RUN = "with context(checkpointing=True):\n    state = flow.run()\n"
+
+
+def readme_snippet_outputs(workdir: Path) -> dict[str, str]:
+    """The README's first snippet, imports turned back into ``prefect``: what it prints
+    as written, and with checkpointing left off (``flow.run()`` outside the block)."""
+    import contextlib
+    import re
+
+    text = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
+    match = re.search(r"```python\n(.*?)```", text, re.S)
+    if match is None:
+        raise SystemExit("README.md has no python snippet")
+    code = re.sub(r"\bcompat\b", "prefect", match.group(1))
+    variants = {
+        "as_written": code,
+        "checkpointing_off": code.replace(README_ONE_RUN, "state = flow.run()\n"),
+    }
+    outputs = {}
+    for name, source in variants.items():
+        run_dir = workdir / name
+        run_dir.mkdir(parents=True)
+        printed = io.StringIO()
+        previous = os.getcwd()
+        os.chdir(run_dir)
+        try:
+            with contextlib.redirect_stdout(printed):
+                exec(compile(source, "README.md", "exec"), {"__name__": "__readme__"})
+        finally:
+            os.chdir(previous)
+        outputs[name] = printed.getvalue().replace(str(run_dir), "<cwd>")
+    return outputs
+
+
+def behaviour_0_13_19(out: Path) -> dict[str, Any]:
+    """``State.load_result`` with a handler or junk, and ``PandasSerializer``."""
+    import pandas as pd
+    from prefect.engine.result_handlers import LocalResultHandler
+    from prefect.engine.results import LocalResult
+    from prefect.engine.serializers import PandasSerializer
+    from prefect.engine.state import Success
+    from prefect.serialization.state import StateSchema
+
+    values = golden_values()
+    directory = out / "load-result"
+    written = LocalResult(dir=str(directory)).write(values["nested_dict"])
+    payload = StateSchema().dump(Success("ok", result=written))
+
+    def loaded_with(reader: Any) -> Any:
+        state = StateSchema().load(payload)
+        state.load_result(reader)
+        return state
+
+    with_handler = loaded_with(LocalResultHandler(dir=str(directory)))
+    load_result = {
+        "handler_value": encode_value(with_handler.result),
+        "handler_result_type": type(with_handler._result).__name__,
+        "junk_str": _outcome(lambda: loaded_with("junk")),
+        "junk_int": _outcome(lambda: loaded_with(42)),
+        "junk_with_value_present": _outcome(lambda: Success(result=7).load_result("junk")),
+    }
+
+    frame = pd.DataFrame(PANDAS_FRAME)
+    cases: dict[str, Any] = {}
+    for name, file_type, deserialize_kwargs, serialize_kwargs in PANDAS_CASES:
+        serializer = PandasSerializer(file_type, deserialize_kwargs, serialize_kwargs)
+        data = serializer.serialize(frame)
+        back = serializer.deserialize(data)
+        cases[name] = {
+            "file_type": file_type,
+            "deserialize_kwargs": deserialize_kwargs,
+            "serialize_kwargs": serialize_kwargs,
+            "bytes": encode_value(data),
+            "read_back": {"columns": list(back.columns), "rows": back.values.tolist()},
+        }
+    same = PandasSerializer("csv", {"sep": ";"}, {"index": False})
+    pandas_facts = {
+        "pandas_version": pd.__version__,
+        "cases": cases,
+        "unknown_type": _outcome(lambda: PandasSerializer("nope")),
+        "sql_type": _outcome(lambda: type(PandasSerializer("sql")).__name__),
+        "equality": {
+            "same_settings": same == PandasSerializer("csv", {"sep": ";"}, {"index": False}),
+            "other_type": same == PandasSerializer("json", {"sep": ";"}, {"index": False}),
+            "other_deserialize_kwargs": same == PandasSerializer("csv", {}, {"index": False}),
+            "other_serialize_kwargs": same == PandasSerializer("csv", {"sep": ";"}, {}),
+        },
+        "series": _outcome(lambda: PandasSerializer("csv").serialize(pd.Series([1, 2]))),
+    }
+    return {"load_result": load_result, "pandas_serializer": pandas_facts}
+
+
+BEHAVIOURS: dict[str, Callable[[Path], dict[str, Any]]] = {
+    "0.10.7": behaviour_0_10_7,
+    "0.13.19": behaviour_0_13_19,
+}
+
+
+def run_behaviour(version: str, out: Path) -> None:
+    """Entry point of ``_behaviour``: runs inside the release's own environment."""
+    _inside_release(version, out)
+    record = {
+        "prefect_version": version,
+        "generator": "tests/golden/make_golden.py generate-behaviour",
+        "python": ".".join(map(str, sys.version_info[:3])),
+        "requirements": REQUIREMENTS[version] + BEHAVIOUR_REQUIREMENTS[version],
+        **BEHAVIOURS[version](out),
+    }
+    text = json.dumps(record, indent=2, ensure_ascii=False, sort_keys=False) + "\n"
+    (out / "behaviour.json").write_text(text, encoding="utf-8")
 
 
 # --------------------------------------------------------------------------------------
@@ -854,6 +1047,25 @@ def generate(versions: list[str]) -> None:
         manifest = json.loads((target / "manifest.json").read_text(encoding="utf-8"))
         size = sum(p.stat().st_size for p in target.rglob("*") if p.is_file())
         print(f"{version}: {len(manifest['entries'])} entries, {size / 1024:.0f} KiB")
+
+
+def generate_behaviour(versions: list[str]) -> None:
+    """Write ``data/<version>/behaviour.json`` only; the rest of the golden data stays."""
+    for version in versions:
+        python = ensure_venv(version)
+        if BEHAVIOUR_REQUIREMENTS[version]:
+            subprocess.run(
+                [str(python), "-m", "pip", "install", "--quiet", *BEHAVIOUR_REQUIREMENTS[version]],
+                check=True,
+            )
+        with tempfile.TemporaryDirectory(prefix="golden-") as tmp:
+            out = Path(tmp) / version
+            command = [str(python), str(Path(__file__).resolve()), "_behaviour", version, str(out)]
+            subprocess.run(command, check=True, env=old_prefect_env(Path(tmp) / "prefect-home"))
+            scrub_machine_paths(out, [tmp, str(Path.home()), str(REPO_ROOT)])
+            (DATA_DIR / version).mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(out / "behaviour.json", DATA_DIR / version / "behaviour.json")
+        print(f"{version}: behaviour.json written")
 
 
 # --------------------------------------------------------------------------------------
@@ -1023,6 +1235,60 @@ def compat_state_jobs(tmp: Path) -> list[Entry]:
     ]
 
 
+def compat_legacy_state_jobs(tmp: Path) -> list[Entry]:
+    """A compat ``flow.run()`` of 0.10-style tasks, every state dumped with ``legacy=True``."""
+    import warnings
+
+    from compat import Flow, Parameter, task
+    from compat.engine.result_handlers import (
+        JSONResultHandler,
+        LocalResultHandler,
+        ResultHandler,
+    )
+    from compat.engine.results import LocalResult, PrefectResult
+    from compat.serialization.state import dump_state
+    from compat.utilities.configuration import set_temporary_config
+
+    class CompatCustomHandler(ResultHandler):
+        def write(self, result: Any) -> str:
+            return "loc-" + json.dumps(result)
+
+        def read(self, loc: str) -> Any:
+            return json.loads(loc[len("loc-") :])
+
+    values = golden_values()
+    cases = {  # task name -> (value, task keywords)
+        "local_handler": ("nested_dict", {"result_handler": LocalResultHandler(str(tmp / "h"))}),
+        "json_handler": ("list", {"result_handler": JSONResultHandler()}),
+        "custom_handler": ("nested_dict", {"result_handler": CompatCustomHandler()}),
+        "local_result": ("tuple", {"result": LocalResult(dir=str(tmp / "r"))}),
+        "local_template": ("set", {"result": LocalResult(dir=str(tmp), location="t/{task_name}")}),
+        "prefect_result": ("str_unicode", {"result": PrefectResult()}),
+        "flow_handler": ("int_key_dict", {}),
+        "not_checkpointed": ("int", {"checkpoint": False}),
+    }
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        flow = Flow("compat-legacy", result_handler=LocalResultHandler(str(tmp / "flow")))
+        with flow:
+            for name, (value_name, kwargs) in cases.items():
+                task(constant(values[value_name]), name=name, **kwargs)()
+            Parameter("p", default=3)()
+    with set_temporary_config({"flows.checkpointing": True, "home_dir": str(tmp / "home")}):
+        states = {t.name: s for t, s in flow.run().result.items()}
+    group = "compat dump_state(legacy=True) of a flow run"
+    legacy = ["0.10.7", "0.13.19"]
+    jobs = []
+    for name, (value_name, _) in cases.items():
+        expected = NO_RESULT if name == "not_checkpointed" else values[value_name]
+        reader = "state_payload_load_custom" if name == "custom_handler" else "state_payload_load"
+        payload = dump_state(states[name], legacy=True)
+        jobs.append(_job(group, name, reader, payload, expected, legacy))
+    payload = dump_state(states["p"], legacy=True)
+    jobs.append(_job(group, "parameter", "state_payload_load", payload, 3, legacy))
+    return jobs
+
+
 #: State fields the old ``StateSchema`` must load back as dumped (datetimes as ISO text).
 CHECKED_STATE_FIELDS = (
     "message",
@@ -1109,6 +1375,16 @@ def old_readers(version: str) -> dict[str, Callable[[Any], Any]]:
 
     readers["state_payload_load"] = load_state_payload
 
+    if version in ("0.10.7", "0.13.19"):
+        custom_handler = golden_custom_handler_class()()
+
+        def load_state_payload_custom(payload: dict[str, Any]) -> Any:
+            state = StateSchema().load(payload)
+            _check_state_fields(state, payload)
+            return state._result.to_result(custom_handler).value
+
+        readers["state_payload_load_custom"] = load_state_payload_custom
+
     if version == "0.10.7":
         from prefect.engine.result import Result
 
@@ -1164,6 +1440,7 @@ READER_LABELS = {
     "base64_payload_read": "base64 readers (listed above)",
     "result_payload_load": "StateResultSchema().load + hydrate",
     "state_payload_load": "StateSchema().load: class, fields, hydrate",
+    "state_payload_load_custom": "StateSchema().load + to_result(the custom handler)",
 }
 
 
@@ -1203,7 +1480,11 @@ def check_reverse() -> int:
     sys.path.insert(0, str(REPO_ROOT))  # compat from this checkout, installed or not
     with tempfile.TemporaryDirectory(prefix="golden-reverse-") as tmp:
         tmp_path = Path(tmp)
-        jobs = compat_jobs(tmp_path / "written") + compat_state_jobs(tmp_path / "states")
+        jobs = [
+            *compat_jobs(tmp_path / "written"),
+            *compat_state_jobs(tmp_path / "states"),
+            *compat_legacy_state_jobs(tmp_path / "legacy"),
+        ]
         jobs_path = tmp_path / "jobs.json"
         jobs_path.write_text(json.dumps(jobs), encoding="utf-8")
         outcomes: dict[str, dict[str, dict[str, Any]]] = {}
@@ -1228,7 +1509,14 @@ def main(argv: list[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
     gen = commands.add_parser("generate", help="write tests/golden/data/<version>/")
     gen.add_argument("--version", action="append", choices=sorted(GENERATORS), dest="versions")
+    behaviour = commands.add_parser("generate-behaviour", help="write data/<v>/behaviour.json")
+    behaviour.add_argument(
+        "--version", action="append", choices=sorted(BEHAVIOURS), dest="versions"
+    )
     commands.add_parser("check-reverse", help="compat writes, old Prefect reads")
+    inner_behaviour = commands.add_parser("_behaviour")
+    inner_behaviour.add_argument("version")
+    inner_behaviour.add_argument("out", type=Path)
     inner_gen = commands.add_parser("_generate")
     inner_gen.add_argument("version")
     inner_gen.add_argument("out", type=Path)
@@ -1239,6 +1527,12 @@ def main(argv: list[str] | None = None) -> int:
 
     if args.command == "generate":
         generate(args.versions or list(GENERATORS))
+        return 0
+    if args.command == "generate-behaviour":
+        generate_behaviour(args.versions or list(BEHAVIOURS))
+        return 0
+    if args.command == "_behaviour":
+        run_behaviour(args.version, args.out)
         return 0
     if args.command == "_generate":
         run_generator(args.version, args.out)

@@ -268,7 +268,18 @@ def test_unknown_protocol_is_explained() -> None:
 
 # -- import hygiene ------------------------------------------------------------------------
 
-HEAVY = ["libcst", "s3fs", "gcsfs", "adlfs", "boto3", "botocore", "aiobotocore", "dask", "codemods"]
+HEAVY = [
+    "libcst",
+    "s3fs",
+    "gcsfs",
+    "adlfs",
+    "boto3",
+    "botocore",
+    "aiobotocore",
+    "dask",
+    "pandas",
+    "codemods",
+]
 
 
 @pytest.mark.parametrize(

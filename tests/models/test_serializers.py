@@ -36,6 +36,7 @@ def test_all_names() -> None:
             "JSONSerializer",
             "DateTimeSerializer",
             "CompressedSerializer",
+            "PandasSerializer",
             "Base64PickleSerializer",
         ]
     )

@@ -10,15 +10,21 @@ expects a handler, and handlers wherever a result is expected.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 import uuid
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from compat._deprecation import warn_deprecated
 from compat._templating import format_location
 from compat.engine.result_handlers.result_handler import ResultHandler
 from compat.engine.serializers import PickleSerializer, Serializer
-from compat.exceptions import MissingResultHandlerError, ResultNotImplementedError
+from compat.exceptions import (
+    MissingResultHandlerError,
+    PayloadError,
+    ResultNotImplementedError,
+)
 
 if TYPE_CHECKING:
     from typing_extensions import Self
@@ -30,6 +36,7 @@ __all__ = [
     "ResultInterface",
     "ResultNotImplementedError",
     "SafeResult",
+    "checked_reference",
     "default_cloud_location",
 ]
 
@@ -87,7 +94,8 @@ class Result(ResultInterface):
     ``location`` may be a template string (formatted with the run's parameters, context and
     task inputs) or a callable receiving the same keywords. The legacy positional form
     ``Result(value, handler)`` is accepted: a handler in second position is taken as
-    ``result_handler``.
+    ``result_handler``. Prefect 0.10's ``cache_for``/``cache_validator`` are kept as
+    attributes (with a deprecation warning); as in 0.10, no runner reads them.
     """
 
     #: Names of constructor settings that take part in equality (besides value, location...).
@@ -102,6 +110,8 @@ class Result(ResultInterface):
         result_handler: ResultHandler | Result | None = None,
         validators: list[Callable[[Result], bool]] | None = None,
         run_validators: bool = True,
+        cache_for: dt.timedelta | None = None,
+        cache_validator: Callable[..., bool] | None = None,
     ) -> None:
         if isinstance(location, ResultHandler):
             if result_handler is not None:
@@ -115,6 +125,7 @@ class Result(ResultInterface):
         )
         self.validators = validators
         self.run_validators = run_validators
+        self.cache_for, self.cache_validator = _legacy_cache_settings(cache_for, cache_validator)
         self.serializer = serializer if serializer is not None else self._default_serializer()
         self.location: str | None
         self._formatter: Callable[..., str] | None
@@ -164,6 +175,8 @@ class Result(ResultInterface):
             self.safe_value,
             self.validators,
             self.run_validators,
+            self.cache_for,
+            self.cache_validator,
             *(getattr(self, name) for name in self.config_fields),
         )
 
@@ -235,7 +248,7 @@ class Result(ResultInterface):
                 )
                 raise MissingResultHandlerError(msg)
             handler = _as_handler(self)
-        reference = handler.write(self.value)
+        reference = checked_reference(handler, handler.write(self.value))
         self.safe_value = SafeResult(reference, handler)
         if self.location is None and isinstance(reference, str):
             self.location = reference
@@ -245,6 +258,56 @@ class Result(ResultInterface):
         if not self.run_validators:
             logger.warning("run_validators is False, but validate() was called; running them")
         return all(validator(self) for validator in self.validators or ())
+
+
+def _legacy_cache_settings(
+    cache_for: dt.timedelta | None, cache_validator: Callable[..., bool] | None
+) -> tuple[dt.timedelta | None, Callable[..., bool] | None]:
+    """Prefect 0.10's ``Result(cache_for=, cache_validator=)``: stored, never used.
+
+    As in 0.10, ``cache_for`` without a validator defaults it to ``duration_only``.
+    """
+    if cache_for is None and cache_validator is None:
+        return None, None
+    if cache_for is not None and not isinstance(cache_for, dt.timedelta):
+        msg = f"Result(cache_for=...) must be a datetime.timedelta, got {cache_for!r}"
+        raise TypeError(msg)
+    if cache_validator is not None and not callable(cache_validator):
+        msg = (
+            f"Result(cache_validator=...) must be a validator function such as "
+            f"compat.engine.cache_validators.all_inputs, got {cache_validator!r}"
+        )
+        raise TypeError(msg)
+    warn_deprecated(
+        "Result(cache_for=..., cache_validator=...)",
+        "Task(cache_for=..., cache_validator=...)",
+        detail="The values are kept on the Result but, as in Prefect 0.10, no runner reads "
+        "them (Prefect 0.11 removed these arguments).",
+    )
+    if cache_for is not None and cache_validator is None:
+        from compat.engine.cache_validators import duration_only
+
+        cache_validator = duration_only
+    return cache_for, cache_validator
+
+
+def checked_reference(handler: ResultHandler, reference: Any) -> Any:
+    """Return what ``handler.write`` returned, if a state payload can store it (JSON).
+
+    A legacy handler's output is the stored reference (a path, a key, JSON text); states
+    keep it in their JSON payload, so anything else fails here, at the write, naming the
+    handler, instead of much later when the state is dumped.
+    """
+    try:
+        json.dumps(reference, allow_nan=False)
+    except (TypeError, ValueError) as exc:
+        msg = (
+            f"{handler!r}.write() returned {reference!r:.200}, which is not JSON-compatible "
+            f"({exc}); a handler's write must return a JSON-compatible reference to the "
+            "stored value, such as a path or key string, because state payloads store it"
+        )
+        raise PayloadError(msg) from exc
+    return reference
 
 
 def _not_implemented(result: Result, operation: str) -> str:

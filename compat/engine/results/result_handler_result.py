@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, cast
 
-from compat.engine.result.base import Result
+from compat.engine.result.base import Result, checked_reference
 from compat.engine.result_handlers.result_handler import ResultHandler
 from compat.exceptions import ResultNotImplementedError
 
@@ -65,7 +65,7 @@ class ResultHandlerResult(Result):
     def write(self, value_: Any, **kwargs: Any) -> Result:
         new = self.copy()
         new.value = value_
-        new.location = self.handler.write(value_)
+        new.location = checked_reference(self.handler, self.handler.write(value_))
         return new
 
     def read(self, location: str) -> Result:
