@@ -160,7 +160,7 @@ def dump_result(result: Result | SafeResult) -> Payload:
             "result_handler": dump_handler(result.result_handler),
         }
     if not isinstance(result, Result):
-        msg = f"cannot dump {result!r}: expected a Result, SafeResult or NoResult"
+        msg = f"cannot dump a {type(result).__name__}: expected a Result, SafeResult or NoResult"
         raise PayloadError(msg)
     cls = type(result)
     if cls is Result and not isinstance(result.safe_value, NoResultType):

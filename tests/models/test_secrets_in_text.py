@@ -45,3 +45,14 @@ def test_missing_handler_error_does_not_contain_the_value() -> None:
     assert "password" not in message
     assert "result_handler" in message
     assert "dict" in message
+
+
+def test_dumping_a_non_result_names_its_type_not_its_value() -> None:
+    """The PayloadError for a value that is not a result does not show the value."""
+    from compat.exceptions import PayloadError
+    from compat.serialization.result import dump_result
+
+    with pytest.raises(PayloadError) as info:
+        dump_result({"password": SECRET})  # type: ignore[arg-type]
+    assert SECRET not in str(info.value)
+    assert "dict" in str(info.value)
