@@ -264,7 +264,9 @@ class FSSpecStorage:
         return self.fs.cat_file(path)
 
     def write(self, path: str, data: bytes, *, exclusive: bool = False) -> None:
-        if exclusive and self.fs.exists(path):  # object stores: best effort, no link to use
+        # Object stores get uuid4 default keys (122 random bits); checking first would cost a
+        # request per write and still race. Elsewhere, check: there is no link to rely on.
+        if exclusive and self.protocol not in _ATOMIC_PUT and self.fs.exists(path):
             raise FileExistsError(errno.EEXIST, os.strerror(errno.EEXIST), path)
         parent = path.rsplit("/", 1)[0]
         if self.protocol not in _ATOMIC_PUT:

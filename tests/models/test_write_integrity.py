@@ -169,6 +169,18 @@ def test_no_free_default_name_is_an_error_not_an_overwrite(
     assert [p.name for p in tmp_path.iterdir()] == [os.path.basename(kept)]
 
 
+def test_fsspec_default_names_do_not_clobber_either(tmp_path, monkeypatch) -> None:
+    """Through fsspec (no hard links), a taken default name is checked and skipped too."""
+    from compat.engine.result import base
+
+    names = iter(["taken.pkl", "taken.pkl", "free.pkl"])
+    monkeypatch.setattr(base, "default_cloud_location", lambda: next(names))
+    result = FSSpecResult(f"file://{tmp_path}", storage_options={"auto_mkdir": True})
+    assert result.write("first").location == "taken.pkl"
+    assert result.write("second").location == "free.pkl"
+    assert result.read("taken.pkl").value == "first"
+
+
 def test_explicit_locations_still_overwrite(tmp_path) -> None:
     """Only default names are exclusive: a configured location is replaced, as in Prefect."""
     result = LocalResult(dir=str(tmp_path), location="fixed.pkl")
