@@ -5,8 +5,9 @@ over it at the end. A writer killed in between (SIGKILL, power loss) leaves that
 behind. The name says who wrote it, so a later writer can tell litter from work in progress:
 
 * written on this host by a process that no longer exists: litter, removed;
-* written on another host (a shared file system), or by a process we cannot check: removed
-  only once untouched for :data:`FOREIGN_TEMPORARY_AGE` seconds, far longer than any write;
+* written on another host (a shared file system), or by a process we cannot check (Windows):
+  removed only once untouched for :data:`FOREIGN_TEMPORARY_AGE` seconds, far longer than any
+  write;
 * anything else (a live writer, a name we did not make) is never touched.
 
 Each process sweeps a directory once, before its first write there.
@@ -56,7 +57,10 @@ def temporary_name(target: str) -> str:
     return os.path.join(directory, name)
 
 
-def _pid_is_dead(pid: int) -> bool:
+def _pid_is_dead(pid: int) -> bool | None:
+    """Whether no process ``pid`` exists here; ``None`` when this platform cannot tell safely."""
+    if os.name == "nt":  # os.kill(pid, 0) would send CTRL_C_EVENT there, not probe
+        return None
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -72,8 +76,12 @@ def _is_litter(entry: os.DirEntry[str], now: float) -> bool:
         return False
     if match["host"] == host_id():
         pid = int(match["pid"])
-        return pid != os.getpid() and _pid_is_dead(pid)
-    try:
+        if pid == os.getpid():
+            return False
+        dead = _pid_is_dead(pid)
+        if dead is not None:
+            return dead
+    try:  # another host's writer, or one we cannot check: only when long abandoned
         return now - entry.stat(follow_symlinks=False).st_mtime > FOREIGN_TEMPORARY_AGE
     except OSError:
         return False

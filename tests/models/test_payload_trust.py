@@ -110,8 +110,13 @@ def test_data_urls_are_refused_before_anything_runs(result_payload: dict[str, An
             "value": "value.pkl",
             "result_handler": {"type": "LocalResultHandler", "dir": url},
         },
+        lambda url: {
+            "type": "SafeResult",
+            "value": f"{url}/value.pkl",
+            "result_handler": {"type": "S3ResultHandler", "bucket": "b"},
+        },
     ],
-    ids=["local-dir", "fsspec-url", "custom-location", "legacy-handler-dir"],
+    ids=["local-dir", "fsspec-url", "custom-location", "legacy-handler-dir", "legacy-value"],
 )
 def test_http_storage_is_refused_before_any_request(http_server, make) -> None:
     """An ``http://`` location in a payload is refused; the server never sees a request."""

@@ -247,6 +247,18 @@ def test_next_write_removes_temporaries_of_dead_writers_only(tmp_path: Path) -> 
         sleeper.wait(timeout=60)
 
 
+def test_where_liveness_cannot_be_checked_only_old_litter_goes(tmp_path, monkeypatch) -> None:
+    """Without a safe pid probe (Windows), this host's temporaries fall under the age rule."""
+    monkeypatch.setattr(_tempfiles, "_pid_is_dead", lambda pid: None)
+    host = _tempfiles.host_id()
+    recent = _temporary(tmp_path, host, 999_999)
+    old = _temporary(tmp_path, host, 999_998)
+    two_days_ago = time.time() - 2 * 24 * 3600
+    os.utime(old, (two_days_ago, two_days_ago))
+    assert _tempfiles.sweep_crashed_temporaries(str(tmp_path)) == [str(old)]
+    assert recent.exists()
+
+
 def test_temporary_names_say_who_wrote_them(tmp_path: Path) -> None:
     """The temporary of a write carries this host's id and this process's pid."""
     name = os.path.basename(_tempfiles.temporary_name(str(tmp_path / "target")))
