@@ -314,6 +314,24 @@ def test_a_damaged_result_file_names_its_location(tmp_path: Path, damage: str) -
     assert isinstance(info.value, ValueError)
 
 
+def test_a_damaged_target_fails_the_task_naming_the_file(tmp_path: Path) -> None:
+    """A truncated target file fails its task with a message naming the file."""
+    from compat import Flow, Task
+    from compat.engine.state import Failed
+
+    class Produce(Task):
+        def run(self) -> int:
+            return 1
+
+    (tmp_path / "target.pkl").write_bytes(b"\x80\x05\x95")  # a pickle cut short
+    with Flow("f", result=LocalResult(dir=str(tmp_path))) as flow:
+        produced = Produce(target="target.pkl")()
+    state = flow.run().result[produced]
+    assert isinstance(state, Failed)
+    assert "ResultReadError" in state.message
+    assert str(tmp_path / "target.pkl") in state.message
+
+
 def test_a_failed_write_names_the_target_not_the_temporary(tmp_path: Path) -> None:
     """An OS error during a write reports the location asked for, never our temporary file."""
     blocker = tmp_path / "not-a-directory"
