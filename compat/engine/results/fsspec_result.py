@@ -69,20 +69,26 @@ class FSSpecResult(Result):
     def write(self, value_: Any, **kwargs: Any) -> Result:
         new = self.format(**kwargs)
         data = self.serializer.serialize(value_)
-        if not self._names_by_default():
+        if self._names_by_default():
+            self._write_under_a_free_name(new, data)
+        else:
             self.storage.write(self.full_path(require_location(new)), data)
-        else:  # a default name must never replace another value, even another process's
-            for _ in range(_DEFAULT_NAME_ATTEMPTS):
-                try:
-                    self.storage.write(self.full_path(require_location(new)), data, exclusive=True)
-                    break
-                except FileExistsError:
-                    new.location = self.default_location
-            else:
-                msg = f"no free default name after {_DEFAULT_NAME_ATTEMPTS} attempts"
-                raise ResultWriteError(msg)
         new.value = value_
         return new
+
+    def _write_under_a_free_name(self, new: Result, data: bytes) -> None:
+        """Write under ``new.location``, or fresh default names: never replace a value."""
+        for _ in range(_DEFAULT_NAME_ATTEMPTS):
+            try:
+                self.storage.write(self.full_path(require_location(new)), data, exclusive=True)
+                return
+            except FileExistsError:  # taken (by another process, or before a restart)
+                new.location = self.default_location
+        msg = (
+            f"no free default name under {self.url!r} after {_DEFAULT_NAME_ATTEMPTS} attempts; "
+            "every generated name was taken (is the clock or the random source patched?)"
+        )
+        raise ResultWriteError(msg)
 
     def _names_by_default(self) -> bool:
         """Whether :meth:`format` gives this result its default (generated) location."""
