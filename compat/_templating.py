@@ -138,16 +138,20 @@ def _render(
             value = _FORMATTER.convert_field(value, conversion)
         spec_text = ""
         if spec:
-            if outer is not None:  # str.format allows one level of nesting, and so do we
+            if outer is not None and _has_fields(spec):  # str.format nests one level, as here
                 msg = f"{what} {shown!r} nests format specs more than one level deep"
                 raise TemplateSpecError(msg)
-            spec_text = _render(spec, kwargs, what=what, check_values=False, outer=template)
+            spec_text = _render(spec, kwargs, what=what, check_values=False, outer=shown)
             _check_spec(spec_text, field_name, shown, what)
         text = format(value, spec_text)
         if check_values:
             check_relative_value(text, what=f"the value of {{{field_name}}} in {template!r}")
         pieces.append(text)
     return "".join(pieces)
+
+
+def _has_fields(text: str) -> bool:
+    return any(field_name is not None for _, field_name, _, _ in _FORMATTER.parse(text))
 
 
 def format_template(template: str, kwargs: Mapping[str, Any], *, what: str = "template") -> str:

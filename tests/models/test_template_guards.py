@@ -194,3 +194,6 @@ def test_specs_nest_one_level_only() -> None:
     """As in ``str.format``, a spec inside a spec inside a spec is refused."""
     with pytest.raises(TemplateSpecError, match="nests"):
         format_template("{x:{y:{z}}}", {"x": 1, "y": 2, "z": 3})
+    assert format_template("{x:>{w:d}}", {"x": "a", "w": 3}) == "{x:>{w:d}}".format(x="a", w=3)
+    with pytest.raises(TemplateSpecError):
+        format_template("{x:>{w:>2000}}", {"x": "a", "w": 3})
