@@ -128,7 +128,8 @@ def check_payload_location(location: str, *, field: str) -> None:
 
 
 class LocalStorage:
-    """Files on the local disk, written through a temporary file and ``os.replace``.
+    """Files on the local disk, written through a temporary file and ``os.replace`` (or a
+    hard link, which never replaces a file, for exclusive writes).
 
     ``durable`` (default: the ``results.durable_writes`` setting) makes a write survive a
     power loss once it returns: the file is fsynced before the rename and its directory
@@ -199,7 +200,12 @@ _CREATE_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0
 
 
 def local_path(path: str) -> str:
-    """``file:///abs/x`` and ``local:///abs/x`` → ``/abs/x``; plain paths are unchanged."""
+    """``file:///abs/x``, ``file://localhost/abs/x`` and ``local:///abs/x`` → ``/abs/x``.
+
+    Plain paths are returned unchanged.
+    """
+    if path.startswith("file://localhost/"):
+        return path[len("file://localhost") :]
     for prefix in ("file://", "local://"):
         if path.startswith(prefix):
             return path[len(prefix) :]

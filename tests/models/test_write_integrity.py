@@ -205,6 +205,20 @@ def test_file_url_writes_to_the_absolute_directory(tmp_path, monkeypatch) -> Non
     assert result.exists("v.pkl")
 
 
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("file:///abs/dir/x", "/abs/dir/x"),
+        ("file://localhost/abs/dir/x", "/abs/dir/x"),
+        ("local:///abs/dir/x", "/abs/dir/x"),
+        ("relative/x", "relative/x"),
+    ],
+)
+def test_local_paths_from_file_urls(url: str, expected: str) -> None:
+    """Local storage turns ``file://`` URLs into the paths they name."""
+    assert _storage.local_path(url) == expected
+
+
 # -- item 8: crash litter and durable writes ---------------------------------------------------
 
 
