@@ -2,8 +2,12 @@
 
 The floor is what any pickling result must do at least: ``cloudpickle.dumps`` + a plain
 ``open(path, "wb").write`` + ``open(path, "rb").read()`` + ``cloudpickle.loads``.
-``LocalResult`` adds templating, an atomic write (temporary file + ``os.replace``) and the
-result copies. Each case is repeated and the median reported; ratios are LocalResult/floor.
+``LocalResult`` adds templating, an atomic write (temporary file + ``os.replace``, or a
+no-clobber link for default names) and the result copies. A third column measures
+``LocalResult`` with ``results.durable_writes`` on (fsync of the file, then of its directory),
+the cost users pay for values that survive a power loss. Each case is repeated, the three
+interleaved, and the median reported; ratios are against the floor and, for durable writes,
+against plain ``LocalResult`` in the same run.
 
 Run from the repository root::
 
@@ -32,6 +36,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from compat.engine.results import LocalResult  # noqa: E402
+from compat.utilities.configuration import set_temporary_config  # noqa: E402
 
 SIZES = {"1 KB": 1024, "10 MB": 10 * 1024 * 1024}
 TARGET_10MB = 1.15
@@ -55,11 +60,12 @@ def _local_result(result: LocalResult, value: object) -> str:
     return written.location
 
 
-def _sample(op, cleanup) -> float:
+def _sample(op, cleanup, durable: bool = False) -> float:
     """Time one call of ``op``; ``cleanup`` (untimed) removes what it wrote."""
-    start = time.perf_counter()
-    made = op()
-    elapsed = time.perf_counter() - start
+    with set_temporary_config({"results.durable_writes": durable}):
+        start = time.perf_counter()
+        made = op()
+        elapsed = time.perf_counter() - start
     cleanup(made)
     return elapsed
 
@@ -96,15 +102,22 @@ def main(argv: list[str] | None = None) -> int:
             for _ in range(3):  # warm up: imports, directory creation, page cache
                 _sample(floor_op, remove)
                 _sample(result_op, remove)
-            # Interleave, alternating which goes first, and delete what each sample wrote
-            # (untimed) so page-cache writeback pressure weighs on both sides alike.
-            floor_samples, result_samples = [], []
+                _sample(result_op, remove, durable=True)
+            # Interleave, rotating which goes first, and delete what each sample wrote
+            # (untimed) so page-cache writeback pressure weighs on all sides alike.
+            floor_samples, result_samples, durable_samples = [], [], []
+            cases = [
+                (floor_samples, floor_op, False),
+                (result_samples, result_op, False),
+                (durable_samples, result_op, True),
+            ]
             for index in range(args.repeats):
-                pair = [(floor_samples, floor_op), (result_samples, result_op)]
-                for samples, op in pair if index % 2 == 0 else reversed(pair):
-                    samples.append(_sample(op, remove) / inner)
+                turn = index % len(cases)
+                for samples, op, durable in cases[turn:] + cases[:turn]:
+                    samples.append(_sample(op, remove, durable) / inner)
             floor_s = statistics.median(floor_samples)
             result_s = statistics.median(result_samples)
+            durable_s = statistics.median(durable_samples)
             rows.append(
                 {
                     "size": label,
@@ -113,24 +126,33 @@ def main(argv: list[str] | None = None) -> int:
                     "local_result_ms": result_s * 1000,
                     "ratio": result_s / floor_s,
                     "overhead_us": (result_s - floor_s) * 1e6,
+                    "durable_ms": durable_s * 1000,
+                    "durable_vs_local_result": durable_s / result_s,
+                    "durable_vs_floor": durable_s / floor_s,
                     "repeats": args.repeats,
                     "inner_loops": inner,
                 }
             )
 
-    print(f"{'size':>6} | {'floor (ms)':>11} | {'LocalResult (ms)':>16} | {'ratio':>6} | overhead")
-    print("-" * 64)
+    print(
+        f"{'size':>6} | {'floor (ms)':>10} | {'LocalResult (ms)':>16} | {'ratio':>6} | "
+        f"{'durable (ms)':>12} | durable/LocalResult"
+    )
+    print("-" * 84)
     for row in rows:
         print(
-            f"{row['size']:>6} | {row['floor_ms']:>11.3f} | {row['local_result_ms']:>16.3f} | "
-            f"{row['ratio']:>5.2f}x | {row['overhead_us']:+.0f} us"
+            f"{row['size']:>6} | {row['floor_ms']:>10.3f} | {row['local_result_ms']:>16.3f} | "
+            f"{row['ratio']:>5.2f}x | {row['durable_ms']:>12.3f} | "
+            f"{row['durable_vs_local_result']:.2f}x"
         )
     big = next(r for r in rows if r["size"] == "10 MB")
     verdict = "within" if big["ratio"] <= TARGET_10MB else "ABOVE"
     print(f"10 MB target: <= {TARGET_10MB}x of the floor -> {verdict} ({big['ratio']:.3f}x)")
 
     report = {
-        "benchmark": "LocalResult write+read vs cloudpickle + plain file write/read",
+        "benchmark": (
+            "LocalResult write+read (plain and durable) vs cloudpickle + plain file write/read"
+        ),
         "python": platform.python_version(),
         "platform": platform.platform(),
         "cloudpickle": cloudpickle.__version__,

@@ -5,23 +5,38 @@ implementations exist: :class:`LocalStorage` for plain paths (the common case, k
 a bare ``open().write()``) and :class:`FSSpecStorage` for any URL fsspec understands
 (``memory://``, ``s3://``, ``gs://``, ``abfs://`` ...). Writes are atomic: readers see the
 old bytes or the new bytes, never a half-written file.
+
+Storage named by an untrusted payload goes through :func:`check_payload_location` first: only
+local paths and allow-listed protocols pass (see ``docs/security.md``).
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import uuid
 from typing import Any, Protocol
 
-from compat.exceptions import MissingExtraError
+from compat._tempfiles import sweep_crashed_temporaries, temporary_name
+from compat.exceptions import (
+    ConfigurationError,
+    MissingExtraError,
+    ResultWriteError,
+    StorageNotAllowedError,
+)
 
 __all__ = [
+    "BUILTIN_PAYLOAD_PROTOCOLS",
     "FSSpecStorage",
     "LocalStorage",
     "Storage",
+    "allowed_payload_protocols",
+    "check_payload_location",
     "is_url",
+    "local_path",
     "storage_for",
+    "url_protocol",
 ]
 
 #: Protocol → (extra to install, package providing it).
@@ -35,6 +50,12 @@ _EXTRAS: dict[str, tuple[str, str]] = {
     "s3": ("s3", "s3fs"),
     "s3a": ("s3", "s3fs"),
 }
+#: Protocols a payload may name by default: local files and the built-in results' stores.
+#: ``memory`` is left out: it can never hold a value written by another process, and it may
+#: hold objects other code in this process keeps there.
+BUILTIN_PAYLOAD_PROTOCOLS = frozenset({"file", "local", *_EXTRAS})
+#: Refused whatever the configuration says: the URL itself carries the bytes it loads.
+_NEVER_ALLOWED = frozenset({"data"})
 #: Object stores whose single upload is already atomic; no temporary object needed.
 _ATOMIC_PUT = frozenset({*_EXTRAS, "memory"})
 
@@ -44,7 +65,7 @@ class Storage(Protocol):
 
     def read(self, path: str) -> bytes: ...
 
-    def write(self, path: str, data: bytes) -> None: ...
+    def write(self, path: str, data: bytes, *, exclusive: bool = False) -> None: ...
 
     def exists(self, path: str) -> bool: ...
 
@@ -54,38 +75,180 @@ def is_url(location: str) -> bool:
     return "://" in location
 
 
+def url_protocol(location: str) -> str | None:
+    """The protocol ``location`` names (``"s3"``, ``"data"``), ``None`` for a plain path."""
+    if location[:5].lower() == "data:":  # fsspec reads data: URLs without "//"
+        return "data"
+    if is_url(location):
+        return location.split("://", 1)[0].lower()
+    return None
+
+
+def allowed_payload_protocols() -> frozenset[str]:
+    """The built-in allow-list plus the ``results.allowed_protocols`` setting."""
+    from compat.utilities.configuration import config
+
+    extra = config.get_nested("results.allowed_protocols", [])
+    if isinstance(extra, str):  # PREFECT__RESULTS__ALLOWED_PROTOCOLS="sftp,memory"
+        extra = [part for part in extra.replace(" ", "").split(",") if part]
+    if not isinstance(extra, list) or not all(isinstance(p, str) for p in extra):
+        msg = (
+            f"results.allowed_protocols must be a list of protocol names such as "
+            f'["sftp"], got {type(extra).__name__}; fix the configuration file or '
+            "PREFECT__RESULTS__ALLOWED_PROTOCOLS"
+        )
+        raise ConfigurationError(msg)
+    return BUILTIN_PAYLOAD_PROTOCOLS | {p.lower() for p in extra}
+
+
+def check_payload_location(location: str, *, field: str) -> None:
+    """Refuse a location named by a payload unless its storage is allowed.
+
+    Plain paths (local files) pass; URLs pass when their protocol is in
+    :func:`allowed_payload_protocols`; ``data:`` URLs never do. The message names the field
+    and the protocol, never the value (it may hold credentials or a whole pickle).
+    """
+    protocol = url_protocol(location)
+    if protocol is None:
+        return
+    if protocol in _NEVER_ALLOWED:
+        msg = (
+            f"{field} is a data: URL; a payload may not carry the bytes it loads (they would "
+            "be unpickled), so data: URLs are always refused"
+        )
+        raise StorageNotAllowedError(msg)
+    allowed = allowed_payload_protocols()
+    if protocol not in allowed:
+        msg = (
+            f"{field} names {protocol!r} storage, which a payload may not choose; allowed: "
+            f"{', '.join(sorted(allowed))}. If you trust this storage, add it to "
+            "results.allowed_protocols (see docs/security.md)"
+        )
+        raise StorageNotAllowedError(msg)
+
+
 class LocalStorage:
-    """Files on the local disk, written through a temporary file and ``os.replace``."""
+    """Files on the local disk, written through a temporary file and ``os.replace`` (or a
+    hard link, which never replaces a file, for exclusive writes).
+
+    ``durable`` (default: the ``results.durable_writes`` setting) makes a write survive a
+    power loss once it returns: the file is fsynced before the rename and its directory
+    after it. Without it the rename is still atomic for readers, but the OS may lose the
+    newest bytes on a crash of the whole machine.
+    """
+
+    def __init__(self, durable: bool | None = None) -> None:
+        self.durable = durable
 
     def read(self, path: str) -> bytes:
-        with open(path, "rb") as handle:
+        with open(local_path(path), "rb") as handle:
             return handle.read()
 
-    def write(self, path: str, data: bytes) -> None:
+    def write(self, path: str, data: bytes, *, exclusive: bool = False) -> None:
+        """Write ``data`` at ``path`` atomically; ``exclusive`` never replaces a file.
+
+        An exclusive write that finds ``path`` taken raises :class:`FileExistsError`; any
+        other failure raises :class:`~compat.exceptions.ResultWriteError` naming ``path``.
+        """
+        path = local_path(path)
         directory = os.path.dirname(path) or "."
-        # A unique sibling name, created exclusively with the usual 0o666-minus-umask mode.
-        temporary = os.path.join(
-            directory, f".~{os.path.basename(path)[:40]}.{uuid.uuid4().hex[:12]}.tmp"
-        )
+        durable = self._durable()
+        sweep_crashed_temporaries(directory)
+        temporary = temporary_name(path)
         try:
-            handle = os.open(temporary, _CREATE_FLAGS, 0o666)
-        except FileNotFoundError:  # first write into a new directory
-            os.makedirs(directory, exist_ok=True)
-            handle = os.open(temporary, _CREATE_FLAGS, 0o666)
+            try:
+                handle = os.open(temporary, _CREATE_FLAGS, 0o666)
+            except FileNotFoundError:  # first write into a new directory
+                os.makedirs(directory, exist_ok=True)
+                handle = os.open(temporary, _CREATE_FLAGS, 0o666)
+        except OSError as exc:
+            raise _write_error(path, exc) from exc
         try:
             with os.fdopen(handle, "wb") as stream:
                 stream.write(data)
-            os.replace(temporary, path)
+                if durable:
+                    stream.flush()
+                    os.fsync(stream.fileno())
+            if exclusive:
+                _link_no_clobber(temporary, path)
+            else:
+                os.replace(temporary, path)
+            if durable:
+                _fsync_directory(directory)
+        except FileExistsError:
+            _discard(temporary)
+            raise
+        except OSError as exc:
+            _discard(temporary)
+            raise _write_error(path, exc) from exc
         except BaseException:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(temporary)
+            _discard(temporary)
             raise
 
     def exists(self, path: str) -> bool:
-        return os.path.exists(path)
+        return os.path.exists(local_path(path))
+
+    def _durable(self) -> bool:
+        if self.durable is not None:
+            return self.durable
+        from compat.utilities.configuration import config
+
+        return bool(config.get_nested("results.durable_writes", False))
 
 
 _CREATE_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+
+
+def local_path(path: str) -> str:
+    """``file:///abs/x``, ``file://localhost/abs/x`` and ``local:///abs/x`` → ``/abs/x``.
+
+    Plain paths are returned unchanged.
+    """
+    if path.startswith("file://localhost/"):
+        return path[len("file://localhost") :]
+    for prefix in ("file://", "local://"):
+        if path.startswith(prefix):
+            return path[len(prefix) :]
+    return path
+
+
+def _link_no_clobber(temporary: str, path: str) -> None:
+    """Give the temporary's content the name ``path`` unless ``path`` exists (then raise)."""
+    try:
+        os.link(temporary, path)
+    except FileExistsError:
+        raise
+    except OSError:  # no hard links here (some network or FAT file systems)
+        if os.path.lexists(path):
+            raise FileExistsError(errno.EEXIST, os.strerror(errno.EEXIST), path) from None
+        os.replace(temporary, path)
+        return
+    os.unlink(temporary)
+
+
+def _fsync_directory(directory: str) -> None:
+    try:
+        handle = os.open(directory, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    except OSError:  # Windows cannot open directories; its renames are durable anyway
+        return
+    try:
+        os.fsync(handle)
+    finally:
+        os.close(handle)
+
+
+def _discard(temporary: str) -> None:
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(temporary)
+
+
+def _write_error(path: str, exc: OSError) -> ResultWriteError:
+    """The error for a failed write, naming the target (never our temporary file)."""
+    if exc.errno is not None and exc.strerror:
+        return ResultWriteError(exc.errno, exc.strerror, path)
+    error = ResultWriteError(f"cannot write {path!r}: {exc}")
+    error.filename = path
+    return error
 
 
 class FSSpecStorage:
@@ -106,7 +269,11 @@ class FSSpecStorage:
     def read(self, path: str) -> bytes:
         return self.fs.cat_file(path)
 
-    def write(self, path: str, data: bytes) -> None:
+    def write(self, path: str, data: bytes, *, exclusive: bool = False) -> None:
+        # Object stores get uuid4 default keys (122 random bits); checking first would cost a
+        # request per write and still race. Elsewhere, check: there is no link to rely on.
+        if exclusive and self.protocol not in _ATOMIC_PUT and self.fs.exists(path):
+            raise FileExistsError(errno.EEXIST, os.strerror(errno.EEXIST), path)
         parent = path.rsplit("/", 1)[0]
         if self.protocol not in _ATOMIC_PUT:
             self.fs.makedirs(parent, exist_ok=True)

@@ -9,9 +9,13 @@ and friends keep working in code written for Prefect::
     ├── MissingResultHandlerError (ValueError)
     ├── UnsafeLocationError (ValueError)
     ├── TemplateFieldError (KeyError)
+    ├── TemplateSpecError (ValueError)
     ├── MissingExtraError (ImportError)
     ├── ConversionError (TypeError)
     ├── PayloadError (ValueError)
+    │   └── StorageNotAllowedError
+    ├── ResultReadError (ValueError)
+    ├── ResultWriteError (OSError)
     └── ConfigurationError (ValueError)
 """
 
@@ -26,7 +30,11 @@ __all__ = [
     "PayloadError",
     "ResultHandlerNotImplementedError",
     "ResultNotImplementedError",
+    "ResultReadError",
+    "ResultWriteError",
+    "StorageNotAllowedError",
     "TemplateFieldError",
+    "TemplateSpecError",
     "UnsafeLocationError",
 ]
 
@@ -62,6 +70,10 @@ class TemplateFieldError(CompatError, KeyError):
         return str(self.args[0]) if self.args else ""
 
 
+class TemplateSpecError(CompatError, ValueError):
+    """A template's format spec asks for a width or precision beyond the cap."""
+
+
 class MissingExtraError(CompatError, ImportError):
     """An optional dependency is not installed; the message names the extra to install."""
 
@@ -72,6 +84,21 @@ class ConversionError(CompatError, TypeError):
 
 class PayloadError(CompatError, ValueError):
     """A serialized state or result payload is malformed or of an unknown type."""
+
+
+class StorageNotAllowedError(PayloadError):
+    """A payload names storage outside the allow-list (``data:``, ``http(s)``, ``ftp`` ...).
+
+    Raised before any byte is read; ``docs/security.md`` explains the list and how to extend it.
+    """
+
+
+class ResultReadError(CompatError, ValueError):
+    """A stored value cannot be decoded (truncated or corrupted); the message names its location."""
+
+
+class ResultWriteError(CompatError, OSError):
+    """Storing a value failed; ``filename`` is the target location, never a temporary file."""
 
 
 class ConfigurationError(CompatError, ValueError):

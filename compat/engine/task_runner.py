@@ -17,7 +17,7 @@ import uuid
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from compat._templating import format_location
+from compat._templating import format_location, format_template
 from compat.core.edge import Edge
 from compat.core.task import Task
 from compat.engine import signals
@@ -246,7 +246,11 @@ class TaskRunner:
         template = self.task.task_run_name
         if template is None:
             return
-        name = template(**kwargs) if callable(template) else template.format(**kwargs)
+        name = (
+            template(**kwargs)
+            if callable(template)
+            else format_template(template, kwargs, what="task_run_name")
+        )
         context["task_run_name"] = name
 
     def _check_target(

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from compat._storage import check_payload_location
 from compat.engine.result.base import NoResult, NoResultType, Result, SafeResult
 from compat.engine.result_handlers import (
     AzureResultHandler,
@@ -44,6 +45,7 @@ from compat.engine.serializers import (
     Serializer,
 )
 from compat.exceptions import PayloadError
+from compat.serialization._fields import check_depth, fail, optional_str, subfield
 
 __all__ = [
     "StateResultSchema",
@@ -84,6 +86,23 @@ def dump_handler(handler: ResultHandler) -> Payload:
     return {"type": "CustomResultHandler", "qualified_name": f"{cls.__module__}.{cls.__qualname__}"}
 
 
+#: Handler type → the payload fields it reads (all strings or null).
+_HANDLER_STRINGS: dict[str, tuple[str, ...]] = {
+    "LocalResultHandler": ("dir",),
+    "GCSResultHandler": ("bucket", "credentials_secret"),
+    "S3ResultHandler": ("bucket", "aws_credentials_secret"),
+    "AzureResultHandler": ("container", "azure_credentials_secret"),
+    "SecretResultHandler": ("name",),
+    "CustomResultHandler": ("qualified_name",),
+}
+#: Handlers whose safe value is a storage location, and the fields that choose the storage.
+_LOCATING_HANDLERS: dict[str, tuple[str, ...]] = {
+    "LocalResultHandler": ("dir",),
+    "GCSResultHandler": ("bucket",),
+    "S3ResultHandler": ("bucket",),
+    "AzureResultHandler": ("container",),
+}
+
 _HANDLER_LOADERS: dict[str, Callable[[Mapping[str, Any]], ResultHandler]] = {
     "ResultHandler": lambda p: ResultHandler(),
     "JSONResultHandler": lambda p: JSONResultHandler(),
@@ -103,13 +122,20 @@ _HANDLER_LOADERS: dict[str, Callable[[Mapping[str, Any]], ResultHandler]] = {
 }
 
 
-def load_handler(payload: Mapping[str, Any]) -> ResultHandler:
-    """Rebuild a handler from its payload (custom handlers load as a placeholder)."""
-    kind = _type_of(payload)
+def load_handler(payload: Mapping[str, Any], *, field: str = "result_handler") -> ResultHandler:
+    """Rebuild a handler from its payload (custom handlers load as a placeholder).
+
+    Fields that choose storage must name an allowed protocol (see ``docs/security.md``).
+    """
+    kind = _type_of(payload, field)
+    for key in _HANDLER_STRINGS.get(kind, ("qualified_name",)):
+        optional_str(payload, key, field)
+    for key in _LOCATING_HANDLERS.get(kind, ()):
+        _check_storage(payload, key, field)
     loader = _HANDLER_LOADERS.get(kind)
-    if loader is not None:
-        return loader(payload)
-    return UnresolvedResultHandler(str(payload.get("qualified_name") or kind))
+    if loader is None:
+        return UnresolvedResultHandler(str(payload.get("qualified_name") or kind))
+    return _build(loader, payload, kind, field)
 
 
 # -- results --------------------------------------------------------------------------------
@@ -132,7 +158,7 @@ def _stored_through_handler(result: object) -> SafeResult | None:
     Refuses anything that is not a result at all.
     """
     if not isinstance(result, Result):
-        msg = f"cannot dump {result!r}: expected a Result, SafeResult or NoResult"
+        msg = f"cannot dump a {type(result).__name__}: expected a Result, SafeResult or NoResult"
         raise PayloadError(msg)
     if type(result) is Result and not isinstance(result.safe_value, NoResultType):
         return result.safe_value
@@ -267,11 +293,17 @@ def _legacy_handler(result: Result) -> ResultHandler:
     return handler_class(**fields)
 
 
-def _load_safe_result(payload: Mapping[str, Any]) -> Result:
+def _load_safe_result(payload: Mapping[str, Any], field: str) -> Result:
     from compat.engine.conversion import result_from_handler
 
-    handler = load_handler(_nested(payload, "result_handler"))
+    handler_field = subfield(field, "result_handler")
+    handler_payload = payload.get("result_handler")
+    if not isinstance(handler_payload, Mapping):
+        raise fail(handler_field, "an object", handler_payload)
+    handler = load_handler(handler_payload, field=handler_field)
     reference = payload.get("value")
+    if isinstance(reference, str) and handler_payload.get("type") in _LOCATING_HANDLERS:
+        check_payload_location(reference, field=subfield(field, "value"))
     safe = SafeResult(reference, handler)
     if isinstance(handler, UnresolvedResultHandler) or type(handler) is ResultHandler:
         result: Result = ResultHandlerResult(handler)
@@ -282,9 +314,25 @@ def _load_safe_result(payload: Mapping[str, Any]) -> Result:
     return result
 
 
+#: Result type → the payload fields (besides ``location``) that choose its storage.
+_STORAGE_FIELDS: dict[str, tuple[str, ...]] = {
+    "Result": (),
+    "CustomResult": (),
+    "LocalResult": ("dir",),
+    "S3Result": ("bucket",),
+    "GCSResult": ("bucket",),
+    "AzureResult": ("container",),
+    "FSSpecResult": ("url",),
+}
+#: Result types whose ``location`` is not a storage location (JSON text, a secret's name...).
+#: A ``ResultHandlerResult`` location is whatever the user's own handler returned; it is only
+#: ever passed back to a handler the user supplies, never opened by this package.
+_PLAIN_LOCATIONS = frozenset(
+    {"PrefectResult", "ConstantResult", "SecretResult", "ResultHandlerResult"}
+)
+
 _RESULT_LOADERS: dict[str, Callable[[Mapping[str, Any]], Result | SafeResult]] = {
     "NoResultType": lambda p: NoResult,
-    "SafeResult": _load_safe_result,
     "Result": lambda p: Result(location=p.get("location")),
     "CustomResult": lambda p: Result(location=p.get("location")),
     "LocalResult": lambda p: LocalResult(
@@ -306,38 +354,59 @@ _RESULT_LOADERS: dict[str, Callable[[Mapping[str, Any]], Result | SafeResult]] =
 }
 
 
-def load_result(payload: Mapping[str, Any] | None) -> Result | SafeResult:
+def load_result(payload: Mapping[str, Any] | None, *, field: str = "result") -> Result | SafeResult:
     """Rebuild a result from its payload; the value is not read (hydrate it later).
 
     A missing payload is ``NoResult``; an unknown type with a location loads as a base
-    ``Result`` at that location, as Prefect 0.14+ does.
+    ``Result`` at that location, as Prefect 0.14+ does. A malformed payload, or one naming
+    storage outside the allow-list, raises :class:`~compat.exceptions.PayloadError` or
+    :class:`~compat.exceptions.StorageNotAllowedError` naming ``field``, before any read.
     """
     if payload is None:
         return NoResult
-    kind = _type_of(payload)
+    kind = _type_of(payload, field)
+    check_depth(payload, field)
+    if kind == "SafeResult":
+        return _load_safe_result(payload, field)
+    optional_str(payload, "location", field)
+    optional_str(payload, "result_handler_type", field)
+    for key in _STORAGE_FIELDS.get(kind, ()):
+        optional_str(payload, key, field)
+        _check_storage(payload, key, field)
+    if kind not in _PLAIN_LOCATIONS:
+        _check_storage(payload, "location", field)
     loader = _RESULT_LOADERS.get(kind)
     if loader is None:
         return Result(location=payload.get("location"))
+    return _build(loader, payload, kind, field)
+
+
+def _check_storage(payload: Mapping[str, Any], key: str, field: str) -> None:
+    value = payload.get(key)
+    if isinstance(value, str):
+        check_payload_location(value, field=subfield(field, key))
+
+
+def _build(
+    loader: Callable[[Mapping[str, Any]], Any], payload: Mapping[str, Any], kind: str, field: str
+) -> Any:
     try:
         return loader(payload)
-    except (TypeError, ValueError) as exc:
-        msg = f"cannot load a {kind} result from {dict(payload)!r}: {exc}"
+    except (TypeError, ValueError) as exc:  # e.g. a missing bucket; the text may hold values
+        msg = (
+            f"payload field {field} does not describe a valid {kind} "
+            f"({type(exc).__name__}); check its fields against the {kind} shape"
+        )
         raise PayloadError(msg) from exc
 
 
-def _type_of(payload: Mapping[str, Any]) -> str:
-    if not isinstance(payload, Mapping) or not isinstance(payload.get("type"), str):
-        msg = f"a result payload must be a JSON object with a string 'type', got {payload!r}"
-        raise PayloadError(msg)
-    return payload["type"]
-
-
-def _nested(payload: Mapping[str, Any], key: str) -> Mapping[str, Any]:
-    value = payload.get(key)
-    if not isinstance(value, Mapping):
-        msg = f"the {payload.get('type')} payload needs an object under {key!r}, got {value!r}"
-        raise PayloadError(msg)
-    return value
+def _type_of(payload: Any, field: str) -> str:
+    if not isinstance(payload, Mapping):
+        raise fail(field, "an object with a string 'type'", payload)
+    kind = payload.get("type")
+    if not isinstance(kind, str):
+        raise fail(subfield(field, "type"), "a string", kind)
+    return kind
 
 
 class StateResultSchema:

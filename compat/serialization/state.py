@@ -11,12 +11,21 @@ A loaded state's result has ``value is None``; hydrate it with ``state.load_resu
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
 from compat.engine import state as states
 from compat.exceptions import PayloadError
+from compat.serialization._fields import (
+    check_depth,
+    fail,
+    optional_datetime,
+    optional_int,
+    optional_mapping,
+    optional_str,
+    shown_name,
+    subfield,
+)
 from compat.serialization.result import dump_legacy_result, dump_result, load_result
 
 __all__ = ["StateSchema", "dump_state", "load_state"]
@@ -72,36 +81,53 @@ def dump_state(state: states.State, *, legacy: bool = False) -> dict[str, Any]:
 
 
 def load_state(payload: Mapping[str, Any]) -> states.State:
-    """Rebuild a state from its payload (unknown fields are ignored)."""
+    """Rebuild a state from its payload (unknown fields are ignored).
+
+    Every field is checked before use: a malformed payload raises
+    :class:`~compat.exceptions.PayloadError` naming the field (never its value), and result
+    payloads naming storage outside the allow-list are refused before anything is read.
+    """
     if not isinstance(payload, Mapping):
-        msg = f"a state payload must be a JSON object, got {payload!r}"
-        raise PayloadError(msg)
+        raise fail("(the state)", "an object", payload)
     name = payload.get("type")
     cls = _STATE_CLASSES.get(name) if isinstance(name, str) else None
     if cls is None:
-        msg = f"unknown state type {name!r}; known types: {sorted(_STATE_CLASSES)}"
+        msg = (
+            f"payload field type names an unknown state type {shown_name(name)}; "
+            f"known types: {', '.join(sorted(_STATE_CLASSES))}"
+        )
         raise PayloadError(msg)
-    cached = payload.get("cached_inputs")
+    check_depth(payload, "(the state)")
     kwargs: dict[str, Any] = {}
     for field in _DATETIME_FIELDS:
         if payload.get(field) is not None:
-            kwargs[field] = dt.datetime.fromisoformat(payload[field])
-    for field in ("run_count", "loop_count", "cached_parameters", "hashed_inputs"):
+            kwargs[field] = optional_datetime(payload, field, "")
+    for field in ("run_count", "loop_count"):
         if field in payload:
-            kwargs[field] = payload[field]
+            kwargs[field] = optional_int(payload, field, "")
+    for field in ("cached_parameters", "hashed_inputs"):
+        if field in payload:
+            kwargs[field] = optional_mapping(payload, field, "")
+    if any(not isinstance(v, str) for v in (kwargs.get("hashed_inputs") or {}).values()):
+        raise fail("hashed_inputs", "an object of strings", payload["hashed_inputs"])
     if cls is states.Retrying and kwargs.get("run_count") is None:
         kwargs.pop("run_count", None)
+    cached = optional_mapping(payload, "cached_inputs", "")
+    n_map_states = optional_int(payload, "n_map_states", "")
     state = cls(
-        message=payload.get("message"),
-        result=load_result(payload.get("_result")),
-        context=payload.get("context") or None,
+        message=optional_str(payload, "message", ""),
+        result=load_result(payload.get("_result"), field="_result"),
+        context=dict(optional_mapping(payload, "context", "") or {}),
         cached_inputs=None
         if cached is None
-        else {key: load_result(value) for key, value in cached.items()},
+        else {
+            key: load_result(value, field=subfield("cached_inputs", key))
+            for key, value in cached.items()
+        },
         **kwargs,
     )
     if isinstance(state, states.Mapped):
-        state.n_map_states = int(payload.get("n_map_states") or 0)
+        state.n_map_states = n_map_states or 0
     return state
 
 

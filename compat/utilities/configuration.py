@@ -11,6 +11,12 @@ Results-related keys: ``home_dir``, ``flows.checkpointing``, ``flows.default_res
 dotted class path such as ``"compat.engine.results.LocalResult"`` or a storage URL such as
 ``"s3://bucket/prefix"``) and the legacy ``engine.result_handler.default_class`` (a dotted
 handler class path, converted to a result).
+
+Safety keys: ``results.allowed_protocols`` (storage protocols a state payload may name, on
+top of the built-in local files, ``s3``, ``gs``/``gcs`` and Azure; a TOML list, or a
+comma-separated string in ``PREFECT__RESULTS__ALLOWED_PROTOCOLS``) and
+``results.durable_writes`` (fsync each local result file and its directory; default off).
+See ``docs/security.md``.
 """
 
 from __future__ import annotations
@@ -48,6 +54,7 @@ _DEFAULTS: dict[str, Any] = {
     "home_dir": "~/.prefect",
     "backend": "core",
     "flows": {"checkpointing": False, "default_result": ""},
+    "results": {"allowed_protocols": [], "durable_writes": False},
     "engine": {"result_handler": {"default_class": ""}},
     "tasks": {"defaults": {"max_retries": 0, "retry_delay": None}},
     "context": {"secrets": {}},

@@ -169,6 +169,7 @@ def test_legacy_cloud_payload_reads_with_pickle_serializer(entry: Entry, version
 
 #: How Prefect names ``LocalResultHandler``/``LocalResult`` files (slugified UTC isoformat).
 DEFAULT_FILE_NAME = re.compile(r"prefect-result-\d{4}-\d\d-\d\dt\d\d-\d\d-\d\d(-\d{6})?-00-00")
+COMPAT_FILE_NAME = re.compile(DEFAULT_FILE_NAME.pattern + r"-\d{16}")
 
 
 def test_compat_names_local_files_like_prefect(tmp_path: Path) -> None:
@@ -184,8 +185,10 @@ def test_compat_names_local_files_like_prefect(tmp_path: Path) -> None:
         Path(LocalResult(dir=str(tmp_path)).write(1).location).name,
     ]
     assert len(prefect_names) == 32
-    for name in prefect_names + compat_names:
+    for name in prefect_names:
         assert DEFAULT_FILE_NAME.fullmatch(name), name
+    for name in compat_names:  # Prefect's shape plus a random suffix: unique across processes
+        assert COMPAT_FILE_NAME.fullmatch(name), name
 
 
 # -- 0.15.13 new-model output ----------------------------------------------------------------

@@ -29,7 +29,10 @@ from compat.exceptions import (
     ResultNotImplementedError,
 )
 
-LOCAL_NAME = re.compile(r"^prefect-result-\d{4}-\d{2}-\d{2}t\d{2}-\d{2}-\d{2}(-\d{6})?-00-00$")
+#: Prefect's name plus compat's random suffix (unique across processes and machines).
+LOCAL_NAME = re.compile(
+    r"^prefect-result-\d{4}-\d{2}-\d{2}t\d{2}-\d{2}-\d{2}(-\d{6})?-00-00-\d{16}$"
+)
 
 
 class CountingHandler(ResultHandler):

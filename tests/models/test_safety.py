@@ -115,7 +115,12 @@ def test_handler_write_is_atomic_too(tmp_path: Path, monkeypatch) -> None:
     """The legacy ``LocalResultHandler`` goes through the same atomic storage."""
     from compat.engine.result_handlers import LocalResultHandler
 
-    monkeypatch.setattr(_storage.os, "replace", lambda s, d: (_ for _ in ()).throw(OSError("x")))
+    def broken(src: str, dst: str) -> None:
+        raise OSError("x")
+
+    # Default names are published with a no-clobber link, other locations with a rename.
+    monkeypatch.setattr(_storage.os, "replace", broken)
+    monkeypatch.setattr(_storage.os, "link", broken)
     with pytest.raises(OSError):
         LocalResultHandler(dir=str(tmp_path)).write(1)
     assert [p.name for p in tmp_path.iterdir()] == []

@@ -6,7 +6,7 @@ import re
 from typing import Any
 
 #: ``prefect-result-<slugified UTC isoformat>``: what local results and handlers name files.
-LOCAL_NAME = r"prefect-result-\d{4}-\d{2}-\d{2}t\d{2}-\d{2}-\d{2}(-\d{1,6})?-00-00"
+LOCAL_NAME = r"prefect-result-\d{4}-\d{2}-\d{2}t\d{2}-\d{2}-\d{2}(-\d{1,6})?-00-00-\d{16}"
 
 #: ``Y/M/D/<uuid4>.prefect_result`` with month and day not zero-padded (pendulum ``Y/M/D``).
 CLOUD_KEY = (

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from compat._deprecation import warn_deprecated
 from compat._templating import format_location
 from compat.engine.result_handlers.result_handler import ResultHandler
+from compat.engine.result_handlers.secret_result_handler import SecretResultHandler
 from compat.engine.serializers import PickleSerializer, Serializer
 from compat.exceptions import (
     MissingResultHandlerError,
@@ -164,6 +165,11 @@ class Result(ResultInterface):
             msg = f"location must be a string, a callable or None, got {location!r}"
             raise TypeError(msg)
 
+    def __repr__(self) -> str:
+        if isinstance(self.result_handler, SecretResultHandler):  # read back by a legacy handler
+            return f"<{type(self).__name__}: secret value hidden>"
+        return super().__repr__()
+
     # -- value semantics -------------------------------------------------------------------
 
     def _eq_values(self) -> tuple[Any, ...]:
@@ -242,9 +248,10 @@ class Result(ResultInterface):
         handler = self.result_handler
         if handler is None:
             if not self.is_storage_backed:
-                msg = (
-                    f"{self!r} has no result handler to store its value with; pass "
-                    "result_handler=... or use a storage-backed Result such as LocalResult"
+                msg = (  # the value itself stays out of the message: it may be a secret
+                    f"this {type(self).__name__} (holding a {type(self.value).__name__}) has "
+                    "no result handler to store its value with; pass result_handler=... or "
+                    "use a storage-backed Result such as LocalResult"
                 )
                 raise MissingResultHandlerError(msg)
             handler = _as_handler(self)

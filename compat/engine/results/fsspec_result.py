@@ -9,18 +9,23 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from compat._storage import Storage, is_url, storage_for
+from compat._storage import Storage, is_url, storage_for, url_protocol
 from compat._templating import format_location
 from compat.engine.result.base import Result
+from compat.exceptions import ResultReadError, ResultWriteError, UnsafeLocationError
 
 __all__ = ["FSSpecResult", "require_location"]
+
+#: How many fresh default names a write tries before giving up (each is random).
+_DEFAULT_NAME_ATTEMPTS = 5
 
 
 class FSSpecResult(Result):
     """Stores each value as one object under ``url`` (e.g. ``"memory://results"``).
 
     ``storage_options`` are passed to the fsspec filesystem (credentials, endpoints) and are
-    never written into state payloads. A location that is itself a URL wins over ``url``.
+    never written into state payloads. A location that is itself a URL of the same protocol
+    wins over ``url``. A write under a default name never replaces an existing object.
     """
 
     config_fields: ClassVar[tuple[str, ...]] = ("url", "storage_options")
@@ -51,20 +56,60 @@ class FSSpecResult(Result):
     def full_path(self, location: str) -> str:
         """Join ``location`` to the base URL (a URL location is used as it is)."""
         if is_url(location):
+            theirs, ours = url_protocol(location), url_protocol(self.url) or "file"
+            if theirs != ours:
+                msg = (
+                    f"the location names {theirs!r} storage but {type(self).__name__} stores "
+                    f"in {ours!r} storage; give a location inside {self.url!r}"
+                )
+                raise UnsafeLocationError(msg)
             return location
         return f"{self.url}/{location.lstrip('/')}"
 
     def write(self, value_: Any, **kwargs: Any) -> Result:
         new = self.format(**kwargs)
-        location = require_location(new)
-        self.storage.write(self.full_path(location), self.serializer.serialize(value_))
+        data = self.serializer.serialize(value_)
+        if self._names_by_default():
+            self._write_under_a_free_name(new, data)
+        else:
+            self.storage.write(self.full_path(require_location(new)), data)
         new.value = value_
         return new
+
+    def _write_under_a_free_name(self, new: Result, data: bytes) -> None:
+        """Write under ``new.location``, or fresh default names: never replace a value."""
+        for _ in range(_DEFAULT_NAME_ATTEMPTS):
+            try:
+                self.storage.write(self.full_path(require_location(new)), data, exclusive=True)
+                return
+            except FileExistsError:  # taken (by another process, or before a restart)
+                new.location = self.default_location
+        msg = (
+            f"no free default name under {self.url!r} after {_DEFAULT_NAME_ATTEMPTS} attempts; "
+            "every generated name was taken (is the clock or the random source patched?)"
+        )
+        raise ResultWriteError(msg)
+
+    def _names_by_default(self) -> bool:
+        """Whether :meth:`format` gives this result its default (generated) location."""
+        return not isinstance(self.location, str) and self._formatter is None
 
     def read(self, location: str) -> Result:
         new = self.copy()
         new.location = location
-        new.value = self.serializer.deserialize(self.storage.read(self.full_path(location)))
+        path = self.full_path(location)
+        data = self.storage.read(path)
+        try:
+            new.value = self.serializer.deserialize(data)
+        except ImportError:  # a missing module is not a damaged file: keep its own message
+            raise
+        except Exception as exc:
+            msg = (
+                f"cannot decode the value stored at {path!r} with {self.serializer!r} "
+                f"({type(exc).__name__}: {exc}); the file is truncated or corrupted, or was "
+                "written with another serializer"
+            )
+            raise ResultReadError(msg) from exc
         return new
 
     def exists(self, location: str, **kwargs: Any) -> bool:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
-import threading
+import secrets
 from typing import Any, ClassVar
 
 from compat._templating import format_location
@@ -14,23 +14,29 @@ from compat.engine.results.fsspec_result import FSSpecResult, require_location
 
 __all__ = ["LocalResult", "resolve_local_dir", "timestamp_file_name"]
 
-_last_stamp = dt.datetime.min.replace(tzinfo=dt.timezone.utc)
-_stamp_lock = threading.Lock()
+_NAME_NOISE = re.compile(r"[^a-z0-9]+")
+
+
+def _name_suffix() -> str:
+    """Sixteen random decimal digits: unique across processes and machines, not just threads.
+
+    Digits (not hex) keep the whole name inside the ``[0-9a-z-]`` slug alphabet and leave
+    its tail as digits, as in Prefect's names.
+    """
+    return f"{secrets.randbelow(10**16):016d}"
 
 
 def timestamp_file_name() -> str:
-    """``prefect-result-<slugified UTC isoformat>``, unique within this process.
+    """``prefect-result-<slugified UTC isoformat>-<16 random digits>``.
 
-    Prefect's names collide when two writes fall in the same microsecond; here a clash is
-    moved to the next microsecond, so no value overwrites another.
+    Prefect's names (without the suffix) collide when two writes fall in the same
+    microsecond, in any two processes. The suffix keeps the slug shape Prefect's readers
+    accept (they read whatever path the state holds) and makes the name unique; writes under
+    a default name also refuse to replace an existing file.
     """
-    global _last_stamp
-    with _stamp_lock:
-        now = dt.datetime.now(dt.timezone.utc)
-        if now <= _last_stamp:
-            now = _last_stamp + dt.timedelta(microseconds=1)
-        _last_stamp = now
-    return "prefect-result-" + re.sub(r"[^a-z0-9]+", "-", now.isoformat().lower()).strip("-")
+    now = dt.datetime.now(dt.timezone.utc)
+    stamp = _NAME_NOISE.sub("-", now.isoformat().lower()).strip("-")
+    return f"prefect-result-{stamp}-{_name_suffix()}"
 
 
 def resolve_local_dir(directory: str | None, validate: bool) -> str:
@@ -76,11 +82,8 @@ class LocalResult(FSSpecResult):
         return os.path.join(os.path.expanduser(self.dir), location)
 
     def write(self, value_: Any, **kwargs: Any) -> Result:
-        new = self.format(**kwargs)
-        path = self.full_path(require_location(new))
-        self.storage.write(path, self.serializer.serialize(value_))
-        new.value = value_
-        new.location = path
+        new = super().write(value_, **kwargs)
+        new.location = self.full_path(require_location(new))
         return new
 
     def exists(self, location: str, **kwargs: Any) -> bool:

@@ -47,6 +47,9 @@ class SecretResult(Result):
         kwargs.setdefault("location", getattr(secret_task, "name", None))
         super().__init__(**kwargs)
 
+    def __repr__(self) -> str:  # never the value: it is a secret
+        return f"<SecretResult: {self.location!r}>"
+
     def read(self, location: str) -> Result:
         new = self.copy()
         run = self.secret_task.run
