@@ -11,10 +11,11 @@ in memory; any other error while writing, template errors included, fails the ta
 from __future__ import annotations
 
 import datetime as dt
-import logging
+import threading
 import time
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager, redirect_stdout
 from typing import Any
 
 from compat._templating import format_location
@@ -32,18 +33,23 @@ from compat.engine.state import (
     Mapped,
     Pending,
     Retrying,
+    Running,
     Skipped,
     State,
     Success,
+    TimedOut,
     TriggerFailed,
     utcnow,
 )
 from compat.exceptions import ResultNotImplementedError
 from compat.utilities.context import context
+from compat.utilities.logging import RedirectToLog, get_logger
 
 __all__ = ["TaskRunner", "checkpoint_value", "result_for_task", "run_task"]
 
-logger = logging.getLogger("compat.task_runner")
+#: Prefect's name for the task runner's logger (``prefect.TaskRunner``).
+logger = get_logger("TaskRunner")
+_DEBUG, _INFO = 10, 20
 
 StateHandler = Callable[[Task, State, State], State | None]
 
@@ -92,17 +98,73 @@ class TaskRunner:
     ) -> None:
         self.task = task
         self.state_handlers = list(state_handlers or [])
+        self._handlers = [*task.state_handlers, *self.state_handlers]
         self.flow_result = flow_result
         self.result = result_for_task(task, flow_result)
         self._last_loop_result: Any = None
+        self._full_name = task.name
 
     # -- states ----------------------------------------------------------------------------
 
     def set_state(self, old: State, new: State) -> State:
         """Move to ``new``, letting the task's and the runner's state handlers replace it."""
-        for handler in [*self.task.state_handlers, *self.state_handlers]:
+        if new is old:
+            return new
+        if logger.isEnabledFor(_DEBUG):
+            logger.debug(
+                "Task '%s': Handling state change from %s to %s",
+                self._full_name,
+                type(old).__name__,
+                type(new).__name__,
+            )
+        for handler in self._handlers:
             new = handler(self.task, old, new) or new
         return new
+
+    @contextmanager
+    def _logged_run(self) -> Iterator[list[State]]:
+        """Log the start and (with the state left in the list) the end of a task run."""
+        name = self._full_name
+        if logger.isEnabledFor(_INFO):
+            logger.info("Task '%s': Starting task run...", name)
+        final: list[State] = []
+        yield final
+        if final and logger.isEnabledFor(_INFO):
+            logger.info(
+                "Task '%s': Finished task run for task with final state: '%s'",
+                name,
+                type(final[0]).__name__,
+            )
+
+    def _task_context(
+        self, context: Mapping[str, Any] | None, map_index: int | None, run_count: int
+    ) -> dict[str, Any]:
+        name = self.task.name
+        full_name = name if map_index is None else f"{name}[{map_index}]"
+        self._full_name = full_name
+        return {
+            **(context or {}),
+            "task_name": name,
+            "task_slug": self.task.slug,
+            "task_id": self.task.slug,
+            "task_tags": set(self.task.tags),
+            "task_full_name": full_name,
+            "map_index": map_index,
+            "task_run_count": run_count,
+            "logger": get_logger(full_name),
+        }
+
+    def run_mapped_parent(self, outcome: State, context: Mapping[str, Any] | None = None) -> State:
+        """Give a mapped parent its state before its children run (Pending → Mapped, as Prefect).
+
+        ``outcome`` is ``Mapped`` when children will run, or the parent's final state when
+        it cannot map (an upstream failed or skipped).
+        """
+        from compat.utilities.context import context as prefect_context
+
+        with prefect_context(**self._task_context(context, None, 1)), self._logged_run() as final:
+            final.append(self.set_state(Pending(), outcome))
+        return final[0]
 
     # -- inputs ----------------------------------------------------------------------------
 
@@ -152,20 +214,11 @@ class TaskRunner:
         if state.is_finished():
             return state
         run_count = state.run_count + 1 if isinstance(state, Retrying) else 1
-        name = self.task.name
-        task_context = {
-            **(context or {}),
-            "task_name": name,
-            "task_slug": self.task.slug,
-            "task_id": self.task.slug,
-            "task_tags": set(self.task.tags),
-            "task_full_name": name if map_index is None else f"{name}[{map_index}]",
-            "map_index": map_index,
-            "task_run_count": run_count,
-        }
-        with prefect_context(**task_context):
+        task_context = self._task_context(context, map_index, run_count)
+        with prefect_context(**task_context), self._logged_run() as final:
             prefect_context.setdefault("checkpointing", _config_checkpointing())
-            return self._run(state, dict(upstream_states or {}), constants or {}, run_count)
+            final.append(self._run(state, dict(upstream_states or {}), constants or {}, run_count))
+        return final[0]
 
     def _run(
         self,
@@ -205,7 +258,7 @@ class TaskRunner:
                 self._set_task_run_name(kwargs)
                 found = self._check_target(inputs, raw, kwargs) or self._check_cache(raw)
             except Exception as exc:
-                logger.exception("task %r could not start", task.name)
+                logger.exception("Task '%s': Error preparing the task run", self._full_name)
                 return self.set_state(
                     state, Failed(f"Error preparing the task run: {exc!r}", result=exc)
                 )
@@ -225,9 +278,16 @@ class TaskRunner:
                 context={"_loop_count": loop_count} if loop_count > 1 else None,
             )
             state = self.set_state(state, retrying)
+            if logger.isEnabledFor(_INFO):  # the run ends here in Prefect, and starts again
+                logger.info(
+                    "Task '%s': Finished task run for task with final state: 'Retrying'",
+                    self._full_name,
+                )
             time.sleep(delay.total_seconds())
             run_count += 1
             context["task_run_count"] = run_count
+            if logger.isEnabledFor(_INFO):
+                logger.info("Task '%s': Starting task run...", self._full_name)
 
     def _should_retry(self, state: State, run_count: int) -> bool:
         if isinstance(state, Retrying):
@@ -303,10 +363,24 @@ class TaskRunner:
             loop_result = looped[0]
             self._last_loop_result = new._result  # written when checkpointing, for Retrying
             loop_count += 1
+            # Prefect starts each further iteration as a new run: Pending → Running.
+            state = self.set_state(Pending(), _running())
+
+    def _call_run(self, raw: Mapping[str, Any]) -> Any:
+        """``task.run(**raw)``, with stdout logged (``log_stdout``) and a ``timeout``."""
+        task = self.task
+        if task.timeout is None and not task.log_stdout:
+            return task.run(**raw)
+        if task.log_stdout:
+            with redirect_stdout(RedirectToLog(logger)):  # type: ignore[type-var]
+                return _with_timeout(task.run, raw, task.timeout)
+        return _with_timeout(task.run, raw, task.timeout)
 
     def _run_once(self, raw: Mapping[str, Any], loop_count: int) -> tuple[State, tuple[Any, ...]]:
         try:
-            value = self.task.run(**raw)
+            value = self._call_run(raw)
+        except TimeoutError as exc:
+            return TimedOut("Task timed out during execution.", result=exc), ()
         except signals.LOOP as loop:
             message = loop.message or f"Looping task (on loop index {loop_count})"
             try:
@@ -315,14 +389,17 @@ class TaskRunner:
                 return _checkpoint_failed(self.task, exc), ()
             return Looped(message, result=result, loop_count=loop_count), (loop.result,)
         except signals.SUCCESS as success:
+            _log_signal(success)
             value, message = success.result, success.message or "Task run succeeded."
         except signals.PrefectStateSignal as signal:
+            _log_signal(signal)
             if isinstance(signal, signals.RETRY):
                 return Retrying(signal.message, result=signal.state._result), ()
             return signal.state, ()
         except Exception as exc:
-            logger.error("task %r failed: %r", self.task.name, exc)
-            return Failed(f"Error during execution of task: {exc!r}", result=exc), ()
+            message = f"Unexpected error: {exc!r}"
+            logger.exception(message)
+            return Failed(message, result=exc), ()
         else:
             message = "Task run succeeded."
         try:
@@ -348,13 +425,45 @@ class TaskRunner:
 
 
 def _running() -> State:
-    from compat.engine.state import Running
-
     return Running("Starting task run.")
 
 
+def _log_signal(signal: signals.PrefectStateSignal) -> None:
+    if logger.isEnabledFor(_INFO):
+        logger.info("%s signal raised: %r", type(signal).__name__, signal)
+
+
+def _with_timeout(run: Callable[..., Any], raw: Mapping[str, Any], timeout: float | None) -> Any:
+    """Run ``run(**raw)`` in a helper thread (same context); ``TimeoutError`` after ``timeout``.
+
+    As in Prefect's thread-based timeout, a run that overstays is abandoned, not killed: it
+    finishes in the background and its outcome is dropped.
+    """
+    if timeout is None:
+        return run(**raw)
+    outcome: dict[str, Any] = {}
+    snapshot = context.to_dict()
+
+    def target() -> None:
+        with context(snapshot):
+            try:
+                outcome["value"] = run(**raw)
+            except BaseException as exc:  # handed back to the runner's thread
+                outcome["error"] = exc
+
+    worker = threading.Thread(target=target, name="compat-task-timeout", daemon=True)
+    worker.start()
+    worker.join(timeout)
+    if worker.is_alive():
+        msg = f"task run exceeded its timeout of {timeout} seconds"
+        raise TimeoutError(msg)
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome.get("value")
+
+
 def _checkpoint_failed(task: Task, exc: Exception) -> State:
-    logger.error("task %r: checkpointing failed: %s", task.name, exc)
+    logger.error("Task '%s': checkpointing failed: %s", task.name, exc)
     message = f"Error while checkpointing the result of task {task.name!r}: {exc}"
     return Failed(message, result=exc)
 
@@ -374,11 +483,13 @@ def run_task(
     flow_result: Result | None,
     run_context: Mapping[str, Any],
     map_index: int | None = None,
+    state_handlers: list[StateHandler] | None = None,
 ) -> State:
     """Run one task (used by the flow runner; picklable for process executors).
 
     A fresh ``task_run_id`` is drawn per run; a context that travelled to another process
     carries its own copy of the configuration, which is applied for the run's duration.
+    ``state_handlers`` are the flow run's ``task_runner_state_handlers``.
     """
     from compat.utilities.configuration import config
 
@@ -390,7 +501,7 @@ def run_task(
         config.clear()
         config.update(travelled)
     try:
-        runner = TaskRunner(task, flow_result=flow_result)
+        runner = TaskRunner(task, state_handlers=state_handlers, flow_result=flow_result)
         return runner.run(
             state=state,
             upstream_states=upstream_states,

@@ -1302,9 +1302,7 @@ def main(argv: list[str] | None = None) -> int:
     runtime = commands.add_parser(
         "generate-runtime", help="write tests/golden/data/runtime/<version>.json"
     )
-    runtime.add_argument(
-        "--version", action="append", choices=RUNTIME_VERSIONS, dest="versions"
-    )
+    runtime.add_argument("--version", action="append", choices=RUNTIME_VERSIONS, dest="versions")
     inner_runtime = commands.add_parser("_runtime")
     inner_runtime.add_argument("version")
     inner_runtime.add_argument("out", type=Path)
