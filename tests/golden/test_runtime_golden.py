@@ -70,7 +70,7 @@ def test_state_handlers_see_what_prefect_showed(compat_runs, version, scenario):
 
 @pytest.mark.parametrize("scenario", SCENARIOS)
 def test_log_lines_are_prefect_0_13s(compat_runs, scenario):
-    """Logger names, levels and messages at INFO and above are 0.13.19's (``context.logger`` too)."""
+    """Logger names, levels and messages at INFO and up are 0.13.19's (``context.logger`` too)."""
     expected = _drop_flow_rerun_lines(recorded("0.13.19")["scenarios"][scenario]["logs"])
     assert _drop_compat_constant_tasks(compat_runs[scenario]["logs"]) == expected
 
