@@ -12,7 +12,10 @@ and friends keep working in code written for Prefect::
     ├── MissingExtraError (ImportError)
     ├── ConversionError (TypeError)
     ├── PayloadError (ValueError)
-    └── ConfigurationError (ValueError)
+    ├── ConfigurationError (ValueError)
+    └── UnsupportedArgumentError (TypeError)
+
+    IgnoredArgumentWarning (UserWarning)
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ __all__ = [
     "CompatError",
     "ConfigurationError",
     "ConversionError",
+    "IgnoredArgumentWarning",
     "MissingExtraError",
     "MissingResultHandlerError",
     "PayloadError",
@@ -28,6 +32,7 @@ __all__ = [
     "ResultNotImplementedError",
     "TemplateFieldError",
     "UnsafeLocationError",
+    "UnsupportedArgumentError",
 ]
 
 
@@ -76,3 +81,11 @@ class PayloadError(CompatError, ValueError):
 
 class ConfigurationError(CompatError, ValueError):
     """The user configuration file or an environment override cannot be used."""
+
+
+class UnsupportedArgumentError(CompatError, TypeError):
+    """A Prefect argument that ``compat`` does not implement; the message names the way out."""
+
+
+class IgnoredArgumentWarning(UserWarning):
+    """A Prefect argument that ``compat`` accepts and keeps but does not act on."""

@@ -34,7 +34,7 @@ from compat.engine.state import (
 )
 from compat.engine.task_runner import TaskRunner, run_task
 from compat.utilities.context import context
-from compat.utilities.logging import get_logger
+from compat.utilities.logging import configure_logging, get_logger
 
 __all__ = ["FlowRunner"]
 
@@ -136,6 +136,7 @@ class FlowRunner:
         ``flow.run()`` does); ``task_contexts`` adds context keys per task.
         """
         flow = self.flow
+        configure_logging()  # the configured level and format apply from this run on
         state = state if state is not None else Scheduled("Scheduled for execution.")
         if state.is_finished():
             if logger.isEnabledFor(_INFO):

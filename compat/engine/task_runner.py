@@ -43,7 +43,7 @@ from compat.engine.state import (
 )
 from compat.exceptions import ResultNotImplementedError
 from compat.utilities.context import context
-from compat.utilities.logging import RedirectToLog, get_logger
+from compat.utilities.logging import RedirectToLog, configure_logging, get_logger
 
 __all__ = ["TaskRunner", "checkpoint_value", "result_for_task", "run_task"]
 
@@ -500,6 +500,7 @@ def run_task(
         saved = dict(config)
         config.clear()
         config.update(travelled)
+        configure_logging()
     try:
         runner = TaskRunner(task, state_handlers=state_handlers, flow_result=flow_result)
         return runner.run(

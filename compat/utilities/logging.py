@@ -47,7 +47,9 @@ class _ConsoleHandler(logging.StreamHandler):  # type: ignore[type-arg]
 
     @property  # type: ignore[override]
     def stream(self) -> Any:
-        return sys.stdout
+        stream = sys.stdout
+        # Under log_stdout, stdout is redirected to the log: write where it pointed before.
+        return stream.replaced if isinstance(stream, RedirectToLog) else stream
 
     @stream.setter
     def stream(self, value: Any) -> None:
@@ -104,10 +106,14 @@ def get_logger(name: str | None = None) -> logging.Logger:
 
 
 class RedirectToLog:
-    """A ``sys.stdout`` stand-in that logs each non-blank write at INFO (``log_stdout=True``)."""
+    """A ``sys.stdout`` stand-in that logs each non-blank write at INFO (``log_stdout=True``).
+
+    ``replaced`` is the stream it stands in for, where the console handler keeps writing.
+    """
 
     def __init__(self, logger: logging.Logger | None = None) -> None:
         self.logger = logger or get_logger("stdout")
+        self.replaced = sys.stdout
 
     def write(self, text: str) -> int:
         if text.strip():
