@@ -55,6 +55,11 @@ class Context(MutableMapping[str, Any]):
     def __repr__(self) -> str:
         return f"<Context: {sorted(self._data)}>"
 
+    def __reduce__(self) -> str:
+        """Pickle as a reference to the module's ``context``: a task function sent to another
+        process by value (cloudpickle, dask) finds that process's own context there."""
+        return "context"
+
     def to_dict(self) -> dict[str, Any]:
         """Return a shallow copy of the current thread's contents."""
         return dict(self._data)
