@@ -260,7 +260,8 @@ class _Schedule:
         self._finished.append(task)
 
     def upstream_states(self, task: Task) -> dict[Edge, State]:
-        return {edge: self.states[edge.upstream_task] for edge in self.flow.edges_to(task)}
+        states = self.states
+        return {edge: states[edge.upstream_task] for edge in self.flow._edges_in.get(task, ())}
 
     def context_for(self, task: Task) -> dict[str, Any]:
         extra = self.task_contexts.get(task)

@@ -216,7 +216,8 @@ class TaskRunner:
         run_count = state.run_count + 1 if isinstance(state, Retrying) else 1
         task_context = self._task_context(context, map_index, run_count)
         with prefect_context(**task_context), self._logged_run() as final:
-            prefect_context.setdefault("checkpointing", _config_checkpointing())
+            if "checkpointing" not in prefect_context:
+                prefect_context["checkpointing"] = _config_checkpointing()
             final.append(self._run(state, dict(upstream_states or {}), constants or {}, run_count))
         return final[0]
 

@@ -23,12 +23,21 @@ class Context(MutableMapping[str, Any]):
     @property
     def _data(self) -> dict[str, Any]:
         local = self._local
-        if not hasattr(local, "data"):
+        try:
+            return local.data
+        except AttributeError:  # first use in this thread
             local.data = {}
-        return local.data
+            return local.data
 
     def __getitem__(self, key: str) -> Any:
         return self._data[key]
+
+    def get(self, key: str, default: Any = None) -> Any:
+        """The value at ``key``, or ``default`` (one lookup: runners call this a lot)."""
+        return self._data.get(key, default)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._data
 
     def __setitem__(self, key: str, value: Any) -> None:
         self._data[key] = value

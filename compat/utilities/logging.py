@@ -100,9 +100,10 @@ def configure_logging() -> logging.Logger:
 
 
 def get_logger(name: str | None = None) -> logging.Logger:
-    """The ``"prefect"`` logger, or its child ``"prefect.<name>"``, configured."""
-    root = configure_logging()
-    return root if name is None else root.getChild(name)
+    """The ``"prefect"`` logger, or its child ``"prefect.<name>"`` (configured on first use)."""
+    if _applied is None:
+        configure_logging()
+    return logging.getLogger(ROOT_LOGGER_NAME if name is None else f"{ROOT_LOGGER_NAME}.{name}")
 
 
 class RedirectToLog:
