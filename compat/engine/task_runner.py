@@ -14,8 +14,8 @@ import datetime as dt
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager, redirect_stdout
+from collections.abc import Callable, Mapping
+from contextlib import redirect_stdout
 from typing import Any
 
 from compat._templating import format_location
@@ -121,33 +121,30 @@ class TaskRunner:
             new = handler(self.task, old, new) or new
         return new
 
-    @contextmanager
-    def _logged_run(self) -> Iterator[list[State]]:
-        """Log the start and (with the state left in the list) the end of a task run."""
-        name = self._full_name
+    def _log_start(self) -> None:
         if logger.isEnabledFor(_INFO):
-            logger.info("Task '%s': Starting task run...", name)
-        final: list[State] = []
-        yield final
-        if final and logger.isEnabledFor(_INFO):
+            logger.info("Task '%s': Starting task run...", self._full_name)
+
+    def _log_end(self, state: State) -> State:
+        if logger.isEnabledFor(_INFO):
             logger.info(
                 "Task '%s': Finished task run for task with final state: '%s'",
-                name,
-                type(final[0]).__name__,
+                self._full_name,
+                type(state).__name__,
             )
+        return state
 
-    def _task_context(
-        self, context: Mapping[str, Any] | None, map_index: int | None, run_count: int
-    ) -> dict[str, Any]:
-        name = self.task.name
+    def _task_context(self, map_index: int | None, run_count: int) -> dict[str, Any]:
+        """The keys a task run adds to the flow run's context."""
+        task = self.task
+        name = task.name
         full_name = name if map_index is None else f"{name}[{map_index}]"
         self._full_name = full_name
         return {
-            **(context or {}),
             "task_name": name,
-            "task_slug": self.task.slug,
-            "task_id": self.task.slug,
-            "task_tags": set(self.task.tags),
+            "task_slug": task.slug,
+            "task_id": task.slug,
+            "task_tags": set(task.tags),
             "task_full_name": full_name,
             "map_index": map_index,
             "task_run_count": run_count,
@@ -162,9 +159,9 @@ class TaskRunner:
         """
         from compat.utilities.context import context as prefect_context
 
-        with prefect_context(**self._task_context(context, None, 1)), self._logged_run() as final:
-            final.append(self.set_state(Pending(), outcome))
-        return final[0]
+        with prefect_context(context or {}, self._task_context(None, 1)):
+            self._log_start()
+            return self._log_end(self.set_state(Pending(), outcome))
 
     # -- inputs ----------------------------------------------------------------------------
 
@@ -206,20 +203,28 @@ class TaskRunner:
         context: Mapping[str, Any] | None = None,
         constants: Mapping[str, Any] | None = None,
         map_index: int | None = None,
+        extra_context: Mapping[str, Any] | None = None,
     ) -> State:
-        """Run the task with the given upstream states inside the given context."""
+        """Run the task with the given upstream states inside the given context.
+
+        ``extra_context`` is added on top (the flow runner's per-run keys, without copying
+        the flow run's context twice).
+        """
         from compat.utilities.context import context as prefect_context
 
         state = state or Pending()
         if state.is_finished():
             return state
         run_count = state.run_count + 1 if isinstance(state, Retrying) else 1
-        task_context = self._task_context(context, map_index, run_count)
-        with prefect_context(**task_context), self._logged_run() as final:
+        task_context = self._task_context(map_index, run_count)
+        if extra_context:
+            task_context.update(extra_context)
+        with prefect_context(context or {}, task_context):
             if "checkpointing" not in prefect_context:
                 prefect_context["checkpointing"] = _config_checkpointing()
-            final.append(self._run(state, dict(upstream_states or {}), constants or {}, run_count))
-        return final[0]
+            self._log_start()
+            state = self._run(state, dict(upstream_states or {}), constants or {}, run_count)
+            return self._log_end(state)
 
     def _run(
         self,
@@ -301,7 +306,8 @@ class TaskRunner:
 
     def _formatting_kwargs(self, raw_inputs: Mapping[str, Any]) -> dict[str, Any]:
         """Parameters, then context, then task inputs (inputs win, as in Prefect 0.13.15+)."""
-        return {**(context.get("parameters") or {}), **context.to_dict(), **raw_inputs}
+        current = context._data
+        return {**(current.get("parameters") or {}), **current, **raw_inputs}
 
     def _set_task_run_name(self, kwargs: Mapping[str, Any]) -> None:
         template = self.task.task_run_name
@@ -353,11 +359,11 @@ class TaskRunner:
         ``task_loop_result`` from the second.
         """
         while True:
-            loop_context: dict[str, Any] = {"task_loop_count": loop_count}
+            # Set in the task run's own context, which the end of the run restores.
+            context["task_loop_count"] = loop_count
             if loop_count > 1:
-                loop_context["task_loop_result"] = loop_result
-            with context(**loop_context):
-                new, looped = self._run_once(raw, loop_count)
+                context["task_loop_result"] = loop_result
+            new, looped = self._run_once(raw, loop_count)
             state = self.set_state(state, new)
             if not looped:
                 return state, loop_count, loop_result
@@ -494,7 +500,6 @@ def run_task(
     """
     from compat.utilities.configuration import config
 
-    run_context = {**run_context, "task_run_id": str(uuid.uuid4())}
     travelled = run_context.get("config")
     saved = None
     if travelled is not None and travelled is not config:
@@ -510,6 +515,7 @@ def run_task(
             context=run_context,
             constants=constants,
             map_index=map_index,
+            extra_context={"task_run_id": str(uuid.uuid4())},
         )
     finally:
         if saved is not None:

@@ -7,7 +7,7 @@ previous values afterwards; attribute access (``context.flow_name``) mirrors ite
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator, MutableMapping
+from collections.abc import Iterator, Mapping, MutableMapping
 from contextlib import contextmanager
 from typing import Any
 
@@ -74,17 +74,23 @@ class Context(MutableMapping[str, Any]):
         return dict(self._data)
 
     @contextmanager
-    def __call__(self, *args: MutableMapping[str, Any], **kwargs: Any) -> Iterator[Context]:
-        """Temporarily add keys (from mappings and keywords); restore the old state on exit."""
-        previous = dict(self._data)
+    def __call__(self, *args: Mapping[str, Any], **kwargs: Any) -> Iterator[Context]:
+        """Temporarily add keys (from mappings and keywords); restore the old state on exit.
+
+        The block works on a new dictionary and the old one is put back afterwards, so
+        whatever the block sets or deletes is undone, at the cost of one merge.
+        """
+        local = self._local
+        previous = self._data
+        merged = previous.copy()
+        for mapping in args:
+            merged.update(mapping)
+        merged.update(kwargs)
+        local.data = merged
         try:
-            for mapping in args:
-                self._data.update(mapping)
-            self._data.update(kwargs)
             yield self
         finally:
-            self._data.clear()
-            self._data.update(previous)
+            local.data = previous
 
 
 context = Context()
