@@ -235,7 +235,8 @@ class _Schedule:
     def run(self) -> dict[Task, State]:
         order = self.flow.sorted_tasks()
         position = {t: i for i, t in enumerate(order)}
-        waiting = {t: len(self.flow.upstream_tasks(t)) for t in order}
+        edges_in = self.flow._edges_in
+        waiting = {t: len({e.upstream_task for e in edges_in.get(t, ())}) for t in order}
         ready = [position[t] for t in order if waiting[t] == 0]
         while ready or self.running:
             batch, ready = sorted(ready), []

@@ -260,7 +260,9 @@ class TaskRunner:
             try:
                 inputs = self.get_inputs(upstream_states, constants, state.cached_inputs)
                 raw = {key: result.value for key, result in inputs.items()}
-                kwargs = self._formatting_kwargs(raw)
+                # Only a run name or a target template reads them before the run.
+                needed = task.task_run_name is not None or task.target is not None
+                kwargs = self._formatting_kwargs(raw) if needed else {}
                 self._set_task_run_name(kwargs)
                 found = self._check_target(inputs, raw, kwargs) or self._check_cache(raw)
             except Exception as exc:

@@ -37,6 +37,7 @@ DEFAULT_FORMAT = "[%(asctime)s] %(levelname)s - %(name)s | %(message)s"
 DEFAULT_DATEFMT = "%Y-%m-%d %H:%M:%S%z"  # Prefect 0.13+ (0.10 had no %z)
 
 _applied: tuple[Any, ...] | None = None
+_loggers: dict[str, logging.Logger] = {}
 
 
 class _ConsoleHandler(logging.StreamHandler):  # type: ignore[type-arg]
@@ -103,7 +104,11 @@ def get_logger(name: str | None = None) -> logging.Logger:
     """The ``"prefect"`` logger, or its child ``"prefect.<name>"`` (configured on first use)."""
     if _applied is None:
         configure_logging()
-    return logging.getLogger(ROOT_LOGGER_NAME if name is None else f"{ROOT_LOGGER_NAME}.{name}")
+    full_name = ROOT_LOGGER_NAME if name is None else f"{ROOT_LOGGER_NAME}.{name}"
+    found = _loggers.get(full_name)
+    if found is None:  # logging.getLogger takes a lock; runners ask once per task run
+        found = _loggers[full_name] = logging.getLogger(full_name)
+    return found
 
 
 class RedirectToLog:
