@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import heapq
+import inspect
 import logging
 from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from compat.core._arguments import IGNORED_FLOW_ARGUMENTS, unsupported, warn_ignored
 from compat.core.edge import Edge, unmapped
-from compat.core.task import ResultLike, Task, resolve_result_argument
+from compat.core.task import ResultLike, Task, _run_signature, resolve_result_argument
 from compat.engine.result.base import Result
 
 if TYPE_CHECKING:
@@ -254,11 +255,11 @@ class Flow:
 
     def upstream_tasks(self, task: Task) -> set[Task]:
         """Tasks that must finish before ``task``."""
-        return {e.upstream_task for e in self.edges_to(task)}
+        return {e.upstream_task for e in self._edges_in.get(task, ())}
 
     def downstream_tasks(self, task: Task) -> set[Task]:
         """Tasks that wait for ``task``."""
-        return {e.downstream_task for e in self.edges_from(task)}
+        return {e.downstream_task for e in self._edges_out.get(task, ())}
 
     def root_tasks(self) -> set[Task]:
         """Tasks without upstream tasks."""
@@ -312,10 +313,12 @@ class Flow:
                     msg = f"{edge!r} refers to {task!r}, which is not in {self!r}"
                     raise ValueError(msg)
         for task in self._tasks:
-            bound = set(self.constants.get(task, {})) | {e.key for e in self.edges_to(task)}
-            missing = [
-                n for n, spec in task.inputs().items() if spec["required"] and n not in bound
-            ]
+            required = _required_arguments(task)
+            if not required:
+                continue
+            bound = set(self.constants.get(task, {}))
+            bound.update(e.key for e in self._edges_in.get(task, ()))
+            missing = [n for n in required if n not in bound]
             if missing:
                 msg = (
                     f"{task!r} in {self!r} has unbound required arguments {missing}; bind them "
@@ -406,3 +409,13 @@ def _on_failure_handler(callback: Callable[..., Any]) -> Callable[..., Any]:
         return new_state
 
     return handler
+
+
+def _required_arguments(task: Task) -> list[str]:
+    """Names of ``task.run()``'s arguments that have no default (``*args``/``**kwargs`` aside)."""
+    variadic = (inspect.Parameter.VAR_KEYWORD, inspect.Parameter.VAR_POSITIONAL)
+    return [
+        name
+        for name, p in _run_signature(task).parameters.items()
+        if p.default is inspect.Parameter.empty and p.kind not in variadic
+    ]
