@@ -347,9 +347,10 @@ class TaskRunner:
         return None
 
     def _checkpoint(self, value: Any, raw: Mapping[str, Any]) -> Result:
-        return checkpoint_value(
-            self.result, value, self.task.checkpoint, **self._formatting_kwargs(raw)
-        )
+        result = self.result
+        if _uses_keywords_only_for_templates(result) and not _has_template(result):
+            return checkpoint_value(result, value, self.task.checkpoint)  # nothing to render
+        return checkpoint_value(result, value, self.task.checkpoint, **self._formatting_kwargs(raw))
 
     def _run_attempt(
         self, state: State, raw: Mapping[str, Any], loop_count: int, loop_result: Any
@@ -431,6 +432,15 @@ class TaskRunner:
             hashed_inputs=hash_inputs(raw),
         )
         return self.set_state(state, cached)
+
+
+def _uses_keywords_only_for_templates(result: Result) -> bool:
+    """compat's own results read ``write(**kwargs)`` only to render a location template."""
+    return type(result).write.__module__.startswith("compat.")
+
+
+def _has_template(result: Result) -> bool:
+    return isinstance(result.location, str) or getattr(result, "_formatter", None) is not None
 
 
 def _running() -> State:

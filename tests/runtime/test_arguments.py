@@ -201,3 +201,36 @@ def test_task_timeout_keeps_the_task_error():
     state = flow.run().result[b]
     assert isinstance(state, Failed)
     assert state.message == "Unexpected error: KeyError('k')"
+
+
+def test_reference_tasks_neither_failed_nor_successful_give_success():
+    """Prefect: "Flow run SUCCESS: no reference tasks failed" (compat said Failed before)."""
+    from compat.engine.state import Cancelled
+
+    flow, result = small_flow()
+    state = flow.run(task_states={result: Cancelled("stopped by hand")})
+    assert isinstance(state, Success)
+    assert state.message == "No reference tasks failed."
+
+
+def test_a_custom_result_write_still_gets_the_formatting_keywords(checkpointing):
+    """The runner skips rendering keywords only for compat's own results without templates."""
+    from compat.engine.result import Result
+
+    seen = []
+
+    class Recording(Result):
+        def write(self, value_, **kwargs):
+            seen.append((kwargs.get("task_name"), kwargs.get("x")))
+            new = self.copy()
+            new.value, new.location = value_, f"memory/{kwargs['task_name']}"
+            return new
+
+    @task(result=Recording())
+    def keep(x):
+        return x
+
+    with Flow("f") as flow:
+        kept = keep(3)
+    assert flow.run().result[kept]._result.location == "memory/keep"
+    assert seen == [("keep", 3)]
