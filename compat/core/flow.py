@@ -306,7 +306,11 @@ class Flow:
 
     def validate(self) -> None:
         """Check the graph before a run: acyclic, edges inside the flow, arguments bound."""
-        self.sorted_tasks()
+        self._validated_order()
+
+    def _validated_order(self) -> list[Task]:
+        """:meth:`validate`, returning the run order it computed (the runner reuses it)."""
+        order = self.sorted_tasks()
         for edge in self.edges:
             for task in (edge.upstream_task, edge.downstream_task):
                 if task not in self._tasks:
@@ -325,6 +329,7 @@ class Flow:
                     f"when calling the task or with set_upstream(..., key=...)"
                 )
                 raise ValueError(msg)
+        return order
 
     # -- running ---------------------------------------------------------------------------
 

@@ -142,7 +142,7 @@ class FlowRunner:
             if logger.isEnabledFor(_INFO):
                 logger.info("Flow run has already finished.")
             return state
-        flow.validate()
+        order = flow._validated_order()
         values = self.check_parameters(dict(parameters or {}))
         flow_result = flow.result if flow.result is not None else default_result_from_config()
         run_context = self.build_context(values, context or {})
@@ -158,6 +158,7 @@ class FlowRunner:
             task_states,
             list(task_runner_state_handlers or ()),
             dict(task_contexts or {}),
+            order,
         )
         try:
             with executor.start():
@@ -219,8 +220,10 @@ class _Schedule:
         task_states: Mapping[Task, State] | None,
         task_runner_state_handlers: list[Callable[..., Any]] | None = None,
         task_contexts: dict[Task, Mapping[str, Any]] | None = None,
+        order: list[Task] | None = None,
     ) -> None:
         self.flow = flow
+        self.order = order
         self.executor = executor
         self.flow_result = flow_result
         self.run_context = run_context
@@ -233,7 +236,7 @@ class _Schedule:
         self.children: dict[Task, list[State | None]] = {}
 
     def run(self) -> dict[Task, State]:
-        order = self.flow.sorted_tasks()
+        order = self.order if self.order is not None else self.flow.sorted_tasks()
         position = {t: i for i, t in enumerate(order)}
         edges_in = self.flow._edges_in
         waiting = {t: len({e.upstream_task for e in edges_in.get(t, ())}) for t in order}
