@@ -10,7 +10,13 @@ from typing import TYPE_CHECKING, Any
 
 from compat.core._arguments import IGNORED_FLOW_ARGUMENTS, unsupported, warn_ignored
 from compat.core.edge import Edge, unmapped
-from compat.core.task import ResultLike, Task, _run_signature, resolve_result_argument
+from compat.core.task import (
+    ResultLike,
+    Task,
+    _on_failure_handler,
+    _run_signature,
+    resolve_result_argument,
+)
 from compat.engine.result.base import Result
 
 if TYPE_CHECKING:
@@ -405,15 +411,6 @@ _RUNNER_KEYWORDS = frozenset(
         "task_states",
     }
 )
-
-
-def _on_failure_handler(callback: Callable[..., Any]) -> Callable[..., Any]:
-    def handler(flow: Flow, old_state: Any, new_state: Any) -> Any:
-        if new_state.is_failed():
-            callback(flow, new_state)
-        return new_state
-
-    return handler
 
 
 def _required_arguments(task: Task) -> list[str]:

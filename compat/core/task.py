@@ -316,7 +316,9 @@ def _active_flow(flow: Flow | None, task: Task) -> Flow:
 
 
 def _on_failure_handler(callback: Callable[..., Any]) -> Callable[..., Any]:
-    def handler(task: Task, old_state: Any, new_state: Any) -> Any:
+    """A state handler calling ``callback(task_or_flow, state)`` when the run fails."""
+
+    def handler(task: Any, old_state: Any, new_state: Any) -> Any:
         if new_state.is_failed():
             callback(task, new_state)
         return new_state

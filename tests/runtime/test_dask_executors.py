@@ -16,7 +16,7 @@ from compat import Flow, context, task
 from compat.engine.executors import DaskExecutor, LocalDaskExecutor, SynchronousExecutor
 from compat.engine.state import Failed, Mapped
 from compat.exceptions import MissingExtraError
-from tests.runtime.test_executors import build
+from tests.runtime.test_executors import check_same_results
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -36,17 +36,6 @@ def explode(x):
     if x % 2:
         raise ValueError(f"odd {x}")
     return x
-
-
-def check_same_results(tmp_path, executor):
-    flow, squares, t, again = build(tmp_path)
-    state = flow.run(executor=executor)
-    assert state.is_successful()
-    assert state.result[squares].result == [1, 4, 9]
-    assert state.result[t].result == 15
-    assert state.result[again].result == [1, 16, 81]
-    names = sorted(p.name for p in tmp_path.iterdir())
-    assert names == ["square-0.pkl", "square-1.pkl", "square-2.pkl", "total-None.pkl"]
 
 
 @pytest.mark.parametrize("scheduler", ["threads", "processes", "synchronous"])

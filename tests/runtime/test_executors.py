@@ -43,6 +43,11 @@ def build(tmp_path):
 )
 def test_every_executor_gives_the_same_results(tmp_path, checkpointing, executor):
     """Results and written files are the same whatever the executor."""
+    check_same_results(tmp_path, executor)
+
+
+def check_same_results(tmp_path, executor):
+    """Run :func:`build`'s flow on ``executor``: the same values and files as sequentially."""
     flow, squares, t, again = build(tmp_path)
     state = flow.run(executor=executor)
     assert state.is_successful()
