@@ -25,6 +25,7 @@ from compat.engine import signals
 from compat.engine.cache_validators import hash_inputs
 from compat.engine.conversion import to_handler
 from compat.engine.result.base import NoResultType, Result, SafeResult
+from compat.engine.result_handlers.result_handler import ResultHandler
 from compat.engine.results.constant_result import ConstantResult
 from compat.engine.state import (
     Cached,
@@ -71,18 +72,27 @@ def result_for_task(task: Task, flow_result: Result | None) -> Result:
     return result
 
 
-def checkpoint_value(result: Result, value: Any, checkpoint: bool | None, **kwargs: Any) -> Result:
+def checkpoint_value(
+    result: Result,
+    value: Any,
+    checkpoint: bool | None,
+    *,
+    handler: ResultHandler | None = None,
+    **kwargs: Any,
+) -> Result:
     """Return ``value`` in ``result``'s type, written to storage when §4.3 says so.
 
     After a write, ``safe_value`` is the legacy reference (``SafeResult(location, handler)``),
-    so 0.10-style code reading ``_result.safe_value`` keeps working.
+    so 0.10-style code reading ``_result.safe_value`` keeps working. ``handler`` is
+    ``to_handler(result)`` when the caller already has it (it depends on the result's
+    settings, not on the location).
     """
     if context.get("checkpointing") is True and checkpoint is not False and value is not None:
         try:
             written = result.write(value, **kwargs)
         except ResultNotImplementedError:
             return result.from_value(value)
-        written.safe_value = SafeResult(written.location, to_handler(written))
+        written.safe_value = SafeResult(written.location, handler or to_handler(written))
         return written
     return result.from_value(value)
 
@@ -103,6 +113,7 @@ class TaskRunner:
         self.result = result_for_task(task, flow_result)
         self._last_loop_result: Any = None
         self._full_name = task.name
+        self._handler: ResultHandler | None = None
 
     # -- states ----------------------------------------------------------------------------
 
@@ -348,9 +359,15 @@ class TaskRunner:
 
     def _checkpoint(self, value: Any, raw: Mapping[str, Any]) -> Result:
         result = self.result
+        handler = self._handler
+        if handler is None and context.get("checkpointing") is True and result.is_storage_backed:
+            handler = self._handler = to_handler(result)
         if _uses_keywords_only_for_templates(result) and not _has_template(result):
-            return checkpoint_value(result, value, self.task.checkpoint)  # nothing to render
-        return checkpoint_value(result, value, self.task.checkpoint, **self._formatting_kwargs(raw))
+            # Nothing to render: skip building the keywords.
+            return checkpoint_value(result, value, self.task.checkpoint, handler=handler)
+        return checkpoint_value(
+            result, value, self.task.checkpoint, handler=handler, **self._formatting_kwargs(raw)
+        )
 
     def _run_attempt(
         self, state: State, raw: Mapping[str, Any], loop_count: int, loop_result: Any

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator, Mapping, MutableMapping
-from contextlib import contextmanager
 from typing import Any
 
 __all__ = ["Context", "context"]
@@ -73,24 +72,38 @@ class Context(MutableMapping[str, Any]):
         """Return a shallow copy of the current thread's contents."""
         return dict(self._data)
 
-    @contextmanager
-    def __call__(self, *args: Mapping[str, Any], **kwargs: Any) -> Iterator[Context]:
+    def __call__(self, *args: Mapping[str, Any], **kwargs: Any) -> _Overlay:
         """Temporarily add keys (from mappings and keywords); restore the old state on exit.
 
         The block works on a new dictionary and the old one is put back afterwards, so
         whatever the block sets or deletes is undone, at the cost of one merge.
         """
-        local = self._local
-        previous = self._data
+        return _Overlay(self, args, kwargs)
+
+
+class _Overlay:
+    """The ``with context(...):`` block (a plain class: runners enter one per task run)."""
+
+    __slots__ = ("_context", "_mappings", "_previous")
+
+    def __init__(
+        self, context: Context, mappings: tuple[Mapping[str, Any], ...], keywords: dict[str, Any]
+    ) -> None:
+        self._context = context
+        self._mappings = (*mappings, keywords)
+        self._previous: dict[str, Any] | None = None
+
+    def __enter__(self) -> Context:
+        previous = self._context._data
         merged = previous.copy()
-        for mapping in args:
+        for mapping in self._mappings:
             merged.update(mapping)
-        merged.update(kwargs)
-        local.data = merged
-        try:
-            yield self
-        finally:
-            local.data = previous
+        self._previous = previous
+        self._context._local.data = merged
+        return self._context
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._context._local.data = self._previous
 
 
 context = Context()
