@@ -4,7 +4,9 @@ Before anything runs, the graph is validated and the parameters checked (unknown
 missing required parameters are errors). The flow-level result is the flow's own, else the
 configuration default (read now, so ``set_temporary_config`` applies). Task runs are
 submitted as soon as their upstream tasks are finished; mapped tasks are split into one
-run per element. The reference tasks (default: terminal tasks) decide the final state.
+run per element, after the parent's state handlers saw ``Pending → Mapped``. The reference
+tasks (default: terminal tasks) decide the final state. The run logs Prefect's lines on
+``prefect.FlowRunner`` and goes ``Scheduled → Running → <final>``, as Prefect's does.
 """
 
 from __future__ import annotations

@@ -6,6 +6,10 @@ run itself with signals, loops and retries, and finally checkpointing (reference
 write iff ``context.checkpointing is True``, ``task.checkpoint is not False`` and the value
 is not ``None``; a result that cannot write (``ResultNotImplementedError``) keeps the value
 in memory; any other error while writing, template errors included, fails the task.
+
+The run logs Prefect's lines on ``prefect.TaskRunner`` and calls the state handlers with
+Prefect's transitions (each loop iteration starts ``Pending → Running``); ``timeout`` and
+``log_stdout`` apply to the call of ``task.run``. See ``docs/runtime.md``.
 """
 
 from __future__ import annotations
