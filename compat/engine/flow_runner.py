@@ -23,6 +23,7 @@ from compat.engine.default_result import default_result_from_config
 from compat.engine.executors.base import Executor
 from compat.engine.executors.local import LocalExecutor
 from compat.engine.result.base import Result
+from compat.engine.results.constant_result import ConstantResult
 from compat.engine.state import (
     Cached,
     Failed,
@@ -35,6 +36,7 @@ from compat.engine.state import (
     TriggerFailed,
 )
 from compat.engine.task_runner import TaskRunner, run_task
+from compat.tasks.core.constants import Constant
 from compat.utilities.context import context
 from compat.utilities.logging import configure_logging, get_logger
 
@@ -297,6 +299,12 @@ class _Schedule:
         given = self.given.get(task)
         if given is not None and given.is_finished():
             self.record(task, given)
+            return
+        if given is None and isinstance(task, Constant):
+            # As Prefect: a constant's value is known, so it gets no task run (no log lines,
+            # no handlers), only its Success state.
+            result = task.result if task.result is not None else ConstantResult()
+            self.record(task, Success(result=result.from_value(task.value)))
             return
         upstream = self.upstream_states(task)
         if not any(edge.mapped for edge in upstream):
