@@ -1,4 +1,4 @@
-"""The package's exceptions.
+"""The package's exceptions (and its one warning, ``IgnoredArgumentWarning``, a ``UserWarning``).
 
 Every error also subclasses the builtin with the same meaning, so ``except ValueError``
 and friends keep working in code written for Prefect::
@@ -6,16 +6,14 @@ and friends keep working in code written for Prefect::
     CompatError
     ├── ResultNotImplementedError (NotImplementedError)
     │   └── ResultHandlerNotImplementedError
+    ├── UnsupportedArgumentError (TypeError)
     ├── MissingResultHandlerError (ValueError)
     ├── UnsafeLocationError (ValueError)
     ├── TemplateFieldError (KeyError)
     ├── MissingExtraError (ImportError)
     ├── ConversionError (TypeError)
     ├── PayloadError (ValueError)
-    ├── ConfigurationError (ValueError)
-    └── UnsupportedArgumentError (TypeError)
-
-    IgnoredArgumentWarning (UserWarning)
+    └── ConfigurationError (ValueError)
 """
 
 from __future__ import annotations
