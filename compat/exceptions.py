@@ -1,4 +1,4 @@
-"""The package's exceptions.
+"""The package's exceptions (and its one warning, ``IgnoredArgumentWarning``, a ``UserWarning``).
 
 Every error also subclasses the builtin with the same meaning, so ``except ValueError``
 and friends keep working in code written for Prefect::
@@ -6,6 +6,7 @@ and friends keep working in code written for Prefect::
     CompatError
     ├── ResultNotImplementedError (NotImplementedError)
     │   └── ResultHandlerNotImplementedError
+    ├── UnsupportedArgumentError (TypeError)
     ├── MissingResultHandlerError (ValueError)
     ├── UnsafeLocationError (ValueError)
     ├── TemplateFieldError (KeyError)
@@ -25,6 +26,7 @@ __all__ = [
     "CompatError",
     "ConfigurationError",
     "ConversionError",
+    "IgnoredArgumentWarning",
     "MissingExtraError",
     "MissingResultHandlerError",
     "PayloadError",
@@ -36,6 +38,7 @@ __all__ = [
     "TemplateFieldError",
     "TemplateSpecError",
     "UnsafeLocationError",
+    "UnsupportedArgumentError",
 ]
 
 
@@ -103,3 +106,11 @@ class ResultWriteError(CompatError, OSError):
 
 class ConfigurationError(CompatError, ValueError):
     """The user configuration file or an environment override cannot be used."""
+
+
+class UnsupportedArgumentError(CompatError, TypeError):
+    """A Prefect argument that ``compat`` does not implement; the message names the way out."""
+
+
+class IgnoredArgumentWarning(UserWarning):
+    """A Prefect argument that ``compat`` accepts and keeps but does not act on."""

@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 import heapq
+import inspect
 import logging
 from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
+from compat.core._arguments import IGNORED_FLOW_ARGUMENTS, unsupported, warn_ignored
 from compat.core.edge import Edge, unmapped
-from compat.core.task import ResultLike, Task, resolve_result_argument
+from compat.core.task import (
+    ResultLike,
+    Task,
+    _on_failure_handler,
+    _run_signature,
+    resolve_result_argument,
+)
 from compat.engine.result.base import Result
 
 if TYPE_CHECKING:
@@ -25,24 +33,38 @@ class Flow:
     """Tasks, the edges between them, constants bound to task arguments, and a result.
 
     ``result``/``result_handler`` set the flow-level result (task-level results win over
-    it; the configuration default applies when neither is set).
+    it; the configuration default applies when neither is set). ``on_failure(flow, state)``
+    is called when a run fails. Prefect's deployment arguments (``storage``,
+    ``environment``, ``run_config``) are kept but ignored, with a warning; a ``schedule`` is
+    kept, and ``flow.run()`` refuses to run on it (pass ``run_on_schedule=False``).
     """
 
     def __init__(
         self,
         name: str,
+        schedule: Any = None,
+        executor: Executor | None = None,
+        environment: Any = None,
+        run_config: Any = None,
+        storage: Any = None,
         tasks: Iterable[Task] | None = None,
         edges: Iterable[Edge] | None = None,
         reference_tasks: Iterable[Task] | None = None,
         state_handlers: list[Callable[..., Any]] | None = None,
-        executor: Executor | None = None,
-        validate: bool = True,
-        result: ResultLike = None,
+        on_failure: Callable[..., Any] | None = None,
+        validate: bool | None = None,
         result_handler: ResultLike = None,
+        result: ResultLike = None,
     ) -> None:
         if not name:
             msg = "a Flow needs a name, e.g. Flow('etl')"
             raise ValueError(msg)
+        deployment = {"environment": environment, "run_config": run_config, "storage": storage}
+        for argument, value in deployment.items():
+            if value is not None:
+                warn_ignored("Flow", argument, IGNORED_FLOW_ARGUMENTS[argument])
+        self.environment, self.run_config, self.storage = environment, run_config, storage
+        self.schedule = schedule
         self.name = name
         self._tasks: dict[Task, None] = {}  # insertion-ordered set
         self.edges: set[Edge] = set()
@@ -54,8 +76,10 @@ class Flow:
         self.constants: dict[Task, dict[str, Any]] = {}
         self._reference_tasks: set[Task] = set()
         self.state_handlers = list(state_handlers or [])
+        if on_failure is not None:
+            self.state_handlers.append(_on_failure_handler(on_failure))
         self.executor = executor
-        self.validate_on_add = validate
+        self.validate_on_add = True if validate is None else validate
         self.result: Result | None = resolve_result_argument("Flow", result, result_handler)
         self._previous_flow: list[Any] = []
         for task in tasks or ():
@@ -237,11 +261,11 @@ class Flow:
 
     def upstream_tasks(self, task: Task) -> set[Task]:
         """Tasks that must finish before ``task``."""
-        return {e.upstream_task for e in self.edges_to(task)}
+        return {e.upstream_task for e in self._edges_in.get(task, ())}
 
     def downstream_tasks(self, task: Task) -> set[Task]:
         """Tasks that wait for ``task``."""
-        return {e.downstream_task for e in self.edges_from(task)}
+        return {e.downstream_task for e in self._edges_out.get(task, ())}
 
     def root_tasks(self) -> set[Task]:
         """Tasks without upstream tasks."""
@@ -288,39 +312,112 @@ class Flow:
 
     def validate(self) -> None:
         """Check the graph before a run: acyclic, edges inside the flow, arguments bound."""
-        self.sorted_tasks()
+        self._validated_order()
+
+    def _validated_order(self) -> list[Task]:
+        """:meth:`validate`, returning the run order it computed (the runner reuses it)."""
+        order = self.sorted_tasks()
         for edge in self.edges:
             for task in (edge.upstream_task, edge.downstream_task):
                 if task not in self._tasks:
                     msg = f"{edge!r} refers to {task!r}, which is not in {self!r}"
                     raise ValueError(msg)
         for task in self._tasks:
-            bound = set(self.constants.get(task, {})) | {e.key for e in self.edges_to(task)}
-            missing = [
-                n for n, spec in task.inputs().items() if spec["required"] and n not in bound
-            ]
+            required = _required_arguments(task)
+            if not required:
+                continue
+            bound = set(self.constants.get(task, {}))
+            bound.update(e.key for e in self._edges_in.get(task, ()))
+            missing = [n for n in required if n not in bound]
             if missing:
                 msg = (
                     f"{task!r} in {self!r} has unbound required arguments {missing}; bind them "
                     f"when calling the task or with set_upstream(..., key=...)"
                 )
                 raise ValueError(msg)
+        return order
 
     # -- running ---------------------------------------------------------------------------
 
     def run(
         self,
         parameters: Mapping[str, Any] | None = None,
-        *,
-        executor: Executor | None = None,
-        context: Mapping[str, Any] | None = None,
-        task_states: Mapping[Task, State] | None = None,
+        run_on_schedule: bool | None = None,
+        runner_cls: type | None = None,
         **kwargs: Any,
     ) -> State:
-        """Run the flow once and return its state; ``state.result[task]`` is each task's state."""
-        from compat.engine.flow_runner import FlowRunner
+        """Run the flow once and return its state; ``state.result[task]`` is each task's state.
 
-        parameters = {**(parameters or {}), **kwargs}
-        return FlowRunner(self).run(
-            parameters=parameters, executor=executor, context=context, task_states=task_states
-        )
+        Prefect's keywords: keyword arguments named like a parameter are parameter values;
+        the others go to the runner (``executor``, ``context``, ``task_states``, ``state``,
+        ``task_contexts``, ``task_runner_state_handlers``, ``flow_run_id``,
+        ``flow_run_name``). ``runner_cls`` replaces :class:`FlowRunner`. ``run_on_schedule``
+        (default: ``flows.run_on_schedule``, true) matters only with a ``schedule``, which
+        compat cannot run on.
+        """
+        from compat.engine.flow_runner import FlowRunner
+        from compat.utilities.configuration import config
+
+        if "return_tasks" in kwargs:
+            msg = (
+                "flow.run() does not take return_tasks (every task state is returned, as in "
+                "Prefect); to get a subset, call FlowRunner(flow).run(return_tasks=...)"
+            )
+            raise ValueError(msg)
+        names = {p.name for p in self.parameters()}
+        values = dict(parameters or {})
+        values.update({k: kwargs.pop(k) for k in list(kwargs) if k in names})
+        runner_kwargs = {k: kwargs.pop(k) for k in list(kwargs) if k in _RUNNER_KEYWORDS}
+        if kwargs:
+            msg = (
+                f"{self!r}.run() got unknown keywords {sorted(kwargs)}: they are neither "
+                f"parameters of the flow ({sorted(names)}) nor flow.run() keywords "
+                f"({sorted(_RUNNER_KEYWORDS | {'parameters', 'run_on_schedule', 'runner_cls'})})"
+            )
+            raise ValueError(msg)
+        if run_on_schedule is None:
+            run_on_schedule = bool(config.get_nested("flows.run_on_schedule", True))
+        if run_on_schedule and self.schedule is not None:
+            raise unsupported(
+                "Flow",
+                "schedule",
+                "compat runs a flow once per flow.run(); call flow.run(run_on_schedule=False) "
+                "to run it once now",
+            )
+        context = dict(runner_kwargs.pop("context", None) or {})
+        for key in ("flow_run_id", "flow_run_name"):
+            if key in runner_kwargs:
+                context.setdefault(key, runner_kwargs.pop(key))
+        runner_cls = runner_cls or FlowRunner
+        if not (isinstance(runner_cls, type) and issubclass(runner_cls, FlowRunner)):
+            msg = (
+                f"runner_cls must be compat's FlowRunner or a subclass of it, got "
+                f"{runner_cls!r}; Prefect's own runners need real Prefect (compat.bridge)"
+            )
+            raise TypeError(msg)
+        return runner_cls(self).run(parameters=values, context=context, **runner_kwargs)
+
+
+#: Keywords ``flow.run()`` passes on to the runner, as Prefect 0.10–0.13 do.
+_RUNNER_KEYWORDS = frozenset(
+    {
+        "context",
+        "executor",
+        "flow_run_id",
+        "flow_run_name",
+        "state",
+        "task_contexts",
+        "task_runner_state_handlers",
+        "task_states",
+    }
+)
+
+
+def _required_arguments(task: Task) -> list[str]:
+    """Names of ``task.run()``'s arguments that have no default (``*args``/``**kwargs`` aside)."""
+    variadic = (inspect.Parameter.VAR_KEYWORD, inspect.Parameter.VAR_POSITIONAL)
+    return [
+        name
+        for name, p in _run_signature(task).parameters.items()
+        if p.default is inspect.Parameter.empty and p.kind not in variadic
+    ]

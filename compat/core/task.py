@@ -206,7 +206,7 @@ class Task:
         **kwargs: Any,
     ) -> Task:
         """Bind ``run()`` arguments (positional or keyword) to this task in a flow."""
-        signature = inspect.signature(self.run)
+        signature = _run_signature(self)
         try:
             callargs = dict(signature.bind(*args, **kwargs).arguments)
         except TypeError as exc:
@@ -285,9 +285,21 @@ class Task:
                 "required": p.default is inspect.Parameter.empty,
                 "type": p.annotation if p.annotation is not inspect.Parameter.empty else Any,
             }
-            for name, p in inspect.signature(self.run).parameters.items()
+            for name, p in _run_signature(self).parameters.items()
             if p.kind not in (inspect.Parameter.VAR_KEYWORD, inspect.Parameter.VAR_POSITIONAL)
         }
+
+
+def _run_signature(task: Task) -> inspect.Signature:
+    """``inspect.signature(task.run)``, computed once per ``run`` function (copies share it)."""
+    run = task.run
+    key = getattr(run, "__func__", run)
+    cached = task.__dict__.get("_signature_cache")
+    if cached is not None and cached[0] is key:
+        return cached[1]
+    signature = inspect.signature(run)
+    task.__dict__["_signature_cache"] = (key, signature)
+    return signature
 
 
 def _active_flow(flow: Flow | None, task: Task) -> Flow:
@@ -304,7 +316,9 @@ def _active_flow(flow: Flow | None, task: Task) -> Flow:
 
 
 def _on_failure_handler(callback: Callable[..., Any]) -> Callable[..., Any]:
-    def handler(task: Task, old_state: Any, new_state: Any) -> Any:
+    """A state handler calling ``callback(task_or_flow, state)`` when the run fails."""
+
+    def handler(task: Any, old_state: Any, new_state: Any) -> Any:
         if new_state.is_failed():
             callback(task, new_state)
         return new_state

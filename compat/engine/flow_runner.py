@@ -4,15 +4,16 @@ Before anything runs, the graph is validated and the parameters checked (unknown
 missing required parameters are errors). The flow-level result is the flow's own, else the
 configuration default (read now, so ``set_temporary_config`` applies). Task runs are
 submitted as soon as their upstream tasks are finished; mapped tasks are split into one
-run per element. The reference tasks (default: terminal tasks) decide the final state.
+run per element, after the parent's state handlers saw ``Pending → Mapped``. The reference
+tasks (default: terminal tasks) decide the final state. The run logs Prefect's lines on
+``prefect.FlowRunner`` and goes ``Scheduled → Running → <final>``, as Prefect's does.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import logging
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from compat.core.edge import Edge
@@ -22,23 +23,28 @@ from compat.engine.default_result import default_result_from_config
 from compat.engine.executors.base import Executor
 from compat.engine.executors.local import LocalExecutor
 from compat.engine.result.base import Result
+from compat.engine.results.constant_result import ConstantResult
 from compat.engine.state import (
     Cached,
     Failed,
     Mapped,
-    Pending,
     Running,
+    Scheduled,
     Skipped,
     State,
     Success,
     TriggerFailed,
 )
-from compat.engine.task_runner import run_task
+from compat.engine.task_runner import TaskRunner, run_task
+from compat.tasks.core.constants import Constant
 from compat.utilities.context import context
+from compat.utilities.logging import configure_logging, get_logger
 
 __all__ = ["FlowRunner"]
 
-logger = logging.getLogger("compat.flow_runner")
+#: Prefect's name for the flow runner's logger (``prefect.FlowRunner``).
+logger = get_logger("FlowRunner")
+_DEBUG, _INFO = 10, 20
 
 
 def _dates(now: dt.datetime) -> dict[str, Any]:
@@ -103,7 +109,7 @@ class FlowRunner:
             flow_id=self.flow.name,
             parameters={**(run_context.get("parameters") or {}), **parameters},
             config=config,
-            logger=logging.getLogger("compat.task"),
+            logger=logger,
         )
         run_context.setdefault("checkpointing", config.get_nested("flows.checkpointing", False))
         run_context.setdefault("secrets", dict(config.get_nested("context.secrets") or {}))
@@ -118,46 +124,92 @@ class FlowRunner:
 
     def run(
         self,
+        state: State | None = None,
+        task_states: Mapping[Task, State] | None = None,
+        return_tasks: Iterable[Task] | None = None,
         parameters: Mapping[str, Any] | None = None,
+        task_runner_state_handlers: Iterable[Callable[..., Any]] | None = None,
         executor: Executor | None = None,
         context: Mapping[str, Any] | None = None,
-        task_states: Mapping[Task, State] | None = None,
+        task_contexts: Mapping[Task, Mapping[str, Any]] | None = None,
     ) -> State:
-        """Validate, run every task and return the flow's state."""
+        """Validate, run every task and return the flow's state (Prefect's keywords).
+
+        ``state`` is where the run starts (a finished one is returned as it is);
+        ``return_tasks`` limits ``state.result`` to those tasks (default: all, as
+        ``flow.run()`` does); ``task_contexts`` adds context keys per task.
+        """
         flow = self.flow
-        flow.validate()
+        configure_logging()  # the configured level and format apply from this run on
+        state = state if state is not None else Scheduled("Scheduled for execution.")
+        if state.is_finished():
+            if logger.isEnabledFor(_INFO):
+                logger.info("Flow run has already finished.")
+            return state
+        order = flow._validated_order()
         values = self.check_parameters(dict(parameters or {}))
         flow_result = flow.result if flow.result is not None else default_result_from_config()
         run_context = self.build_context(values, context or {})
         executor = executor or flow.executor or LocalExecutor()
-        state: State = self._set_state(
-            Pending("Scheduled for execution."), Running("Running flow.")
+        if logger.isEnabledFor(_INFO):
+            logger.info("Beginning Flow run for '%s'", flow.name)
+        state = self._set_state(state, Running("Running flow."))
+        schedule = _Schedule(
+            flow,
+            executor,
+            flow_result,
+            run_context,
+            task_states,
+            list(task_runner_state_handlers or ()),
+            dict(task_contexts or {}),
+            order,
         )
         try:
             with executor.start():
-                states = _Schedule(flow, executor, flow_result, run_context, task_states).run()
+                states = schedule.run()
         except Exception as exc:
-            logger.exception("flow %r failed unexpectedly", flow.name)
-            return self._set_state(
-                state, Failed(f"Unexpected error while running flow: {exc!r}", result=exc)
-            )
-        return self._set_state(state, self.determine_final_state(states))
+            message = f"Unexpected error while running flow: {exc!r}"
+            logger.exception(message)
+            return self._set_state(state, Failed(message, result=exc))
+        final = self.determine_final_state(states)
+        if return_tasks is not None:
+            wanted = set(return_tasks)
+            final.result = {t: s for t, s in states.items() if t in wanted}
+        return self._set_state(state, final)
 
     def _set_state(self, old: State, new: State) -> State:
+        if logger.isEnabledFor(_DEBUG):
+            logger.debug(
+                "Flow '%s': Handling state change from %s to %s",
+                self.flow.name,
+                type(old).__name__,
+                type(new).__name__,
+            )
         for handler in self.flow.state_handlers:
             new = handler(self.flow, old, new) or new
         return new
 
     def determine_final_state(self, states: dict[Task, State]) -> State:
-        """Failed if a reference task failed, Success if all succeeded, else still Running."""
+        """Failed if a reference task failed, Success if none did, else still Running.
+
+        Logs Prefect's verdict line (``Flow run SUCCESS: all reference tasks succeeded``).
+        """
         key_states = _with_children(states[t] for t in self.flow.reference_tasks() if t in states)
         if not all(s.is_finished() for s in states.values()):
-            return Running("Flow run in progress.", result=states)
-        if any(s.is_failed() for s in key_states):
-            return Failed("Some reference tasks failed.", result=states)
-        if all(s.is_successful() for s in key_states):
-            return Success("All reference tasks succeeded.", result=states)
-        return Failed("Some reference tasks did not succeed.", result=states)
+            verdict = "Flow run RUNNING: terminal tasks are incomplete."
+            final: State = Running("Flow run in progress.", result=states)
+        elif any(s.is_failed() for s in key_states):
+            verdict = "Flow run FAILED: some reference tasks failed."
+            final = Failed("Some reference tasks failed.", result=states)
+        elif all(s.is_successful() for s in key_states):
+            verdict = "Flow run SUCCESS: all reference tasks succeeded"
+            final = Success("All reference tasks succeeded.", result=states)
+        else:
+            verdict = "Flow run SUCCESS: no reference tasks failed"
+            final = Success("No reference tasks failed.", result=states)
+        if logger.isEnabledFor(_INFO):
+            logger.info(verdict)
+        return final
 
 
 class _Schedule:
@@ -170,11 +222,17 @@ class _Schedule:
         flow_result: Result | None,
         run_context: dict[str, Any],
         task_states: Mapping[Task, State] | None,
+        task_runner_state_handlers: list[Callable[..., Any]] | None = None,
+        task_contexts: dict[Task, Mapping[str, Any]] | None = None,
+        order: list[Task] | None = None,
     ) -> None:
         self.flow = flow
+        self.order = order
         self.executor = executor
         self.flow_result = flow_result
         self.run_context = run_context
+        self.state_handlers = task_runner_state_handlers or None
+        self.task_contexts = task_contexts or {}
         self.given = dict(task_states or {})
         self.states: dict[Task, State] = {}
         self._finished: list[Task] = []
@@ -182,9 +240,10 @@ class _Schedule:
         self.children: dict[Task, list[State | None]] = {}
 
     def run(self) -> dict[Task, State]:
-        order = self.flow.sorted_tasks()
+        order = self.order if self.order is not None else self.flow.sorted_tasks()
         position = {t: i for i, t in enumerate(order)}
-        waiting = {t: len(self.flow.upstream_tasks(t)) for t in order}
+        edges_in = self.flow._edges_in
+        waiting = {t: len({e.upstream_task for e in edges_in.get(t, ())}) for t in order}
         ready = [position[t] for t in order if waiting[t] == 0]
         while ready or self.running:
             batch, ready = sorted(ready), []
@@ -209,7 +268,12 @@ class _Schedule:
         self._finished.append(task)
 
     def upstream_states(self, task: Task) -> dict[Edge, State]:
-        return {edge: self.states[edge.upstream_task] for edge in self.flow.edges_to(task)}
+        states = self.states
+        return {edge: states[edge.upstream_task] for edge in self.flow._edges_in.get(task, ())}
+
+    def context_for(self, task: Task) -> dict[str, Any]:
+        extra = self.task_contexts.get(task)
+        return {**self.run_context, **extra} if extra else self.run_context
 
     def submit(self, task: Task, upstream: dict[Edge, State], index: int | None) -> None:
         state = self.given.get(task) if index is None else None
@@ -220,15 +284,27 @@ class _Schedule:
             upstream,
             self.flow.constants.get(task, {}),
             self.flow_result,
-            self.run_context,
+            self.context_for(task),
             index,
+            self.state_handlers,
         )
         self.running[future] = (task, index)
+
+    def parent_state(self, task: Task, outcome: State) -> State:
+        """Pass a mapped parent through its state handlers (here, before its children run)."""
+        runner = TaskRunner(task, state_handlers=self.state_handlers, flow_result=self.flow_result)
+        return runner.run_mapped_parent(outcome, self.context_for(task))
 
     def start(self, task: Task) -> None:
         given = self.given.get(task)
         if given is not None and given.is_finished():
             self.record(task, given)
+            return
+        if given is None and isinstance(task, Constant):
+            # As Prefect: a constant's value is known, so it gets no task run (no log lines,
+            # no handlers), only its Success state.
+            result = task.result if task.result is not None else ConstantResult()
+            self.record(task, Success(result=result.from_value(task.value)))
             return
         upstream = self.upstream_states(task)
         if not any(edge.mapped for edge in upstream):
@@ -236,11 +312,13 @@ class _Schedule:
             return
         children = self.split(task, upstream)
         if isinstance(children, State):
-            self.record(task, children)
+            self.record(task, self.parent_state(task, children))
             return
         if not children:
-            self.record(task, Mapped("No mapped children to run.", result=[], map_states=[]))
+            empty = Mapped("No mapped children to run.", result=[], map_states=[])
+            self.record(task, self.parent_state(task, empty))
             return
+        self.parent_state(task, Mapped("Ready to proceed with mapping."))
         self.children[task] = [None] * len(children)
         for index, child_upstream in enumerate(children):
             self.submit(task, child_upstream, index)

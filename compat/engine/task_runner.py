@@ -6,15 +6,20 @@ run itself with signals, loops and retries, and finally checkpointing (reference
 write iff ``context.checkpointing is True``, ``task.checkpoint is not False`` and the value
 is not ``None``; a result that cannot write (``ResultNotImplementedError``) keeps the value
 in memory; any other error while writing, template errors included, fails the task.
+
+The run logs Prefect's lines on ``prefect.TaskRunner`` and calls the state handlers with
+Prefect's transitions (each loop iteration starts ``Pending → Running``); ``timeout`` and
+``log_stdout`` apply to the call of ``task.run``. See ``docs/runtime.md``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import logging
+import threading
 import time
 import uuid
 from collections.abc import Callable, Mapping
+from contextlib import redirect_stdout
 from typing import Any
 
 from compat._templating import format_location, format_template
@@ -24,6 +29,7 @@ from compat.engine import signals
 from compat.engine.cache_validators import hash_inputs
 from compat.engine.conversion import to_handler
 from compat.engine.result.base import NoResultType, Result, SafeResult
+from compat.engine.result_handlers.result_handler import ResultHandler
 from compat.engine.results.constant_result import ConstantResult
 from compat.engine.state import (
     Cached,
@@ -32,18 +38,23 @@ from compat.engine.state import (
     Mapped,
     Pending,
     Retrying,
+    Running,
     Skipped,
     State,
     Success,
+    TimedOut,
     TriggerFailed,
     utcnow,
 )
 from compat.exceptions import ResultNotImplementedError
 from compat.utilities.context import context
+from compat.utilities.logging import RedirectToLog, configure_logging, get_logger
 
 __all__ = ["TaskRunner", "checkpoint_value", "result_for_task", "run_task"]
 
-logger = logging.getLogger("compat.task_runner")
+#: Prefect's name for the task runner's logger (``prefect.TaskRunner``).
+logger = get_logger("TaskRunner")
+_DEBUG, _INFO = 10, 20
 
 StateHandler = Callable[[Task, State, State], State | None]
 
@@ -65,18 +76,27 @@ def result_for_task(task: Task, flow_result: Result | None) -> Result:
     return result
 
 
-def checkpoint_value(result: Result, value: Any, checkpoint: bool | None, **kwargs: Any) -> Result:
+def checkpoint_value(
+    result: Result,
+    value: Any,
+    checkpoint: bool | None,
+    *,
+    handler: ResultHandler | None = None,
+    **kwargs: Any,
+) -> Result:
     """Return ``value`` in ``result``'s type, written to storage when §4.3 says so.
 
     After a write, ``safe_value`` is the legacy reference (``SafeResult(location, handler)``),
-    so 0.10-style code reading ``_result.safe_value`` keeps working.
+    so 0.10-style code reading ``_result.safe_value`` keeps working. ``handler`` is
+    ``to_handler(result)`` when the caller already has it (it depends on the result's
+    settings, not on the location).
     """
     if context.get("checkpointing") is True and checkpoint is not False and value is not None:
         try:
             written = result.write(value, **kwargs)
         except ResultNotImplementedError:
             return result.from_value(value)
-        written.safe_value = SafeResult(written.location, to_handler(written))
+        written.safe_value = SafeResult(written.location, handler or to_handler(written))
         return written
     return result.from_value(value)
 
@@ -92,17 +112,71 @@ class TaskRunner:
     ) -> None:
         self.task = task
         self.state_handlers = list(state_handlers or [])
+        self._handlers = [*task.state_handlers, *self.state_handlers]
         self.flow_result = flow_result
         self.result = result_for_task(task, flow_result)
         self._last_loop_result: Any = None
+        self._full_name = task.name
+        self._handler: ResultHandler | None = None
 
     # -- states ----------------------------------------------------------------------------
 
     def set_state(self, old: State, new: State) -> State:
         """Move to ``new``, letting the task's and the runner's state handlers replace it."""
-        for handler in [*self.task.state_handlers, *self.state_handlers]:
+        if new is old:
+            return new
+        if logger.isEnabledFor(_DEBUG):
+            logger.debug(
+                "Task '%s': Handling state change from %s to %s",
+                self._full_name,
+                type(old).__name__,
+                type(new).__name__,
+            )
+        for handler in self._handlers:
             new = handler(self.task, old, new) or new
         return new
+
+    def _log_start(self) -> None:
+        if logger.isEnabledFor(_INFO):
+            logger.info("Task '%s': Starting task run...", self._full_name)
+
+    def _log_end(self, state: State) -> State:
+        if logger.isEnabledFor(_INFO):
+            logger.info(
+                "Task '%s': Finished task run for task with final state: '%s'",
+                self._full_name,
+                type(state).__name__,
+            )
+        return state
+
+    def _task_context(self, map_index: int | None, run_count: int) -> dict[str, Any]:
+        """The keys a task run adds to the flow run's context."""
+        task = self.task
+        name = task.name
+        full_name = name if map_index is None else f"{name}[{map_index}]"
+        self._full_name = full_name
+        return {
+            "task_name": name,
+            "task_slug": task.slug,
+            "task_id": task.slug,
+            "task_tags": set(task.tags),
+            "task_full_name": full_name,
+            "map_index": map_index,
+            "task_run_count": run_count,
+            "logger": get_logger(full_name),
+        }
+
+    def run_mapped_parent(self, outcome: State, context: Mapping[str, Any] | None = None) -> State:
+        """Give a mapped parent its state before its children run (Pending → Mapped, as Prefect).
+
+        ``outcome`` is ``Mapped`` when children will run, or the parent's final state when
+        it cannot map (an upstream failed or skipped).
+        """
+        from compat.utilities.context import context as prefect_context
+
+        with prefect_context(context or {}, self._task_context(None, 1)):
+            self._log_start()
+            return self._log_end(self.set_state(Pending(), outcome))
 
     # -- inputs ----------------------------------------------------------------------------
 
@@ -144,28 +218,28 @@ class TaskRunner:
         context: Mapping[str, Any] | None = None,
         constants: Mapping[str, Any] | None = None,
         map_index: int | None = None,
+        extra_context: Mapping[str, Any] | None = None,
     ) -> State:
-        """Run the task with the given upstream states inside the given context."""
+        """Run the task with the given upstream states inside the given context.
+
+        ``extra_context`` is added on top (the flow runner's per-run keys, without copying
+        the flow run's context twice).
+        """
         from compat.utilities.context import context as prefect_context
 
         state = state or Pending()
         if state.is_finished():
             return state
         run_count = state.run_count + 1 if isinstance(state, Retrying) else 1
-        name = self.task.name
-        task_context = {
-            **(context or {}),
-            "task_name": name,
-            "task_slug": self.task.slug,
-            "task_id": self.task.slug,
-            "task_tags": set(self.task.tags),
-            "task_full_name": name if map_index is None else f"{name}[{map_index}]",
-            "map_index": map_index,
-            "task_run_count": run_count,
-        }
-        with prefect_context(**task_context):
-            prefect_context.setdefault("checkpointing", _config_checkpointing())
-            return self._run(state, dict(upstream_states or {}), constants or {}, run_count)
+        task_context = self._task_context(map_index, run_count)
+        if extra_context:
+            task_context.update(extra_context)
+        with prefect_context(context or {}, task_context):
+            if "checkpointing" not in prefect_context:
+                prefect_context["checkpointing"] = _config_checkpointing()
+            self._log_start()
+            state = self._run(state, dict(upstream_states or {}), constants or {}, run_count)
+            return self._log_end(state)
 
     def _run(
         self,
@@ -201,11 +275,13 @@ class TaskRunner:
             try:
                 inputs = self.get_inputs(upstream_states, constants, state.cached_inputs)
                 raw = {key: result.value for key, result in inputs.items()}
-                kwargs = self._formatting_kwargs(raw)
+                # Only a run name or a target template reads them before the run.
+                needed = task.task_run_name is not None or task.target is not None
+                kwargs = self._formatting_kwargs(raw) if needed else {}
                 self._set_task_run_name(kwargs)
                 found = self._check_target(inputs, raw, kwargs) or self._check_cache(raw)
             except Exception as exc:
-                logger.exception("task %r could not start", task.name)
+                logger.exception("Task '%s': Error preparing the task run", self._full_name)
                 return self.set_state(
                     state, Failed(f"Error preparing the task run: {exc!r}", result=exc)
                 )
@@ -225,9 +301,16 @@ class TaskRunner:
                 context={"_loop_count": loop_count} if loop_count > 1 else None,
             )
             state = self.set_state(state, retrying)
+            if logger.isEnabledFor(_INFO):  # the run ends here in Prefect, and starts again
+                logger.info(
+                    "Task '%s': Finished task run for task with final state: 'Retrying'",
+                    self._full_name,
+                )
             time.sleep(delay.total_seconds())
             run_count += 1
             context["task_run_count"] = run_count
+            if logger.isEnabledFor(_INFO):
+                logger.info("Task '%s': Starting task run...", self._full_name)
 
     def _should_retry(self, state: State, run_count: int) -> bool:
         if isinstance(state, Retrying):
@@ -240,7 +323,8 @@ class TaskRunner:
 
     def _formatting_kwargs(self, raw_inputs: Mapping[str, Any]) -> dict[str, Any]:
         """Parameters, then context, then task inputs (inputs win, as in Prefect 0.13.15+)."""
-        return {**(context.get("parameters") or {}), **context.to_dict(), **raw_inputs}
+        current = context._data
+        return {**(current.get("parameters") or {}), **current, **raw_inputs}
 
     def _set_task_run_name(self, kwargs: Mapping[str, Any]) -> None:
         template = self.task.task_run_name
@@ -282,8 +366,15 @@ class TaskRunner:
         return None
 
     def _checkpoint(self, value: Any, raw: Mapping[str, Any]) -> Result:
+        result = self.result
+        handler = self._handler
+        if handler is None and context.get("checkpointing") is True and result.is_storage_backed:
+            handler = self._handler = to_handler(result)
+        if _uses_keywords_only_for_templates(result) and not _has_template(result):
+            # Nothing to render: skip building the keywords.
+            return checkpoint_value(result, value, self.task.checkpoint, handler=handler)
         return checkpoint_value(
-            self.result, value, self.task.checkpoint, **self._formatting_kwargs(raw)
+            result, value, self.task.checkpoint, handler=handler, **self._formatting_kwargs(raw)
         )
 
     def _run_attempt(
@@ -296,21 +387,35 @@ class TaskRunner:
         ``task_loop_result`` from the second.
         """
         while True:
-            loop_context: dict[str, Any] = {"task_loop_count": loop_count}
+            # Set in the task run's own context, which the end of the run restores.
+            context["task_loop_count"] = loop_count
             if loop_count > 1:
-                loop_context["task_loop_result"] = loop_result
-            with context(**loop_context):
-                new, looped = self._run_once(raw, loop_count)
+                context["task_loop_result"] = loop_result
+            new, looped = self._run_once(raw, loop_count)
             state = self.set_state(state, new)
             if not looped:
                 return state, loop_count, loop_result
             loop_result = looped[0]
             self._last_loop_result = new._result  # written when checkpointing, for Retrying
             loop_count += 1
+            # Prefect starts each further iteration as a new run: Pending → Running.
+            state = self.set_state(Pending(), _running())
+
+    def _call_run(self, raw: Mapping[str, Any]) -> Any:
+        """``task.run(**raw)``, with stdout logged (``log_stdout``) and a ``timeout``."""
+        task = self.task
+        if task.timeout is None and not task.log_stdout:
+            return task.run(**raw)
+        if task.log_stdout:
+            with redirect_stdout(RedirectToLog(logger)):  # type: ignore[type-var]
+                return _with_timeout(task.run, raw, task.timeout)
+        return _with_timeout(task.run, raw, task.timeout)
 
     def _run_once(self, raw: Mapping[str, Any], loop_count: int) -> tuple[State, tuple[Any, ...]]:
         try:
-            value = self.task.run(**raw)
+            value = self._call_run(raw)
+        except TimeoutError as exc:
+            return TimedOut("Task timed out during execution.", result=exc), ()
         except signals.LOOP as loop:
             message = loop.message or f"Looping task (on loop index {loop_count})"
             try:
@@ -319,14 +424,17 @@ class TaskRunner:
                 return _checkpoint_failed(self.task, exc), ()
             return Looped(message, result=result, loop_count=loop_count), (loop.result,)
         except signals.SUCCESS as success:
+            _log_signal(success)
             value, message = success.result, success.message or "Task run succeeded."
         except signals.PrefectStateSignal as signal:
+            _log_signal(signal)
             if isinstance(signal, signals.RETRY):
                 return Retrying(signal.message, result=signal.state._result), ()
             return signal.state, ()
         except Exception as exc:
-            logger.error("task %r failed: %r", self.task.name, exc)
-            return Failed(f"Error during execution of task: {exc!r}", result=exc), ()
+            message = f"Unexpected error: {exc!r}"
+            logger.exception(message)
+            return Failed(message, result=exc), ()
         else:
             message = "Task run succeeded."
         try:
@@ -351,14 +459,55 @@ class TaskRunner:
         return self.set_state(state, cached)
 
 
-def _running() -> State:
-    from compat.engine.state import Running
+def _uses_keywords_only_for_templates(result: Result) -> bool:
+    """compat's own results read ``write(**kwargs)`` only to render a location template."""
+    return type(result).write.__module__.startswith("compat.")
 
+
+def _has_template(result: Result) -> bool:
+    return isinstance(result.location, str) or getattr(result, "_formatter", None) is not None
+
+
+def _running() -> State:
     return Running("Starting task run.")
 
 
+def _log_signal(signal: signals.PrefectStateSignal) -> None:
+    if logger.isEnabledFor(_INFO):
+        logger.info("%s signal raised: %r", type(signal).__name__, signal)
+
+
+def _with_timeout(run: Callable[..., Any], raw: Mapping[str, Any], timeout: float | None) -> Any:
+    """Run ``run(**raw)`` in a helper thread (same context); ``TimeoutError`` after ``timeout``.
+
+    As in Prefect's thread-based timeout, a run that overstays is abandoned, not killed: it
+    finishes in the background and its outcome is dropped.
+    """
+    if timeout is None:
+        return run(**raw)
+    outcome: dict[str, Any] = {}
+    snapshot = context.to_dict()
+
+    def target() -> None:
+        with context(snapshot):
+            try:
+                outcome["value"] = run(**raw)
+            except BaseException as exc:  # handed back to the runner's thread
+                outcome["error"] = exc
+
+    worker = threading.Thread(target=target, name="compat-task-timeout", daemon=True)
+    worker.start()
+    worker.join(timeout)
+    if worker.is_alive():
+        msg = f"task run exceeded its timeout of {timeout} seconds"
+        raise TimeoutError(msg)
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome.get("value")
+
+
 def _checkpoint_failed(task: Task, exc: Exception) -> State:
-    logger.error("task %r: checkpointing failed: %s", task.name, exc)
+    logger.error("Task '%s': checkpointing failed: %s", task.name, exc)
     message = f"Error while checkpointing the result of task {task.name!r}: {exc}"
     return Failed(message, result=exc)
 
@@ -378,29 +527,32 @@ def run_task(
     flow_result: Result | None,
     run_context: Mapping[str, Any],
     map_index: int | None = None,
+    state_handlers: list[StateHandler] | None = None,
 ) -> State:
     """Run one task (used by the flow runner; picklable for process executors).
 
     A fresh ``task_run_id`` is drawn per run; a context that travelled to another process
     carries its own copy of the configuration, which is applied for the run's duration.
+    ``state_handlers`` are the flow run's ``task_runner_state_handlers``.
     """
     from compat.utilities.configuration import config
 
-    run_context = {**run_context, "task_run_id": str(uuid.uuid4())}
     travelled = run_context.get("config")
     saved = None
     if travelled is not None and travelled is not config:
         saved = dict(config)
         config.clear()
         config.update(travelled)
+        configure_logging()
     try:
-        runner = TaskRunner(task, flow_result=flow_result)
+        runner = TaskRunner(task, state_handlers=state_handlers, flow_result=flow_result)
         return runner.run(
             state=state,
             upstream_states=upstream_states,
             context=run_context,
             constants=constants,
             map_index=map_index,
+            extra_context={"task_run_id": str(uuid.uuid4())},
         )
     finally:
         if saved is not None:

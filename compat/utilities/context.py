@@ -7,8 +7,7 @@ previous values afterwards; attribute access (``context.flow_name``) mirrors ite
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator, MutableMapping
-from contextlib import contextmanager
+from collections.abc import Iterator, Mapping, MutableMapping
 from typing import Any
 
 __all__ = ["Context", "context"]
@@ -23,12 +22,21 @@ class Context(MutableMapping[str, Any]):
     @property
     def _data(self) -> dict[str, Any]:
         local = self._local
-        if not hasattr(local, "data"):
+        try:
+            return local.data
+        except AttributeError:  # first use in this thread
             local.data = {}
-        return local.data
+            return local.data
 
     def __getitem__(self, key: str) -> Any:
         return self._data[key]
+
+    def get(self, key: str, default: Any = None) -> Any:
+        """The value at ``key``, or ``default`` (one lookup: runners call this a lot)."""
+        return self._data.get(key, default)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._data
 
     def __setitem__(self, key: str, value: Any) -> None:
         self._data[key] = value
@@ -55,22 +63,47 @@ class Context(MutableMapping[str, Any]):
     def __repr__(self) -> str:
         return f"<Context: {sorted(self._data)}>"
 
+    def __reduce__(self) -> str:
+        """Pickle as a reference to the module's ``context``: a task function sent to another
+        process by value (cloudpickle, dask) finds that process's own context there."""
+        return "context"
+
     def to_dict(self) -> dict[str, Any]:
         """Return a shallow copy of the current thread's contents."""
         return dict(self._data)
 
-    @contextmanager
-    def __call__(self, *args: MutableMapping[str, Any], **kwargs: Any) -> Iterator[Context]:
-        """Temporarily add keys (from mappings and keywords); restore the old state on exit."""
-        previous = dict(self._data)
-        try:
-            for mapping in args:
-                self._data.update(mapping)
-            self._data.update(kwargs)
-            yield self
-        finally:
-            self._data.clear()
-            self._data.update(previous)
+    def __call__(self, *args: Mapping[str, Any], **kwargs: Any) -> _Overlay:
+        """Temporarily add keys (from mappings and keywords); restore the old state on exit.
+
+        The block works on a new dictionary and the old one is put back afterwards, so
+        whatever the block sets or deletes is undone, at the cost of one merge.
+        """
+        return _Overlay(self, args, kwargs)
+
+
+class _Overlay:
+    """The ``with context(...):`` block (a plain class: runners enter one per task run)."""
+
+    __slots__ = ("_context", "_mappings", "_previous")
+
+    def __init__(
+        self, context: Context, mappings: tuple[Mapping[str, Any], ...], keywords: dict[str, Any]
+    ) -> None:
+        self._context = context
+        self._mappings = (*mappings, keywords)
+        self._previous: dict[str, Any] | None = None
+
+    def __enter__(self) -> Context:
+        previous = self._context._data
+        merged = previous.copy()
+        for mapping in self._mappings:
+            merged.update(mapping)
+        self._previous = previous
+        self._context._local.data = merged
+        return self._context
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._context._local.data = self._previous
 
 
 context = Context()

@@ -1500,6 +1500,73 @@ def check_reverse() -> int:
 
 
 # --------------------------------------------------------------------------------------
+# Runtime behaviour: state transitions, log lines and signatures of real runs
+# --------------------------------------------------------------------------------------
+
+#: Releases whose runtime behaviour is recorded (the two the runtime imitates).
+RUNTIME_VERSIONS = ["0.10.7", "0.13.19"]
+RUNTIME_DIR = DATA_DIR / "runtime"
+
+
+def _parameter_names(function: Callable[..., Any]) -> list[str]:
+    import inspect
+
+    return [
+        name
+        for name, parameter in inspect.signature(function).parameters.items()
+        if name != "self" and parameter.kind is not inspect.Parameter.VAR_KEYWORD
+    ]
+
+
+def runtime_signatures() -> dict[str, Any]:
+    """The arguments of Flow, Task, flow.run and FlowRunner.run, and the executor names."""
+    import prefect
+    from prefect.engine import executors
+    from prefect.engine.flow_runner import FlowRunner
+
+    return {
+        "Flow.__init__": _parameter_names(prefect.Flow.__init__),
+        "Task.__init__": _parameter_names(prefect.Task.__init__),
+        "Flow.run": _parameter_names(prefect.Flow.run),
+        "FlowRunner.run": _parameter_names(FlowRunner.run),
+        "engine.executors": sorted(n for n in dir(executors) if n.endswith("Executor")),
+    }
+
+
+def run_runtime_recorder(version: str, out: Path) -> None:
+    """Entry point of ``_runtime``: runs inside the release's own environment."""
+    import prefect
+    import runtime_scenarios
+
+    if prefect.__version__ != version:
+        raise SystemExit(f"expected prefect {version}, found {prefect.__version__}")
+    payload = {
+        "prefect_version": version,
+        "generator": "tests/golden/make_golden.py generate-runtime",
+        "python": ".".join(map(str, sys.version_info[:3])),
+        "requirements": REQUIREMENTS[version],
+        "signatures": runtime_signatures(),
+        "scenarios": runtime_scenarios.record_all(prefect),
+    }
+    out.write_text(json.dumps(payload, indent=1) + "\n", encoding="utf-8")
+
+
+def generate_runtime(versions: list[str]) -> None:
+    """Record ``data/runtime/<version>.json`` for each release."""
+    RUNTIME_DIR.mkdir(parents=True, exist_ok=True)
+    for version in versions:
+        python = ensure_venv(version)
+        with tempfile.TemporaryDirectory(prefix="golden-runtime-") as tmp:
+            out = Path(tmp) / f"{version}.json"
+            command = [str(python), str(Path(__file__).resolve()), "_runtime", version, str(out)]
+            env = old_prefect_env(Path(tmp) / "prefect-home")
+            subprocess.run(command, check=True, env=env, cwd=HERE)
+            scrub_machine_paths(Path(tmp), [tmp, str(Path.home()), str(REPO_ROOT)])
+            shutil.copy(out, RUNTIME_DIR / out.name)
+        print(f"{version}: runtime behaviour recorded in {RUNTIME_DIR.relative_to(HERE)}")
+
+
+# --------------------------------------------------------------------------------------
 # Command line
 # --------------------------------------------------------------------------------------
 
@@ -1520,6 +1587,13 @@ def main(argv: list[str] | None = None) -> int:
     inner_gen = commands.add_parser("_generate")
     inner_gen.add_argument("version")
     inner_gen.add_argument("out", type=Path)
+    runtime = commands.add_parser(
+        "generate-runtime", help="write tests/golden/data/runtime/<version>.json"
+    )
+    runtime.add_argument("--version", action="append", choices=RUNTIME_VERSIONS, dest="versions")
+    inner_runtime = commands.add_parser("_runtime")
+    inner_runtime.add_argument("version")
+    inner_runtime.add_argument("out", type=Path)
     inner_read = commands.add_parser("_read")
     inner_read.add_argument("version")
     inner_read.add_argument("jobs", type=Path)
@@ -1536,6 +1610,12 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.command == "_generate":
         run_generator(args.version, args.out)
+        return 0
+    if args.command == "generate-runtime":
+        generate_runtime(args.versions or RUNTIME_VERSIONS)
+        return 0
+    if args.command == "_runtime":
+        run_runtime_recorder(args.version, args.out)
         return 0
     if args.command == "_read":
         run_reader(args.version, args.jobs)

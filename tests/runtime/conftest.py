@@ -31,3 +31,18 @@ def checkpointing() -> Iterator[None]:
     """Turn checkpointing on for the test."""
     with set_temporary_config({"flows.checkpointing": True}):
         yield
+
+
+@pytest.fixture(scope="session")
+def dask_cluster() -> Iterator[object]:
+    """A real dask.distributed LocalCluster of two worker processes, for the whole session."""
+    from distributed import LocalCluster
+
+    with LocalCluster(
+        n_workers=2,
+        threads_per_worker=1,
+        processes=True,
+        dashboard_address=":0",  # None still binds :8787 for /metrics
+        host="127.0.0.1",
+    ) as cluster:
+        yield cluster

@@ -31,6 +31,9 @@ class Executor(abc.ABC):
 
     def wait(self, futures: Collection[Any]) -> set[Any]:
         """Block until at least one of ``futures`` is done; return the done ones."""
+        done = {future for future in futures if future.done()}
+        if done:  # no waiter objects and locks when something already finished
+            return done
         done, _ = cf.wait(futures, return_when=cf.FIRST_COMPLETED)
         return done
 

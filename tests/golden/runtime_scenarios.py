@@ -1,0 +1,177 @@
+"""Small flows run the same way on real Prefect and on ``compat``: states and log lines.
+
+The module is standard library only at import time, so it runs inside the throwaway
+environments of old Prefect releases (``make_golden.py generate-runtime``) and, in CI, under
+``compat`` (``test_runtime_golden.py``). :func:`record_all` takes the package to run on
+(``prefect`` or ``compat``) and returns, per scenario, the state transitions every state
+handler saw and the log records of the runners at INFO and above.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+from collections.abc import Callable
+from typing import Any
+
+Recording = dict[str, Any]
+
+
+class _Records(logging.Handler):
+    """Keeps (logger name, level name, message) of every record it sees."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.lines: list[list[str]] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append([record.name, record.levelname, record.getMessage()])
+
+
+def _recorder(root: Any, sink: list[list[Any]], owner: str) -> Callable[..., Any]:
+    """A state handler that notes (owner, map_index, old state, new state)."""
+
+    def handler(obj: Any, old: Any, new: Any) -> Any:
+        sink.append([owner, root.context.get("map_index"), type(old).__name__, type(new).__name__])
+        return new
+
+    return handler
+
+
+def _scenarios(root: Any, sink: list[list[Any]]) -> dict[str, Callable[[], Any]]:
+    from importlib import import_module
+
+    signals = import_module(f"{root.__name__}.engine.signals")
+    Flow, Parameter, task = root.Flow, root.Parameter, root.task
+
+    def handlers(owner: str) -> list[Callable[..., Any]]:
+        return [_recorder(root, sink, owner)]
+
+    def chain() -> Any:
+        @task(state_handlers=handlers("inc"))
+        def inc(x):
+            root.context.logger.info("incrementing %s", x)
+            return x + 1
+
+        @task(name="double", state_handlers=handlers("double"))
+        def double(x):
+            return 2 * x
+
+        with Flow("chain", state_handlers=handlers("flow")) as flow:
+            double(inc(Parameter("x", default=1)))
+        return flow.run()
+
+    def failure() -> Any:
+        @task(state_handlers=handlers("boom"))
+        def boom():
+            raise ValueError("no luck")
+
+        @task(state_handlers=handlers("after"))
+        def after(x):
+            return x
+
+        with Flow("failure", state_handlers=handlers("flow")) as flow:
+            after(boom())
+        return flow.run()
+
+    def mapped() -> Any:
+        @task(state_handlers=handlers("square"))
+        def square(x):
+            return x * x
+
+        @task(state_handlers=handlers("total"))
+        def total(values):
+            return sum(values)
+
+        with Flow("mapped", state_handlers=handlers("flow")) as flow:
+            total(square.map([1, 2, 3]))
+        return flow.run()
+
+    def looping() -> Any:
+        @task(state_handlers=handlers("count_up"))
+        def count_up():
+            count = root.context.get("task_loop_count", 1)
+            if count < 3:
+                raise signals.LOOP(result=count)
+            return count
+
+        with Flow("looping", state_handlers=handlers("flow")) as flow:
+            count_up()
+        return flow.run()
+
+    def retry() -> Any:
+        attempts: list[int] = []
+
+        @task(
+            max_retries=1,
+            retry_delay=datetime.timedelta(seconds=0),
+            state_handlers=handlers("flaky"),
+        )
+        def flaky():
+            attempts.append(1)
+            if len(attempts) == 1:
+                raise RuntimeError("first attempt fails")
+            return len(attempts)
+
+        with Flow("retry", state_handlers=handlers("flow")) as flow:
+            flaky()
+        return flow.run()
+
+    def skip() -> Any:
+        @task(state_handlers=handlers("skipper"))
+        def skipper():
+            raise signals.SKIP("nothing to do")
+
+        @task(state_handlers=handlers("downstream"))
+        def downstream(x):
+            return x
+
+        with Flow("skip", state_handlers=handlers("flow")) as flow:
+            downstream(skipper())
+        return flow.run()
+
+    def stdout() -> Any:
+        @task(log_stdout=True, state_handlers=handlers("chatty"))
+        def chatty():
+            print("printed by the task")
+            return 1
+
+        with Flow("stdout", state_handlers=handlers("flow")) as flow:
+            chatty()
+        return flow.run()
+
+    return {
+        "chain": chain,
+        "failure": failure,
+        "mapped": mapped,
+        "looping": looping,
+        "retry": retry,
+        "skip": skip,
+        "stdout": stdout,
+    }
+
+
+def record_all(root: Any, names: list[str] | None = None) -> dict[str, Recording]:
+    """Run every scenario (or those named) on ``root``; return what each one showed."""
+    prefect_logger = logging.getLogger("prefect")
+    results: dict[str, Recording] = {}
+    sink: list[list[Any]] = []
+    for name, scenario in _scenarios(root, sink).items():
+        if names is not None and name not in names:
+            continue
+        sink.clear()
+        records = _Records()
+        saved = prefect_logger.level, prefect_logger.handlers[:]
+        prefect_logger.handlers = [records]  # the package's own console handler stays quiet
+        prefect_logger.setLevel(logging.INFO)
+        try:
+            state = scenario()
+        finally:
+            prefect_logger.setLevel(saved[0])
+            prefect_logger.handlers = saved[1]
+        results[name] = {
+            "final_state": type(state).__name__,
+            "transitions": [list(t) for t in sink],
+            "logs": records.lines,
+        }
+    return results
