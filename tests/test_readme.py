@@ -32,6 +32,8 @@ def run_snippet(tmp_path: Path, code: str, **env: str) -> subprocess.CompletedPr
         **{k: v for k, v in os.environ.items() if not k.startswith("PREFECT__")},
         "PREFECT__HOME_DIR": str(tmp_path / "home"),
         "PREFECT__USER_CONFIG_PATH": str(tmp_path / "no-config.toml"),
+        # The runners log to stdout as Prefect does; the snippet's own output is compared.
+        "PREFECT__LOGGING__LEVEL": "CRITICAL",
         **env,
     }
     return subprocess.run(

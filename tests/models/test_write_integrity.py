@@ -44,6 +44,7 @@ def _run_python(code: str, *args: str, timeout: float = 120) -> str:
         text=True,
         timeout=timeout,
         check=False,
+        env={**os.environ, "PREFECT__LOGGING__LEVEL": "ERROR"},  # stdout carries the data
     )
     assert done.returncode == 0, done.stderr[-3000:]
     return done.stdout
