@@ -17,7 +17,17 @@ from enum import Enum
 from pathlib import Path
 
 from codemods._discovery import is_generated
-from codemods._notebook import Notebook, NotebookError, mask_magics, unmask_magics
+from codemods._notebook import (
+    Notebook,
+    NotebookError,
+    identifiers,
+    legacy_bindings,
+    mask_magics,
+    masked_line_numbers,
+    opaque_statement,
+    python_part,
+    unmask_magics,
+)
 from codemods._progress import Progress
 from codemods._source import (
     DecodedSource,
@@ -26,7 +36,7 @@ from codemods._source import (
     decode_source,
     encode_source,
 )
-from codemods._types import Site, Target
+from codemods._types import Site, SiteStatus, Target
 
 __all__ = [
     "FileRecord",
@@ -163,6 +173,9 @@ class _Pending:
     units: list[tuple[int | None, str, list[str]]] = field(default_factory=list)
     # Notebooks: every rewritable code cell, sent to the rules joined as one module.
     cells: list[tuple[int | None, str, list[str]]] = field(default_factory=list)
+    # Notebooks: the statement using every name of the code left alone, and its TODOs.
+    opaque: str | None = None
+    opaque_sites: list[tuple[int, Site]] = field(default_factory=list)
 
 
 def _prepare(record: FileRecord, data: bytes, options: Options) -> _Pending | None:
@@ -201,22 +214,64 @@ def _prepare_notebook(
         return None
     pending = _Pending(record, decoded, options, notebook=notebook)
     skipped: list[int] = []
+    hidden: list[tuple[int, int, str]] = []  # (cell, line, text) of code left alone
     for index, source in notebook.code_cells():
         masked = mask_magics(source)
         if masked is None:
             if _may_contain_legacy(source):
                 skipped.append(index)
+            hidden.append((index, 1, source))
             continue
         pending.cells.append((index, masked[0], masked[1]))
+        hidden.extend((index, n, masked[1][i]) for n, i in masked_line_numbers(masked[0]))
     if skipped:
         record.reason = "cell magic cells left alone: " + ", ".join(map(str, skipped))
-    if not any(_may_contain_legacy(text) for _, text, _ in pending.cells):
+    texts = [text for _, text, _ in pending.cells] + [text for _, _, text in hidden]
+    if not any(_may_contain_legacy(text) for text in texts):
         return None
     joined = "".join(
         f"{text}\n{_CELL_MARK.format(n=n)}\n" for n, (_, text, _) in enumerate(pending.cells)
     )
-    pending.units = [(None, joined, [])]
+    _hide(pending, joined, hidden)
+    pending.units = [(None, joined + (pending.opaque or ""), [])]
     return pending
+
+
+def _hide(pending: _Pending, joined: str, hidden: list[tuple[int, int, str]]) -> None:
+    """Keep the imports code left alone may use, and report that code where it needs work.
+
+    IPython code the rules cannot rewrite (a cell magic, a masked line) is made visible to
+    them as one statement using each of its names, after the last cell. Such code is a TODO
+    if it names something imported from the legacy package, or if its Python part (the
+    body of ``%%time``, the statement after ``%time``) has a site when read after the cells.
+    """
+    pending.opaque = opaque_statement(text for _, _, text in hidden)
+    if pending.opaque is not None:
+        pending.opaque += "\n"
+    legacy = legacy_bindings(joined)
+    for cell, line, text in hidden:
+        if not legacy.isdisjoint(identifiers(text)) or _has_sites(joined, text, pending.options):
+            message = "IPython code is not rewritten and uses the legacy API: migrate it by hand"
+            pending.opaque_sites.append((cell, Site(line, 1, "PRU001", SiteStatus.TODO, message)))
+
+
+def _has_sites(joined: str, text: str, options: Options) -> bool:
+    """Return whether the Python part of IPython ``text`` has a site after ``joined``."""
+    if not _may_contain_legacy(text):
+        return False
+    body = python_part(text)
+    if body is None:
+        return True  # not Python (``%%bash``, ``!cmd``): assume the worst
+    from codemods import _engine
+
+    start = joined.count("\n")
+    try:
+        outcome = _engine.transform_source(
+            f"{joined}{body}\n", target=options.target, select=options.select, ignore=options.ignore
+        )
+    except Exception:  # unreadable code is code that needs a look
+        return True
+    return any(site.line > start for site in outcome.sites)
 
 
 def _split_notebook(pending: _Pending, result: UnitResult) -> list[UnitResult] | None:
@@ -229,7 +284,9 @@ def _split_notebook(pending: _Pending, result: UnitResult) -> list[UnitResult] |
             parts.append([])
         else:
             parts[-1].append(line)
-    if len(parts) != len(pending.cells) + 1 or "".join(parts[-1]).strip():
+    if len(parts) != len(pending.cells) + 1:
+        return None
+    if pending.opaque is None and "".join(parts[-1]).strip():
         return None
     starts, line = [], 0
     for _, text, _ in pending.cells:
@@ -237,12 +294,27 @@ def _split_notebook(pending: _Pending, result: UnitResult) -> list[UnitResult] |
         line += text.count("\n") + 2
     sites: list[list[Site]] = [[] for _ in pending.cells]
     for site in result.sites:
+        if site.line > line:
+            continue  # on the statement standing for code left alone
         cell = max(i for i, start in enumerate(starts) if start < site.line)
         sites[cell].append(replace(site, line=site.line - starts[cell]))
     return [
         UnitResult("\n".join(part), tuple(cell_sites))
         for part, cell_sites in zip(parts[:-1], sites)
     ]
+
+
+def _rewrite_cell(text: str, pending: _Pending) -> UnitResult:
+    """Rewrite one cell on its own, with the statement standing for code left alone."""
+    if pending.opaque is None:
+        return transform_unit((text, pending.options))
+    mark = _CELL_MARK.format(n=0)
+    result = transform_unit((f"{text}\n{mark}\n{pending.opaque}", pending.options))
+    if result.code is None:
+        return result
+    end = text.count("\n") + 1
+    code = result.code.split(f"\n{mark}\n", 1)[0]
+    return UnitResult(code, tuple(s for s in result.sites if s.line <= end))
 
 
 # --- finishing files -------------------------------------------------------------------
@@ -267,9 +339,7 @@ def _finish(pending: _Pending, results: Sequence[UnitResult]) -> None:
         if per_cell is None:
             # Cells that do not join into one valid module: rewrite each on its own.
             per_cell = [
-                transform_unit((text, pending.options))
-                if _may_contain_legacy(text)
-                else UnitResult(text)
+                _rewrite_cell(text, pending) if _may_contain_legacy(text) else UnitResult(text)
                 for _, text, _ in pending.cells
             ]
         pending.units, results = pending.cells, per_cell
@@ -277,6 +347,7 @@ def _finish(pending: _Pending, results: Sequence[UnitResult]) -> None:
     if errors:
         record.status, record.reason = FileStatus.ERROR, errors[0]
         return
+    record.sites.extend(ReportSite(record.display, s, cell) for cell, s in pending.opaque_sites)
     diffs: list[str] = []
     changed_cells: list[tuple[int | None, str]] = []
     for (cell, text, saved), result in zip(pending.units, results):

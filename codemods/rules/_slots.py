@@ -17,9 +17,20 @@ from compat.conversion_table import Conversion, conversion_for
 from . import _names
 from ._base import RuleTransformer
 
-__all__ = ["SlotMixin", "map_arguments", "signature_problem"]
+__all__ = ["SlotMixin", "has_keyword", "map_arguments", "signature_problem"]
 
 RESULT_SLOTS = frozenset({"result", "result_handler"})
+
+
+def has_keyword(call: cst.Call, keyword: str) -> bool:
+    """Return whether ``call`` passes ``keyword=``."""
+    return any(a.keyword is not None and a.keyword.value == keyword for a in call.args)
+
+
+def _keyword_of(node: cst.CSTNode | None) -> str | None:
+    if isinstance(node, cst.Arg) and node.keyword is not None:
+        return node.keyword.value
+    return None
 
 
 def map_arguments(call: cst.Call, conversion: Conversion, target: Target) -> list[cst.Arg] | str:
@@ -107,6 +118,18 @@ class SlotMixin(RuleTransformer):
         if not isinstance(assign, cst.Assign) or assign.value is not node:
             return None
         return self.assign_slot(assign)
+
+    def in_conflicting_call(self, value: cst.CSTNode) -> bool:
+        """Return whether ``value`` is given as ``result_handler=`` next to ``result=``.
+
+        PRU003 reports that call once (keep one of the two); the other rules leave it alone.
+        """
+        slot = self.slot_of(value)
+        return (
+            slot is not None
+            and _keyword_of(self.parent(value)) == "result_handler"
+            and has_keyword(slot[1], "result")
+        )
 
     def assign_slot(self, assign: cst.Assign) -> str | None:
         """Return the slot name ``assign`` sets (``obj.attr = ...``/``kwargs[key] = ...``).

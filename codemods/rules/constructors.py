@@ -45,7 +45,7 @@ class ConstructorRule(SlotMixin):
     def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.BaseExpression:
         handler = self.handler_of(original_node.func)
         conversion = conversion_for(handler) if handler else None
-        if conversion is None:
+        if conversion is None or self.in_conflicting_call(original_node):
             return updated_node
         problem = self.problem(original_node, conversion)
         if problem is not None:

@@ -78,7 +78,8 @@ class CustomHandlerRule(SlotMixin):
         if slot is None:
             return updated_node
         if slot[0] == "result_handler":
-            self._flag_signature(original_node.value)
+            if not self.in_conflicting_call(original_node.value):
+                self._flag_signature(original_node.value)
             return updated_node
         return self._with_value(updated_node, self._wrap(original_node.value, updated_node.value))
 

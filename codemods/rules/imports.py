@@ -41,6 +41,9 @@ __all__ = ["ImportRule", "StarImportRule"]
 _STAR_IMPORT = re.compile(r"\bimport[\s\\]*\*")
 
 
+_NEEDS_PREFECT = "compat does not provide all of `{module}`: this file still needs Prefect"
+
+
 def _dotted(name: str) -> cst.Attribute | cst.Name:
     node = cst.parse_expression(name)
     assert isinstance(node, cst.Attribute | cst.Name)
@@ -140,7 +143,7 @@ class ImportRule(RuleTransformer):
 
     def leave_ImportFrom(
         self, original_node: cst.ImportFrom, updated_node: cst.ImportFrom
-    ) -> cst.ImportFrom:
+    ) -> cst.ImportFrom | cst.RemovalSentinel:
         if original_node.relative or original_node.module is None:
             return updated_node
         if isinstance(updated_node.names, cst.ImportStar):
@@ -236,37 +239,51 @@ class ImportRule(RuleTransformer):
 
     def _to_compat(
         self, original: cst.ImportFrom, updated: cst.ImportFrom, module: str
-    ) -> cst.ImportFrom:
+    ) -> cst.ImportFrom | cst.RemovalSentinel:
+        """Move what compat provides; drop what nothing uses; flag what needs Prefect."""
         assert not isinstance(updated.names, cst.ImportStar)
-        if module == "prefect":
-            mirrored = [
-                a
-                for a in updated.names
-                if a.name.value in _names.COMPAT_MIRRORED_ROOT_NAMES  # type: ignore[union-attr]
-            ]
-            if not mirrored:
-                return updated
-            self.rewritten(original, "imports of names compat mirrors moved to `compat`")
-            if len(mirrored) == len(updated.names):
-                return updated.with_changes(module=cst.Name("compat"))
-            for alias in mirrored:
-                AddImportsVisitor.add_needed_import(
-                    self.context,
-                    "compat",
-                    alias.name.value,
-                    alias.evaluated_alias,  # type: ignore[union-attr]
-                )
-            rest = [a for a in updated.names if a not in mirrored]
-            return updated.with_changes(names=_with_last_comma(rest, updated.names))
-        root, _, rest_path = module.partition(".")
-        if root == "prefect" and rest_path in _names.COMPAT_MIRRORED_MODULES:
-            self.rewritten(original, f"moved to compat.{rest_path}")
-            return updated.with_changes(module=_dotted(f"compat.{rest_path}"))
-        return updated
+        assert not isinstance(original.names, cst.ImportStar)
+        if module.split(".")[0] != "prefect":
+            return updated
+        new_module = self._moved(module)
+        moved: list[cst.ImportAlias] = []
+        stays: list[cst.ImportAlias] = []
+        for orig, alias in zip(original.names, updated.names):
+            name = get_full_name_for_node_or_raise(alias.name)
+            bound = alias.evaluated_alias or name
+            if _names.compat_provides(module, name):
+                moved.append(alias)
+            elif self._unused(original, bound):
+                self.rewritten(orig, f"unused import of `{name}` removed")
+            else:
+                stays.append(alias)
+                self.todo(orig, f"compat has no `{module}.{name}`: this file still needs Prefect")
+        if moved:
+            self.rewritten(original, f"imports compat provides moved to `{new_module}`")
+        if not stays:
+            if not moved:
+                return cst.RemoveFromParent()
+            return updated.with_changes(
+                module=_dotted(new_module), names=_with_last_comma(moved, updated.names)
+            )
+        for alias in moved:
+            AddImportsVisitor.add_needed_import(
+                self.context,
+                new_module,
+                get_full_name_for_node_or_raise(alias.name),
+                alias.evaluated_alias,
+            )
+        return updated.with_changes(names=_with_last_comma(stays, updated.names))
+
+    def _unused(self, statement: cst.CSTNode, bound: str) -> bool:
+        """Return whether the name ``statement`` binds is read nowhere (nor exported)."""
+        return bound not in self.all_names and self._references(statement, bound) == 0
 
     # -- import ... --------------------------------------------------------------------
 
-    def leave_Import(self, original_node: cst.Import, updated_node: cst.Import) -> cst.Import:
+    def leave_Import(
+        self, original_node: cst.Import, updated_node: cst.Import
+    ) -> cst.Import | cst.RemovalSentinel:
         results = _names.results_module(self.target)
         aliases: list[cst.ImportAlias] = []
         changed = False
@@ -274,7 +291,10 @@ class ImportRule(RuleTransformer):
             dotted = get_full_name_for_node_or_raise(alias.name)
             root = _names.handlers_module_root(dotted)
             if root is None:
-                aliases.append(alias)
+                kept = self._other_import(original_node, orig, alias, dotted)
+                changed = changed or kept is not alias
+                if kept is not None:
+                    aliases.append(kept)
                 continue
             if alias.asname is not None:
                 bound = alias.evaluated_alias or dotted
@@ -285,14 +305,36 @@ class ImportRule(RuleTransformer):
                 aliases.append(alias.with_changes(name=_dotted(results)))
                 self.rewritten(orig, f"`import {dotted}` -> `import {results}`")
                 changed = True
-            elif self.target is Target.COMPAT and root == "prefect":
+            elif self.target is Target.COMPAT and root == "prefect" and alias.asname is not None:
                 aliases.append(alias.with_changes(name=_dotted(self._moved(dotted))))
                 changed = True
             else:
                 aliases.append(alias)
                 if self.target is Target.PREFECT:
                     self.todo(orig, self._kept_reason(dotted))
-        return updated_node.with_changes(names=aliases) if changed else updated_node
+                elif root == "prefect":
+                    self.todo(orig, _NEEDS_PREFECT.format(module=dotted))
+        if not changed:
+            return updated_node
+        if not aliases:
+            return cst.RemoveFromParent()
+        return updated_node.with_changes(names=_with_last_comma(aliases, updated_node.names))
+
+    def _other_import(
+        self, original: cst.Import, orig: cst.ImportAlias, alias: cst.ImportAlias, dotted: str
+    ) -> cst.ImportAlias | None:
+        """For the compat target: ``import prefect...`` moves, goes if unused, or stays."""
+        if self.target is not Target.COMPAT or dotted.split(".")[0] != "prefect":
+            return alias
+        bound = alias.evaluated_alias or "prefect"
+        if self._unused(original, bound):
+            self.rewritten(orig, f"unused `import {dotted}` removed")
+            return None
+        if alias.asname is not None and _names.compat_provides(dotted):
+            self.rewritten(orig, f"moved to {self._moved(dotted)}")
+            return alias.with_changes(name=_dotted(self._moved(dotted)))
+        self.todo(orig, _NEEDS_PREFECT.format(module=dotted))
+        return alias
 
 
 def _with_last_comma(

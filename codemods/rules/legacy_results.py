@@ -15,7 +15,8 @@ rule rewrites only what is provably the same and leaves a TODO elsewhere:
 in Prefect 0.11 through 1.x (0.14 made ``NoResultType`` a ``Result`` subclass), so the
 legacy import path did not move. (For the compat target PRU001 moves the import root.)
 Attribute names of unknown objects cannot be resolved, so ``.safe_value`` and friends are
-reported only in files that import from ``prefect`` or ``compat``.
+reported only in files that import from ``prefect`` or ``compat``. For the compat target
+nothing is reported: compat keeps all of them.
 """
 
 from __future__ import annotations
@@ -55,6 +56,8 @@ class LegacyResultRule(RuleTransformer):
         return updated_node
 
     def _check_safe_result(self, node: cst.Name | cst.Attribute) -> None:
+        if self.target is Target.COMPAT:
+            return  # compat keeps SafeResult
         if not any(_is_safe_result(q) for q in self.qnames(node)):
             return
         parent = self.parent(node)
@@ -72,8 +75,8 @@ class LegacyResultRule(RuleTransformer):
         self, original_node: cst.Attribute, updated_node: cst.Attribute
     ) -> cst.BaseExpression:
         self._check_safe_result(original_node)
-        if not self.imports_prefect:
-            return updated_node
+        if not self.imports_prefect or self.target is Target.COMPAT:
+            return updated_node  # compat keeps `.safe_value` and `.store_safe_value()`
         attr = original_node.attr.value
         parent = self.parent(original_node)
         called = isinstance(parent, cst.Call) and parent.func is original_node
@@ -111,6 +114,8 @@ class LegacyResultRule(RuleTransformer):
                 lpar=[*updated_node.lpar, *receiver_node.lpar],
                 rpar=[*receiver_node.rpar, *updated_node.rpar],
             )
+        if self.target is Target.COMPAT:
+            return updated_node  # compat keeps `.to_result()`
         self.todo(
             original_node,
             "`.to_result()` was removed in Prefect 0.14; hydrate with "

@@ -16,6 +16,7 @@ Order: runs before PRU004 and PRU002, which look for ``result=`` slots.
 from __future__ import annotations
 
 import libcst as cst
+import libcst.matchers as m
 from libcst.codemod import CodemodContext
 
 from codemods._catalogue import Rule
@@ -24,15 +25,26 @@ from compat.conversion_table import conversion_for
 
 from ._base import PassState
 from ._metadata import ESCAPED_STRING
-from ._slots import SlotMixin
+from ._slots import SlotMixin, has_keyword
 
 __all__ = ["ResultHandlerKeywordRule"]
 
 _RENAMED = "`result_handler` -> `result`"
 
 
-def _has_result_keyword(call: cst.Call) -> bool:
-    return any(a.keyword is not None and a.keyword.value == "result" for a in call.args)
+def _compared_to_none(node: cst.Attribute, parent: cst.CSTNode | None) -> bool:
+    """Return whether ``parent`` is ``node is None`` or ``node is not None``.
+
+    A task's or flow's result is set exactly when its handler was (Prefect 0.11-0.13 set
+    both from either keyword), so the test reads the same on ``.result``.
+    """
+    return (
+        isinstance(parent, cst.Comparison)
+        and parent.left is node
+        and len(parent.comparisons) == 1
+        and isinstance(parent.comparisons[0].operator, cst.Is | cst.IsNot)
+        and m.matches(parent.comparisons[0].comparator, m.Name("None"))
+    )
 
 
 class ResultHandlerKeywordRule(SlotMixin):
@@ -62,7 +74,7 @@ class ResultHandlerKeywordRule(SlotMixin):
         if isinstance(node, cst.Arg):
             call = self._holder_of(node)
             return (
-                call is not None and not _has_result_keyword(call) and self._renamable(node.value)
+                call is not None and not has_keyword(call, "result") and self._renamable(node.value)
             )
         return self._sets_handler(node) and self._renamable(node.value)
 
@@ -89,7 +101,7 @@ class ResultHandlerKeywordRule(SlotMixin):
         call = self._holder_of(original_node)
         if call is None:
             return updated_node
-        if _has_result_keyword(call):
+        if has_keyword(call, "result"):
             self.todo(
                 original_node,
                 "both `result=` and `result_handler=` are given; Prefect used the handler and "
@@ -147,7 +159,7 @@ class ResultHandlerKeywordRule(SlotMixin):
             return updated_node  # a write: leave_Assign decides
         if not self.is_holder_object(original_node.value):
             return updated_node
-        if (
+        if _compared_to_none(original_node, parent) or (
             isinstance(parent, cst.Attribute)
             and parent.value is original_node
             and self._same_attribute(original_node.value, parent.attr.value)
