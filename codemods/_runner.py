@@ -251,7 +251,7 @@ def _hide(pending: _Pending, joined: str, hidden: list[tuple[int, int, str]]) ->
     legacy = legacy_bindings(joined)
     for cell, line, text in hidden:
         if not legacy.isdisjoint(identifiers(text)) or _has_sites(joined, text, pending.options):
-            message = "IPython code is not rewritten and uses the legacy API: migrate it by hand"
+            message = "IPython code is not rewritten: migrate it by hand"
             pending.opaque_sites.append((cell, Site(line, 1, "PRU001", SiteStatus.TODO, message)))
 
 

@@ -15,7 +15,7 @@ that the engine checks before running the pass.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -37,15 +37,37 @@ from codemods._types import Site, SiteStatus, Target
 from . import _names
 from ._metadata import ModuleMetadata, preorder
 
-__all__ = ["PassState", "RuleTransformer", "todo_comment"]
+__all__ = ["DOCS_POINTER", "MAX_LINE", "PassState", "RuleTransformer", "todo_comment", "todo_lines"]
 
 _TODO_TAG = "TODO(prefect-result-upgrade"
 _RESULT_SLOTS = frozenset({"result", "result_handler"})
 
 
+#: Where every TODO message is explained at length.
+DOCS_POINTER = "(docs/rules.md)"
+#: The line length a reviewer's linter checks (ruff's E501 at the usual setting).
+MAX_LINE = 100
+
+
 def todo_comment(rule: Rule, message: str) -> str:
-    """Return the one-line TODO comment for ``rule`` and ``message``."""
-    return f"# {_TODO_TAG} {rule.value}): {' '.join(message.split())}"
+    """Return the TODO comment for ``rule`` and ``message``, on one line."""
+    return f"# {_TODO_TAG} {rule.value}): {' '.join(message.split())} {DOCS_POINTER}"
+
+
+def todo_lines(rule: Rule, message: str, indent: int) -> list[str]:
+    """Return the TODO comment as lines that fit :data:`MAX_LINE` at ``indent``.
+
+    Words that do not fit go on continuation lines (``#   ...``); the first line always
+    holds the tag, so a rerun recognises the comment.
+    """
+    words = todo_comment(rule, message).split(" ")
+    lines = [" ".join(words[:3])]
+    for word in words[3:]:
+        if indent + len(lines[-1]) + 1 + len(word) <= MAX_LINE:
+            lines[-1] += " " + word
+        else:
+            lines.append("#   " + word)
+    return lines
 
 
 @dataclass
@@ -347,10 +369,11 @@ class RuleTransformer(cst.CSTTransformer):
         """Record a TODO site and schedule its comment above the enclosing statement."""
         self.report(node, SiteStatus.TODO, message)
         statement = self._statement_of(node)
-        comment = todo_comment(self.rule, message)
+        indent = self.get_metadata(PositionProvider, statement).start.column
+        lines = todo_lines(self.rule, message, indent)
         pending = self._todos.setdefault(statement, [])
-        if comment not in pending and not self._already_above(statement, comment):
-            pending.append(comment)
+        if lines[0] not in pending and not self._already_above(statement, lines[0]):
+            pending.extend(lines)
 
     def _statement_of(self, node: cst.CSTNode) -> cst.CSTNode:
         current: cst.CSTNode = node
@@ -387,9 +410,26 @@ class RuleTransformer(cst.CSTTransformer):
             existing = {line.comment.value for line in result.leading_lines if line.comment}
             extra = [cst.EmptyLine(comment=cst.Comment(c)) for c in comments if c not in existing]
             if extra:
+                if self._needs_blank_line(original_node, result):
+                    extra.insert(0, cst.EmptyLine())
                 result = result.with_changes(leading_lines=[*result.leading_lines, *extra])
                 self.changed = True
         return result
+
+    def _needs_blank_line(self, original: cst.CSTNode, statement: cst.CSTNode) -> bool:
+        """Return whether a comment above this import needs a blank line before it.
+
+        isort/ruff keep a comment inside an import block only after a blank line.
+        """
+        if not isinstance(statement, cst.SimpleStatementLine) or not isinstance(
+            statement.body[0], cst.Import | cst.ImportFrom
+        ):
+            return False
+        if any(line.comment is None for line in statement.leading_lines):
+            return False
+        parent = self.parent(original)
+        body = getattr(parent, "body", ())
+        return isinstance(body, Sequence) and bool(body) and body[0] is not original
 
 
 _PLAIN_LEAVE_MODULE = cst.CSTTransformer.leave_Module

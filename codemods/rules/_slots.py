@@ -42,10 +42,10 @@ def map_arguments(call: cst.Call, conversion: Conversion, target: Target) -> lis
     mapped: list[cst.Arg] = []
     for index, arg in enumerate(call.args):
         if arg.star:
-            return f"`{arg.star}` arguments cannot be mapped to {conversion.result} statically"
+            return f"`{arg.star}` arguments cannot be mapped"
         if arg.keyword is None:
             if index >= len(conversion.parameters):
-                return f"{conversion.handler} takes at most {len(conversion.parameters)} arguments"
+                return f"too many arguments for {conversion.handler}"
             name = conversion.parameters[index]
         else:
             name = arg.keyword.value
@@ -53,8 +53,7 @@ def map_arguments(call: cst.Call, conversion: Conversion, target: Target) -> lis
         if rule is None or rule.result_arg is None:
             return f"`{name}=` has no equivalent on {conversion.result}"
         if target is Target.PREFECT and not rule.prefect_safe:
-            note = f": {rule.note}" if rule.note else ""
-            return f"`{name}=` has no safe equivalent on Prefect's {conversion.result}{note}"
+            return f"no safe `{name}=` on {conversion.result}"
         if arg.keyword is None:
             mapped.append(
                 arg.with_changes(
@@ -94,10 +93,7 @@ def signature_problem(cls: cst.ClassDef) -> str | None:
             required = [p for p in positional if p.default is None]
             kw_required = [p for p in params.kwonly_params if p.default is None]
             if kw_required or len(required) > 1 or (not positional and not takes_star):
-                return (
-                    f"`{cls.name.value}.{stmt.name.value}` does not take a single positional "
-                    "argument like `ResultHandler`; wrap it by hand"
-                )
+                return f"`{cls.name.value}.{stmt.name.value}` takes other arguments"
     return None
 
 

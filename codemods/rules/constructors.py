@@ -64,12 +64,9 @@ class ConstructorRule(SlotMixin):
             return mapped
         slot = self.result_slot(call)
         if slot == "result_handler":
-            return f"{conversion.handler} is passed as `result_handler=`; rename it (PRU003)"
+            return f"{conversion.handler} stays under `result_handler=`"
         if slot is None and not self._held_for_results(call):
-            return (
-                f"{conversion.handler} is used as a handler object here, not only as a result; "
-                f"{conversion.result} has a different API: convert it by hand"
-            )
+            return f"{conversion.handler} is used as a handler object"
         return None
 
     def _held_for_results(self, call: cst.Call) -> bool:

@@ -31,6 +31,7 @@ from codemods._types import Target
 from compat.conversion_table import HANDLER_MODULES, HANDLER_NAMES, HANDLERS_MODULE, conversion_for
 
 from . import _names
+from ._add_imports import sort_import_runs, sorted_aliases
 from ._base import RuleTransformer
 from ._metadata import IMPORT
 from .constructors import KEPT_BINDINGS, module_all_names
@@ -41,7 +42,7 @@ __all__ = ["ImportRule", "StarImportRule"]
 _STAR_IMPORT = re.compile(r"\bimport[\s\\]*\*")
 
 
-_NEEDS_PREFECT = "compat does not provide all of `{module}`: this file still needs Prefect"
+_NEEDS_PREFECT = "`{module}` is still used: needs Prefect"
 
 
 def _dotted(name: str) -> cst.Attribute | cst.Name:
@@ -84,7 +85,7 @@ class StarImportRule(RuleTransformer):
         if not names:
             self.todo(
                 original_node,
-                "star import from the legacy handlers package uses none of its names; remove it",
+                "unused star import of the legacy handlers: remove it",
             )
             return updated_node
         self.rewritten(original_node, f"star import resolved to {', '.join(names)}")
@@ -108,6 +109,7 @@ class ImportRule(RuleTransformer):
         super().visit_Module(node)
         self.all_names = module_all_names(node)
         self.kept: set[str] = self.state.scratch.get(KEPT_BINDINGS, set())
+        self._carry: list[cst.EmptyLine] = []
         self.dotted_roots: set[str] = set()
         for attr in self.find(node, cst.Attribute):
             for q in self.qnames(attr):
@@ -116,6 +118,43 @@ class ImportRule(RuleTransformer):
                 )
                 if root is not None:
                     self.dotted_roots.add(root)
+
+    def leave_Module(self, original_node: cst.Module, updated_node: cst.Module) -> cst.Module:
+        """Keep module-level import sections sorted where they were (see ``_add_imports``)."""
+        body = sort_import_runs(updated_node.body)
+        if all(a is b for a, b in zip(body, updated_node.body)):
+            return updated_node
+        return updated_node.with_changes(body=body)
+
+    # -- removed statements leave their blank lines and comments -------------------------
+
+    def leave_SimpleStatementLine(
+        self, original_node: cst.SimpleStatementLine, updated_node: cst.SimpleStatementLine
+    ) -> cst.SimpleStatementLine:
+        if not updated_node.body and isinstance(self.parent(original_node), cst.Module):
+            self._carry.extend(original_node.leading_lines)
+        return updated_node
+
+    def on_leave(
+        self, original_node: cst.CSTNode, updated_node: cst.CSTNode
+    ) -> cst.CSTNode | cst.RemovalSentinel | cst.FlattenSentinel[cst.CSTNode]:
+        """Give the lines above a removed module-level import to the statement after it."""
+        result = super().on_leave(original_node, updated_node)
+        if (
+            self._carry
+            and isinstance(result, cst.SimpleStatementLine | cst.BaseCompoundStatement)
+            and (result.body if isinstance(result, cst.SimpleStatementLine) else True)
+            and isinstance(self.parent(original_node), cst.Module)
+        ):
+            carried, self._carry = self._carry, []
+            own = list(result.leading_lines)
+            if all(line.comment is None for line in carried) and any(
+                line.comment is None for line in own
+            ):
+                return result
+            self.changed = True
+            return result.with_changes(leading_lines=[*carried, *own])
+        return result
 
     # -- helpers -----------------------------------------------------------------------
 
@@ -185,7 +224,7 @@ class ImportRule(RuleTransformer):
             kept_module = f"compat.{HANDLERS_MODULE}"
         if not kept:
             return updated.with_changes(
-                module=_dotted(results), names=_with_last_comma(converted, updated.names)
+                module=_dotted(results), names=sorted_aliases(converted, updated)
             )
         for alias in converted:
             AddImportsVisitor.add_needed_import(
@@ -194,20 +233,14 @@ class ImportRule(RuleTransformer):
         if kept_module != module:
             self.rewritten(original, f"legacy import moved to {kept_module}")
         return updated.with_changes(
-            module=_dotted(kept_module), names=_with_last_comma(kept, updated.names)
+            module=_dotted(kept_module), names=sorted_aliases(kept, updated)
         )
 
     @staticmethod
     def _kept_reason(name: str) -> str:
         if name == "ResultHandler":
-            return (
-                "`ResultHandler` exists only up to Prefect 0.13; keep this code on 0.11-0.13 "
-                "or port the handler to a Result subclass"
-            )
-        return (
-            f"`{name}` is still used as a legacy handler here; "
-            "`prefect.engine.result_handlers` is gone in Prefect 0.14"
-        )
+            return "`ResultHandler` is gone in 0.14: port it"
+        return f"`{name}` still used as a handler"
 
     def _from_engine(
         self, original: cst.ImportFrom, updated: cst.ImportFrom, module: str
@@ -257,14 +290,14 @@ class ImportRule(RuleTransformer):
                 self.rewritten(orig, f"unused import of `{name}` removed")
             else:
                 stays.append(alias)
-                self.todo(orig, f"compat has no `{module}.{name}`: this file still needs Prefect")
+                self.todo(orig, f"compat lacks `{name}`: keep Prefect")
         if moved:
             self.rewritten(original, f"imports compat provides moved to `{new_module}`")
         if not stays:
             if not moved:
                 return cst.RemoveFromParent()
             return updated.with_changes(
-                module=_dotted(new_module), names=_with_last_comma(moved, updated.names)
+                module=_dotted(new_module), names=sorted_aliases(moved, updated)
             )
         for alias in moved:
             AddImportsVisitor.add_needed_import(
@@ -273,7 +306,7 @@ class ImportRule(RuleTransformer):
                 get_full_name_for_node_or_raise(alias.name),
                 alias.evaluated_alias,
             )
-        return updated.with_changes(names=_with_last_comma(stays, updated.names))
+        return updated.with_changes(names=sorted_aliases(stays, updated))
 
     def _unused(self, statement: cst.CSTNode, bound: str) -> bool:
         """Return whether the name ``statement`` binds is read nowhere (nor exported)."""

@@ -67,8 +67,7 @@ class LegacyResultRule(RuleTransformer):
             return  # the import still works on Prefect 0.11-0.13; uses are reported
         self.todo(
             node,
-            "SafeResult was removed in Prefect 0.14; a checkpointed Result keeps the "
-            "handler's output in `.location`",
+            "SafeResult is gone: use `.location`",
         )
 
     def leave_Attribute(
@@ -83,14 +82,12 @@ class LegacyResultRule(RuleTransformer):
         if attr == "safe_value":
             self.todo(
                 original_node,
-                "`.safe_value` was removed in Prefect 0.14; a checkpointed Result has the "
-                "stored reference in `.location`",
+                "`.safe_value` is gone: use `.location`",
             )
         elif attr == "store_safe_value" and called:
             self.todo(
                 original_node,
-                "`.store_safe_value()` was removed in Prefect 0.14; use "
-                "`result.write(result.value)`, which returns a new Result",
+                "`.store_safe_value()` is gone: use `.write()`",
             )
         return updated_node
 
@@ -118,7 +115,6 @@ class LegacyResultRule(RuleTransformer):
             return updated_node  # compat keeps `.to_result()`
         self.todo(
             original_node,
-            "`.to_result()` was removed in Prefect 0.14; hydrate with "
-            "`result.read(result.location)` if this may be a stored result",
+            "`.to_result()` is gone: use `.read()`",
         )
         return updated_node

@@ -92,10 +92,7 @@ class ResultHandlerKeywordRule(SlotMixin):
         )
 
     def _why_not(self, what: str) -> str:
-        return (
-            f"cannot prove the value given as {what} becomes a Result; convert it (custom "
-            "handlers: ResultHandlerResult(...)) and rename it to `result`"
-        )
+        return f"{what} may not get a Result"
 
     def leave_Arg(self, original_node: cst.Arg, updated_node: cst.Arg) -> cst.Arg:
         call = self._holder_of(original_node)
@@ -104,8 +101,7 @@ class ResultHandlerKeywordRule(SlotMixin):
         if has_keyword(call, "result"):
             self.todo(
                 original_node,
-                "both `result=` and `result_handler=` are given; Prefect used the handler and "
-                "ignored `result=`: keep one",
+                "`result=` and `result_handler=`: keep one",
             )
             return updated_node
         if not self._renamable(original_node.value):
@@ -129,7 +125,7 @@ class ResultHandlerKeywordRule(SlotMixin):
             return updated_node
         if not self._renamable(original_node.value):
             if not self._explained_elsewhere(original_node.value):
-                self.todo(original_node, self._why_not("the result handler"))
+                self.todo(original_node, self._why_not("`.result_handler`"))
             return updated_node
         new_target = updated_node.targets[0].target
         if isinstance(new_target, cst.Attribute):
@@ -168,8 +164,7 @@ class ResultHandlerKeywordRule(SlotMixin):
             return updated_node.with_changes(attr=cst.Name("result"))
         self.todo(
             original_node,
-            "`result_handler` is not an attribute of tasks and flows in Prefect 0.11+; read "
-            "the equivalent from `.result` by hand",
+            "`.result_handler` is gone: use `.result`",
         )
         return updated_node
 
