@@ -15,6 +15,7 @@ that the engine checks before running the pass.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
@@ -37,9 +38,19 @@ from codemods._types import Site, SiteStatus, Target
 from . import _names
 from ._metadata import ModuleMetadata, preorder
 
-__all__ = ["DOCS_POINTER", "MAX_LINE", "PassState", "RuleTransformer", "todo_comment", "todo_lines"]
+__all__ = [
+    "DOCS_POINTER",
+    "MAX_LINE",
+    "PassState",
+    "RuleTransformer",
+    "noqa_lines",
+    "todo_comment",
+    "todo_lines",
+]
 
 _TODO_TAG = "TODO(prefect-result-upgrade"
+# `# noqa` alone, or `# noqa: CODE[, CODE...]` (flake8/ruff conventions).
+_NOQA = re.compile(r"#\s*noqa(?::\s*(?P<codes>[A-Z]+[0-9]+(?:[\s,]+[A-Z]+[0-9]+)*))?", re.I)
 _RESULT_SLOTS = frozenset({"result", "result_handler"})
 
 
@@ -70,6 +81,25 @@ def todo_lines(rule: Rule, message: str, indent: int) -> list[str]:
     return lines
 
 
+def noqa_lines(lines: Sequence[str]) -> frozenset[int]:
+    """Return the (1-based) lines whose ``# noqa`` silences this tool.
+
+    ``# noqa`` alone silences every rule; ``# noqa: PRU002`` (any ``PRU`` code) silences the
+    tool on that line, since its rules decide together (``_slots``); other codes do not.
+    """
+    found = set()
+    for number, line in enumerate(lines, start=1):
+        if "noqa" not in line and "NOQA" not in line.upper():
+            continue
+        for match in _NOQA.finditer(line):
+            codes = match.group("codes")
+            if codes is None or any(
+                c.upper().startswith("PRU") for c in re.split(r"[\s,]+", codes)
+            ):
+                found.add(number)
+    return frozenset(found)
+
+
 @dataclass
 class PassState:
     """What one rule pass needs from the engine, and what it hands back."""
@@ -83,6 +113,8 @@ class PassState:
     #: The rules running before this one in the same traversal (see ``JOINS_PREVIOUS``):
     #: their changes are not in the tree this rule reads.
     earlier: tuple[RuleTransformer, ...] = ()
+    #: Whether ``# noqa`` comments silence sites (off only to find what they silenced).
+    honour_noqa: bool = True
 
 
 class RuleTransformer(cst.CSTTransformer):
@@ -121,6 +153,8 @@ class RuleTransformer(cst.CSTTransformer):
         self.handler_classes: dict[str, cst.ClassDef] = {}
         self.imports_prefect = False
         self._skipped: set[cst.CSTNode] = set()
+        self._noqa: frozenset[int] = frozenset()
+        self._silenced: set[cst.CSTNode] = set()
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -154,6 +188,9 @@ class RuleTransformer(cst.CSTTransformer):
         up once per node type.
         """
         if node in self._skipped:
+            return False
+        if self._noqa and self.suppressed(node):
+            self._silenced.add(node)
             return False
         method = _method(type(self), "visit_", type(node))
         return method is None or method(self, node) is not False
@@ -193,8 +230,27 @@ class RuleTransformer(cst.CSTTransformer):
             return
         self._skipped = set(self._ruled_out(metadata) or ())
 
+    def suppressed(self, node: cst.CSTNode) -> bool:
+        """Return whether ``node`` starts on a line a ``# noqa`` comment silences.
+
+        Compound statements are not silenced as a whole: their header parts (a ``with``
+        item, a decorator) are, each on its own line.
+        """
+        if not self._noqa or isinstance(
+            node, cst.Module | cst.BaseCompoundStatement | cst.BaseSuite
+        ):
+            return False
+        position = self.get_metadata(PositionProvider, node, None)
+        return position is not None and position.start.line in self._noqa
+
     def visit_Module(self, node: cst.Module) -> None:
         """Find local Task and ResultHandler subclasses before any rewrite happens."""
+        if self.state.honour_noqa:
+            cache = self.state.scratch.get("noqa")
+            if cache is None or cache[0] is not self.state.lines:
+                cache = (self.state.lines, noqa_lines(self.state.lines))
+                self.state.scratch["noqa"] = cache
+            self._noqa = cache[1]
         self._skip_statements(node)
         for imp in self.find(node, (cst.ImportFrom, cst.Import)):
             if self._mentions_root(imp):
@@ -319,7 +375,13 @@ class RuleTransformer(cst.CSTTransformer):
         return isinstance(value, cst.Call) and self.is_holder_call(value)
 
     def slot_of(self, node: cst.CSTNode) -> tuple[str, cst.Call] | None:
-        """Return ``(keyword, call)`` if ``node`` is the value of a holder call's keyword."""
+        """Return ``(keyword, call)`` if ``node`` is the value of a holder call's keyword.
+
+        A slot silenced by ``# noqa`` is none: its value stays as written, so the rules
+        must not count on it being converted.
+        """
+        if self.suppressed(node):
+            return None
         arg = self.parent(node)
         if not isinstance(arg, cst.Arg) or arg.keyword is None or arg.value is not node:
             return None
@@ -339,6 +401,8 @@ class RuleTransformer(cst.CSTTransformer):
 
         Such a slot is ``result=`` in the code this rule's changes will land in.
         """
+        if self.suppressed(node):
+            return False
         return any(rule.renames_slot(node) for rule in self.state.earlier)
 
     def renames_slot(self, node: cst.Arg | cst.Assign) -> bool:
@@ -401,6 +465,8 @@ class RuleTransformer(cst.CSTTransformer):
         self, original_node: cst.CSTNode, updated_node: cst.CSTNode
     ) -> cst.CSTNode | cst.RemovalSentinel | cst.FlattenSentinel[cst.CSTNode]:
         """Dispatch to the rule's ``leave_*``, then attach any pending TODO comments."""
+        if original_node in self._silenced:
+            return updated_node  # left as written; its sites are counted as suppressed
         method = _method(type(self), "leave_", type(original_node))
         result = updated_node if method is None else method(self, original_node, updated_node)
         if result is not updated_node:

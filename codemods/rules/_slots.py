@@ -132,7 +132,7 @@ class SlotMixin(RuleTransformer):
 
         A ``result_handler`` slot a rule earlier in this traversal renames is ``result``.
         """
-        if len(assign.targets) != 1:
+        if len(assign.targets) != 1 or self.suppressed(assign):
             return None
         key = self.slot_key(assign.targets[0].target)
         if key == "result_handler" and self.renamed_earlier(assign):

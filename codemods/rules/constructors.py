@@ -135,7 +135,11 @@ class ConstructorRule(SlotMixin):
         if scope is None:
             return False
         for assignment in scope[name.value]:
+            if isinstance(assignment.node, cst.CSTNode) and self.suppressed(assignment.node):
+                return False  # an import left as written keeps the name it binds
             for ref in assignment.references:
+                if self.suppressed(ref.node):
+                    return False
                 call = self._call_using(ref.node)
                 if call is None:
                     return False

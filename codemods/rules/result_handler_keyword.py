@@ -71,6 +71,8 @@ class ResultHandlerKeywordRule(SlotMixin):
 
     def renames_slot(self, node: cst.Arg | cst.Assign) -> bool:
         """Return whether this pass renames the slot ``node`` (what ``leave_*`` will do)."""
+        if self.suppressed(node):
+            return False
         if isinstance(node, cst.Arg):
             call = self._holder_of(node)
             return (

@@ -9,6 +9,7 @@ need (the README's own example ends with exit code 1, not 2).
 from __future__ import annotations
 
 import importlib
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -104,3 +105,33 @@ def test_readme_quickstart_diff_ends_without_todos(
     monkeypatch.chdir(REPO)
     assert main(["--diff", "--target", "compat", "examples/"]) == 1
     assert "0 TODOs" in capsys.readouterr().err
+
+
+NOQA_SOURCE = """\
+from prefect import Task
+from prefect.engine.result_handlers import JSONResultHandler  # noqa: PRU001
+
+kept = Task(result_handler=JSONResultHandler())  # noqa: PRU003
+also = Task(result_handler=JSONResultHandler())  # noqa
+"""
+
+
+def test_noqa_silences_sites_counts_them_and_passes_check(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "flow.py").write_text(NOQA_SOURCE)
+    assert main(["--check", "--report", "report.json", "flow.py"]) == 0
+    assert "5 suppressed" in capsys.readouterr().err
+    report = json.loads((tmp_path / "report.json").read_text())
+    assert report["summary"]["suppressed"] == 5
+    assert report["summary"]["todos"] == 0
+    assert {s["status"] for s in report["sites"]} == {"suppressed"}
+    assert (tmp_path / "flow.py").read_text() == NOQA_SOURCE
+
+
+def test_other_codes_in_noqa_do_not_silence() -> None:
+    source = NOQA_SOURCE.replace("# noqa: PRU003", "# noqa: E501").replace("  # noqa\n", "\n")
+    outcome = rewrite_checked(source)
+    assert "kept = Task(result=PrefectResult())  # noqa: E501" in outcome.code
+    assert "also = Task(result=PrefectResult())" in outcome.code
