@@ -28,8 +28,8 @@ from ._lines import line_count, split_lines
 from ._subset import View, make_view
 from ._types import FileOutcome, Site, SiteStatus, Target
 from .rules import PIPELINE, PassState, RuleTransformer
-from .rules._base import noqa_lines
 from .rules._add_imports import add_imports
+from .rules._base import noqa_lines
 from .rules._codegen import CodeCache
 from .rules._composite import CompositePass
 from .rules._metadata import ModuleMetadata
