@@ -29,6 +29,7 @@ from codemods._notebook import (
     unmask_magics,
 )
 from codemods._progress import Progress
+from codemods._project import ProjectContext, ProjectIndex, build_index, module_name, using
 from codemods._source import (
     DecodedSource,
     SourceDecodeError,
@@ -82,6 +83,13 @@ class Options:
     target: Target = Target.PREFECT
     select: frozenset[str] | None = None
     ignore: frozenset[str] = frozenset()
+    #: The project's class index (see ``_project``) and the file's package, if known.
+    project: ProjectIndex | None = None
+    package: str = ""
+
+    def project_context(self) -> ProjectContext | None:
+        """The project context the rules read while rewriting this file."""
+        return ProjectContext(self.project, self.package) if self.project else None
 
 
 @dataclass(frozen=True)
@@ -127,9 +135,10 @@ def transform_unit(item: tuple[str, Options]) -> UnitResult:
 
     text, options = item
     try:
-        outcome = _engine.rewrite_checked(
-            text, target=options.target, select=options.select, ignore=options.ignore
-        )
+        with using(options.project_context()):
+            outcome = _engine.rewrite_checked(
+                text, target=options.target, select=options.select, ignore=options.ignore
+            )
     except libcst.ParserSyntaxError as exc:
         detail = exc.message.removeprefix("parser error: ")
         if "error at" not in detail:
@@ -420,6 +429,9 @@ def process_files(
     """Rewrite ``paths`` (sorted, absolute) and return one record per file, in path order."""
     cwd = cwd or Path.cwd()
     progress = progress or Progress(enabled=False)
+    index = build_index(paths)
+    if index:
+        options = replace(options, project=index)
     progress.start(len(paths), "reading")
     records: list[FileRecord] = []
     pending: list[_Pending] = []
@@ -431,11 +443,12 @@ def process_files(
         except OSError as exc:
             record.status, record.reason = FileStatus.ERROR, f"cannot be read ({exc.strerror})"
         else:
-            prepared = _prepare(record, data, options)
+            file_options = replace(options, package=module_name(path)[1]) if index else options
+            prepared = _prepare(record, data, file_options)
             if prepared is not None:
                 pending.append(prepared)
         progress.advance()
-    items = [(text, options) for p in pending for (_, text, _) in p.units]
+    items = [(text, p.options) for p in pending for (_, text, _) in p.units]
     results = iter(_run_units(items, jobs, progress))
     for item in pending:
         _finish(item, [next(results) for _ in item.units])

@@ -32,6 +32,7 @@ from libcst.metadata import (
     ScopeProvider,
 )
 
+from codemods import _project
 from codemods._catalogue import Rule
 from codemods._types import Site, SiteStatus, Target
 
@@ -151,6 +152,7 @@ class RuleTransformer(cst.CSTTransformer):
         self._todos: dict[cst.CSTNode, list[str]] = {}
         self.task_classes: dict[str, cst.ClassDef] = {}
         self.handler_classes: dict[str, cst.ClassDef] = {}
+        self.project = _project.current()
         self.imports_prefect = False
         self._skipped: set[cst.CSTNode] = set()
         self._noqa: frozenset[int] = frozenset()
@@ -273,14 +275,28 @@ class RuleTransformer(cst.CSTTransformer):
         return any(n.split(".")[0] in _names.ROOTS for n in names)
 
     def _is_task_ref(self, node: cst.CSTNode) -> bool:
-        return any(_names.is_task_class(q) for q in self.qnames(node)) or (
-            self._local_name(node) in self.task_classes
+        return (
+            any(_names.is_task_class(q) for q in self.qnames(node))
+            or self._local_name(node) in self.task_classes
+            or self.project_class(node, _project.TASK) is not None
         )
 
     def _is_handler_ref(self, node: cst.CSTNode) -> bool:
-        return any(_names.handler_class(q) for q in self.qnames(node)) or (
-            self._local_name(node) in self.handler_classes
+        return (
+            any(_names.handler_class(q) for q in self.qnames(node))
+            or self._local_name(node) in self.handler_classes
+            or self.project_class(node, _project.HANDLER) is not None
         )
+
+    def project_class(self, node: cst.CSTNode, kind: str) -> _project.ProjectClass | None:
+        """Return the class of ``kind`` another module of the project defines for ``node``."""
+        if self.project is None:
+            return None
+        for q in self.qnames(node):
+            found = self.project.lookup(q)
+            if found is not None and found.kind == kind:
+                return found
+        return None
 
     def _local_name(self, node: cst.CSTNode) -> str | None:
         if isinstance(node, cst.Name):
@@ -360,6 +376,8 @@ class RuleTransformer(cst.CSTTransformer):
         if any(_names.is_holder(q) for q in self.qnames(func)):
             return True
         if self._local_name(func) in self.task_classes:
+            return True
+        if self.project_class(func, _project.TASK) is not None:
             return True
         return m.matches(
             func, m.Attribute(value=m.Call(func=m.Name("super")), attr=m.Name("__init__"))

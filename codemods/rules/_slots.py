@@ -8,16 +8,19 @@ other rules ran?" are answered here, once.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import libcst as cst
 
 from codemods._catalogue import Rule
+from codemods._project import HANDLER
 from codemods._types import Target
 from compat.conversion_table import Conversion, conversion_for
 
 from . import _names
 from ._base import RuleTransformer
 
-__all__ = ["SlotMixin", "has_keyword", "map_arguments", "signature_problem"]
+__all__ = ["CustomHandler", "SlotMixin", "has_keyword", "map_arguments", "signature_problem"]
 
 RESULT_SLOTS = frozenset({"result", "result_handler"})
 
@@ -97,6 +100,14 @@ def signature_problem(cls: cst.ClassDef) -> str | None:
     return None
 
 
+@dataclass(frozen=True)
+class CustomHandler:
+    """A custom handler class PRU004 wraps, and why it cannot, if so."""
+
+    name: str
+    problem: str | None
+
+
 class SlotMixin(RuleTransformer):
     """Answers slot and value questions with this pass's metadata."""
 
@@ -158,13 +169,22 @@ class SlotMixin(RuleTransformer):
                 return str(index.value.evaluated_value)
         return None
 
-    def custom_handler_class(self, call: cst.Call) -> cst.ClassDef | str | None:
-        """Return the local handler class ``call`` builds (``"ResultHandler"`` for the base)."""
+    def custom_handler_class(self, call: cst.Call) -> CustomHandler | None:
+        """Return the custom handler class ``call`` builds, if it builds one.
+
+        A subclass defined in this file, one another module of the project defines (see
+        :mod:`codemods._project`), or the ``ResultHandler`` base itself.
+        """
         if isinstance(call.func, cst.Name) and call.func.value in self.handler_classes:
+            if self.handler_of(call.func) is not None:
+                return None
             cls = self.handler_classes[call.func.value]
-            return cls if self.handler_of(call.func) is None else None
+            return CustomHandler(cls.name.value, signature_problem(cls))
+        found = self.project_class(call.func, HANDLER)
+        if found is not None:
+            return CustomHandler(found.qualname, found.problem)
         if self.handler_of(call.func) == "ResultHandler":
-            return "ResultHandler"
+            return CustomHandler("ResultHandler", None)
         return None
 
     def call_becomes_result(self, call: cst.Call) -> bool:
@@ -180,7 +200,7 @@ class SlotMixin(RuleTransformer):
             return not isinstance(map_arguments(call, conversion, self.target), str)
         custom = self.custom_handler_class(call)
         if custom is not None and Rule.PRU004 in self.state.active:
-            return isinstance(custom, str) or signature_problem(custom) is None
+            return custom.problem is None
         return False
 
     def value_becomes_result(self, value: cst.BaseExpression) -> bool:
