@@ -17,6 +17,7 @@ __all__ = [
     "compat_provides",
     "handler_class",
     "handlers_module_root",
+    "is_base_result_class",
     "is_holder",
     "is_result_class",
     "is_task_class",
@@ -154,6 +155,12 @@ def is_result_class(qname: str) -> bool:
         return False
     _, rest = split
     return rest in _RESULT_PATHS or rest.startswith(RESULTS_MODULE + ".")
+
+
+def is_base_result_class(qname: str) -> bool:
+    """Return whether ``qname`` is ``<root>.engine.result.Result`` itself (both models)."""
+    split = _split_root(qname)
+    return split is not None and split[1] in _RESULT_PATHS
 
 
 def is_task_class(qname: str) -> bool:

@@ -138,6 +138,23 @@ class SlotMixin(RuleTransformer):
             and has_keyword(slot[1], "result")
         )
 
+    def is_legacy_result_call(self, call: cst.Call) -> bool:
+        """Return whether ``call`` constructs ``Result`` (which took ``result_handler=``)."""
+        return any(_names.is_base_result_class(q) for q in self.qnames(call.func))
+
+    def in_legacy_result(self, value: cst.CSTNode) -> bool:
+        """Return whether ``value`` is the ``result_handler=`` of a ``Result(...)`` call.
+
+        PRU005 rewrites (or reports) that whole call; the other rules leave it alone.
+        """
+        arg = self.parent(value)
+        call = self.parent(arg) if isinstance(arg, cst.Arg) else None
+        return (
+            _keyword_of(arg) == "result_handler"
+            and isinstance(call, cst.Call)
+            and self.is_legacy_result_call(call)
+        )
+
     def assign_slot(self, assign: cst.Assign) -> str | None:
         """Return the slot name ``assign`` sets (``obj.attr = ...``/``kwargs[key] = ...``).
 

@@ -14,11 +14,11 @@ from __future__ import annotations
 
 import libcst as cst
 from libcst.codemod.visitors import AddImportsVisitor
-from libcst.metadata import ScopeProvider
+from libcst.metadata import FunctionScope, ScopeProvider
 
 from codemods._catalogue import Rule
 from codemods._types import Target
-from compat.conversion_table import HANDLER_NAMES, Conversion, conversion_for
+from compat.conversion_table import HANDLER_NAMES, HANDLERS_MODULE, Conversion, conversion_for
 
 from . import _names
 from ._slots import SlotMixin, map_arguments
@@ -45,7 +45,11 @@ class ConstructorRule(SlotMixin):
     def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.BaseExpression:
         handler = self.handler_of(original_node.func)
         conversion = conversion_for(handler) if handler else None
-        if conversion is None or self.in_conflicting_call(original_node):
+        if (
+            conversion is None
+            or self.in_conflicting_call(original_node)
+            or self.in_legacy_result(original_node)
+        ):
             return updated_node
         problem = self.problem(original_node, conversion)
         if problem is not None:
@@ -77,6 +81,9 @@ class ConstructorRule(SlotMixin):
         if not isinstance(target, cst.Name):
             return False
         uses = self.uses_of(target)
+        if uses == []:
+            # Never read: a local of a function cannot be read from elsewhere either.
+            return isinstance(self.get_metadata(ScopeProvider, target, None), FunctionScope)
         return bool(uses) and all(self.result_slot(use) == "result" for use in uses or ())
 
     # -- naming the result class ---------------------------------------------------------
@@ -96,7 +103,7 @@ class ConstructorRule(SlotMixin):
                 return cst.Name(conversion.result)
         elif isinstance(func, cst.Attribute):
             base = func.value
-            if isinstance(base, cst.Name) and self._is_module_alias(base):
+            if isinstance(base, cst.Name) and self._is_package_alias(base):
                 if pru001 and self._binding_convertible(base):
                     kept.add(base.value)
                     return func.with_changes(attr=cst.Name(conversion.result))
@@ -120,7 +127,14 @@ class ConstructorRule(SlotMixin):
                 return alias.evaluated_name
         return None
 
-    def _is_module_alias(self, name: cst.Name) -> bool:
+    def _is_package_alias(self, name: cst.Name) -> bool:
+        """Return whether ``name`` is bound by one import of the legacy handlers package.
+
+        Not a submodule (``local_result_handler``): the results package has no module of
+        that name, so its uses get the class imported by name instead.
+        """
+        if not any(q.partition(".")[2] == HANDLERS_MODULE for q in self.qnames(name)):
+            return False
         scope = self.get_metadata(ScopeProvider, name, None)
         if scope is None:
             return False

@@ -108,6 +108,7 @@ class ImportRule(RuleTransformer):
     def visit_Module(self, node: cst.Module) -> None:
         super().visit_Module(node)
         self.all_names = module_all_names(node)
+        self.module_node = node
         self.kept: set[str] = self.state.scratch.get(KEPT_BINDINGS, set())
         self._carry: list[cst.EmptyLine] = []
         self.dotted_roots: set[str] = set()
@@ -198,9 +199,27 @@ class ImportRule(RuleTransformer):
             return self._to_compat(original_node, updated_node, module)
         return updated_node
 
+    def _imports_results_elsewhere(self, statement: cst.ImportFrom, results: str) -> bool:
+        """Return whether another module-level statement imports from ``results``."""
+        if not isinstance(self.parent(self.parent(statement)), cst.Module):
+            return False
+        for other in self.module_node.body:
+            if (
+                isinstance(other, cst.SimpleStatementLine)
+                and len(other.body) == 1
+                and isinstance(other.body[0], cst.ImportFrom)
+                and other.body[0] is not statement
+                and not other.body[0].relative
+                and other.body[0].module is not None
+                and not isinstance(other.body[0].names, cst.ImportStar)
+                and get_full_name_for_node_or_raise(other.body[0].module) == results
+            ):
+                return True
+        return False
+
     def _from_handlers(
         self, original: cst.ImportFrom, updated: cst.ImportFrom, module: str
-    ) -> cst.ImportFrom:
+    ) -> cst.ImportFrom | cst.RemovalSentinel:
         assert not isinstance(updated.names, cst.ImportStar)
         results = _names.results_module(self.target)
         converted: list[cst.ImportAlias] = []
@@ -210,6 +229,9 @@ class ImportRule(RuleTransformer):
             name = get_full_name_for_node_or_raise(alias.name)
             bound = alias.evaluated_alias or name
             conversion = conversion_for(name)
+            if bound not in self.kept and self._unused(original, bound):
+                self.rewritten(orig, f"unused import of `{name}` removed")
+                continue
             if conversion is not None and self._convertible(original, bound):
                 converted.append(alias.with_changes(name=cst.Name(conversion.result)))
                 self.rewritten(
@@ -222,7 +244,9 @@ class ImportRule(RuleTransformer):
         kept_module = module
         if self.target is Target.COMPAT and not module.startswith("compat."):
             kept_module = f"compat.{HANDLERS_MODULE}"
-        if not kept:
+        if not kept and not converted:
+            return cst.RemoveFromParent()
+        if not kept and not self._imports_results_elsewhere(original, results):
             return updated.with_changes(
                 module=_dotted(results), names=sorted_aliases(converted, updated)
             )
@@ -230,6 +254,8 @@ class ImportRule(RuleTransformer):
             AddImportsVisitor.add_needed_import(
                 self.context, results, alias.name.value, alias.evaluated_alias
             )
+        if not kept:
+            return cst.RemoveFromParent()  # joins the module's own import of the results
         if kept_module != module:
             self.rewritten(original, f"legacy import moved to {kept_module}")
         return updated.with_changes(
