@@ -129,7 +129,7 @@ class _Class:
 
 def build_index(paths: Iterable[Path]) -> ProjectIndex:
     """Index the project classes defined in ``paths`` and the ``.py`` files beside them."""
-    from codemods.rules import _names
+    from codemods.rules import _names as rule_names
 
     candidates = _candidates(paths)
     texts: dict[Path, str] = {}
@@ -151,9 +151,9 @@ def build_index(paths: Iterable[Path]) -> ProjectIndex:
     while changed:
         changed = False
         for name, cls in classes.items():
-            if name in kinds:
-                continue
-            kind = _kind(cls.bases, kinds, _names)
+            if name in kinds or rule_names.handler_class(name) is not None:
+                continue  # Prefect's own handlers (a vendored copy) are built-ins
+            kind = _kind(cls.bases, kinds, rule_names)
             if kind is not None:
                 kinds[name] = kind
                 changed = True

@@ -197,7 +197,7 @@ class SlotMixin(RuleTransformer):
                 return None
             cls = self.handler_classes[call.func.value]
             return CustomHandler(cls.name.value, signature_problem(cls))
-        found = self.project_class(call.func, HANDLER)
+        found = None if self.handler_of(call.func) else self.project_class(call.func, HANDLER)
         if found is not None:
             return CustomHandler(found.qualname, found.problem)
         if self.handler_of(call.func) == "ResultHandler":

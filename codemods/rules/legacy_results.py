@@ -159,7 +159,7 @@ class LegacyResultRule(SlotMixin):
         if len(original.args) > (2 if value is not None else 1) or any(
             a.star for a in original.args
         ):
-            self.todo(original, "other `Result(...)` arguments: convert by hand")
+            self.todo(original, "extra `Result(...)` arguments: convert by hand")
             return updated
         handler, new_handler = original.args[where].value, updated.args[where].value
         rest = [] if value is None else [_keyword("value", value)]
@@ -171,6 +171,12 @@ class LegacyResultRule(SlotMixin):
             self.todo(original, built)
             return updated
         func, args = built
+        given = next((a.value for a in args if a.keyword and a.keyword.value == "value"), None)
+        if given is not None and value is not None:
+            if not given.deep_equals(value):
+                self.todo(original, "two different values for `Result(...)`")
+                return updated
+            rest = []  # `Result(v, result_handler=ConstantResultHandler(v))`
         self.rewritten(original, f"legacy `Result(..., result_handler=)` -> `{func}(...)`")
         return cst.Call(
             func=cst.Name(func),
@@ -199,4 +205,4 @@ class LegacyResultRule(SlotMixin):
                 return _WRAPPER, [cst.Arg(new_handler)]
             if custom is not None and custom.problem is not None:
                 return custom.problem
-        return "legacy `Result(..., result_handler=)`: convert by hand"
+        return "convert this `Result(...)` by hand"
