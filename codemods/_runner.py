@@ -270,7 +270,7 @@ def _has_sites(joined: str, text: str, options: Options) -> bool:
         return False
     body = python_part(text)
     if body is None:
-        return True  # not Python (``%%bash``, ``!cmd``): assume the worst
+        return False  # not Python (``%%bash``, ``!cmd``): only the names above count
     from codemods import _engine
 
     start = joined.count("\n")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -135,3 +136,24 @@ def test_other_codes_in_noqa_do_not_silence() -> None:
     outcome = rewrite_checked(source)
     assert "kept = Task(result=PrefectResult())  # noqa: E501" in outcome.code
     assert "also = Task(result=PrefectResult())" in outcome.code
+
+
+def test_notebook_magic_cells_keep_their_imports_and_are_todos(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A ``%%time`` cell using an imported handler: the import stays, the cell is a TODO."""
+    monkeypatch.chdir(tmp_path)
+    shutil.copy(FIXTURES / "notebooks" / "magic.before.ipynb", tmp_path / "magic.ipynb")
+    assert main(["--report", "report.json", "magic.ipynb"]) == 2
+    after = (FIXTURES / "notebooks" / "magic.after.ipynb").read_text()
+    assert (tmp_path / "magic.ipynb").read_text() == after
+    report = json.loads((tmp_path / "report.json").read_text())
+    ipython = [s for s in report["sites"] if "IPython" in s["message"]]
+    assert [(s["cell"], s["line"], s["status"]) for s in ipython] == [
+        (3, 1, "todo"),
+        (4, 1, "todo"),
+    ]
+    cells = json.loads(after)["cells"]
+    assert "LocalResultHandler" in "".join(cells[1]["source"])  # still imported for cell 3
+    assert main(["--check", "magic.ipynb"]) == 2
+    assert (tmp_path / "magic.ipynb").read_text() == after
