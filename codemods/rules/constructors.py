@@ -53,7 +53,8 @@ class ConstructorRule(SlotMixin):
             return updated_node
         problem = self.problem(original_node, conversion)
         if problem is not None:
-            self.todo(original_node, problem)
+            if not self._converted_at_run_time(original_node):
+                self.todo(original_node, problem)
             return updated_node
         mapped = map_arguments(updated_node, conversion, self.target)
         assert not isinstance(mapped, str)  # problem() checked the same arguments
@@ -72,6 +73,24 @@ class ConstructorRule(SlotMixin):
         if slot is None and not self._held_for_results(call):
             return f"{conversion.handler} is used as a handler object"
         return None
+
+    def _converted_at_run_time(self, call: cst.Call) -> bool:
+        """Return whether ``call`` goes (or PRU003 hands it) to compat's ``to_result``."""
+        if self.target is not Target.COMPAT:
+            return False
+        parent = self.parent(call)
+        converter = self.parent(parent) if isinstance(parent, cst.Arg) else None
+        if isinstance(converter, cst.Call) and "compat.engine.conversion.to_result" in self.qnames(
+            converter.func
+        ):
+            return True
+        if isinstance(parent, cst.Arg):
+            return (
+                parent.keyword is not None
+                and parent.keyword.value == "result_handler"
+                and self.renamed_earlier(parent)
+            )
+        return isinstance(parent, cst.Assign) and self.renamed_earlier(parent)
 
     def _held_for_results(self, call: cst.Call) -> bool:
         assign = self.parent(call)

@@ -8,8 +8,10 @@ reads such as ``flow.result_handler.dir``.
 For the prefect target a slot is renamed only if its value provably becomes a ``Result``
 once the other selected rules ran (a convertible built-in handler, a wrappable custom
 handler, a ``Result``, ``None``, or a variable holding one and used only in such slots);
-Prefect 0.11+ would otherwise receive a handler where it expects a result. The compat
-runtime converts handlers given as results, so for the compat target every slot is renamed.
+Prefect 0.11+ would otherwise receive a handler where it expects a result. For the compat
+target any other value is renamed too and converted where it is given, by compat's public
+``compat.engine.conversion.to_result`` (a handler is never left in a ``result=`` slot),
+unless PRU002/PRU004 explain why the handler cannot be converted.
 Order: runs before PRU004 and PRU002, which look for ``result=`` slots.
 """
 
@@ -18,6 +20,8 @@ from __future__ import annotations
 import libcst as cst
 import libcst.matchers as m
 from libcst.codemod import CodemodContext
+from libcst.codemod.visitors import AddImportsVisitor
+from libcst.metadata import ScopeProvider
 
 from codemods._catalogue import Rule
 from codemods._types import Target
@@ -30,6 +34,9 @@ from ._slots import SlotMixin, has_keyword
 __all__ = ["ResultHandlerKeywordRule"]
 
 _RENAMED = "`result_handler` -> `result`"
+#: compat's public handler-to-result conversion, for values no rule can prove are results.
+_CONVERTER_MODULE = "compat.engine.conversion"
+_CONVERTER = "to_result"
 
 
 def _compared_to_none(node: cst.Attribute, parent: cst.CSTNode | None) -> bool:
@@ -65,9 +72,33 @@ class ResultHandlerKeywordRule(SlotMixin):
     def _renamable(self, value: cst.BaseExpression) -> bool:
         known = self._renamable_values.get(value)
         if known is None:
-            known = self.target is Target.COMPAT or self.value_becomes_result(value)
+            known = self.value_becomes_result(value) or self._converts_at_run_time(value)
             self._renamable_values[value] = known
         return known
+
+    def _converts_at_run_time(self, value: cst.BaseExpression) -> bool:
+        """Return whether, for compat, ``value`` can go through compat's ``to_result``.
+
+        Not for a custom handler PRU004 cannot wrap (its conversion would fail at run time
+        too), nor when the module has a ``to_result`` of its own. A built-in handler whose
+        arguments PRU002 cannot map statically is converted from its actual values.
+        """
+        if self.target is not Target.COMPAT:
+            return False
+        custom = self.custom_handler_class(value) if isinstance(value, cst.Call) else None
+        if custom is not None and custom.problem is not None:
+            return False  # PRU004 explains; compat's conversion would fail the same way
+        scope = self.get_metadata(ScopeProvider, value, None)
+        return scope is not None and not scope[_CONVERTER]
+
+    def _as_result(
+        self, original: cst.BaseExpression, updated: cst.BaseExpression
+    ) -> cst.BaseExpression:
+        """Return the value for the renamed slot: as it is, or converted by compat."""
+        if self.value_becomes_result(original):
+            return updated
+        AddImportsVisitor.add_needed_import(self.context, _CONVERTER_MODULE, _CONVERTER)
+        return cst.Call(func=cst.Name(_CONVERTER), args=[cst.Arg(updated)])
 
     def renames_slot(self, node: cst.Arg | cst.Assign) -> bool:
         """Return whether this pass renames the slot ``node`` (what ``leave_*`` will do)."""
@@ -111,7 +142,10 @@ class ResultHandlerKeywordRule(SlotMixin):
                 self.todo(original_node, self._why_not("`result_handler=`"))
             return updated_node
         self.rewritten(original_node, _RENAMED)
-        return updated_node.with_changes(keyword=cst.Name("result"))
+        return updated_node.with_changes(
+            keyword=cst.Name("result"),
+            value=self._as_result(original_node.value, updated_node.value),
+        )
 
     def _explained_elsewhere(self, value: cst.BaseExpression) -> bool:
         """Return whether PRU002/PRU004 report why ``value`` (a handler call) stays."""
@@ -144,7 +178,8 @@ class ResultHandlerKeywordRule(SlotMixin):
             )
         self.rewritten(original_node, _RENAMED)
         return updated_node.with_changes(
-            targets=[updated_node.targets[0].with_changes(target=new_target)]
+            targets=[updated_node.targets[0].with_changes(target=new_target)],
+            value=self._as_result(original_node.value, updated_node.value),
         )
 
     def leave_Attribute(
