@@ -197,6 +197,7 @@ def _classes(path: Path, text: str) -> list[_Class]:
     except (SyntaxError, ValueError):
         return []
     module, package = module_name(path)
+    lines = text.splitlines(keepends=True)
     imported: dict[str, str] = {}
     found: list[_Class] = []
     for node in tree.body:
@@ -215,7 +216,8 @@ def _classes(path: Path, text: str) -> list[_Class]:
         elif isinstance(node, ast.ClassDef):
             qualname = f"{module}.{node.name}" if module else node.name
             bases = [b for b in (_dotted(base, imported) for base in node.bases) if b]
-            found.append(_Class(qualname, bases, ast.get_source_segment(text, node) or ""))
+            source = "".join(lines[node.lineno - 1 : node.end_lineno])
+            found.append(_Class(qualname, bases, source))
             imported[node.name] = qualname
     return found
 

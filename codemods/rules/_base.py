@@ -51,6 +51,7 @@ __all__ = [
 
 _TODO_TAG = "TODO(prefect-result-upgrade"
 # `# noqa` alone, or `# noqa: CODE[, CODE...]` (flake8/ruff conventions).
+_ANY_NOQA = re.compile("noqa", re.I)
 _NOQA = re.compile(r"#\s*noqa(?::\s*(?P<codes>[A-Z]+[0-9]+(?:[\s,]+[A-Z]+[0-9]+)*))?", re.I)
 _RESULT_SLOTS = frozenset({"result", "result_handler"})
 
@@ -88,9 +89,11 @@ def noqa_lines(lines: Sequence[str]) -> frozenset[int]:
     ``# noqa`` alone silences every rule; ``# noqa: PRU002`` (any ``PRU`` code) silences the
     tool on that line, since its rules decide together (``_slots``); other codes do not.
     """
-    found = set()
+    found: set[int] = set()
+    if _ANY_NOQA.search("\n".join(lines)) is None:
+        return frozenset()
     for number, line in enumerate(lines, start=1):
-        if "noqa" not in line and "NOQA" not in line.upper():
+        if _ANY_NOQA.search(line) is None:
             continue
         for match in _NOQA.finditer(line):
             codes = match.group("codes")

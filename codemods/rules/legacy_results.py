@@ -21,6 +21,8 @@ nothing is reported: compat keeps all of them.
 
 from __future__ import annotations
 
+import re
+
 import libcst as cst
 import libcst.matchers as m
 from libcst.codemod.visitors import AddImportsVisitor
@@ -36,6 +38,8 @@ __all__ = ["LegacyResultRule"]
 
 _SAFE_RESULT_PATHS = ("engine.result.SafeResult", "engine.result.base.SafeResult")
 _WRAPPER = "ResultHandlerResult"
+# The legacy constructor is named `Result` where it is imported or called (even aliased).
+_RESULT_WORD = re.compile(r"\bResult\b")
 
 
 def _keyword(name: str, value: cst.BaseExpression) -> cst.Arg:
@@ -67,7 +71,7 @@ class LegacyResultRule(SlotMixin):
             "SafeResult" in code
             or "safe_value" in code
             or "to_result" in code
-            or "result_handler" in code
+            or ("result_handler" in code and _RESULT_WORD.search(code) is not None)
         )
 
     def leave_Name(self, original_node: cst.Name, updated_node: cst.Name) -> cst.Name:
