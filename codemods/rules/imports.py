@@ -270,7 +270,7 @@ class ImportRule(RuleTransformer):
 
     def _from_engine(
         self, original: cst.ImportFrom, updated: cst.ImportFrom, module: str
-    ) -> cst.ImportFrom:
+    ) -> cst.ImportFrom | cst.RemovalSentinel:
         assert not isinstance(updated.names, cst.ImportStar)
         assert not isinstance(original.names, cst.ImportStar)
         aliases: list[cst.ImportAlias] = []
@@ -279,6 +279,9 @@ class ImportRule(RuleTransformer):
                 aliases.append(alias)
                 continue
             bound = alias.evaluated_alias or "result_handlers"
+            if bound not in self.kept and self._unused(original, bound):
+                self.rewritten(orig, "unused `result_handlers` import removed")
+                continue
             if bound in self.all_names or not (
                 bound in self.kept or self._references(original, bound) == 0
             ):
@@ -294,7 +297,11 @@ class ImportRule(RuleTransformer):
         new_module = self._moved(module)
         if new_module != module:
             self.rewritten(original, f"moved to {new_module}")
-        return updated.with_changes(module=_dotted(new_module), names=aliases)
+        if not aliases:
+            return cst.RemoveFromParent()
+        return updated.with_changes(
+            module=_dotted(new_module), names=sorted_aliases(aliases, updated)
+        )
 
     def _to_compat(
         self, original: cst.ImportFrom, updated: cst.ImportFrom, module: str
@@ -357,6 +364,10 @@ class ImportRule(RuleTransformer):
                 continue
             if alias.asname is not None:
                 bound = alias.evaluated_alias or dotted
+                if bound not in self.kept and self._unused(original_node, bound):
+                    self.rewritten(orig, f"unused `import {dotted}` removed")
+                    changed = True
+                    continue
                 ok = self._convertible(original_node, bound)
             else:
                 ok = root not in self.dotted_roots
