@@ -121,7 +121,12 @@ class ImportRule(RuleTransformer):
                     self.dotted_roots.add(root)
 
     def leave_Module(self, original_node: cst.Module, updated_node: cst.Module) -> cst.Module:
-        """Keep module-level import sections sorted where they were (see ``_add_imports``)."""
+        """Keep module-level import sections sorted where they were (see ``_add_imports``).
+
+        Only the compat target moves imports from one root to the other, out of order.
+        """
+        if self.target is not Target.COMPAT:
+            return updated_node
         body = sort_import_runs(updated_node.body)
         if all(a is b for a, b in zip(body, updated_node.body)):
             return updated_node
@@ -323,7 +328,7 @@ class ImportRule(RuleTransformer):
                 self.rewritten(orig, f"unused import of `{name}` removed")
             else:
                 stays.append(alias)
-                self.todo(orig, f"compat lacks `{name}`: keep Prefect")
+                self.todo(orig, f"compat lacks `{name}`")
         if moved:
             self.rewritten(original, f"imports compat provides moved to `{new_module}`")
         if not stays:
