@@ -111,6 +111,7 @@ class ImportRule(RuleTransformer):
         self.module_node = node
         self.kept: set[str] = self.state.scratch.get(KEPT_BINDINGS, set())
         self._carry: list[cst.EmptyLine] = []
+        self._renamed_roots: set[cst.Name] = set()
         self.dotted_roots: set[str] = set()
         for attr in self.find(node, cst.Attribute):
             for q in self.qnames(attr):
@@ -119,18 +120,6 @@ class ImportRule(RuleTransformer):
                 )
                 if root is not None:
                     self.dotted_roots.add(root)
-
-    def leave_Module(self, original_node: cst.Module, updated_node: cst.Module) -> cst.Module:
-        """Keep module-level import sections sorted where they were (see ``_add_imports``).
-
-        Only the compat target moves imports from one root to the other, out of order.
-        """
-        if self.target is not Target.COMPAT:
-            return updated_node
-        body = sort_import_runs(updated_node.body)
-        if all(a is b for a, b in zip(body, updated_node.body)):
-            return updated_node
-        return updated_node.with_changes(body=body)
 
     # -- removed statements leave their blank lines and comments -------------------------
 
@@ -408,8 +397,74 @@ class ImportRule(RuleTransformer):
         if alias.asname is not None and _names.compat_provides(dotted):
             self.rewritten(orig, f"moved to {self._moved(dotted)}")
             return alias.with_changes(name=_dotted(self._moved(dotted)))
+        roots = self._compat_roots(original) if alias.asname is None else None
+        if dotted == "prefect" and roots is not None:
+            self._renamed_roots.update(roots)
+            self.rewritten(orig, "`import prefect` -> `import compat`: every use is in compat")
+            return alias.with_changes(name=cst.Name("compat"))
         self.todo(orig, _NEEDS_PREFECT.format(module=dotted))
         return alias
+
+    def _compat_roots(self, statement: cst.Import) -> list[cst.Name] | None:
+        """Return the ``prefect`` names of ``prefect.X`` uses, if compat's root has each X.
+
+        ``None`` if any use is something else (``prefect.engine.state.Success``, ``prefect``
+        passed around): the import then stays, with a TODO.
+        """
+        scope = self.get_metadata(ScopeProvider, statement, None)
+        if scope is None or "compat" in scope:
+            return None  # `compat` means something else here
+        roots: list[cst.Name] = []
+        for assignment in scope.assignments["prefect"]:
+            if assignment.node is not statement:
+                continue
+            for ref in assignment.references:
+                node = ref.node
+                if not isinstance(node, cst.Name) or not self._provided_path(node):
+                    return None
+                roots.append(node)
+        return roots
+
+    def _provided_path(self, root: cst.Name) -> bool:
+        """Return whether ``root`` is read as ``prefect.X`` with ``X`` in compat's root.
+
+        Only root names: ``import compat`` does not import compat's submodules, as
+        ``import prefect`` did.
+        """
+        parent = self.parent(root)
+        return (
+            isinstance(parent, cst.Attribute)
+            and parent.value is root
+            and _names.compat_provides("prefect", parent.attr.value)
+        )
+
+    def leave_Module(self, original_node: cst.Module, updated_node: cst.Module) -> cst.Module:
+        """Point ``prefect.X`` uses at ``compat`` where ``import prefect`` became compat's;
+        keep module-level import sections sorted where they were (compat target only)."""
+        if self._renamed_roots:
+            updated_node = updated_node.visit(_RenameRoots(self._renamed_roots))
+            self.changed = True
+        if self.target is not Target.COMPAT:
+            return updated_node
+        body = sort_import_runs(updated_node.body)
+        if all(a is b for a, b in zip(body, updated_node.body)):
+            return updated_node
+        return updated_node.with_changes(body=body)
+
+
+class _RenameRoots(cst.CSTTransformer):
+    """Rename the given ``prefect`` name nodes (by identity) to ``compat``."""
+
+    def __init__(self, roots: set[cst.Name]) -> None:
+        super().__init__()
+        self.roots = roots
+
+    def leave_Name(self, original_node: cst.Name, updated_node: cst.Name) -> cst.Name:
+        return (
+            updated_node.with_changes(value="compat")
+            if original_node in self.roots
+            else updated_node
+        )
 
 
 def _with_last_comma(
