@@ -35,8 +35,14 @@ def test_what_the_compat_target_moves_exists_in_compat(module: str) -> None:
 
 
 @pytest.mark.timeout(120)
-def test_compat_target_output_runs_on_compat_without_prefect(tmp_path: Path) -> None:
-    before = (FIXTURES / "imports" / "compat_runnable.before.py").read_text()
+@pytest.mark.parametrize(
+    ("case", "printed"),
+    [("compat_runnable", "doubled 6 "), ("compat_prefect_attributes", "")],
+)
+def test_compat_target_output_runs_on_compat_without_prefect(
+    tmp_path: Path, case: str, printed: str
+) -> None:
+    before = (FIXTURES / "imports" / f"{case}.before.py").read_text()
     outcome = rewrite_checked(before, target=Target.COMPAT)
     assert outcome.todos == ()
     script = tmp_path / "flow.py"
@@ -50,7 +56,7 @@ def test_compat_target_output_runs_on_compat_without_prefect(tmp_path: Path) -> 
         check=False,
     )
     assert done.returncode == 0, done.stderr
-    assert done.stdout.startswith("doubled 6 ")
+    assert done.stdout.startswith(printed)
     # The legacy original needs Prefect: the check above is not vacuous.
     script.write_text(before)
     legacy = subprocess.run(
