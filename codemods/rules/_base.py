@@ -393,7 +393,22 @@ class RuleTransformer(cst.CSTTransformer):
         if expr.value == "self":
             return self.in_task_class(expr)
         value = self.single_value(expr)
+        if value is None:
+            return self._task_function(expr)
         return isinstance(value, cst.Call) and self.is_holder_call(value)
+
+    def _task_function(self, name: cst.Name) -> bool:
+        """Return whether ``name`` is bound once, by a function decorated with ``@task``."""
+        scope: Scope | None = self.get_metadata(ScopeProvider, name, None)
+        found = list(scope[name.value]) if scope is not None else []
+        if len(found) != 1 or not isinstance(found[0].node, cst.FunctionDef):
+            return False
+        for decorator in found[0].node.decorators:
+            func = decorator.decorator
+            func = func.func if isinstance(func, cst.Call) else func
+            if any(_names.is_holder(q) and q.endswith(".task") for q in self.qnames(func)):
+                return True
+        return False
 
     def slot_of(self, node: cst.CSTNode) -> tuple[str, cst.Call] | None:
         """Return ``(keyword, call)`` if ``node`` is the value of a holder call's keyword.
