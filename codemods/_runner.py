@@ -466,6 +466,9 @@ def process_files(
 def process_stdin(data: bytes, *, name: str, options: Options) -> FileRecord:
     """Rewrite one in-memory file (``-`` on the command line); nothing is written."""
     record = FileRecord(path=Path(name), display=name)
+    index = build_index([record.path]) if record.path.parent.is_dir() else None
+    if index:  # the file's siblings, when its name says where it lives
+        options = replace(options, project=index, package=module_name(record.path)[1])
     prepared = _prepare(record, data, options)
     if prepared is not None:
         _finish(prepared, [transform_unit((text, options)) for (_, text, _) in prepared.units])

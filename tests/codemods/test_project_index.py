@@ -8,6 +8,7 @@ whatever the number of worker processes, and a file given alone must see its sib
 
 from __future__ import annotations
 
+import io
 import shutil
 from pathlib import Path
 
@@ -76,3 +77,12 @@ def test_without_the_index_an_imported_handler_is_not_wrapped() -> None:
     with using(ProjectContext(index, "pkg")):
         known = rewrite_checked(source)
     assert known.code == (PROJECT / "after" / "pkg" / "flows.py").read_text()
+
+
+def test_stdin_with_a_file_name_sees_that_files_package(
+    project: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = (project / "pkg" / "flows.py").read_text()
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(source.encode())))
+    main(["--stdin-filename", "pkg/flows.py", "-"])
+    assert capsys.readouterr().out == (PROJECT / "after" / "pkg" / "flows.py").read_text()
