@@ -38,6 +38,7 @@ COMPAT_PROVIDES: dict[str, frozenset[str]] = {
     module: frozenset(names.split())
     for module, names in {
         "": "Flow Task task Parameter context config unmapped",
+        "core.edge": "Edge",
         "core.flow": "Flow",
         "core.task": "Task",
         "core.parameter": "Parameter",

@@ -163,7 +163,7 @@ class LegacyResultRule(SlotMixin):
         if len(original.args) > (2 if value is not None else 1) or any(
             a.star for a in original.args
         ):
-            self.todo(original, "extra `Result(...)` arguments: convert by hand")
+            self._todo_unless_compat(original, "extra `Result(...)` arguments: convert by hand")
             return updated
         handler, new_handler = original.args[where].value, updated.args[where].value
         rest = [] if value is None else [_keyword("value", value)]
@@ -172,13 +172,13 @@ class LegacyResultRule(SlotMixin):
             return updated.with_changes(args=rest)
         built = self._result_for(handler, new_handler)
         if isinstance(built, str):
-            self.todo(original, built)
+            self._todo_unless_compat(original, built)
             return updated
         func, args = built
         given = next((a.value for a in args if a.keyword and a.keyword.value == "value"), None)
         if given is not None and value is not None:
             if not given.deep_equals(value):
-                self.todo(original, "two different values for `Result(...)`")
+                self._todo_unless_compat(original, "two different values for `Result(...)`")
                 return updated
             rest = []  # `Result(v, result_handler=ConstantResultHandler(v))`
         self.rewritten(original, f"legacy `Result(..., result_handler=)` -> `{func}(...)`")
@@ -186,6 +186,11 @@ class LegacyResultRule(SlotMixin):
             func=cst.Name(func),
             args=[a.with_changes(comma=cst.MaybeSentinel.DEFAULT) for a in [*args, *rest]],
         )
+
+    def _todo_unless_compat(self, node: cst.Call, message: str) -> None:
+        """Report a legacy ``Result(...)`` left as written; compat's ``Result`` takes it."""
+        if self.target is not Target.COMPAT:
+            self.todo(node, message)
 
     def _result_for(
         self, handler: cst.BaseExpression, new_handler: cst.BaseExpression
