@@ -253,27 +253,45 @@ def _place(body: list[cst.BaseStatement], key: tuple[bool, str]) -> int | None:
 
 
 def sort_import_runs(body: Sequence[cst.BaseStatement]) -> list[cst.BaseStatement]:
-    """Sort each run of module-level imports that was sorted before it was rewritten.
+    """Sort each section of module-level imports that was sorted before the rewrite.
 
-    A run is a section: consecutive imports, no blank line between them. It counts as
-    sorted before if it is sorted with ``compat`` read as ``prefect`` (the compat target
-    moves imports from one root to the other). Comments stay with their import, the blank
-    lines opening the run stay at its top.
+    A section is a stretch of consecutive imports. A blank line alone above an import
+    starts a new one; a blank line above a comment may (isort puts one before a comment
+    inside a section too), so such an import joins the section before it when the two
+    together were sorted. A section counts as sorted before if it is sorted with
+    ``compat`` read as ``prefect``: the compat target moves imports from one root to the
+    other, which is what unsorts it. Comments stay with their import; the blank lines
+    opening the section stay at its top; an import with a comment above it gets the
+    blank line isort wants before the comment, one without none.
     """
     out = list(body)
     index = 0
     while index < len(out):
-        run_end = index
-        while (
-            run_end < len(out)
-            and _key(out[run_end]) is not None
-            and (run_end == index or not _opens_section(out[run_end]))
-        ):
-            run_end += 1
-        if run_end - index > 1:
-            out[index:run_end] = _sorted_run(out[index:run_end])
-        index = max(run_end, index + 1)
+        end = index
+        while end < len(out) and _key(out[end]) is not None:
+            end += 1
+        if end - index > 1:
+            out[index:end] = [s for run in _sections(out[index:end]) for s in _sorted_run(run)]
+        index = max(end, index + 1)
     return out
+
+
+def _sections(block: list[cst.BaseStatement]) -> list[list[cst.BaseStatement]]:
+    runs: list[list[cst.BaseStatement]] = []
+    for statement in block:
+        lines = statement.leading_lines
+        blank = any(line.comment is None for line in lines)
+        commented = any(line.comment is not None for line in lines)
+        if runs and (not blank or (commented and _was_sorted([*runs[-1], statement]))):
+            runs[-1].append(statement)
+        else:
+            runs.append([statement])
+    return runs
+
+
+def _was_sorted(run: list[cst.BaseStatement]) -> bool:
+    before = [(k[0], _as_prefect(k[1])) for k in (_key(s) for s in run) if k is not None]
+    return before == sorted(before)
 
 
 def _key(statement: cst.BaseStatement) -> tuple[bool, str] | None:
@@ -286,8 +304,7 @@ def _sorted_run(run: list[cst.BaseStatement]) -> list[cst.BaseStatement]:
     assert all(k is not None for k in keys)
     if keys == sorted(keys):  # type: ignore[type-var]
         return run
-    before = [(k[0], _as_prefect(k[1])) for k in keys if k is not None]
-    if before != sorted(before):
+    if not _was_sorted(run):
         return run  # the user's own order
     blank = _blank_prefix(run[0])
     ordered = sorted(
@@ -298,7 +315,7 @@ def _sorted_run(run: list[cst.BaseStatement]) -> list[cst.BaseStatement]:
         lines = list(statement.leading_lines)
         if index == 0:
             lines = [*blank, *lines]
-        elif lines and lines[0].comment is not None:
+        elif lines:
             lines = [cst.EmptyLine(), *lines]  # isort keeps a comment after a blank line
         ordered[index] = statement.with_changes(leading_lines=lines)
     return ordered
@@ -327,7 +344,11 @@ def _opens_section(statement: cst.BaseStatement) -> bool:
 
 def _insert(body: list[cst.BaseStatement], index: int, statement: cst.BaseStatement) -> None:
     """Insert ``statement`` at ``index``; the run's blank lines stay before the run."""
-    if index < len(body) and _single_import(body[index]) is not None:
+    if (
+        index < len(body)
+        and _single_import(body[index]) is not None
+        and _opens_section(body[index])
+    ):
         following = body[index]
         blank = [line for line in following.leading_lines if line.comment is None]
         if blank and following.leading_lines[: len(blank)] == blank:
@@ -385,7 +406,7 @@ def add_imports(module: cst.Module, items: Sequence[ImportItem]) -> cst.Module:
         if index <= end:
             end += 1
     if not unplaced:
-        return module.with_changes(body=body)
+        return module.with_changes(body=sort_import_runs(body))
     after = body[end:]
     if after:
         first = after[0]
