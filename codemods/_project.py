@@ -40,6 +40,9 @@ HANDLER = "handler"
 TASK = "task"
 #: Names a class statement must mention to be read in the first round.
 _SEED_BASES = ("ResultHandler", "Task")
+#: Larger files are not indexed: handler modules are small, and the pass must stay cheap
+#: next to the rewrite on trees holding huge generated modules.
+MAX_INDEXED_BYTES = 2_000_000
 
 
 @dataclass(frozen=True)
@@ -183,7 +186,8 @@ def _candidates(paths: Iterable[Path]) -> list[Path]:
 def _mentions(path: Path, texts: dict[Path, str], pattern: re.Pattern[str]) -> bool:
     if path not in texts:
         try:
-            texts[path] = path.read_text(encoding="utf-8", errors="replace")
+            small = path.stat().st_size <= MAX_INDEXED_BYTES
+            texts[path] = path.read_text(encoding="utf-8", errors="replace") if small else ""
         except OSError:
             texts[path] = ""
     text = texts[path]
