@@ -91,6 +91,10 @@ class ResultHandlerKeywordRule(SlotMixin):
         scope = self.get_metadata(ScopeProvider, value, None)
         return scope is not None and not scope[_CONVERTER]
 
+    def _report_renamed(self, node: cst.CSTNode, value: cst.BaseExpression) -> None:
+        converted = "" if self.value_becomes_result(value) else ", converted by compat's to_result"
+        self.rewritten(node, _RENAMED + converted)
+
     def _as_result(
         self, original: cst.BaseExpression, updated: cst.BaseExpression
     ) -> cst.BaseExpression:
@@ -141,7 +145,7 @@ class ResultHandlerKeywordRule(SlotMixin):
             if not self._explained_elsewhere(original_node.value):
                 self.todo(original_node, self._why_not("`result_handler=`"))
             return updated_node
-        self.rewritten(original_node, _RENAMED)
+        self._report_renamed(original_node, original_node.value)
         return updated_node.with_changes(
             keyword=cst.Name("result"),
             value=self._as_result(original_node.value, updated_node.value),
@@ -176,7 +180,7 @@ class ResultHandlerKeywordRule(SlotMixin):
             new_target = new_target.with_changes(
                 slice=[new_target.slice[0].with_changes(slice=new_index)]
             )
-        self.rewritten(original_node, _RENAMED)
+        self._report_renamed(original_node, original_node.value)
         return updated_node.with_changes(
             targets=[updated_node.targets[0].with_changes(target=new_target)],
             value=self._as_result(original_node.value, updated_node.value),
