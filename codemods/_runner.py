@@ -429,9 +429,6 @@ def process_files(
     """Rewrite ``paths`` (sorted, absolute) and return one record per file, in path order."""
     cwd = cwd or Path.cwd()
     progress = progress or Progress(enabled=False)
-    index = build_index(paths)
-    if index:
-        options = replace(options, project=index)
     progress.start(len(paths), "reading")
     records: list[FileRecord] = []
     pending: list[_Pending] = []
@@ -443,11 +440,11 @@ def process_files(
         except OSError as exc:
             record.status, record.reason = FileStatus.ERROR, f"cannot be read ({exc.strerror})"
         else:
-            file_options = replace(options, package=module_name(path)[1]) if index else options
-            prepared = _prepare(record, data, file_options)
+            prepared = _prepare(record, data, options)
             if prepared is not None:
                 pending.append(prepared)
         progress.advance()
+    _index_project(paths, pending)
     items = [(text, p.options) for p in pending for (_, text, _) in p.units]
     results = iter(_run_units(items, jobs, progress))
     for item in pending:
@@ -461,6 +458,18 @@ def process_files(
                     record.status = FileStatus.ERROR
                     record.reason = f"could not be written ({exc}); the original is unchanged"
     return records
+
+
+def _index_project(paths: Sequence[Path], pending: list[_Pending]) -> None:
+    """Give the files to rewrite the project's class index (built only if there are any)."""
+    if not pending:
+        return
+    index = build_index(paths)
+    if not index:
+        return
+    for item in pending:
+        package = module_name(item.record.path)[1]
+        item.options = replace(item.options, project=index, package=package)
 
 
 def process_stdin(data: bytes, *, name: str, options: Options) -> FileRecord:
