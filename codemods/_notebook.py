@@ -22,9 +22,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from codemods._types import Site, SiteStatus, Target
+
 __all__ = [
     "Notebook",
     "NotebookError",
+    "hidden_code",
     "identifiers",
     "legacy_bindings",
     "mask_magics",
@@ -67,6 +70,7 @@ def _is_ipython(line: str) -> bool:
 
 
 _IDENTIFIER = re.compile(r"[^\W\d]\w*")
+_HIDDEN_TODO = "IPython code is not rewritten: migrate it by hand"
 #: The statement naming what the tool leaves alone (never in a rewritten cell).
 OPAQUE_TARGET = "__prefect_result_upgrade_opaque__"
 
@@ -141,6 +145,60 @@ def masked_line_numbers(masked: str) -> list[tuple[int, int]]:
         if match:
             found.append((number, int(match.group(2))))
     return found
+
+
+def hidden_code(
+    joined: str,
+    hidden: Iterable[tuple[int, int, str]],
+    *,
+    target: Target,
+    select: frozenset[str] | None,
+    ignore: frozenset[str],
+) -> tuple[str | None, list[tuple[int, Site]]]:
+    """Return the statement standing for IPython code, and the TODOs for that code.
+
+    ``hidden`` holds ``(cell, line, text)`` for each piece of code left alone (a cell magic
+    cell, a masked line); ``joined`` is the rewritable cells joined as one module. Such code
+    is a TODO if it names something imported from the legacy package, or if its Python
+    part (the body of ``%%time``, the statement after ``%time``) has a site when read after
+    the cells.
+    """
+    pieces = list(hidden)
+    opaque = opaque_statement(text for _, _, text in pieces)
+    legacy = legacy_bindings(joined)
+    todos = [
+        (cell, Site(line, 1, "PRU001", SiteStatus.TODO, _HIDDEN_TODO))
+        for cell, line, text in pieces
+        if not legacy.isdisjoint(identifiers(text))
+        or _has_sites(joined, text, target=target, select=select, ignore=ignore)
+    ]
+    return (None if opaque is None else opaque + "\n"), todos
+
+
+def _has_sites(
+    joined: str,
+    text: str,
+    *,
+    target: Target,
+    select: frozenset[str] | None,
+    ignore: frozenset[str],
+) -> bool:
+    """Return whether the Python part of IPython ``text`` has a site after ``joined``."""
+    from codemods import _engine
+
+    if not _engine.may_contain_legacy(text):
+        return False
+    body = python_part(text)
+    if body is None:
+        return False  # not Python (``%%bash``, ``!cmd``): only the names above count
+    start = joined.count("\n")
+    try:
+        outcome = _engine.transform_source(
+            f"{joined}{body}\n", target=target, select=select, ignore=ignore
+        )
+    except Exception:  # unreadable code is code that needs a look
+        return True
+    return any(site.line > start for site in outcome.sites)
 
 
 def unmask_magics(source: str, saved: list[str]) -> str:

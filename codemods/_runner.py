@@ -20,12 +20,9 @@ from codemods._discovery import is_generated
 from codemods._notebook import (
     Notebook,
     NotebookError,
-    identifiers,
-    legacy_bindings,
+    hidden_code,
     mask_magics,
     masked_line_numbers,
-    opaque_statement,
-    python_part,
     unmask_magics,
 )
 from codemods._progress import Progress
@@ -37,7 +34,7 @@ from codemods._source import (
     decode_source,
     encode_source,
 )
-from codemods._types import Site, SiteStatus, Target
+from codemods._types import Site, Target
 
 __all__ = [
     "FileRecord",
@@ -247,40 +244,12 @@ def _prepare_notebook(
 
 
 def _hide(pending: _Pending, joined: str, hidden: list[tuple[int, int, str]]) -> None:
-    """Keep the imports code left alone may use, and report that code where it needs work.
-
-    IPython code the rules cannot rewrite (a cell magic, a masked line) is made visible to
-    them as one statement using each of its names, after the last cell. Such code is a TODO
-    if it names something imported from the legacy package, or if its Python part (the
-    body of ``%%time``, the statement after ``%time``) has a site when read after the cells.
-    """
-    pending.opaque = opaque_statement(text for _, _, text in hidden)
-    if pending.opaque is not None:
-        pending.opaque += "\n"
-    legacy = legacy_bindings(joined)
-    for cell, line, text in hidden:
-        if not legacy.isdisjoint(identifiers(text)) or _has_sites(joined, text, pending.options):
-            message = "IPython code is not rewritten: migrate it by hand"
-            pending.opaque_sites.append((cell, Site(line, 1, "PRU001", SiteStatus.TODO, message)))
-
-
-def _has_sites(joined: str, text: str, options: Options) -> bool:
-    """Return whether the Python part of IPython ``text`` has a site after ``joined``."""
-    if not _may_contain_legacy(text):
-        return False
-    body = python_part(text)
-    if body is None:
-        return False  # not Python (``%%bash``, ``!cmd``): only the names above count
-    from codemods import _engine
-
-    start = joined.count("\n")
-    try:
-        outcome = _engine.transform_source(
-            f"{joined}{body}\n", target=options.target, select=options.select, ignore=options.ignore
-        )
-    except Exception:  # unreadable code is code that needs a look
-        return True
-    return any(site.line > start for site in outcome.sites)
+    """Keep the imports IPython code may use; report that code where it needs work."""
+    options = pending.options
+    pending.opaque, todos = hidden_code(
+        joined, hidden, target=options.target, select=options.select, ignore=options.ignore
+    )
+    pending.opaque_sites.extend(todos)
 
 
 def _split_notebook(pending: _Pending, result: UnitResult) -> list[UnitResult] | None:
