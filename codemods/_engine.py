@@ -26,9 +26,10 @@ from libcst.codemod.visitors import AddImportsVisitor
 from ._catalogue import Rule
 from ._lines import line_count, split_lines
 from ._subset import View, make_view
-from ._types import FileOutcome, Site, Target
+from ._types import FileOutcome, Site, SiteStatus, Target
 from .rules import PIPELINE, PassState, RuleTransformer
 from .rules._add_imports import add_imports
+from .rules._base import noqa_lines
 from .rules._codegen import CodeCache
 from .rules._composite import CompositePass
 from .rules._metadata import ModuleMetadata
@@ -101,6 +102,23 @@ def transform_source(
     return _run(_parse(source), target, _active(select, ignore))
 
 
+def _with_suppressed(
+    outcome: FileOutcome, parsed: _Parsed, target: Target, active: frozenset[Rule]
+) -> FileOutcome:
+    """Add the sites ``# noqa`` comments silenced, found by a run that ignores them."""
+    silenced = noqa_lines(split_lines(parsed.code))
+    if not silenced:
+        return outcome
+    loud = _transform(parsed.module, parsed.code, target, active, honour_noqa=False)
+    extra = {
+        Site(s.line, s.column, s.rule, SiteStatus.SUPPRESSED, s.message)
+        for s in loud.sites
+        if s.line in silenced
+    }
+    sites = sorted({*outcome.sites, *extra}, key=lambda s: (s.line, s.column, s.rule, s.message))
+    return FileOutcome(outcome.code, tuple(sites))
+
+
 @dataclass(frozen=True)
 class _Parsed:
     """A source ready for the rules: the module they see, its code, and the view, if any."""
@@ -122,7 +140,9 @@ def _parse(source: str) -> _Parsed:
 
 
 def _run(parsed: _Parsed, target: Target, active: frozenset[Rule]) -> FileOutcome:
-    outcome = _transform(parsed.module, parsed.code, target, active)
+    outcome = _with_suppressed(
+        _transform(parsed.module, parsed.code, target, active), parsed, target, active
+    )
     if parsed.view is None:
         return outcome
     try:
@@ -145,7 +165,12 @@ def _groups(
 
 
 def _transform(
-    module: cst.Module, source: str, target: Target, active: frozenset[Rule]
+    module: cst.Module,
+    source: str,
+    target: Target,
+    active: frozenset[Rule],
+    *,
+    honour_noqa: bool = True,
 ) -> FileOutcome:
     """Run the pipeline over ``module``, the parsed ``source``.
 
@@ -181,6 +206,7 @@ def _transform(
                 scratch=scratch,
                 metadata=metadata,
                 earlier=tuple(passes),
+                honour_noqa=honour_noqa,
             )
             rule_pass = step(context, state)
             rule_pass.metadata = metadata.for_dependencies(rule_pass.get_inherited_dependencies())

@@ -5,16 +5,37 @@ starts with a cell magic (``%%time``) is left alone; line magics and shell escap
 (``%pip``, ``!ls``, ``obj?``) are masked as comments while the cell is rewritten and put
 back afterwards; a cell that still is not Python is left alone. The notebook is written
 back with the indentation, key order, ASCII escaping and final newline it had.
+
+Code the tool leaves alone may still use names the other cells import (a ``%%time`` cell
+calling ``LocalResultHandler``): :func:`opaque_statement` turns every identifier of that
+code into one statement the rules see as a use, so those imports are kept, and the runner
+reports each such place as a TODO.
 """
 
 from __future__ import annotations
 
+import ast
 import json
+import keyword
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["Notebook", "NotebookError", "mask_magics", "unmask_magics"]
+from codemods._types import Site, SiteStatus, Target
+
+__all__ = [
+    "Notebook",
+    "NotebookError",
+    "hidden_code",
+    "identifiers",
+    "legacy_bindings",
+    "mask_magics",
+    "masked_line_numbers",
+    "opaque_statement",
+    "python_part",
+    "unmask_magics",
+]
 
 _MASK = "# prefect-result-upgrade-ipython-line-{index}"
 _MASK_RE = re.compile(r"^([ \t]*)# prefect-result-upgrade-ipython-line-(\d+)$")
@@ -46,6 +67,138 @@ def _is_ipython(line: str) -> bool:
         return True
     # ``obj?`` / ``obj??`` help syntax: a bare name followed by question marks.
     return bool(re.fullmatch(r"[\w.]+\?\??", stripped))
+
+
+_IDENTIFIER = re.compile(r"[^\W\d]\w*")
+_HIDDEN_TODO = "IPython code is not rewritten: migrate it by hand"
+#: The statement naming what the tool leaves alone (never in a rewritten cell).
+OPAQUE_TARGET = "__prefect_result_upgrade_opaque__"
+
+
+def opaque_statement(texts: Iterable[str]) -> str | None:
+    """Return one statement that reads every identifier of ``texts`` (``None``: none).
+
+    Strings and comments count too: the rules then keep every import such code might use.
+    """
+    names = sorted({name for text in texts for name in identifiers(text)})
+    if not names:
+        return None
+    return f"{OPAQUE_TARGET} = ({', '.join(names)},)"
+
+
+def identifiers(text: str) -> set[str]:
+    """Return the identifiers in ``text`` (keywords excepted), wherever they appear."""
+    return {
+        name
+        for name in _IDENTIFIER.findall(text)
+        if not keyword.iskeyword(name) and name != OPAQUE_TARGET
+    }
+
+
+def legacy_bindings(code: str) -> set[str]:
+    """Return the names ``code`` imports from a legacy ``result_handlers`` module."""
+    try:
+        tree = ast.parse(code)
+    except (SyntaxError, ValueError):
+        return set()
+    bound: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and "result_handlers" in (node.module or ""):
+            bound.update(a.asname or a.name for a in node.names)
+        elif isinstance(node, ast.ImportFrom) and any(
+            a.name == "result_handlers" for a in node.names
+        ):
+            bound.update(a.asname or a.name for a in node.names if a.name == "result_handlers")
+        elif isinstance(node, ast.Import):
+            bound.update(
+                (a.asname or a.name).split(".")[0]
+                for a in node.names
+                if "result_handlers" in a.name
+            )
+    return bound
+
+
+def python_part(text: str) -> str | None:
+    """Return the Python in IPython ``text``: a ``%%time`` body, a ``%time`` statement.
+
+    ``None`` if that is not valid Python (``%%bash``, ``!ls``).
+    """
+    stripped = text.lstrip()
+    if stripped.startswith("%%"):
+        body = stripped.partition("\n")[2]
+    elif stripped.startswith("%"):
+        body = stripped.partition(" ")[2]
+    else:
+        return None
+    try:
+        ast.parse(body)
+    except (SyntaxError, ValueError):
+        return None
+    return body
+
+
+def masked_line_numbers(masked: str) -> list[tuple[int, int]]:
+    """Return ``(line number, saved index)`` for each line :func:`mask_magics` hid."""
+    found = []
+    for number, line in enumerate(masked.split("\n"), start=1):
+        match = _MASK_RE.match(line)
+        if match:
+            found.append((number, int(match.group(2))))
+    return found
+
+
+def hidden_code(
+    joined: str,
+    hidden: Iterable[tuple[int, int, str]],
+    *,
+    target: Target,
+    select: frozenset[str] | None,
+    ignore: frozenset[str],
+) -> tuple[str | None, list[tuple[int, Site]]]:
+    """Return the statement standing for IPython code, and the TODOs for that code.
+
+    ``hidden`` holds ``(cell, line, text)`` for each piece of code left alone (a cell magic
+    cell, a masked line); ``joined`` is the rewritable cells joined as one module. Such code
+    is a TODO if it names something imported from the legacy package, or if its Python
+    part (the body of ``%%time``, the statement after ``%time``) has a site when read after
+    the cells.
+    """
+    pieces = list(hidden)
+    opaque = opaque_statement(text for _, _, text in pieces)
+    legacy = legacy_bindings(joined)
+    todos = [
+        (cell, Site(line, 1, "PRU001", SiteStatus.TODO, _HIDDEN_TODO))
+        for cell, line, text in pieces
+        if not legacy.isdisjoint(identifiers(text))
+        or _has_sites(joined, text, target=target, select=select, ignore=ignore)
+    ]
+    return (None if opaque is None else opaque + "\n"), todos
+
+
+def _has_sites(
+    joined: str,
+    text: str,
+    *,
+    target: Target,
+    select: frozenset[str] | None,
+    ignore: frozenset[str],
+) -> bool:
+    """Return whether the Python part of IPython ``text`` has a site after ``joined``."""
+    from codemods import _engine
+
+    if not _engine.may_contain_legacy(text):
+        return False
+    body = python_part(text)
+    if body is None:
+        return False  # not Python (``%%bash``, ``!cmd``): only the names above count
+    start = joined.count("\n")
+    try:
+        outcome = _engine.transform_source(
+            f"{joined}{body}\n", target=target, select=select, ignore=ignore
+        )
+    except Exception:  # unreadable code is code that needs a look
+        return True
+    return any(site.line > start for site in outcome.sites)
 
 
 def unmask_magics(source: str, saved: list[str]) -> str:

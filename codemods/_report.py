@@ -48,6 +48,7 @@ class Summary:
     files_changed: int
     files_skipped: int
     errors: int
+    suppressed: int = 0
 
     @property
     def exit_code(self) -> int:
@@ -62,10 +63,11 @@ class Summary:
 
     def line(self) -> str:
         """``N of M sites migrated, K files changed, T TODOs, E errors``."""
-        return (
+        line = (
             f"{self.migrated} of {self.sites} sites migrated, {self.files_changed} files changed, "
             f"{self.todos} TODOs, {self.errors} errors"
         )
+        return f"{line}, {self.suppressed} suppressed" if self.suppressed else line
 
 
 def summarize(records: Sequence[FileRecord], *, extra_errors: int = 0) -> Summary:
@@ -80,6 +82,7 @@ def summarize(records: Sequence[FileRecord], *, extra_errors: int = 0) -> Summar
         files_changed=status[FileStatus.CHANGED],
         files_skipped=status[FileStatus.SKIPPED],
         errors=status[FileStatus.ERROR] + extra_errors,
+        suppressed=sum(1 for s in sites if s.site.status is SiteStatus.SUPPRESSED),
     )
 
 
@@ -111,7 +114,8 @@ def build_report(
         for entry in record.sites:
             rule = str(getattr(entry.site.rule, "value", entry.site.rule))
             counts = per_rule.setdefault(rule, {"rewritten": 0, "todo": 0})
-            counts[entry.site.status.value] += 1
+            status = entry.site.status.value
+            counts[status] = counts.get(status, 0) + 1
     files = [
         {"path": r.display, "status": r.status.value, **({"reason": r.reason} if r.reason else {})}
         for r in records
@@ -130,6 +134,8 @@ def build_report(
             "sites": summary.sites,
             "migrated": summary.migrated,
             "todos": summary.todos,
+            # Only when a `# noqa` silenced a site, so reports without any keep their shape.
+            **({"suppressed": summary.suppressed} if summary.suppressed else {}),
             "files_scanned": summary.files_scanned,
             "files_changed": summary.files_changed,
             "files_skipped": summary.files_skipped,

@@ -17,8 +17,16 @@ from enum import Enum
 from pathlib import Path
 
 from codemods._discovery import is_generated
-from codemods._notebook import Notebook, NotebookError, mask_magics, unmask_magics
+from codemods._notebook import (
+    Notebook,
+    NotebookError,
+    hidden_code,
+    mask_magics,
+    masked_line_numbers,
+    unmask_magics,
+)
 from codemods._progress import Progress
+from codemods._project import ProjectContext, ProjectIndex, build_index, module_name, using
 from codemods._source import (
     DecodedSource,
     SourceDecodeError,
@@ -72,6 +80,13 @@ class Options:
     target: Target = Target.PREFECT
     select: frozenset[str] | None = None
     ignore: frozenset[str] = frozenset()
+    #: The project's class index (see ``_project``) and the file's package, if known.
+    project: ProjectIndex | None = None
+    package: str = ""
+
+    def project_context(self) -> ProjectContext | None:
+        """The project context the rules read while rewriting this file."""
+        return ProjectContext(self.project, self.package) if self.project else None
 
 
 @dataclass(frozen=True)
@@ -117,9 +132,10 @@ def transform_unit(item: tuple[str, Options]) -> UnitResult:
 
     text, options = item
     try:
-        outcome = _engine.rewrite_checked(
-            text, target=options.target, select=options.select, ignore=options.ignore
-        )
+        with using(options.project_context()):
+            outcome = _engine.rewrite_checked(
+                text, target=options.target, select=options.select, ignore=options.ignore
+            )
     except libcst.ParserSyntaxError as exc:
         detail = exc.message.removeprefix("parser error: ")
         if "error at" not in detail:
@@ -163,6 +179,9 @@ class _Pending:
     units: list[tuple[int | None, str, list[str]]] = field(default_factory=list)
     # Notebooks: every rewritable code cell, sent to the rules joined as one module.
     cells: list[tuple[int | None, str, list[str]]] = field(default_factory=list)
+    # Notebooks: the statement using every name of the code left alone, and its TODOs.
+    opaque: str | None = None
+    opaque_sites: list[tuple[int, Site]] = field(default_factory=list)
 
 
 def _prepare(record: FileRecord, data: bytes, options: Options) -> _Pending | None:
@@ -201,22 +220,36 @@ def _prepare_notebook(
         return None
     pending = _Pending(record, decoded, options, notebook=notebook)
     skipped: list[int] = []
+    hidden: list[tuple[int, int, str]] = []  # (cell, line, text) of code left alone
     for index, source in notebook.code_cells():
         masked = mask_magics(source)
         if masked is None:
             if _may_contain_legacy(source):
                 skipped.append(index)
+            hidden.append((index, 1, source))
             continue
         pending.cells.append((index, masked[0], masked[1]))
+        hidden.extend((index, n, masked[1][i]) for n, i in masked_line_numbers(masked[0]))
     if skipped:
         record.reason = "cell magic cells left alone: " + ", ".join(map(str, skipped))
-    if not any(_may_contain_legacy(text) for _, text, _ in pending.cells):
+    texts = [text for _, text, _ in pending.cells] + [text for _, _, text in hidden]
+    if not any(_may_contain_legacy(text) for text in texts):
         return None
     joined = "".join(
         f"{text}\n{_CELL_MARK.format(n=n)}\n" for n, (_, text, _) in enumerate(pending.cells)
     )
-    pending.units = [(None, joined, [])]
+    _hide(pending, joined, hidden)
+    pending.units = [(None, joined + (pending.opaque or ""), [])]
     return pending
+
+
+def _hide(pending: _Pending, joined: str, hidden: list[tuple[int, int, str]]) -> None:
+    """Keep the imports IPython code may use; report that code where it needs work."""
+    options = pending.options
+    pending.opaque, todos = hidden_code(
+        joined, hidden, target=options.target, select=options.select, ignore=options.ignore
+    )
+    pending.opaque_sites.extend(todos)
 
 
 def _split_notebook(pending: _Pending, result: UnitResult) -> list[UnitResult] | None:
@@ -229,7 +262,9 @@ def _split_notebook(pending: _Pending, result: UnitResult) -> list[UnitResult] |
             parts.append([])
         else:
             parts[-1].append(line)
-    if len(parts) != len(pending.cells) + 1 or "".join(parts[-1]).strip():
+    if len(parts) != len(pending.cells) + 1:
+        return None
+    if pending.opaque is None and "".join(parts[-1]).strip():
         return None
     starts, line = [], 0
     for _, text, _ in pending.cells:
@@ -237,12 +272,27 @@ def _split_notebook(pending: _Pending, result: UnitResult) -> list[UnitResult] |
         line += text.count("\n") + 2
     sites: list[list[Site]] = [[] for _ in pending.cells]
     for site in result.sites:
+        if site.line > line:
+            continue  # on the statement standing for code left alone
         cell = max(i for i, start in enumerate(starts) if start < site.line)
         sites[cell].append(replace(site, line=site.line - starts[cell]))
     return [
         UnitResult("\n".join(part), tuple(cell_sites))
         for part, cell_sites in zip(parts[:-1], sites)
     ]
+
+
+def _rewrite_cell(text: str, pending: _Pending) -> UnitResult:
+    """Rewrite one cell on its own, with the statement standing for code left alone."""
+    if pending.opaque is None:
+        return transform_unit((text, pending.options))
+    mark = _CELL_MARK.format(n=0)
+    result = transform_unit((f"{text}\n{mark}\n{pending.opaque}", pending.options))
+    if result.code is None:
+        return result
+    end = text.count("\n") + 1
+    code = result.code.split(f"\n{mark}\n", 1)[0]
+    return UnitResult(code, tuple(s for s in result.sites if s.line <= end))
 
 
 # --- finishing files -------------------------------------------------------------------
@@ -267,9 +317,7 @@ def _finish(pending: _Pending, results: Sequence[UnitResult]) -> None:
         if per_cell is None:
             # Cells that do not join into one valid module: rewrite each on its own.
             per_cell = [
-                transform_unit((text, pending.options))
-                if _may_contain_legacy(text)
-                else UnitResult(text)
+                _rewrite_cell(text, pending) if _may_contain_legacy(text) else UnitResult(text)
                 for _, text, _ in pending.cells
             ]
         pending.units, results = pending.cells, per_cell
@@ -277,6 +325,7 @@ def _finish(pending: _Pending, results: Sequence[UnitResult]) -> None:
     if errors:
         record.status, record.reason = FileStatus.ERROR, errors[0]
         return
+    record.sites.extend(ReportSite(record.display, s, cell) for cell, s in pending.opaque_sites)
     diffs: list[str] = []
     changed_cells: list[tuple[int | None, str]] = []
     for (cell, text, saved), result in zip(pending.units, results):
@@ -364,7 +413,8 @@ def process_files(
             if prepared is not None:
                 pending.append(prepared)
         progress.advance()
-    items = [(text, options) for p in pending for (_, text, _) in p.units]
+    _index_project(paths, pending)
+    items = [(text, p.options) for p in pending for (_, text, _) in p.units]
     results = iter(_run_units(items, jobs, progress))
     for item in pending:
         _finish(item, [next(results) for _ in item.units])
@@ -379,9 +429,24 @@ def process_files(
     return records
 
 
+def _index_project(paths: Sequence[Path], pending: list[_Pending]) -> None:
+    """Give the files to rewrite the project's class index (built only if there are any)."""
+    if not pending:
+        return
+    index = build_index(paths)
+    if not index:
+        return
+    for item in pending:
+        package = module_name(item.record.path)[1]
+        item.options = replace(item.options, project=index, package=package)
+
+
 def process_stdin(data: bytes, *, name: str, options: Options) -> FileRecord:
     """Rewrite one in-memory file (``-`` on the command line); nothing is written."""
     record = FileRecord(path=Path(name), display=name)
+    index = build_index([record.path]) if record.path.parent.is_dir() else None
+    if index:  # the file's siblings, when its name says where it lives
+        options = replace(options, project=index, package=module_name(record.path)[1])
     prepared = _prepare(record, data, options)
     if prepared is not None:
         _finish(prepared, [transform_unit((text, options)) for (_, text, _) in prepared.units])

@@ -1,12 +1,16 @@
-"""Apply the imports the rules scheduled, exactly as libcst's ``AddImportsVisitor`` does.
+"""Apply the imports the rules scheduled, where a reviewer (and isort/ruff) expects them.
 
 The rules schedule imports with ``AddImportsVisitor.add_needed_import``; running the
-visitor costs more than the rest of a small rewrite (matcher set-up, a gathering visitor,
-a traversal). It reads and changes only the leading import block (after a docstring or
-``__strict__`` flag), so this does the same on that block directly: a scheduled
-``from X import Y`` joins the first ``from X import ...`` of the block (new names first,
-sorted), everything else is inserted after the block, and the statement after the
-insertion gets an empty line before it.
+visitor costs more than the rest of a small rewrite, and it puts every new import after the
+leading import block, unsorted. Here, among the module-level imports:
+
+* what is already imported is not imported again;
+* a scheduled ``from X import Y`` joins an existing ``from X import ...`` wherever it is,
+  keeping its names in isort/ruff order (constants, classes, then the rest) if they were;
+* any other new import goes into the run of imports (a section: no blank line between
+  them) holding the import closest to it (longest common dotted prefix), at its sorted
+  place if that run is sorted (``import x`` before ``from x import``), else right after
+  that import; with no related import, after the leading import block, as libcst does.
 """
 
 from __future__ import annotations
@@ -16,9 +20,12 @@ from collections.abc import Sequence
 
 import libcst as cst
 from libcst.codemod.visitors import ImportItem
-from libcst.helpers import get_absolute_module_from_package_for_import
+from libcst.helpers import (
+    get_absolute_module_from_package_for_import,
+    get_full_name_for_node_or_raise,
+)
 
-__all__ = ["add_imports"]
+__all__ = ["add_imports", "member_key", "sort_import_runs", "sorted_aliases"]
 
 _Statement = cst.SimpleStatementLine | cst.BaseCompoundStatement
 
@@ -145,19 +152,211 @@ class _Wanted:
             return imp
         names = self.objects.pop(module, set())
         pairs = self.aliases.pop(module, [])
-        return imp.with_changes(
-            names=[
-                *(cst.ImportAlias(name=cst.Name(n)) for n in sorted(names)),
-                *(
-                    cst.ImportAlias(name=cst.Name(n), asname=cst.AsName(name=cst.Name(a)))
-                    for n, a in sorted(pairs)
-                ),
-                *imp.names,
-            ]
-        )
+        added = [
+            *(cst.ImportAlias(name=cst.Name(n)) for n in sorted(names)),
+            *(
+                cst.ImportAlias(name=cst.Name(n), asname=cst.AsName(name=cst.Name(a)))
+                for n, a in sorted(pairs)
+            ),
+        ]
+        return imp.with_changes(names=sorted_aliases([*imp.names, *added], imp))
 
     def empty(self) -> bool:
         return not (self.modules or self.objects or self.module_aliases or self.aliases)
+
+
+def member_key(name: str) -> tuple[int, str, str]:
+    """The order isort/ruff keep names of a ``from`` import in: constants, classes, rest."""
+    kind = 0 if name.isupper() and len(name) > 1 else 1 if name[:1].isupper() else 2
+    return kind, name.lower(), name
+
+
+def _alias_key(alias: cst.ImportAlias) -> tuple[int, str, str]:
+    return member_key(get_full_name_for_node_or_raise(alias.name))
+
+
+def sorted_aliases(
+    aliases: Sequence[cst.ImportAlias], original: cst.ImportFrom
+) -> list[cst.ImportAlias]:
+    """Return ``aliases`` for ``original``'s place: sorted if its names were, commas redone.
+
+    Names stay in the given order when ``original``'s were not sorted. The separators copy
+    the layout of ``original`` (one line, or one name per line in parentheses), and the
+    last name keeps the comma (trailing or none) ``original``'s last name had.
+    """
+    assert not isinstance(original.names, cst.ImportStar)
+    before = list(original.names)
+    keys = [_alias_key(a) for a in before]
+    ordered = list(aliases)
+    if keys == sorted(keys):
+        ordered.sort(key=_alias_key)
+    if not ordered:
+        return ordered
+    separator = _separator(original)
+    last_comma = before[-1].comma if before else cst.MaybeSentinel.DEFAULT
+    return [
+        *(a.with_changes(comma=separator) for a in ordered[:-1]),
+        ordered[-1].with_changes(comma=last_comma),
+    ]
+
+
+def _separator(original: cst.ImportFrom) -> cst.Comma:
+    assert not isinstance(original.names, cst.ImportStar)
+    names = list(original.names)
+    if len(names) > 1 and isinstance(names[0].comma, cst.Comma):
+        return names[0].comma
+    if original.lpar is not None and isinstance(
+        original.lpar.whitespace_after, cst.ParenthesizedWhitespace
+    ):
+        return cst.Comma(whitespace_after=original.lpar.whitespace_after)
+    return cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
+
+
+def _import_module(imp: cst.Import | cst.ImportFrom) -> tuple[bool, str] | None:
+    """Return ``(is from-import, module)``, the key isort sorts a section by."""
+    if isinstance(imp, cst.Import):
+        return False, get_full_name_for_node_or_raise(imp.names[0].name).lower()
+    module = get_absolute_module_from_package_for_import(None, imp)
+    return None if module is None else (True, module.lower())
+
+
+def _common_prefix(a: str, b: str) -> int:
+    count = 0
+    for x, y in zip(a.split("."), b.split(".")):
+        if x != y:
+            break
+        count += 1
+    return count
+
+
+def _place(body: list[cst.BaseStatement], key: tuple[bool, str]) -> int | None:
+    """Return where a new import with sort ``key`` goes (``None``: no related import)."""
+    imports = {
+        index: found
+        for index, statement in enumerate(body)
+        if (imp := _single_import(statement)) is not None
+        and (found := _import_module(imp)) is not None
+    }
+    best = max(imports, key=lambda i: _common_prefix(imports[i][1], key[1]), default=None)
+    if best is None or _common_prefix(imports[best][1], key[1]) == 0:
+        return None
+    first = best
+    while first in imports and not _opens_section(body[first]) and first - 1 in imports:
+        first -= 1
+    last = best
+    while last + 1 in imports and not _opens_section(body[last + 1]):
+        last += 1
+    run = [imports[i] for i in range(first, last + 1)]
+    if run != sorted(run):
+        return best + 1
+    return first + sum(1 for k in run if k < key)
+
+
+def sort_import_runs(body: Sequence[cst.BaseStatement]) -> list[cst.BaseStatement]:
+    """Sort each section of module-level imports that was sorted before the rewrite.
+
+    A section is a stretch of consecutive imports. A blank line alone above an import
+    starts a new one; a blank line above a comment may (isort puts one before a comment
+    inside a section too), so such an import joins the section before it when the two
+    together were sorted. A section counts as sorted before if it is sorted with
+    ``compat`` read as ``prefect``: the compat target moves imports from one root to the
+    other, which is what unsorts it. Comments stay with their import; the blank lines
+    opening the section stay at its top; an import with a comment above it gets the
+    blank line isort wants before the comment, one without none.
+    """
+    out = list(body)
+    index = 0
+    while index < len(out):
+        end = index
+        while end < len(out) and _key(out[end]) is not None:
+            end += 1
+        if end - index > 1:
+            out[index:end] = [s for run in _sections(out[index:end]) for s in _sorted_run(run)]
+        index = max(end, index + 1)
+    return out
+
+
+def _sections(block: list[cst.BaseStatement]) -> list[list[cst.BaseStatement]]:
+    runs: list[list[cst.BaseStatement]] = []
+    for statement in block:
+        lines = statement.leading_lines
+        blank = any(line.comment is None for line in lines)
+        commented = any(line.comment is not None for line in lines)
+        if runs and (not blank or (commented and _was_sorted([*runs[-1], statement]))):
+            runs[-1].append(statement)
+        else:
+            runs.append([statement])
+    return runs
+
+
+def _was_sorted(run: list[cst.BaseStatement]) -> bool:
+    before = [(k[0], _as_prefect(k[1])) for k in (_key(s) for s in run) if k is not None]
+    return before == sorted(before)
+
+
+def _key(statement: cst.BaseStatement) -> tuple[bool, str] | None:
+    imp = _single_import(statement)
+    return None if imp is None else _import_module(imp)
+
+
+def _sorted_run(run: list[cst.BaseStatement]) -> list[cst.BaseStatement]:
+    keys = [_key(s) for s in run]
+    assert all(k is not None for k in keys)
+    if keys == sorted(keys):  # type: ignore[type-var]
+        return run
+    if not _was_sorted(run):
+        return run  # the user's own order
+    blank = _blank_prefix(run[0])
+    ordered = sorted(
+        (s.with_changes(leading_lines=s.leading_lines[len(_blank_prefix(s)) :]) for s in run),
+        key=lambda s: _key(s) or (False, ""),
+    )
+    for index, statement in enumerate(ordered):
+        lines = list(statement.leading_lines)
+        if index == 0:
+            lines = [*blank, *lines]
+        elif lines:
+            lines = [cst.EmptyLine(), *lines]  # isort keeps a comment after a blank line
+        ordered[index] = statement.with_changes(leading_lines=lines)
+    return ordered
+
+
+def _blank_prefix(statement: cst.BaseStatement) -> list[cst.EmptyLine]:
+    blank = []
+    for line in statement.leading_lines:
+        if line.comment is not None:
+            break
+        blank.append(line)
+    return blank
+
+
+def _as_prefect(module: str) -> str:
+    return "prefect" + module[len("compat") :] if module.split(".")[0] == "compat" else module
+
+
+def _opens_section(statement: cst.BaseStatement) -> bool:
+    """Return whether a blank line (not one before a comment) separates this import."""
+    lines = statement.leading_lines
+    return any(line.comment is None for line in lines) and all(
+        line.comment is None for line in lines
+    )
+
+
+def _insert(body: list[cst.BaseStatement], index: int, statement: cst.BaseStatement) -> None:
+    """Insert ``statement`` at ``index``; the run's blank lines stay before the run."""
+    if (
+        index < len(body)
+        and _single_import(body[index]) is not None
+        and _opens_section(body[index])
+    ):
+        following = body[index]
+        blank = [line for line in following.leading_lines if line.comment is None]
+        if blank and following.leading_lines[: len(blank)] == blank:
+            statement = statement.with_changes(leading_lines=blank)
+            body[index] = following.with_changes(
+                leading_lines=following.leading_lines[len(blank) :]
+            )
+    body.insert(index, statement)
 
 
 def add_imports(module: cst.Module, items: Sequence[ImportItem]) -> cst.Module:
@@ -166,16 +365,13 @@ def add_imports(module: cst.Module, items: Sequence[ImportItem]) -> cst.Module:
     body = list(module.body)
     start = 1 if _skip_first(body) else 0
     end = start
-    block: list[cst.Import | cst.ImportFrom] = []
     for statement in body[start:]:
-        imp = _single_import(statement)
-        if imp is None:
+        if _single_import(statement) is None:
             break
-        block.append(imp)
         end += 1
-    wanted.drop_present(block)
-    for index in range(start, end):
-        imp = block[index - start]
+    top = [(i, imp) for i, s in enumerate(body) if (imp := _single_import(s)) is not None]
+    wanted.drop_present([imp for _, imp in top])
+    for index, imp in top:
         if isinstance(imp, cst.ImportFrom):
             merged = wanted.merge(imp)
             if merged is not imp:
@@ -184,6 +380,33 @@ def add_imports(module: cst.Module, items: Sequence[ImportItem]) -> cst.Module:
                 body[index] = statement.with_changes(body=[merged])
     if wanted.empty():
         return module.with_changes(body=body)
+    config = module.config_for_parsing
+    grouped: defaultdict[str, list[tuple[str, str | None]]] = defaultdict(list)
+    for name, pairs in wanted.aliases.items():
+        grouped[name].extend(pairs)
+    for name, names in wanted.objects.items():
+        grouped[name].extend((n, None) for n in names)
+    new: list[tuple[tuple[bool, str], str]] = [
+        ((False, n.lower()), f"import {n}") for n in sorted(wanted.modules)
+    ]
+    new += [((False, n.lower()), f"import {n} as {a}") for n, a in wanted.module_aliases.items()]
+    for name, pairs in grouped.items():
+        listed = ", ".join(
+            n if a is None else f"{n} as {a}" for n, a in sorted(pairs, key=_pair_key)
+        )
+        new.append(((True, name.lower()), f"from {name} import {listed}"))
+    unplaced: list[cst.BaseStatement] = []
+    for key, text in new:
+        statement = cst.parse_statement(text, config=config)
+        index = None if key[1] == "__future__" else _place(body, key)
+        if index is None:
+            unplaced.append(statement)
+            continue
+        _insert(body, index, statement)
+        if index <= end:
+            end += 1
+    if not unplaced:
+        return module.with_changes(body=sort_import_runs(body))
     after = body[end:]
     if after:
         first = after[0]
@@ -191,29 +414,8 @@ def add_imports(module: cst.Module, items: Sequence[ImportItem]) -> cst.Module:
             after[0] = first.with_changes(leading_lines=(cst.EmptyLine(),))
         elif first.leading_lines[0].comment is not None:
             after[0] = first.with_changes(leading_lines=(cst.EmptyLine(), *first.leading_lines))
-    grouped: defaultdict[str, list[tuple[str, str | None]]] = defaultdict(list)
-    for name, pairs in wanted.aliases.items():
-        grouped[name].extend(pairs)
-    for name, names in wanted.objects.items():
-        grouped[name].extend((n, None) for n in names)
-    ordered = {name: sorted(pairs) for name, pairs in grouped.items()}  # type: ignore[type-var]
-    config = module.config_for_parsing
+    return module.with_changes(body=(*body[:end], *unplaced, *after))
 
-    def from_import(name: str, pairs: list[tuple[str, str | None]]) -> cst.BaseStatement:
-        listed = ", ".join(n if a is None else f"{n} as {a}" for n, a in pairs)
-        return cst.parse_statement(f"from {name} import {listed}", config=config)
 
-    return module.with_changes(
-        body=(
-            *body[:start],
-            *(from_import(n, p) for n, p in ordered.items() if n == "__future__"),
-            *body[start:end],
-            *(cst.parse_statement(f"import {n}", config=config) for n in sorted(wanted.modules)),
-            *(
-                cst.parse_statement(f"import {n} as {a}", config=config)
-                for n, a in wanted.module_aliases.items()
-            ),
-            *(from_import(n, p) for n, p in ordered.items() if n != "__future__"),
-            *after,
-        )
-    )
+def _pair_key(pair: tuple[str, str | None]) -> tuple[int, str, str]:
+    return member_key(pair[0])

@@ -15,7 +15,8 @@ that the engine checks before running the pass.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import re
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -31,21 +32,76 @@ from libcst.metadata import (
     ScopeProvider,
 )
 
+from codemods import _project
 from codemods._catalogue import Rule
 from codemods._types import Site, SiteStatus, Target
 
 from . import _names
 from ._metadata import ModuleMetadata, preorder
 
-__all__ = ["PassState", "RuleTransformer", "todo_comment"]
+__all__ = [
+    "DOCS_POINTER",
+    "MAX_LINE",
+    "PassState",
+    "RuleTransformer",
+    "noqa_lines",
+    "todo_comment",
+    "todo_lines",
+]
 
 _TODO_TAG = "TODO(prefect-result-upgrade"
+# `# noqa` alone, or `# noqa: CODE[, CODE...]` (flake8/ruff conventions).
+_ANY_NOQA = re.compile("noqa", re.I)
+_NOQA = re.compile(r"#\s*noqa(?::\s*(?P<codes>[A-Z]+[0-9]+(?:[\s,]+[A-Z]+[0-9]+)*))?", re.I)
 _RESULT_SLOTS = frozenset({"result", "result_handler"})
 
 
+#: Where every TODO message is explained at length.
+DOCS_POINTER = "(docs/rules.md)"
+#: The line length a reviewer's linter checks (ruff's E501 at the usual setting).
+MAX_LINE = 100
+
+
 def todo_comment(rule: Rule, message: str) -> str:
-    """Return the one-line TODO comment for ``rule`` and ``message``."""
-    return f"# {_TODO_TAG} {rule.value}): {' '.join(message.split())}"
+    """Return the TODO comment for ``rule`` and ``message``, on one line."""
+    return f"# {_TODO_TAG} {rule.value}): {' '.join(message.split())} {DOCS_POINTER}"
+
+
+def todo_lines(rule: Rule, message: str, indent: int) -> list[str]:
+    """Return the TODO comment as lines that fit :data:`MAX_LINE` at ``indent``.
+
+    Words that do not fit go on continuation lines (``#   ...``); the first line always
+    holds the tag, so a rerun recognises the comment.
+    """
+    words = todo_comment(rule, message).split(" ")
+    lines = [" ".join(words[:3])]
+    for word in words[3:]:
+        if indent + len(lines[-1]) + 1 + len(word) <= MAX_LINE:
+            lines[-1] += " " + word
+        else:
+            lines.append("#   " + word)
+    return lines
+
+
+def noqa_lines(lines: Sequence[str]) -> frozenset[int]:
+    """Return the (1-based) lines whose ``# noqa`` silences this tool.
+
+    ``# noqa`` alone silences every rule; ``# noqa: PRU002`` (any ``PRU`` code) silences the
+    tool on that line, since its rules decide together (``_slots``); other codes do not.
+    """
+    found: set[int] = set()
+    if _ANY_NOQA.search("\n".join(lines)) is None:
+        return frozenset()
+    for number, line in enumerate(lines, start=1):
+        if _ANY_NOQA.search(line) is None:
+            continue
+        for match in _NOQA.finditer(line):
+            codes = match.group("codes")
+            if codes is None or any(
+                c.upper().startswith("PRU") for c in re.split(r"[\s,]+", codes)
+            ):
+                found.add(number)
+    return frozenset(found)
 
 
 @dataclass
@@ -61,6 +117,8 @@ class PassState:
     #: The rules running before this one in the same traversal (see ``JOINS_PREVIOUS``):
     #: their changes are not in the tree this rule reads.
     earlier: tuple[RuleTransformer, ...] = ()
+    #: Whether ``# noqa`` comments silence sites (off only to find what they silenced).
+    honour_noqa: bool = True
 
 
 class RuleTransformer(cst.CSTTransformer):
@@ -97,8 +155,11 @@ class RuleTransformer(cst.CSTTransformer):
         self._todos: dict[cst.CSTNode, list[str]] = {}
         self.task_classes: dict[str, cst.ClassDef] = {}
         self.handler_classes: dict[str, cst.ClassDef] = {}
+        self.project = _project.current()
         self.imports_prefect = False
         self._skipped: set[cst.CSTNode] = set()
+        self._noqa: frozenset[int] = frozenset()
+        self._silenced: set[cst.CSTNode] = set()
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -132,6 +193,9 @@ class RuleTransformer(cst.CSTTransformer):
         up once per node type.
         """
         if node in self._skipped:
+            return False
+        if self._noqa and self.suppressed(node):
+            self._silenced.add(node)
             return False
         method = _method(type(self), "visit_", type(node))
         return method is None or method(self, node) is not False
@@ -171,8 +235,27 @@ class RuleTransformer(cst.CSTTransformer):
             return
         self._skipped = set(self._ruled_out(metadata) or ())
 
+    def suppressed(self, node: cst.CSTNode) -> bool:
+        """Return whether ``node`` starts on a line a ``# noqa`` comment silences.
+
+        Compound statements are not silenced as a whole: their header parts (a ``with``
+        item, a decorator) are, each on its own line.
+        """
+        if not self._noqa or isinstance(
+            node, cst.Module | cst.BaseCompoundStatement | cst.BaseSuite
+        ):
+            return False
+        position = self.get_metadata(PositionProvider, node, None)
+        return position is not None and position.start.line in self._noqa
+
     def visit_Module(self, node: cst.Module) -> None:
         """Find local Task and ResultHandler subclasses before any rewrite happens."""
+        if self.state.honour_noqa:
+            cache = self.state.scratch.get("noqa")
+            if cache is None or cache[0] is not self.state.lines:
+                cache = (self.state.lines, noqa_lines(self.state.lines))
+                self.state.scratch["noqa"] = cache
+            self._noqa = cache[1]
         self._skip_statements(node)
         for imp in self.find(node, (cst.ImportFrom, cst.Import)):
             if self._mentions_root(imp):
@@ -195,14 +278,28 @@ class RuleTransformer(cst.CSTTransformer):
         return any(n.split(".")[0] in _names.ROOTS for n in names)
 
     def _is_task_ref(self, node: cst.CSTNode) -> bool:
-        return any(_names.is_task_class(q) for q in self.qnames(node)) or (
-            self._local_name(node) in self.task_classes
+        return (
+            any(_names.is_task_class(q) for q in self.qnames(node))
+            or self._local_name(node) in self.task_classes
+            or self.project_class(node, _project.TASK) is not None
         )
 
     def _is_handler_ref(self, node: cst.CSTNode) -> bool:
-        return any(_names.handler_class(q) for q in self.qnames(node)) or (
-            self._local_name(node) in self.handler_classes
+        return (
+            any(_names.handler_class(q) for q in self.qnames(node))
+            or self._local_name(node) in self.handler_classes
+            or self.project_class(node, _project.HANDLER) is not None
         )
+
+    def project_class(self, node: cst.CSTNode, kind: str) -> _project.ProjectClass | None:
+        """Return the class of ``kind`` another module of the project defines for ``node``."""
+        if self.project is None:
+            return None
+        for q in self.qnames(node):
+            found = self.project.lookup(q)
+            if found is not None and found.kind == kind:
+                return found
+        return None
 
     def _local_name(self, node: cst.CSTNode) -> str | None:
         if isinstance(node, cst.Name):
@@ -283,6 +380,8 @@ class RuleTransformer(cst.CSTTransformer):
             return True
         if self._local_name(func) in self.task_classes:
             return True
+        if self.project_class(func, _project.TASK) is not None:
+            return True
         return m.matches(
             func, m.Attribute(value=m.Call(func=m.Name("super")), attr=m.Name("__init__"))
         ) and self.in_task_class(call)
@@ -294,10 +393,31 @@ class RuleTransformer(cst.CSTTransformer):
         if expr.value == "self":
             return self.in_task_class(expr)
         value = self.single_value(expr)
+        if value is None:
+            return self._task_function(expr)
         return isinstance(value, cst.Call) and self.is_holder_call(value)
 
+    def _task_function(self, name: cst.Name) -> bool:
+        """Return whether ``name`` is bound once, by a function decorated with ``@task``."""
+        scope: Scope | None = self.get_metadata(ScopeProvider, name, None)
+        found = list(scope[name.value]) if scope is not None else []
+        if len(found) != 1 or not isinstance(found[0].node, cst.FunctionDef):
+            return False
+        for decorator in found[0].node.decorators:
+            func = decorator.decorator
+            func = func.func if isinstance(func, cst.Call) else func
+            if any(_names.is_holder(q) and q.endswith(".task") for q in self.qnames(func)):
+                return True
+        return False
+
     def slot_of(self, node: cst.CSTNode) -> tuple[str, cst.Call] | None:
-        """Return ``(keyword, call)`` if ``node`` is the value of a holder call's keyword."""
+        """Return ``(keyword, call)`` if ``node`` is the value of a holder call's keyword.
+
+        A slot silenced by ``# noqa`` is none: its value stays as written, so the rules
+        must not count on it being converted.
+        """
+        if self.suppressed(node):
+            return None
         arg = self.parent(node)
         if not isinstance(arg, cst.Arg) or arg.keyword is None or arg.value is not node:
             return None
@@ -317,6 +437,8 @@ class RuleTransformer(cst.CSTTransformer):
 
         Such a slot is ``result=`` in the code this rule's changes will land in.
         """
+        if self.suppressed(node):
+            return False
         return any(rule.renames_slot(node) for rule in self.state.earlier)
 
     def renames_slot(self, node: cst.Arg | cst.Assign) -> bool:
@@ -347,10 +469,11 @@ class RuleTransformer(cst.CSTTransformer):
         """Record a TODO site and schedule its comment above the enclosing statement."""
         self.report(node, SiteStatus.TODO, message)
         statement = self._statement_of(node)
-        comment = todo_comment(self.rule, message)
+        indent = self.get_metadata(PositionProvider, statement).start.column
+        lines = todo_lines(self.rule, message, indent)
         pending = self._todos.setdefault(statement, [])
-        if comment not in pending and not self._already_above(statement, comment):
-            pending.append(comment)
+        if lines[0] not in pending and not self._already_above(statement, lines[0]):
+            pending.extend(lines)
 
     def _statement_of(self, node: cst.CSTNode) -> cst.CSTNode:
         current: cst.CSTNode = node
@@ -378,6 +501,8 @@ class RuleTransformer(cst.CSTTransformer):
         self, original_node: cst.CSTNode, updated_node: cst.CSTNode
     ) -> cst.CSTNode | cst.RemovalSentinel | cst.FlattenSentinel[cst.CSTNode]:
         """Dispatch to the rule's ``leave_*``, then attach any pending TODO comments."""
+        if original_node in self._silenced:
+            return updated_node  # left as written; its sites are counted as suppressed
         method = _method(type(self), "leave_", type(original_node))
         result = updated_node if method is None else method(self, original_node, updated_node)
         if result is not updated_node:
@@ -387,9 +512,26 @@ class RuleTransformer(cst.CSTTransformer):
             existing = {line.comment.value for line in result.leading_lines if line.comment}
             extra = [cst.EmptyLine(comment=cst.Comment(c)) for c in comments if c not in existing]
             if extra:
+                if self._needs_blank_line(original_node, result):
+                    extra.insert(0, cst.EmptyLine())
                 result = result.with_changes(leading_lines=[*result.leading_lines, *extra])
                 self.changed = True
         return result
+
+    def _needs_blank_line(self, original: cst.CSTNode, statement: cst.CSTNode) -> bool:
+        """Return whether a comment above this import needs a blank line before it.
+
+        isort/ruff keep a comment inside an import block only after a blank line.
+        """
+        if not isinstance(statement, cst.SimpleStatementLine) or not isinstance(
+            statement.body[0], cst.Import | cst.ImportFrom
+        ):
+            return False
+        if any(line.comment is None for line in statement.leading_lines):
+            return False
+        parent = self.parent(original)
+        body = getattr(parent, "body", ())
+        return isinstance(body, Sequence) and bool(body) and body[0] is not original
 
 
 _PLAIN_LEAVE_MODULE = cst.CSTTransformer.leave_Module

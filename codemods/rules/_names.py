@@ -11,12 +11,13 @@ from codemods._types import Target
 from compat.conversion_table import HANDLER_MODULES, HANDLER_NAMES, HANDLERS_MODULE, RESULTS_MODULE
 
 __all__ = [
-    "COMPAT_MIRRORED_MODULES",
-    "COMPAT_MIRRORED_ROOT_NAMES",
+    "COMPAT_PROVIDES",
     "LEGACY_RESULT_MODULE",
     "ROOTS",
+    "compat_provides",
     "handler_class",
     "handlers_module_root",
+    "is_base_result_class",
     "is_holder",
     "is_result_class",
     "is_task_class",
@@ -29,22 +30,62 @@ ROOTS: tuple[str, ...] = ("prefect", "compat")
 #: Module (relative to a root) holding ``Result``, ``SafeResult`` and ``NoResult``.
 LEGACY_RESULT_MODULE = "engine.result"
 
-#: ``from prefect import X`` names that ``compat`` mirrors (moved for the compat target).
-COMPAT_MIRRORED_ROOT_NAMES: frozenset[str] = frozenset(
-    {"Flow", "Task", "task", "Parameter", "context", "config", "unmapped"}
-)
-#: Modules (relative to the root) that ``compat`` mirrors name for name.
-COMPAT_MIRRORED_MODULES: tuple[str, ...] = (
-    "engine.state",
-    "engine.signals",
-    "engine.results",
-    "engine.result",
-    "engine.serializers",
-    "engine.cache_validators",
-    "engine.result_handlers",
-    "tasks.secrets",
-    "utilities.configuration",
-)
+#: What ``compat`` provides under Prefect's module paths (relative to the root, ``""`` for
+#: the root itself): module -> the names it holds. The compat target moves exactly these
+#: imports to ``compat``; any other ``prefect`` import stays and gets a TODO, because the
+#: rewritten file then needs Prefect as well. Pinned against compat by a test.
+COMPAT_PROVIDES: dict[str, frozenset[str]] = {
+    module: frozenset(names.split())
+    for module, names in {
+        "": "Flow Task task Parameter context config unmapped",
+        "core.edge": "Edge",
+        "core.flow": "Flow",
+        "core.task": "Task",
+        "core.parameter": "Parameter",
+        "utilities.tasks": "task unmapped",
+        "utilities.edges": "unmapped",
+        "utilities.configuration": "Config config set_temporary_config",
+        "engine.state": "Cached Cancelled Failed Finished Looped Mapped Pending Retrying "
+        "Running Scheduled Skipped State Success TimedOut TriggerFailed",
+        "engine.signals": "FAIL LOOP RETRY SKIP SUCCESS TRIGGERFAIL PrefectStateSignal",
+        "engine.result": "NoResult NoResultType Result SafeResult",
+        "engine.results": "AzureResult ConstantResult GCSResult LocalResult PrefectResult "
+        "ResultHandlerResult S3Result SecretResult",
+        "engine.result_handlers": " ".join(HANDLER_NAMES),
+        "engine.serializers": "CompressedSerializer DateTimeSerializer JSONSerializer "
+        "PickleSerializer Serializer",
+        "engine.cache_validators": "all_inputs all_parameters duration_only never_use "
+        "partial_inputs_only partial_parameters_only",
+        "engine.executors": "Executor LocalExecutor",
+        "engine.flow_runner": "FlowRunner",
+        "engine.task_runner": "TaskRunner",
+        "tasks.secrets": "EnvVarSecret PrefectSecret SecretBase",
+        "tasks.core.constants": "Constant",
+        "tasks.core.function": "FunctionTask",
+        "client": "Secret",
+        "client.secrets": "Secret",
+    }.items()
+}
+
+
+_MIRRORED_PACKAGES = ("engine.result.", "engine.results.", "engine.result_handlers.")
+
+
+def compat_provides(module: str, name: str | None = None) -> bool:
+    """Return whether ``compat`` provides ``prefect.<module>`` (and ``name`` in it).
+
+    ``module`` is the full dotted path under either root; ``name=None`` asks about the
+    module itself (``import prefect.engine.state``).
+    """
+    root, _, rest = module.partition(".")
+    if root not in ROOTS:
+        return False
+    if rest.startswith(_MIRRORED_PACKAGES):
+        return True  # compat keeps Prefect's submodules of the result packages
+    if name is None:
+        return rest in COMPAT_PROVIDES
+    return name in COMPAT_PROVIDES.get(rest, ())
+
 
 _TASK_PATHS = ("Task", "core.Task", "core.task.Task")
 _HOLDER_PATHS = (
@@ -115,6 +156,12 @@ def is_result_class(qname: str) -> bool:
         return False
     _, rest = split
     return rest in _RESULT_PATHS or rest.startswith(RESULTS_MODULE + ".")
+
+
+def is_base_result_class(qname: str) -> bool:
+    """Return whether ``qname`` is ``<root>.engine.result.Result`` itself (both models)."""
+    split = _split_root(qname)
+    return split is not None and split[1] in _RESULT_PATHS
 
 
 def is_task_class(qname: str) -> bool:

@@ -8,18 +8,32 @@ other rules ran?" are answered here, once.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import libcst as cst
 
 from codemods._catalogue import Rule
+from codemods._project import HANDLER
 from codemods._types import Target
 from compat.conversion_table import Conversion, conversion_for
 
 from . import _names
 from ._base import RuleTransformer
 
-__all__ = ["SlotMixin", "map_arguments", "signature_problem"]
+__all__ = ["CustomHandler", "SlotMixin", "has_keyword", "map_arguments", "signature_problem"]
 
 RESULT_SLOTS = frozenset({"result", "result_handler"})
+
+
+def has_keyword(call: cst.Call, keyword: str) -> bool:
+    """Return whether ``call`` passes ``keyword=``."""
+    return any(a.keyword is not None and a.keyword.value == keyword for a in call.args)
+
+
+def _keyword_of(node: cst.CSTNode | None) -> str | None:
+    if isinstance(node, cst.Arg) and node.keyword is not None:
+        return node.keyword.value
+    return None
 
 
 def map_arguments(call: cst.Call, conversion: Conversion, target: Target) -> list[cst.Arg] | str:
@@ -31,10 +45,10 @@ def map_arguments(call: cst.Call, conversion: Conversion, target: Target) -> lis
     mapped: list[cst.Arg] = []
     for index, arg in enumerate(call.args):
         if arg.star:
-            return f"`{arg.star}` arguments cannot be mapped to {conversion.result} statically"
+            return f"`{arg.star}` arguments cannot be mapped"
         if arg.keyword is None:
             if index >= len(conversion.parameters):
-                return f"{conversion.handler} takes at most {len(conversion.parameters)} arguments"
+                return f"too many arguments for {conversion.handler}"
             name = conversion.parameters[index]
         else:
             name = arg.keyword.value
@@ -42,8 +56,7 @@ def map_arguments(call: cst.Call, conversion: Conversion, target: Target) -> lis
         if rule is None or rule.result_arg is None:
             return f"`{name}=` has no equivalent on {conversion.result}"
         if target is Target.PREFECT and not rule.prefect_safe:
-            note = f": {rule.note}" if rule.note else ""
-            return f"`{name}=` has no safe equivalent on Prefect's {conversion.result}{note}"
+            return f"no safe `{name}=` on {conversion.result}"
         if arg.keyword is None:
             mapped.append(
                 arg.with_changes(
@@ -83,11 +96,16 @@ def signature_problem(cls: cst.ClassDef) -> str | None:
             required = [p for p in positional if p.default is None]
             kw_required = [p for p in params.kwonly_params if p.default is None]
             if kw_required or len(required) > 1 or (not positional and not takes_star):
-                return (
-                    f"`{cls.name.value}.{stmt.name.value}` does not take a single positional "
-                    "argument like `ResultHandler`; wrap it by hand"
-                )
+                return f"`{cls.name.value}.{stmt.name.value}` takes other arguments"
     return None
+
+
+@dataclass(frozen=True)
+class CustomHandler:
+    """A custom handler class PRU004 wraps, and why it cannot, if so."""
+
+    name: str
+    problem: str | None
 
 
 class SlotMixin(RuleTransformer):
@@ -108,12 +126,41 @@ class SlotMixin(RuleTransformer):
             return None
         return self.assign_slot(assign)
 
+    def in_conflicting_call(self, value: cst.CSTNode) -> bool:
+        """Return whether ``value`` is given as ``result_handler=`` next to ``result=``.
+
+        PRU003 reports that call once (keep one of the two); the other rules leave it alone.
+        """
+        slot = self.slot_of(value)
+        return (
+            slot is not None
+            and _keyword_of(self.parent(value)) == "result_handler"
+            and has_keyword(slot[1], "result")
+        )
+
+    def is_legacy_result_call(self, call: cst.Call) -> bool:
+        """Return whether ``call`` constructs ``Result`` (which took ``result_handler=``)."""
+        return any(_names.is_base_result_class(q) for q in self.qnames(call.func))
+
+    def in_legacy_result(self, value: cst.CSTNode) -> bool:
+        """Return whether ``value`` is the ``result_handler=`` of a ``Result(...)`` call.
+
+        PRU005 rewrites (or reports) that whole call; the other rules leave it alone.
+        """
+        arg = self.parent(value)
+        call = self.parent(arg) if isinstance(arg, cst.Arg) else None
+        return (
+            _keyword_of(arg) == "result_handler"
+            and isinstance(call, cst.Call)
+            and self.is_legacy_result_call(call)
+        )
+
     def assign_slot(self, assign: cst.Assign) -> str | None:
         """Return the slot name ``assign`` sets (``obj.attr = ...``/``kwargs[key] = ...``).
 
         A ``result_handler`` slot a rule earlier in this traversal renames is ``result``.
         """
-        if len(assign.targets) != 1:
+        if len(assign.targets) != 1 or self.suppressed(assign):
             return None
         key = self.slot_key(assign.targets[0].target)
         if key == "result_handler" and self.renamed_earlier(assign):
@@ -139,13 +186,22 @@ class SlotMixin(RuleTransformer):
                 return str(index.value.evaluated_value)
         return None
 
-    def custom_handler_class(self, call: cst.Call) -> cst.ClassDef | str | None:
-        """Return the local handler class ``call`` builds (``"ResultHandler"`` for the base)."""
+    def custom_handler_class(self, call: cst.Call) -> CustomHandler | None:
+        """Return the custom handler class ``call`` builds, if it builds one.
+
+        A subclass defined in this file, one another module of the project defines (see
+        :mod:`codemods._project`), or the ``ResultHandler`` base itself.
+        """
         if isinstance(call.func, cst.Name) and call.func.value in self.handler_classes:
+            if self.handler_of(call.func) is not None:
+                return None
             cls = self.handler_classes[call.func.value]
-            return cls if self.handler_of(call.func) is None else None
+            return CustomHandler(cls.name.value, signature_problem(cls))
+        found = None if self.handler_of(call.func) else self.project_class(call.func, HANDLER)
+        if found is not None:
+            return CustomHandler(found.qualname, found.problem)
         if self.handler_of(call.func) == "ResultHandler":
-            return "ResultHandler"
+            return CustomHandler("ResultHandler", None)
         return None
 
     def call_becomes_result(self, call: cst.Call) -> bool:
@@ -161,7 +217,7 @@ class SlotMixin(RuleTransformer):
             return not isinstance(map_arguments(call, conversion, self.target), str)
         custom = self.custom_handler_class(call)
         if custom is not None and Rule.PRU004 in self.state.active:
-            return isinstance(custom, str) or signature_problem(custom) is None
+            return custom.problem is None
         return False
 
     def value_becomes_result(self, value: cst.BaseExpression) -> bool:

@@ -14,11 +14,11 @@ from __future__ import annotations
 
 import libcst as cst
 from libcst.codemod.visitors import AddImportsVisitor
-from libcst.metadata import ScopeProvider
+from libcst.metadata import FunctionScope, ScopeProvider
 
 from codemods._catalogue import Rule
 from codemods._types import Target
-from compat.conversion_table import HANDLER_NAMES, Conversion, conversion_for
+from compat.conversion_table import HANDLER_NAMES, HANDLERS_MODULE, Conversion, conversion_for
 
 from . import _names
 from ._slots import SlotMixin, map_arguments
@@ -45,11 +45,16 @@ class ConstructorRule(SlotMixin):
     def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.BaseExpression:
         handler = self.handler_of(original_node.func)
         conversion = conversion_for(handler) if handler else None
-        if conversion is None:
+        if (
+            conversion is None
+            or self.in_conflicting_call(original_node)
+            or self.in_legacy_result(original_node)
+        ):
             return updated_node
         problem = self.problem(original_node, conversion)
         if problem is not None:
-            self.todo(original_node, problem)
+            if not self._converted_at_run_time(original_node):
+                self.todo(original_node, problem)
             return updated_node
         mapped = map_arguments(updated_node, conversion, self.target)
         assert not isinstance(mapped, str)  # problem() checked the same arguments
@@ -64,13 +69,28 @@ class ConstructorRule(SlotMixin):
             return mapped
         slot = self.result_slot(call)
         if slot == "result_handler":
-            return f"{conversion.handler} is passed as `result_handler=`; rename it (PRU003)"
+            return f"{conversion.handler} stays under `result_handler=`"
         if slot is None and not self._held_for_results(call):
-            return (
-                f"{conversion.handler} is used as a handler object here, not only as a result; "
-                f"{conversion.result} has a different API: convert it by hand"
-            )
+            return f"{conversion.handler} is used as a handler object"
         return None
+
+    def _converted_at_run_time(self, call: cst.Call) -> bool:
+        """Return whether ``call`` goes (or PRU003 hands it) to compat's ``to_result``."""
+        if self.target is not Target.COMPAT:
+            return False
+        parent = self.parent(call)
+        converter = self.parent(parent) if isinstance(parent, cst.Arg) else None
+        if isinstance(converter, cst.Call) and "compat.engine.conversion.to_result" in self.qnames(
+            converter.func
+        ):
+            return True
+        if isinstance(parent, cst.Arg):
+            return (
+                parent.keyword is not None
+                and parent.keyword.value == "result_handler"
+                and self.renamed_earlier(parent)
+            )
+        return isinstance(parent, cst.Assign) and self.renamed_earlier(parent)
 
     def _held_for_results(self, call: cst.Call) -> bool:
         assign = self.parent(call)
@@ -80,6 +100,9 @@ class ConstructorRule(SlotMixin):
         if not isinstance(target, cst.Name):
             return False
         uses = self.uses_of(target)
+        if uses == []:
+            # Never read: a local of a function cannot be read from elsewhere either.
+            return isinstance(self.get_metadata(ScopeProvider, target, None), FunctionScope)
         return bool(uses) and all(self.result_slot(use) == "result" for use in uses or ())
 
     # -- naming the result class ---------------------------------------------------------
@@ -99,7 +122,7 @@ class ConstructorRule(SlotMixin):
                 return cst.Name(conversion.result)
         elif isinstance(func, cst.Attribute):
             base = func.value
-            if isinstance(base, cst.Name) and self._is_module_alias(base):
+            if isinstance(base, cst.Name) and self._is_package_alias(base):
                 if pru001 and self._binding_convertible(base):
                     kept.add(base.value)
                     return func.with_changes(attr=cst.Name(conversion.result))
@@ -123,7 +146,14 @@ class ConstructorRule(SlotMixin):
                 return alias.evaluated_name
         return None
 
-    def _is_module_alias(self, name: cst.Name) -> bool:
+    def _is_package_alias(self, name: cst.Name) -> bool:
+        """Return whether ``name`` is bound by one import of the legacy handlers package.
+
+        Not a submodule (``local_result_handler``): the results package has no module of
+        that name, so its uses get the class imported by name instead.
+        """
+        if not any(q.partition(".")[2] == HANDLERS_MODULE for q in self.qnames(name)):
+            return False
         scope = self.get_metadata(ScopeProvider, name, None)
         if scope is None:
             return False
@@ -138,7 +168,11 @@ class ConstructorRule(SlotMixin):
         if scope is None:
             return False
         for assignment in scope[name.value]:
+            if isinstance(assignment.node, cst.CSTNode) and self.suppressed(assignment.node):
+                return False  # an import left as written keeps the name it binds
             for ref in assignment.references:
+                if self.suppressed(ref.node):
+                    return False
                 call = self._call_using(ref.node)
                 if call is None:
                     return False

@@ -23,7 +23,7 @@ from codemods._types import Target
 
 from . import _names
 from ._metadata import ESCAPED_STRING
-from ._slots import SlotMixin, signature_problem
+from ._slots import CustomHandler, SlotMixin
 
 __all__ = ["CustomHandlerRule"]
 
@@ -40,10 +40,11 @@ class CustomHandlerRule(SlotMixin):
 
     @classmethod
     def applies(cls, code: str, target: Target) -> bool:
-        # Handler classes resolve only through a name or import of `...result_handlers`.
-        return "result_handlers" in code
+        # Handler classes resolve through an import of `...result_handlers` or, for a
+        # project's own handlers, are given where a handler was: `result_handler=`.
+        return "result_handler" in code
 
-    def _custom(self, value: cst.BaseExpression) -> cst.ClassDef | str | None:
+    def _custom(self, value: cst.BaseExpression) -> CustomHandler | None:
         if isinstance(value, cst.Name):
             held = self.single_value(value)
             value = held if held is not None else value
@@ -57,11 +58,9 @@ class CustomHandlerRule(SlotMixin):
         custom = self._custom(original)
         if custom is None:
             return updated
-        if isinstance(custom, cst.ClassDef):
-            problem = signature_problem(custom)
-            if problem is not None:
-                self.todo(original, problem)
-                return updated
+        if custom.problem is not None:
+            self.todo(original, custom.problem)
+            return updated
         AddImportsVisitor.add_needed_import(
             self.context, _names.results_module(self.target), _WRAPPER
         )
@@ -78,7 +77,8 @@ class CustomHandlerRule(SlotMixin):
         if slot is None:
             return updated_node
         if slot[0] == "result_handler":
-            self._flag_signature(original_node.value)
+            if not self.in_conflicting_call(original_node.value):
+                self._flag_signature(original_node.value)
             return updated_node
         return self._with_value(updated_node, self._wrap(original_node.value, updated_node.value))
 
@@ -97,7 +97,5 @@ class CustomHandlerRule(SlotMixin):
 
     def _flag_signature(self, value: cst.BaseExpression) -> None:
         custom = self._custom(value)
-        if isinstance(custom, cst.ClassDef):
-            problem = signature_problem(custom)
-            if problem is not None:
-                self.todo(value, problem)
+        if custom is not None and custom.problem is not None:
+            self.todo(value, custom.problem)

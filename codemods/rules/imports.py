@@ -31,6 +31,7 @@ from codemods._types import Target
 from compat.conversion_table import HANDLER_MODULES, HANDLER_NAMES, HANDLERS_MODULE, conversion_for
 
 from . import _names
+from ._add_imports import sort_import_runs, sorted_aliases
 from ._base import RuleTransformer
 from ._metadata import IMPORT
 from .constructors import KEPT_BINDINGS, module_all_names
@@ -39,6 +40,9 @@ __all__ = ["ImportRule", "StarImportRule"]
 
 # `import *`, possibly across a line continuation (a superset of the real spellings).
 _STAR_IMPORT = re.compile(r"\bimport[\s\\]*\*")
+
+
+_NEEDS_PREFECT = "`{module}` is still used: needs Prefect"
 
 
 def _dotted(name: str) -> cst.Attribute | cst.Name:
@@ -81,7 +85,7 @@ class StarImportRule(RuleTransformer):
         if not names:
             self.todo(
                 original_node,
-                "star import from the legacy handlers package uses none of its names; remove it",
+                "unused star import of the legacy handlers: remove it",
             )
             return updated_node
         self.rewritten(original_node, f"star import resolved to {', '.join(names)}")
@@ -104,7 +108,10 @@ class ImportRule(RuleTransformer):
     def visit_Module(self, node: cst.Module) -> None:
         super().visit_Module(node)
         self.all_names = module_all_names(node)
+        self.module_node = node
         self.kept: set[str] = self.state.scratch.get(KEPT_BINDINGS, set())
+        self._carry: list[cst.EmptyLine] = []
+        self._renamed_roots: set[cst.Name] = set()
         self.dotted_roots: set[str] = set()
         for attr in self.find(node, cst.Attribute):
             for q in self.qnames(attr):
@@ -113,6 +120,36 @@ class ImportRule(RuleTransformer):
                 )
                 if root is not None:
                     self.dotted_roots.add(root)
+
+    # -- removed statements leave their blank lines and comments -------------------------
+
+    def leave_SimpleStatementLine(
+        self, original_node: cst.SimpleStatementLine, updated_node: cst.SimpleStatementLine
+    ) -> cst.SimpleStatementLine:
+        if not updated_node.body and isinstance(self.parent(original_node), cst.Module):
+            self._carry.extend(original_node.leading_lines)
+        return updated_node
+
+    def on_leave(
+        self, original_node: cst.CSTNode, updated_node: cst.CSTNode
+    ) -> cst.CSTNode | cst.RemovalSentinel | cst.FlattenSentinel[cst.CSTNode]:
+        """Give the lines above a removed module-level import to the statement after it."""
+        result = super().on_leave(original_node, updated_node)
+        if (
+            self._carry
+            and isinstance(result, cst.SimpleStatementLine | cst.BaseCompoundStatement)
+            and (result.body if isinstance(result, cst.SimpleStatementLine) else True)
+            and isinstance(self.parent(original_node), cst.Module)
+        ):
+            carried, self._carry = self._carry, []
+            own = list(result.leading_lines)
+            if all(line.comment is None for line in carried) and any(
+                line.comment is None for line in own
+            ):
+                return result
+            self.changed = True
+            return result.with_changes(leading_lines=[*carried, *own])
+        return result
 
     # -- helpers -----------------------------------------------------------------------
 
@@ -140,7 +177,7 @@ class ImportRule(RuleTransformer):
 
     def leave_ImportFrom(
         self, original_node: cst.ImportFrom, updated_node: cst.ImportFrom
-    ) -> cst.ImportFrom:
+    ) -> cst.ImportFrom | cst.RemovalSentinel:
         if original_node.relative or original_node.module is None:
             return updated_node
         if isinstance(updated_node.names, cst.ImportStar):
@@ -156,9 +193,27 @@ class ImportRule(RuleTransformer):
             return self._to_compat(original_node, updated_node, module)
         return updated_node
 
+    def _imports_results_elsewhere(self, statement: cst.ImportFrom, results: str) -> bool:
+        """Return whether another module-level statement imports from ``results``."""
+        if not isinstance(self.parent(self.parent(statement)), cst.Module):
+            return False
+        for other in self.module_node.body:
+            if (
+                isinstance(other, cst.SimpleStatementLine)
+                and len(other.body) == 1
+                and isinstance(other.body[0], cst.ImportFrom)
+                and other.body[0] is not statement
+                and not other.body[0].relative
+                and other.body[0].module is not None
+                and not isinstance(other.body[0].names, cst.ImportStar)
+                and get_full_name_for_node_or_raise(other.body[0].module) == results
+            ):
+                return True
+        return False
+
     def _from_handlers(
         self, original: cst.ImportFrom, updated: cst.ImportFrom, module: str
-    ) -> cst.ImportFrom:
+    ) -> cst.ImportFrom | cst.RemovalSentinel:
         assert not isinstance(updated.names, cst.ImportStar)
         results = _names.results_module(self.target)
         converted: list[cst.ImportAlias] = []
@@ -168,6 +223,9 @@ class ImportRule(RuleTransformer):
             name = get_full_name_for_node_or_raise(alias.name)
             bound = alias.evaluated_alias or name
             conversion = conversion_for(name)
+            if bound not in self.kept and self._unused(original, bound):
+                self.rewritten(orig, f"unused import of `{name}` removed")
+                continue
             if conversion is not None and self._convertible(original, bound):
                 converted.append(alias.with_changes(name=cst.Name(conversion.result)))
                 self.rewritten(
@@ -180,35 +238,33 @@ class ImportRule(RuleTransformer):
         kept_module = module
         if self.target is Target.COMPAT and not module.startswith("compat."):
             kept_module = f"compat.{HANDLERS_MODULE}"
-        if not kept:
+        if not kept and not converted:
+            return cst.RemoveFromParent()
+        if not kept and not self._imports_results_elsewhere(original, results):
             return updated.with_changes(
-                module=_dotted(results), names=_with_last_comma(converted, updated.names)
+                module=_dotted(results), names=sorted_aliases(converted, updated)
             )
         for alias in converted:
             AddImportsVisitor.add_needed_import(
                 self.context, results, alias.name.value, alias.evaluated_alias
             )
+        if not kept:
+            return cst.RemoveFromParent()  # joins the module's own import of the results
         if kept_module != module:
             self.rewritten(original, f"legacy import moved to {kept_module}")
         return updated.with_changes(
-            module=_dotted(kept_module), names=_with_last_comma(kept, updated.names)
+            module=_dotted(kept_module), names=sorted_aliases(kept, updated)
         )
 
     @staticmethod
     def _kept_reason(name: str) -> str:
         if name == "ResultHandler":
-            return (
-                "`ResultHandler` exists only up to Prefect 0.13; keep this code on 0.11-0.13 "
-                "or port the handler to a Result subclass"
-            )
-        return (
-            f"`{name}` is still used as a legacy handler here; "
-            "`prefect.engine.result_handlers` is gone in Prefect 0.14"
-        )
+            return "`ResultHandler` is gone in 0.14: port it"
+        return f"`{name}` still used as a handler"
 
     def _from_engine(
         self, original: cst.ImportFrom, updated: cst.ImportFrom, module: str
-    ) -> cst.ImportFrom:
+    ) -> cst.ImportFrom | cst.RemovalSentinel:
         assert not isinstance(updated.names, cst.ImportStar)
         assert not isinstance(original.names, cst.ImportStar)
         aliases: list[cst.ImportAlias] = []
@@ -217,6 +273,9 @@ class ImportRule(RuleTransformer):
                 aliases.append(alias)
                 continue
             bound = alias.evaluated_alias or "result_handlers"
+            if bound not in self.kept and self._unused(original, bound):
+                self.rewritten(orig, "unused `result_handlers` import removed")
+                continue
             if bound in self.all_names or not (
                 bound in self.kept or self._references(original, bound) == 0
             ):
@@ -232,41 +291,59 @@ class ImportRule(RuleTransformer):
         new_module = self._moved(module)
         if new_module != module:
             self.rewritten(original, f"moved to {new_module}")
-        return updated.with_changes(module=_dotted(new_module), names=aliases)
+        if not aliases:
+            return cst.RemoveFromParent()
+        return updated.with_changes(
+            module=_dotted(new_module), names=sorted_aliases(aliases, updated)
+        )
 
     def _to_compat(
         self, original: cst.ImportFrom, updated: cst.ImportFrom, module: str
-    ) -> cst.ImportFrom:
+    ) -> cst.ImportFrom | cst.RemovalSentinel:
+        """Move what compat provides; drop what nothing uses; flag what needs Prefect."""
         assert not isinstance(updated.names, cst.ImportStar)
-        if module == "prefect":
-            mirrored = [
-                a
-                for a in updated.names
-                if a.name.value in _names.COMPAT_MIRRORED_ROOT_NAMES  # type: ignore[union-attr]
-            ]
-            if not mirrored:
-                return updated
-            self.rewritten(original, "imports of names compat mirrors moved to `compat`")
-            if len(mirrored) == len(updated.names):
-                return updated.with_changes(module=cst.Name("compat"))
-            for alias in mirrored:
-                AddImportsVisitor.add_needed_import(
-                    self.context,
-                    "compat",
-                    alias.name.value,
-                    alias.evaluated_alias,  # type: ignore[union-attr]
-                )
-            rest = [a for a in updated.names if a not in mirrored]
-            return updated.with_changes(names=_with_last_comma(rest, updated.names))
-        root, _, rest_path = module.partition(".")
-        if root == "prefect" and rest_path in _names.COMPAT_MIRRORED_MODULES:
-            self.rewritten(original, f"moved to compat.{rest_path}")
-            return updated.with_changes(module=_dotted(f"compat.{rest_path}"))
-        return updated
+        assert not isinstance(original.names, cst.ImportStar)
+        if module.split(".")[0] != "prefect":
+            return updated
+        new_module = self._moved(module)
+        moved: list[cst.ImportAlias] = []
+        stays: list[cst.ImportAlias] = []
+        for orig, alias in zip(original.names, updated.names):
+            name = get_full_name_for_node_or_raise(alias.name)
+            bound = alias.evaluated_alias or name
+            if _names.compat_provides(module, name):
+                moved.append(alias)
+            elif self._unused(original, bound):
+                self.rewritten(orig, f"unused import of `{name}` removed")
+            else:
+                stays.append(alias)
+                self.todo(orig, f"compat lacks `{name}`")
+        if moved:
+            self.rewritten(original, f"imports compat provides moved to `{new_module}`")
+        if not stays:
+            if not moved:
+                return cst.RemoveFromParent()
+            return updated.with_changes(
+                module=_dotted(new_module), names=sorted_aliases(moved, updated)
+            )
+        for alias in moved:
+            AddImportsVisitor.add_needed_import(
+                self.context,
+                new_module,
+                get_full_name_for_node_or_raise(alias.name),
+                alias.evaluated_alias,
+            )
+        return updated.with_changes(names=sorted_aliases(stays, updated))
+
+    def _unused(self, statement: cst.CSTNode, bound: str) -> bool:
+        """Return whether the name ``statement`` binds is read nowhere (nor exported)."""
+        return bound not in self.all_names and self._references(statement, bound) == 0
 
     # -- import ... --------------------------------------------------------------------
 
-    def leave_Import(self, original_node: cst.Import, updated_node: cst.Import) -> cst.Import:
+    def leave_Import(
+        self, original_node: cst.Import, updated_node: cst.Import
+    ) -> cst.Import | cst.RemovalSentinel:
         results = _names.results_module(self.target)
         aliases: list[cst.ImportAlias] = []
         changed = False
@@ -274,10 +351,17 @@ class ImportRule(RuleTransformer):
             dotted = get_full_name_for_node_or_raise(alias.name)
             root = _names.handlers_module_root(dotted)
             if root is None:
-                aliases.append(alias)
+                kept = self._other_import(original_node, orig, alias, dotted)
+                changed = changed or kept is not alias
+                if kept is not None:
+                    aliases.append(kept)
                 continue
             if alias.asname is not None:
                 bound = alias.evaluated_alias or dotted
+                if bound not in self.kept and self._unused(original_node, bound):
+                    self.rewritten(orig, f"unused `import {dotted}` removed")
+                    changed = True
+                    continue
                 ok = self._convertible(original_node, bound)
             else:
                 ok = root not in self.dotted_roots
@@ -285,14 +369,102 @@ class ImportRule(RuleTransformer):
                 aliases.append(alias.with_changes(name=_dotted(results)))
                 self.rewritten(orig, f"`import {dotted}` -> `import {results}`")
                 changed = True
-            elif self.target is Target.COMPAT and root == "prefect":
+            elif self.target is Target.COMPAT and root == "prefect" and alias.asname is not None:
                 aliases.append(alias.with_changes(name=_dotted(self._moved(dotted))))
                 changed = True
             else:
                 aliases.append(alias)
                 if self.target is Target.PREFECT:
                     self.todo(orig, self._kept_reason(dotted))
-        return updated_node.with_changes(names=aliases) if changed else updated_node
+                elif root == "prefect":
+                    self.todo(orig, _NEEDS_PREFECT.format(module=dotted))
+        if not changed:
+            return updated_node
+        if not aliases:
+            return cst.RemoveFromParent()
+        return updated_node.with_changes(names=_with_last_comma(aliases, updated_node.names))
+
+    def _other_import(
+        self, original: cst.Import, orig: cst.ImportAlias, alias: cst.ImportAlias, dotted: str
+    ) -> cst.ImportAlias | None:
+        """For the compat target: ``import prefect...`` moves, goes if unused, or stays."""
+        if self.target is not Target.COMPAT or dotted.split(".")[0] != "prefect":
+            return alias
+        bound = alias.evaluated_alias or "prefect"
+        if self._unused(original, bound):
+            self.rewritten(orig, f"unused `import {dotted}` removed")
+            return None
+        if alias.asname is not None and _names.compat_provides(dotted):
+            self.rewritten(orig, f"moved to {self._moved(dotted)}")
+            return alias.with_changes(name=_dotted(self._moved(dotted)))
+        roots = self._compat_roots(original) if alias.asname is None else None
+        if dotted == "prefect" and roots is not None:
+            self._renamed_roots.update(roots)
+            self.rewritten(orig, "`import prefect` -> `import compat`: every use is in compat")
+            return alias.with_changes(name=cst.Name("compat"))
+        self.todo(orig, _NEEDS_PREFECT.format(module=dotted))
+        return alias
+
+    def _compat_roots(self, statement: cst.Import) -> list[cst.Name] | None:
+        """Return the ``prefect`` names of ``prefect.X`` uses, if compat's root has each X.
+
+        ``None`` if any use is something else (``prefect.engine.state.Success``, ``prefect``
+        passed around): the import then stays, with a TODO.
+        """
+        scope = self.get_metadata(ScopeProvider, statement, None)
+        if scope is None or "compat" in scope:
+            return None  # `compat` means something else here
+        roots: list[cst.Name] = []
+        for assignment in scope.assignments["prefect"]:
+            if assignment.node is not statement:
+                continue
+            for ref in assignment.references:
+                node = ref.node
+                if not isinstance(node, cst.Name) or not self._provided_path(node):
+                    return None
+                roots.append(node)
+        return roots
+
+    def _provided_path(self, root: cst.Name) -> bool:
+        """Return whether ``root`` is read as ``prefect.X`` with ``X`` in compat's root.
+
+        Only root names: ``import compat`` does not import compat's submodules, as
+        ``import prefect`` did.
+        """
+        parent = self.parent(root)
+        return (
+            isinstance(parent, cst.Attribute)
+            and parent.value is root
+            and _names.compat_provides("prefect", parent.attr.value)
+        )
+
+    def leave_Module(self, original_node: cst.Module, updated_node: cst.Module) -> cst.Module:
+        """Point ``prefect.X`` uses at ``compat`` where ``import prefect`` became compat's;
+        keep module-level import sections sorted where they were (compat target only)."""
+        if self._renamed_roots:
+            updated_node = updated_node.visit(_RenameRoots(self._renamed_roots))
+            self.changed = True
+        if self.target is not Target.COMPAT:
+            return updated_node
+        body = sort_import_runs(updated_node.body)
+        if all(a is b for a, b in zip(body, updated_node.body)):
+            return updated_node
+        return updated_node.with_changes(body=body)
+
+
+class _RenameRoots(cst.CSTTransformer):
+    """Rename the given ``prefect`` name nodes (by identity) to ``compat``."""
+
+    def __init__(self, roots: set[cst.Name]) -> None:
+        super().__init__()
+        self.roots = roots
+
+    def leave_Name(self, original_node: cst.Name, updated_node: cst.Name) -> cst.Name:
+        return (
+            updated_node.with_changes(value="compat")
+            if original_node in self.roots
+            else updated_node
+        )
 
 
 def _with_last_comma(

@@ -8,15 +8,20 @@ reads such as ``flow.result_handler.dir``.
 For the prefect target a slot is renamed only if its value provably becomes a ``Result``
 once the other selected rules ran (a convertible built-in handler, a wrappable custom
 handler, a ``Result``, ``None``, or a variable holding one and used only in such slots);
-Prefect 0.11+ would otherwise receive a handler where it expects a result. The compat
-runtime converts handlers given as results, so for the compat target every slot is renamed.
+Prefect 0.11+ would otherwise receive a handler where it expects a result. For the compat
+target any other value is renamed too and converted where it is given, by compat's public
+``compat.engine.conversion.to_result`` (a handler is never left in a ``result=`` slot),
+unless PRU002/PRU004 explain why the handler cannot be converted.
 Order: runs before PRU004 and PRU002, which look for ``result=`` slots.
 """
 
 from __future__ import annotations
 
 import libcst as cst
+import libcst.matchers as m
 from libcst.codemod import CodemodContext
+from libcst.codemod.visitors import AddImportsVisitor
+from libcst.metadata import ScopeProvider
 
 from codemods._catalogue import Rule
 from codemods._types import Target
@@ -24,15 +29,29 @@ from compat.conversion_table import conversion_for
 
 from ._base import PassState
 from ._metadata import ESCAPED_STRING
-from ._slots import SlotMixin
+from ._slots import SlotMixin, has_keyword
 
 __all__ = ["ResultHandlerKeywordRule"]
 
 _RENAMED = "`result_handler` -> `result`"
+#: compat's public handler-to-result conversion, for values no rule can prove are results.
+_CONVERTER_MODULE = "compat.engine.conversion"
+_CONVERTER = "to_result"
 
 
-def _has_result_keyword(call: cst.Call) -> bool:
-    return any(a.keyword is not None and a.keyword.value == "result" for a in call.args)
+def _compared_to_none(node: cst.Attribute, parent: cst.CSTNode | None) -> bool:
+    """Return whether ``parent`` is ``node is None`` or ``node is not None``.
+
+    A task's or flow's result is set exactly when its handler was (Prefect 0.11-0.13 set
+    both from either keyword), so the test reads the same on ``.result``.
+    """
+    return (
+        isinstance(parent, cst.Comparison)
+        and parent.left is node
+        and len(parent.comparisons) == 1
+        and isinstance(parent.comparisons[0].operator, cst.Is | cst.IsNot)
+        and m.matches(parent.comparisons[0].comparator, m.Name("None"))
+    )
 
 
 class ResultHandlerKeywordRule(SlotMixin):
@@ -53,16 +72,46 @@ class ResultHandlerKeywordRule(SlotMixin):
     def _renamable(self, value: cst.BaseExpression) -> bool:
         known = self._renamable_values.get(value)
         if known is None:
-            known = self.target is Target.COMPAT or self.value_becomes_result(value)
+            known = self.value_becomes_result(value) or self._converts_at_run_time(value)
             self._renamable_values[value] = known
         return known
 
+    def _converts_at_run_time(self, value: cst.BaseExpression) -> bool:
+        """Return whether, for compat, ``value`` can go through compat's ``to_result``.
+
+        Not for a custom handler PRU004 cannot wrap (its conversion would fail at run time
+        too), nor when the module has a ``to_result`` of its own. A built-in handler whose
+        arguments PRU002 cannot map statically is converted from its actual values.
+        """
+        if self.target is not Target.COMPAT:
+            return False
+        custom = self.custom_handler_class(value) if isinstance(value, cst.Call) else None
+        if custom is not None and custom.problem is not None:
+            return False  # PRU004 explains; compat's conversion would fail the same way
+        scope = self.get_metadata(ScopeProvider, value, None)
+        return scope is not None and not scope[_CONVERTER]
+
+    def _report_renamed(self, node: cst.CSTNode, value: cst.BaseExpression) -> None:
+        converted = "" if self.value_becomes_result(value) else ", converted by compat's to_result"
+        self.rewritten(node, _RENAMED + converted)
+
+    def _as_result(
+        self, original: cst.BaseExpression, updated: cst.BaseExpression
+    ) -> cst.BaseExpression:
+        """Return the value for the renamed slot: as it is, or converted by compat."""
+        if self.value_becomes_result(original):
+            return updated
+        AddImportsVisitor.add_needed_import(self.context, _CONVERTER_MODULE, _CONVERTER)
+        return cst.Call(func=cst.Name(_CONVERTER), args=[cst.Arg(updated)])
+
     def renames_slot(self, node: cst.Arg | cst.Assign) -> bool:
         """Return whether this pass renames the slot ``node`` (what ``leave_*`` will do)."""
+        if self.suppressed(node):
+            return False
         if isinstance(node, cst.Arg):
             call = self._holder_of(node)
             return (
-                call is not None and not _has_result_keyword(call) and self._renamable(node.value)
+                call is not None and not has_keyword(call, "result") and self._renamable(node.value)
             )
         return self._sets_handler(node) and self._renamable(node.value)
 
@@ -80,28 +129,27 @@ class ResultHandlerKeywordRule(SlotMixin):
         )
 
     def _why_not(self, what: str) -> str:
-        return (
-            f"cannot prove the value given as {what} becomes a Result; convert it (custom "
-            "handlers: ResultHandlerResult(...)) and rename it to `result`"
-        )
+        return f"{what} may not get a Result"
 
     def leave_Arg(self, original_node: cst.Arg, updated_node: cst.Arg) -> cst.Arg:
         call = self._holder_of(original_node)
         if call is None:
             return updated_node
-        if _has_result_keyword(call):
+        if has_keyword(call, "result"):
             self.todo(
                 original_node,
-                "both `result=` and `result_handler=` are given; Prefect used the handler and "
-                "ignored `result=`: keep one",
+                "`result=` and `result_handler=`: keep one",
             )
             return updated_node
         if not self._renamable(original_node.value):
             if not self._explained_elsewhere(original_node.value):
                 self.todo(original_node, self._why_not("`result_handler=`"))
             return updated_node
-        self.rewritten(original_node, _RENAMED)
-        return updated_node.with_changes(keyword=cst.Name("result"))
+        self._report_renamed(original_node, original_node.value)
+        return updated_node.with_changes(
+            keyword=cst.Name("result"),
+            value=self._as_result(original_node.value, updated_node.value),
+        )
 
     def _explained_elsewhere(self, value: cst.BaseExpression) -> bool:
         """Return whether PRU002/PRU004 report why ``value`` (a handler call) stays."""
@@ -117,7 +165,7 @@ class ResultHandlerKeywordRule(SlotMixin):
             return updated_node
         if not self._renamable(original_node.value):
             if not self._explained_elsewhere(original_node.value):
-                self.todo(original_node, self._why_not("the result handler"))
+                self.todo(original_node, self._why_not("`.result_handler`"))
             return updated_node
         new_target = updated_node.targets[0].target
         if isinstance(new_target, cst.Attribute):
@@ -132,9 +180,10 @@ class ResultHandlerKeywordRule(SlotMixin):
             new_target = new_target.with_changes(
                 slice=[new_target.slice[0].with_changes(slice=new_index)]
             )
-        self.rewritten(original_node, _RENAMED)
+        self._report_renamed(original_node, original_node.value)
         return updated_node.with_changes(
-            targets=[updated_node.targets[0].with_changes(target=new_target)]
+            targets=[updated_node.targets[0].with_changes(target=new_target)],
+            value=self._as_result(original_node.value, updated_node.value),
         )
 
     def leave_Attribute(
@@ -147,7 +196,7 @@ class ResultHandlerKeywordRule(SlotMixin):
             return updated_node  # a write: leave_Assign decides
         if not self.is_holder_object(original_node.value):
             return updated_node
-        if (
+        if _compared_to_none(original_node, parent) or (
             isinstance(parent, cst.Attribute)
             and parent.value is original_node
             and self._same_attribute(original_node.value, parent.attr.value)
@@ -156,8 +205,7 @@ class ResultHandlerKeywordRule(SlotMixin):
             return updated_node.with_changes(attr=cst.Name("result"))
         self.todo(
             original_node,
-            "`result_handler` is not an attribute of tasks and flows in Prefect 0.11+; read "
-            "the equivalent from `.result` by hand",
+            "`.result_handler` is gone: use `.result`",
         )
         return updated_node
 

@@ -350,11 +350,12 @@ def test_notebook_code_cells_are_rewritten_layout_kept(tmp_path: Path, indent: i
     ]
     path = tmp_path / "nb.ipynb"
     path.write_text(_notebook(cells, indent))
-    assert main(["nb.ipynb"]) == 1
+    # The `%%time` cell is left alone; the stand-in engine sees a site in it: a TODO.
+    assert main(["nb.ipynb"]) == 2
     expected = json.loads(_notebook(cells, indent))
     expected["cells"][1]["source"][2] = "@task(result=None)\n"
     assert path.read_text() == json.dumps(expected, indent=indent, ensure_ascii=False) + "\n"
-    assert main(["nb.ipynb"]) == 0
+    assert main(["--check", "nb.ipynb"]) == 2
 
 
 def test_notebook_sites_carry_the_cell(tmp_path: Path) -> None:

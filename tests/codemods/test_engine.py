@@ -127,7 +127,8 @@ def test_todo_comments_are_not_duplicated_on_rerun() -> None:
 
 
 def test_todo_on_first_statement_is_idempotent() -> None:
-    source = "from prefect.engine.result_handlers import ResultHandler\n"
+    # The import is used (an unused legacy import is removed instead).
+    source = "from prefect.engine.result_handlers import ResultHandler\nBASE = ResultHandler\n"
     once = rewrite_checked(source)
     assert once.code.startswith("# TODO(prefect-result-upgrade PRU001)")
     assert transform_source(once.code).code == once.code

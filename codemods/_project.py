@@ -1,0 +1,257 @@
+"""The project's class index: custom handlers and Task subclasses defined in other modules.
+
+Handlers usually live in a module of their own (``myproject/handlers.py``) and are used
+elsewhere (``Task(result_handler=S3Archive())``). A file alone cannot tell that
+``S3Archive`` subclasses ``ResultHandler``; the tree can. Before the rewrite, a cheap
+first pass (:func:`build_index`, :mod:`ast` only, on the files that can matter) records
+every module-level class that derives, directly or through other project classes, from a
+legacy handler or a Prefect ``Task``. The rules then treat an imported project handler
+exactly like a same-file one: wrapped in ``ResultHandlerResult`` unless its
+``read``/``write`` cannot be called like the base's.
+
+The index is built once, in the main process, from the files of the run plus the other
+``.py`` files beside each of them (so one file given alone still sees its package
+siblings), and travels to the workers with the options: ``-j N`` sees the same index.
+The rules read it through :func:`current`, set around each rewrite by the runner.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import ModuleType
+
+__all__ = [
+    "ProjectClass",
+    "ProjectContext",
+    "ProjectIndex",
+    "build_index",
+    "current",
+    "module_name",
+    "using",
+]
+
+HANDLER = "handler"
+TASK = "task"
+#: Names a class statement must mention to be read in the first round.
+_SEED_BASES = ("ResultHandler", "Task")
+#: Larger files are not indexed: handler modules are small, and the pass must stay cheap
+#: next to the rewrite on trees holding huge generated modules.
+MAX_INDEXED_BYTES = 2_000_000
+
+
+@dataclass(frozen=True)
+class ProjectClass:
+    """A project class the rules care about."""
+
+    qualname: str
+    kind: str  # HANDLER or TASK
+    #: For handlers: why ``read``/``write`` cannot be called like the base's, if so.
+    problem: str | None = None
+
+
+@dataclass(frozen=True)
+class ProjectIndex:
+    """Project classes by qualified name (``package.module.Class``)."""
+
+    classes: dict[str, ProjectClass] = field(default_factory=dict)
+
+    def __bool__(self) -> bool:
+        return bool(self.classes)
+
+
+@dataclass(frozen=True)
+class ProjectContext:
+    """The index plus where the file being rewritten sits, to resolve relative imports."""
+
+    index: ProjectIndex
+    package: str  # the package relative imports start from ("" for a top-level script)
+
+    def lookup(self, qname: str) -> ProjectClass | None:
+        """Return the project class ``qname`` (as libcst spells it) refers to, if any."""
+        return self.index.classes.get(resolve(qname, self.package))
+
+
+_CURRENT: ContextVar[ProjectContext | None] = ContextVar("project", default=None)
+
+
+def current() -> ProjectContext | None:
+    """Return the project context of the rewrite running now (``None``: no index)."""
+    return _CURRENT.get()
+
+
+@contextmanager
+def using(context: ProjectContext | None) -> Iterator[None]:
+    """Make ``context`` the project context of the rewrites run inside the block."""
+    token = _CURRENT.set(context)
+    try:
+        yield
+    finally:
+        _CURRENT.reset(token)
+
+
+def resolve(qname: str, package: str) -> str:
+    """Turn a relative qualified name (``..handlers.X``) into an absolute one."""
+    if not qname.startswith("."):
+        return qname
+    level = len(qname) - len(qname.lstrip("."))
+    parts = package.split(".") if package else []
+    base = parts[: len(parts) - (level - 1)] if level - 1 <= len(parts) else []
+    rest = qname[level:]
+    return ".".join([*base, rest]) if rest else ".".join(base)
+
+
+def module_name(path: Path) -> tuple[str, str]:
+    """Return ``(module, package)`` for a source file, from the ``__init__.py`` above it.
+
+    A file outside any package is a top-level module named after its stem (the way a
+    script's directory is on ``sys.path``).
+    """
+    parts: list[str] = [] if path.name == "__init__.py" else [path.stem]
+    directory = path.parent
+    while (directory / "__init__.py").is_file() and directory.parent != directory:
+        parts.insert(0, directory.name)
+        directory = directory.parent
+    module = ".".join(parts)
+    if path.name == "__init__.py":
+        return module, module
+    return module, module.rpartition(".")[0]
+
+
+@dataclass
+class _Class:
+    qualname: str
+    bases: list[str]
+    source: str
+
+
+def build_index(paths: Iterable[Path]) -> ProjectIndex:
+    """Index the project classes defined in ``paths`` and the ``.py`` files beside them."""
+    from codemods.rules import _names as rule_names
+
+    candidates = _candidates(paths)
+    texts: dict[Path, str] = {}
+    parsed: set[Path] = set()
+    classes: dict[str, _Class] = {}
+    names = set(_SEED_BASES)
+    while True:
+        pattern = re.compile(r"\b(?:" + "|".join(map(re.escape, sorted(names))) + r")\b")
+        todo = [p for p in candidates if p not in parsed and _mentions(p, texts, pattern)]
+        if not todo:
+            break
+        for path in todo:
+            parsed.add(path)
+            for found in _classes(path, texts[path]):
+                classes[found.qualname] = found
+                names.add(found.qualname.rsplit(".", 1)[-1])
+    kinds: dict[str, str] = {}
+    changed = True
+    while changed:
+        changed = False
+        for name, cls in classes.items():
+            if name in kinds or rule_names.handler_class(name) is not None:
+                continue  # Prefect's own handlers (a vendored copy) are built-ins
+            kind = _kind(cls.bases, kinds, rule_names)
+            if kind is not None:
+                kinds[name] = kind
+                changed = True
+    return ProjectIndex(
+        {
+            name: ProjectClass(name, kind, _problem(classes[name]) if kind == HANDLER else None)
+            for name, kind in sorted(kinds.items())
+        }
+    )
+
+
+def _candidates(paths: Iterable[Path]) -> list[Path]:
+    found: set[Path] = set()
+    directories: set[Path] = set()
+    for path in paths:
+        if path.suffix == ".py":
+            found.add(path)
+            directories.add(path.parent)
+    for directory in directories:
+        try:
+            found.update(p for p in directory.glob("*.py") if p.is_file())
+        except OSError:
+            continue
+    return sorted(found)
+
+
+def _mentions(path: Path, texts: dict[Path, str], pattern: re.Pattern[str]) -> bool:
+    if path not in texts:
+        try:
+            small = path.stat().st_size <= MAX_INDEXED_BYTES
+            texts[path] = path.read_text(encoding="utf-8", errors="replace") if small else ""
+        except OSError:
+            texts[path] = ""
+    text = texts[path]
+    return "class" in text and pattern.search(text) is not None
+
+
+def _classes(path: Path, text: str) -> list[_Class]:
+    """Return the module-level classes of ``text`` with their bases' qualified names."""
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError):
+        return []
+    module, package = module_name(path)
+    lines = text.splitlines(keepends=True)
+    imported: dict[str, str] = {}
+    found: list[_Class] = []
+    for node in tree.body:
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.asname:
+                    imported[alias.asname] = alias.name
+                else:
+                    root = alias.name.split(".")[0]
+                    imported[root] = root
+        elif isinstance(node, ast.ImportFrom):
+            source = "." * node.level + (node.module or "")
+            for alias in node.names:
+                dotted = f"{source}.{alias.name}" if node.module else source + alias.name
+                imported[alias.asname or alias.name] = resolve(dotted, package)
+        elif isinstance(node, ast.ClassDef):
+            qualname = f"{module}.{node.name}" if module else node.name
+            bases = [b for b in (_dotted(base, imported) for base in node.bases) if b]
+            source = "".join(lines[node.lineno - 1 : node.end_lineno])
+            found.append(_Class(qualname, bases, source))
+            imported[node.name] = qualname
+    return found
+
+
+def _dotted(node: ast.expr, imported: dict[str, str]) -> str | None:
+    if isinstance(node, ast.Name):
+        return imported.get(node.id)
+    if isinstance(node, ast.Attribute):
+        value = _dotted(node.value, imported)
+        return f"{value}.{node.attr}" if value else None
+    return None
+
+
+def _kind(bases: list[str], kinds: dict[str, str], names: ModuleType) -> str | None:
+    for base in bases:
+        if names.handler_class(base) is not None or kinds.get(base) == HANDLER:
+            return HANDLER
+    for base in bases:
+        if names.is_task_class(base) or kinds.get(base) == TASK:
+            return TASK
+    return None
+
+
+def _problem(cls: _Class) -> str | None:
+    import libcst as cst
+
+    from codemods.rules._slots import signature_problem
+
+    try:
+        statement = cst.parse_statement(cls.source)
+    except cst.ParserSyntaxError:
+        return None
+    return signature_problem(statement) if isinstance(statement, cst.ClassDef) else None

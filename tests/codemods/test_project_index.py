@@ -1,0 +1,88 @@
+"""Custom handlers and Task subclasses defined in another module of the same project.
+
+``fixtures/project/before`` is a package whose handlers live in ``handlers.py`` (and a
+subclass of one in ``more.py``); other modules use them through absolute, relative,
+aliased and module imports. The rewrite of the tree must equal ``fixtures/project/after``
+whatever the number of worker processes, and a file given alone must see its siblings.
+"""
+
+from __future__ import annotations
+
+import io
+import shutil
+from pathlib import Path
+
+import pytest
+
+from codemods._engine import rewrite_checked
+from codemods._project import HANDLER, TASK, ProjectContext, build_index, module_name, using
+from codemods.cli import main
+
+PROJECT = Path(__file__).parent / "fixtures" / "project"
+
+
+def _tree(root: Path) -> dict[str, str]:
+    return {
+        p.relative_to(root).as_posix(): p.read_text()
+        for p in sorted(root.rglob("*.py"))
+        if "__pycache__" not in p.parts
+    }
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    shutil.copytree(PROJECT / "before", tmp_path / "tree")
+    monkeypatch.chdir(tmp_path / "tree")
+    return tmp_path / "tree"
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_tree_rewrite_uses_the_project_index(project: Path, jobs: str) -> None:
+    assert main(["-j", jobs, "pkg"]) == 2  # Picky's signature differs: one TODO
+    assert _tree(project) == _tree(PROJECT / "after")
+
+
+def test_a_file_given_alone_sees_its_package_siblings(project: Path) -> None:
+    main(["pkg/flows.py"])
+    assert (project / "pkg" / "flows.py").read_text() == (
+        PROJECT / "after" / "pkg" / "flows.py"
+    ).read_text()
+
+
+def test_index_knows_handlers_subclasses_and_tasks() -> None:
+    index = build_index([PROJECT / "before" / "pkg" / "flows.py"])
+    kinds = {name: cls.kind for name, cls in index.classes.items()}
+    assert kinds == {
+        "pkg.handlers.Archive": HANDLER,
+        "pkg.handlers.Picky": HANDLER,
+        "pkg.handlers.Shared": HANDLER,
+        "pkg.more.Nested": HANDLER,
+        "pkg.tasks.Extract": TASK,
+    }
+    assert index.classes["pkg.handlers.Picky"].problem == "`Picky.write` takes other arguments"
+    assert index.classes["pkg.handlers.Archive"].problem is None
+
+
+def test_module_names_follow_the_packages() -> None:
+    before = PROJECT / "before"
+    assert module_name(before / "pkg" / "flows.py") == ("pkg.flows", "pkg")
+    assert module_name(before / "pkg" / "__init__.py") == ("pkg", "pkg")
+
+
+def test_without_the_index_an_imported_handler_is_not_wrapped() -> None:
+    source = (PROJECT / "before" / "pkg" / "flows.py").read_text()
+    alone = rewrite_checked(source)
+    assert "ResultHandlerResult" not in alone.code
+    index = build_index([PROJECT / "before" / "pkg" / "flows.py"])
+    with using(ProjectContext(index, "pkg")):
+        known = rewrite_checked(source)
+    assert known.code == (PROJECT / "after" / "pkg" / "flows.py").read_text()
+
+
+def test_stdin_with_a_file_name_sees_that_files_package(
+    project: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = (project / "pkg" / "flows.py").read_text()
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(source.encode())))
+    main(["--stdin-filename", "pkg/flows.py", "-"])
+    assert capsys.readouterr().out == (PROJECT / "after" / "pkg" / "flows.py").read_text()
