@@ -12,18 +12,22 @@ and friends keep working in code written for Prefect::
     ├── MissingExtraError (ImportError)
     ├── ConversionError (TypeError)
     ├── PayloadError (ValueError)
-    └── ConfigurationError (ValueError)
+    ├── ConfigurationError (ValueError)
+    ├── PrefectVersionError (ImportError)
+    └── BridgeNotInstalledError (RuntimeError)
 """
 
 from __future__ import annotations
 
 __all__ = [
+    "BridgeNotInstalledError",
     "CompatError",
     "ConfigurationError",
     "ConversionError",
     "MissingExtraError",
     "MissingResultHandlerError",
     "PayloadError",
+    "PrefectVersionError",
     "ResultHandlerNotImplementedError",
     "ResultNotImplementedError",
     "TemplateFieldError",
@@ -76,3 +80,11 @@ class PayloadError(CompatError, ValueError):
 
 class ConfigurationError(CompatError, ValueError):
     """The user configuration file or an environment override cannot be used."""
+
+
+class PrefectVersionError(CompatError, ImportError):
+    """The installed Prefect cannot host the bridge (missing, or 2.x and later)."""
+
+
+class BridgeNotInstalledError(CompatError, RuntimeError):
+    """A process uses a bridged result but the bridge is not installed in that process."""
