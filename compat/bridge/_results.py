@@ -158,7 +158,12 @@ class ResultHandlerResult(Result):
 
 
 def _accepted_keywords(result_class: type) -> set[str]:
-    return set(inspect.signature(result_class.__init__).parameters) - {"self"}
+    """Keywords the class takes, including those its ``**kwargs`` pass on to ``Result``."""
+    parameters = inspect.signature(result_class.__init__).parameters.values()
+    named = {p.name for p in parameters if p.kind is not p.VAR_KEYWORD} - {"self"}
+    if any(p.kind is p.VAR_KEYWORD for p in parameters):
+        named |= _accepted_keywords(Result) if result_class is not Result else set()
+    return named
 
 
 def _builtin_row(handler: ResultHandler) -> conversion_table.Conversion | None:
