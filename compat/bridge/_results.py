@@ -19,6 +19,7 @@ from prefect.engine.result import Result
 from prefect.engine.result.base import ResultNotImplementedError
 
 from compat import conversion_table
+from compat.bridge._messages import FIX
 from compat.engine.conversion import _overrides_io
 from compat.engine.result.base import Result as CompatResult
 from compat.engine.result_handlers.result_handler import ResultHandler
@@ -28,19 +29,13 @@ from compat.exceptions import BridgeNotInstalledError, ConversionError
 #: ``Result.__eq__`` ignores it, so a converted result equals the same result built by hand).
 SOURCE_HANDLER = "_compat_handler"
 
-_FIX = (
-    "start dask workers with `--preload compat.bridge`, set PREFECT_RESULT_COMPAT_BRIDGE=1 in "
-    "their environment with prefect-result-compat installed from its wheel, or call "
-    "compat.bridge.install() in the process"
-)
-
 
 def require_bridge(what: str) -> None:
     """Raise :class:`BridgeNotInstalledError` unless the bridge is installed in this process."""
     from compat.bridge import is_installed
 
     if not is_installed():
-        msg = f"{what} needs the prefect-result-compat bridge in process {os.getpid()}; {_FIX}"
+        msg = f"{what} needs the prefect-result-compat bridge in process {os.getpid()}; {FIX}"
         raise BridgeNotInstalledError(msg)
 
 
@@ -87,7 +82,7 @@ class ResultHandlerResult(Result):
                 self._handler_payload = payload
                 msg = (
                     f"cannot rebuild the result handler in process {os.getpid()}: {exc!r}; "
-                    f"its class must be importable there ({_FIX})"
+                    f"its class must be importable there ({FIX})"
                 )
                 raise BridgeNotInstalledError(msg) from exc
         return self._handler

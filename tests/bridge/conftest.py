@@ -7,6 +7,7 @@ that the ``PREFECT_RESULT_COMPAT_BRIDGE`` start-up hook is present.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import sys
@@ -40,36 +41,52 @@ def bridge() -> Iterator[None]:
         compat.bridge.uninstall()
 
 
-def _cluster(**worker_kwargs: Any) -> Any:
+@contextlib.contextmanager
+def _cluster(bridge_variable: str, **worker_kwargs: Any) -> Iterator[Any]:
+    """A 2-process LocalCluster whose workers start with the variable set to ``bridge_variable``.
+
+    Spawned workers inherit the environment at start-up, which is when the wheel's ``.pth``
+    hook reads it (distributed's ``env=`` is applied later, too late for the hook).
+    """
     from distributed import LocalCluster
 
-    return LocalCluster(
-        n_workers=2,
-        threads_per_worker=1,
-        processes=True,
-        dashboard_address=None,
-        **worker_kwargs,
-    )
+    previous = os.environ.get(compat.bridge.ENV_VAR)
+    os.environ[compat.bridge.ENV_VAR] = bridge_variable
+    try:
+        cluster = LocalCluster(
+            n_workers=2,
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=":0",
+            **worker_kwargs,
+        )
+    finally:
+        if previous is None:
+            os.environ.pop(compat.bridge.ENV_VAR, None)
+        else:
+            os.environ[compat.bridge.ENV_VAR] = previous
+    with cluster:
+        yield cluster
 
 
 @pytest.fixture(scope="session")
 def env_cluster() -> Iterator[Any]:
     """Two worker processes started with ``PREFECT_RESULT_COMPAT_BRIDGE=1`` (the .pth hook)."""
-    with _cluster(env={compat.bridge.ENV_VAR: "1"}) as cluster:
+    with _cluster("1") as cluster:
         yield cluster
 
 
 @pytest.fixture(scope="session")
 def preload_cluster() -> Iterator[Any]:
-    """Two worker processes given ``--preload compat.bridge`` (variable explicitly off)."""
-    with _cluster(env={compat.bridge.ENV_VAR: "0"}, preload=["compat.bridge"]) as cluster:
+    """Two worker processes given ``--preload compat.bridge`` (variable off)."""
+    with _cluster("0", preload=["compat.bridge"]) as cluster:
         yield cluster
 
 
 @pytest.fixture(scope="session")
-def bare_cluster() -> Iterator[Any]:
+def bridge_free_workers() -> Iterator[Any]:
     """Two worker processes without the bridge."""
-    with _cluster(env={compat.bridge.ENV_VAR: "0"}) as cluster:
+    with _cluster("0") as cluster:
         yield cluster
 
 

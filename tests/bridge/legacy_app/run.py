@@ -30,7 +30,7 @@ def make_executor(name: str, address: str | None = None) -> Any:
                 "n_workers": 2,
                 "threads_per_worker": 1,
                 "processes": True,
-                "dashboard_address": None,
+                "dashboard_address": ":0",
             }
         )
     msg = f"unknown executor {name!r}; use local, threads, processes or dask"
