@@ -22,6 +22,13 @@ def _module(name: str, doc: str, names: dict[str, Any], *, package: bool = False
     return module
 
 
+def _export(patches: Patches, module: ModuleType, name: str) -> None:
+    """Add ``name`` to ``module.__all__`` where the release declares one (0.15 does not)."""
+    declared = getattr(module, "__all__", None)
+    if declared is not None:
+        patches.set_attr(module, "__all__", sorted({*declared, name}))
+
+
 def restore_legacy_modules(patches: Patches) -> None:
     """Put back ``prefect.engine.result_handlers`` (and submodules) and the legacy names."""
     from compat.bridge._results import ResultHandlerResult
@@ -39,12 +46,11 @@ def restore_legacy_modules(patches: Patches) -> None:
         module = importlib.import_module(module_name)
         for name, value in legacy_results.items():
             patches.set_attr(module, name, value)
-    result_package = importlib.import_module("prefect.engine.result")
-    patches.set_attr(result_package, "__all__", sorted({*result_package.__all__, "SafeResult"}))
+    _export(patches, importlib.import_module("prefect.engine.result"), "SafeResult")
 
     results = importlib.import_module("prefect.engine.results")
     patches.set_attr(results, "ResultHandlerResult", ResultHandlerResult)
-    patches.set_attr(results, "__all__", sorted({*results.__all__, "ResultHandlerResult"}))
+    _export(patches, results, "ResultHandlerResult")
     patches.add_module(
         _module(
             "prefect.engine.results.result_handler_result",

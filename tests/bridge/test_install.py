@@ -77,7 +77,7 @@ def test_uninstall_restores_everything() -> None:
     before_load_results = TaskRunner.__dict__["load_results"]
     before_task_init = prefect.Task.__dict__["__init__"]
     before_flow_init = prefect.Flow.__dict__["__init__"]
-    before_results_all = list(prefect.engine.results.__all__)
+    before_results_all = getattr(prefect.engine.results, "__all__", None)
     before_env = os.environ.get(compat.bridge.ENV_VAR)
 
     compat.bridge.install()
@@ -91,7 +91,7 @@ def test_uninstall_restores_everything() -> None:
     assert not hasattr(prefect.engine, "result_handlers")
     assert not hasattr(prefect.engine.result, "SafeResult")
     assert not hasattr(prefect.engine.results, "ResultHandlerResult")
-    assert prefect.engine.results.__all__ == before_results_all
+    assert getattr(prefect.engine.results, "__all__", None) == before_results_all
     assert StateResultSchema.type_schemas == before_schemas
     assert TaskRunner.__dict__["load_results"] is before_load_results
     assert prefect.Task.__dict__["__init__"] is before_task_init
