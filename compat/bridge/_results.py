@@ -20,7 +20,7 @@ from prefect.engine.result.base import ResultNotImplementedError
 
 from compat import conversion_table
 from compat.bridge._messages import FIX
-from compat.engine.conversion import _overrides_io
+from compat.engine.conversion import ResultAsHandler, _overrides_io
 from compat.engine.result.base import Result as CompatResult
 from compat.engine.result_handlers.result_handler import ResultHandler
 from compat.exceptions import BridgeNotInstalledError, ConversionError
@@ -214,22 +214,6 @@ def to_prefect_result(obj: Any) -> Result | None:
     raise ConversionError(msg)
 
 
-class PrefectResultAsHandler(ResultHandler):
-    """Prefect's ``Result`` where legacy code expects a handler (``task.result_handler``)."""
-
-    def __init__(self, result: Result) -> None:
-        self.result = result
-
-    def write(self, result: Any) -> Any:
-        return self.result.write(result).location
-
-    def read(self, location: Any) -> Any:
-        return self.result.read(location).value
-
-    def __repr__(self) -> str:
-        return f"<ResultHandler: {type(self.result).__name__} as handler>"
-
-
 def to_handler(result: Result | None) -> Any:
     """The handler behind a Prefect result (the one it came from, else an adapter)."""
     if result is None:
@@ -239,4 +223,4 @@ def to_handler(result: Result | None) -> Any:
     source = getattr(result, SOURCE_HANDLER, None)
     if source is not None:
         return source
-    return PrefectResultAsHandler(result)
+    return ResultAsHandler(result)  # duck-typed: Prefect's results read and write alike

@@ -55,6 +55,13 @@ def test_install_mode_dask_executor_on_env_cluster(env_cluster: Any, tmp_path: P
 
 @pytest.mark.usefixtures("bridge")
 @pytest.mark.timeout(120)
+def test_install_mode_reaches_the_workers_of_a_cluster_started_afterwards(tmp_path: Path) -> None:
+    """install() exports the variable, so DaskExecutor's own new LocalCluster gets the bridge."""
+    _assert_legacy_run(_run_in_process("dask", tmp_path), tmp_path)
+
+
+@pytest.mark.usefixtures("bridge")
+@pytest.mark.timeout(120)
 def test_preload_mode_dask_workers(preload_cluster: Any, tmp_path: Path) -> None:
     _assert_legacy_run(
         _run_in_process("dask", tmp_path, preload_cluster.scheduler_address), tmp_path

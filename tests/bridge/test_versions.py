@@ -74,12 +74,7 @@ def test_variable_on_prefect_2_warns_instead_of_breaking_import(tmp_path: Path) 
     assert "RuntimeWarning: PREFECT_RESULT_COMPAT_BRIDGE=1 is set, but the bridge needs" in out
 
 
-@pytest.mark.parametrize("value", ["", "0", "yes"])
-def test_the_start_up_hook_is_inert_unless_the_variable_is_1(value: str) -> None:
-    code = (
-        "import sys, prefect, compat.bridge as b\n"
-        "print('installed', b.is_installed(), 'compat.bridge._startup' in sys.modules)"
-    )
+def _run_with_variable(code: str, value: str) -> str:
     env = {k: v for k, v in os.environ.items() if k != compat.bridge.ENV_VAR}
     env[compat.bridge.ENV_VAR] = value
     done = subprocess.run(
@@ -91,7 +86,16 @@ def test_the_start_up_hook_is_inert_unless_the_variable_is_1(value: str) -> None
         check=False,
     )
     assert done.returncode == 0, done.stderr
-    assert "installed False False" in done.stdout
+    return done.stdout
+
+
+@pytest.mark.parametrize("value", ["", "0", "yes"])
+def test_the_start_up_hook_is_inert_unless_the_variable_is_1(value: str) -> None:
+    code = (
+        "import sys, prefect, compat.bridge as b\n"
+        "print('installed', b.is_installed(), 'compat.bridge._startup' in sys.modules)"
+    )
+    assert "installed False False" in _run_with_variable(code, value)
 
 
 def test_the_start_up_hook_installs_at_prefect_import() -> None:
@@ -101,14 +105,4 @@ def test_the_start_up_hook_installs_at_prefect_import() -> None:
         "import prefect\n"
         "print('before', before, 'after', b.is_installed())"
     )
-    env = dict(os.environ, **{compat.bridge.ENV_VAR: "1"})
-    done = subprocess.run(
-        [sys.executable, "-c", code],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
-    assert "before False after True" in done.stdout
+    assert "before False after True" in _run_with_variable(code, "1")
