@@ -13,7 +13,6 @@ Importing this module imports nothing from Prefect; only :func:`install` does.
 
 from __future__ import annotations
 
-import os
 import threading
 import warnings
 from typing import Any
@@ -94,7 +93,3 @@ def _warn_not_needed(version: str) -> None:
         "handlers (they were removed in 0.14), so legacy code runs on it as is"
     )
     warnings.warn(BridgeNotNeededWarning(message), stacklevel=4)
-
-
-def _environment_requests_bridge() -> bool:
-    return os.environ.get(ENV_VAR, "").strip() == "1"
