@@ -132,6 +132,18 @@ def test_a_0_13_19_result_handler_result_payload_keeps_its_location() -> None:
     assert state.result == 9
 
 
+def test_golden_0_13_19_custom_handler_state_hydrates_with_the_handler() -> None:
+    """The 0.13.19 ResultHandlerResult payload keeps its location; the handler reads it."""
+    from prefect.engine.results import ResultHandlerResult
+
+    entry_path = GOLDEN / "0.13.19" / "states" / "custom-handler-success.json"
+    state = StateSchema().load(json.loads(entry_path.read_text(encoding="utf-8")))
+    assert isinstance(state._result, ResultHandlerResult)
+    assert state._result.location.startswith("loc-")
+    state.load_result(ResultHandlerResult(GoldenCustomHandler()))
+    assert state.result == {"a": {"b": [1, 2, {"c": None}]}, "flag": False, "ünï": "cödé"}
+
+
 def test_a_bridged_state_round_trips_through_prefects_schema(tmp_path: Path) -> None:
     from prefect.engine.results import ResultHandlerResult
 
