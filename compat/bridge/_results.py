@@ -172,8 +172,13 @@ def _builtin_row(handler: ResultHandler) -> conversion_table.Conversion | None:
     return None
 
 
+#: Settings a handler ignores while another one is set (so converting loses nothing):
+#: an Azure handler with a connection string never reads its credentials secret.
+_IGNORED_WHILE_SET = {("AzureResultHandler", "azure_credentials_secret"): "connection_string"}
+
+
 def _unset(value: Any) -> bool:
-    return value is None or (isinstance(value, dict) and not value)
+    return value is None or (isinstance(value, (dict, str)) and not value)
 
 
 def _native(handler: ResultHandler) -> Result | None:
@@ -186,6 +191,9 @@ def _native(handler: ResultHandler) -> Result | None:
     kwargs: dict[str, Any] = {}
     for rule in row.arguments:
         if not hasattr(handler, rule.handler_arg):
+            continue
+        overriding = _IGNORED_WHILE_SET.get((row.handler, rule.handler_arg))
+        if overriding is not None and not _unset(getattr(handler, overriding, None)):
             continue
         value = getattr(handler, rule.handler_arg)
         if rule.result_arg is not None and rule.prefect_safe and rule.result_arg in accepted:

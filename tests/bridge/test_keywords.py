@@ -15,11 +15,14 @@ from prefect.engine.results import ConstantResult, LocalResult, PrefectResult, S
 
 import compat.bridge
 from compat.engine.result_handlers import (
+    AzureResultHandler,
     ConstantResultHandler,
+    GCSResultHandler,
     JSONResultHandler,
     LocalResultHandler,
     ResultHandler,
     S3ResultHandler,
+    SecretResultHandler,
 )
 from compat.exceptions import ConversionError
 
@@ -181,6 +184,36 @@ class TestConversionTable:
 
     def test_s3_with_a_credentials_secret_keeps_the_handler(self) -> None:
         handler = S3ResultHandler("bucket", aws_credentials_secret="AWS_CREDS")
+        result = Task(result_handler=handler).result
+        assert isinstance(result, prefect.engine.results.ResultHandlerResult)
+        assert result.result_handler is handler
+
+    def test_gcs_azure_and_secret(self) -> None:
+        from prefect.engine.results import AzureResult, GCSResult, SecretResult
+        from prefect.tasks.secrets import PrefectSecret
+
+        assert type(Task(result_handler=GCSResultHandler("b")).result) is GCSResult
+        azure = Task(result_handler=AzureResultHandler("c", connection_string="cs")).result
+        assert type(azure) is AzureResult
+        assert (azure.container, azure.connection_string) == ("c", "cs")
+        secret_task = PrefectSecret("TOKEN")
+        secret = Task(result_handler=SecretResultHandler(secret_task)).result
+        assert type(secret) is SecretResult
+        assert secret.secret_task is secret_task
+
+    @pytest.mark.parametrize(
+        "make",
+        [
+            lambda: GCSResultHandler("b", credentials_secret="GCP"),
+            lambda: AzureResultHandler("c", azure_credentials_secret="AZ"),
+        ],
+        ids=["gcs", "azure"],
+    )
+    def test_credentials_secrets_keep_the_handler(
+        self, make: Any, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        monkeypatch.delenv("AZURE_STORAGE_CONNECTION_STRING", raising=False)
+        handler = make()
         result = Task(result_handler=handler).result
         assert isinstance(result, prefect.engine.results.ResultHandlerResult)
         assert result.result_handler is handler
