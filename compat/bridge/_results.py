@@ -106,10 +106,12 @@ class ResultHandlerResult(Result):
     def __eq__(self, other: Any) -> bool:
         if type(self) is not type(other):
             return False
-        return (self.value, self.location, self.result_handler) == (
+        # Compares without rebuilding a pickled handler (which may need the bridge).
+        return (self.value, self.location, self._handler, self._handler_payload) == (
             other.value,
             other.location,
-            other.result_handler,
+            other._handler,
+            other._handler_payload,
         )
 
     __hash__ = None  # type: ignore[assignment]

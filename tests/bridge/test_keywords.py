@@ -266,3 +266,21 @@ def test_wrapper_used_after_uninstall_says_how_to_fix_it() -> None:
             wrapper.write(1)
     finally:
         compat.bridge.install()
+
+
+def test_wrapper_pickles_its_handler_apart_and_rebuilds_it_on_use() -> None:
+    import pickle
+
+    written = prefect.engine.results.ResultHandlerResult(Doubler()).write(5)
+    clone = pickle.loads(pickle.dumps(written))
+    assert clone.location == "k0"
+    assert clone == pickle.loads(pickle.dumps(written))  # compared without rebuilding
+    assert clone.read("k0").value == 5
+    assert isinstance(clone.result_handler, Doubler)
+
+    compat.bridge.uninstall()
+    try:
+        with pytest.raises(RuntimeError, match="needs the prefect-result-compat bridge"):
+            pickle.loads(pickle.dumps(written)).read("k0")
+    finally:
+        compat.bridge.install()
