@@ -30,7 +30,8 @@ Run as a script (not a test)::
 
 The Prefect interpreter is ``--python``, or a venv made (once) at
 ``benchmarks/.venvs/bridge-prefect-1.4.1`` from ``constraints/prefect-1.4.1.txt`` plus this
-project's wheel. Results are printed and written to ``benchmarks/results/bridge.json``.
+project's wheel. Results are printed and written to ``benchmarks/results/bridge.json``
+(``--distribution-only`` reruns section 2 and keeps the saved section 1).
 Timings are never asserted anywhere.
 """
 
@@ -308,6 +309,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--work", type=float, default=0.25)
     parser.add_argument("--python", type=Path, default=None)
     parser.add_argument("--no-save", action="store_true")
+    parser.add_argument(
+        "--distribution-only",
+        action="store_true",
+        help="rerun section 2 only, keeping section 1 of the saved results",
+    )
     args = parser.parse_args(argv)
 
     python = args.python or ensure_prefect_venv()
@@ -317,12 +323,22 @@ def main(argv: list[str] | None = None) -> int:
         "python": platform.python_version(),
         "machine": f"{platform.system()} {platform.machine()}, {os.cpu_count()} CPUs",
         "command": "python benchmarks/bench_bridge.py " + " ".join(argv or sys.argv[1:]),
-        "per_task": per_task(python, args.tasks, args.repeats),
+        "per_task": (
+            json.loads(RESULTS.read_text())["per_task"]
+            if args.distribution_only
+            else per_task(python, args.tasks, args.repeats)
+        ),
         "distribution": distribution(python, args.items, args.work, args.repeats),
     }
+    if args.distribution_only:
+        report["per_task_command"] = json.loads(RESULTS.read_text()).get("command")
     ratios = report["per_task"]["ratio_to_native"]
     medians = report["per_task"]["median_per_task_seconds"]
-    print(f"per-task cost, {args.tasks}-task checkpointed chain (median of {args.repeats}):")
+    tasks, repeats = (
+        report["per_task"]["tasks"],
+        len(report["per_task"]["per_task_seconds"]["native"]),
+    )
+    print(f"per-task cost, {tasks}-task checkpointed chain (median of {repeats}):")
     for name, seconds in medians.items():
         ratio = ratios.get(name, 1.0)
         print(f"  {name:15s} {seconds * 1e3:7.3f} ms/task   x{ratio:.3f} of native")
