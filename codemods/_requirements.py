@@ -1,7 +1,8 @@
 """Does the project's declared Prefect version run the rewritten code?
 
-The rewritten code imports ``prefect.engine.results`` (Prefect 0.11 to 1.x); a rewrite to
-``ResultHandlerResult`` needs 0.11 to 0.13, because 0.14 removed result handlers; the
+The rewritten code imports ``prefect.engine.results`` (Prefect 0.11 to 1.x). A rewrite to
+``ResultHandlerResult`` runs on 0.11 to 0.13 as is; 0.14 removed result handlers, so on 0.14
+to 1.x it needs this package's bridge (``prefect-result-compat[bridge]``, activated). The
 ``compat`` target needs this package installed instead. The project's requirement is read
 with :mod:`packaging` from ``pyproject.toml`` (PEP 621 and Poetry), ``requirements*.txt``
 and ``setup.cfg``, and a warning is produced when no version it allows can work.
@@ -37,6 +38,12 @@ _PREFECT_RELEASES = tuple(
 )
 _RESULTS_RANGE = SpecifierSet(">=0.11,<2")
 _HANDLER_RESULT_RANGE = SpecifierSet(">=0.11,<0.14")
+#: Where ``ResultHandlerResult`` code runs with the bridge (see docs/bridge.md).
+_BRIDGE_RANGE = SpecifierSet(">=0.14,<2")
+_BRIDGE_HINT = (
+    f"add '{PACKAGE_NAME}[bridge]' to your dependencies and activate the bridge "
+    "(PREFECT_RESULT_COMPAT_BRIDGE=1, or compat.bridge.install())"
+)
 
 
 @dataclass(frozen=True)
@@ -167,18 +174,29 @@ def check_requirements(project_dir: Path, *, target: str, uses_handler_result: b
                 f"add '{PACKAGE_NAME}' to your dependencies"
             )
         return warnings
+    has_bridge = any(d.name == PACKAGE_NAME for d in declared)
     for item in (d for d in declared if d.name == "prefect"):
         allowed = _allowed(item.specifier)
         where = f"{_display(item.source, project_dir)} requires prefect{item.specifier}"
         if not any(v in _RESULTS_RANGE for v in allowed):
-            warnings.append(
-                f"{where}, but the rewritten code needs Prefect >=0.11,<2 "
-                "(prefect.engine.results); raise the pin to e.g. 'prefect>=0.11,<2'"
-            )
+            if uses_handler_result:
+                warnings.append(
+                    f"{where}, but the rewritten code imports prefect.engine.results and uses "
+                    "ResultHandlerResult: pin 'prefect>=0.11,<0.14', or pin 'prefect>=0.14,<2' "
+                    f"and {_BRIDGE_HINT}"
+                )
+            else:
+                warnings.append(
+                    f"{where}, but the rewritten code needs Prefect >=0.11,<2 "
+                    "(prefect.engine.results); raise the pin to e.g. 'prefect>=0.11,<2'"
+                )
         elif uses_handler_result and not any(v in _HANDLER_RESULT_RANGE for v in allowed):
+            if has_bridge and any(v in _BRIDGE_RANGE for v in allowed):
+                continue
             warnings.append(
-                f"{where}, but the rewritten code uses ResultHandlerResult, which exists only "
-                "in Prefect 0.11-0.13 (0.14 removed result handlers); pin 'prefect>=0.11,<0.14' "
-                "or replace the custom handlers with Result subclasses"
+                f"{where}, but the rewritten code uses ResultHandlerResult, which Prefect "
+                f"removed in 0.14; on Prefect 0.14 – 1.x it runs with {PACKAGE_NAME}'s bridge: "
+                f"{_BRIDGE_HINT}; or pin 'prefect>=0.11,<0.14', or replace the custom handlers "
+                "with Result subclasses"
             )
     return warnings

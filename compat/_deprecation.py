@@ -11,24 +11,31 @@ __all__ = ["warn_deprecated"]
 _PACKAGE_DIR = str(Path(__file__).resolve().parent)
 
 
-def _first_outside_frame_level() -> int:
+def _first_outside_frame_level(skip: tuple[str, ...] = ()) -> int:
     """Return the ``stacklevel`` of the first caller frame outside this package.
 
     Deprecations are raised deep inside constructors (``Task.__init__`` called from
     ``@task(...)`` called from a subclass's ``super().__init__``); a fixed ``stacklevel``
-    would point at our own code, so walk up to the user's line instead.
+    would point at our own code, so walk up to the user's line instead. ``skip`` names more
+    directories to walk past (the bridge passes Prefect's, whose constructors sit in between).
     """
+    prefixes = (_PACKAGE_DIR, *skip)
     frame = sys._getframe(2)  # the caller of warn_deprecated (stacklevel 2 there)
     level = 2
-    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE_DIR):
+    while frame is not None and frame.f_code.co_filename.startswith(prefixes):
         frame = frame.f_back
         level += 1
     return level
 
 
-def warn_deprecated(what: str, instead: str, *, detail: str = "") -> None:
-    """Warn that ``what`` is deprecated, naming the replacement and pointing at user code."""
+def warn_deprecated(
+    what: str, instead: str, *, detail: str = "", skip: tuple[str, ...] = ()
+) -> None:
+    """Warn that ``what`` is deprecated, naming the replacement and pointing at user code.
+
+    ``skip``: directories (besides this package) whose frames are not the user's line.
+    """
     message = f"{what} is deprecated; use {instead} instead."
     if detail:
         message = f"{message} {detail}"
-    warnings.warn(message, DeprecationWarning, stacklevel=_first_outside_frame_level())
+    warnings.warn(message, DeprecationWarning, stacklevel=_first_outside_frame_level(skip))

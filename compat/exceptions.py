@@ -17,12 +17,15 @@ and friends keep working in code written for Prefect::
     │   └── StorageNotAllowedError
     ├── ResultReadError (ValueError)
     ├── ResultWriteError (OSError)
-    └── ConfigurationError (ValueError)
+    ├── ConfigurationError (ValueError)
+    ├── PrefectVersionError (ImportError)
+    └── BridgeNotInstalledError (RuntimeError)
 """
 
 from __future__ import annotations
 
 __all__ = [
+    "BridgeNotInstalledError",
     "CompatError",
     "ConfigurationError",
     "ConversionError",
@@ -30,6 +33,7 @@ __all__ = [
     "MissingExtraError",
     "MissingResultHandlerError",
     "PayloadError",
+    "PrefectVersionError",
     "ResultHandlerNotImplementedError",
     "ResultNotImplementedError",
     "ResultReadError",
@@ -114,3 +118,11 @@ class UnsupportedArgumentError(CompatError, TypeError):
 
 class IgnoredArgumentWarning(UserWarning):
     """A Prefect argument that ``compat`` accepts and keeps but does not act on."""
+
+
+class PrefectVersionError(CompatError, ImportError):
+    """The installed Prefect cannot host the bridge (missing, or 2.x and later)."""
+
+
+class BridgeNotInstalledError(CompatError, RuntimeError):
+    """A process uses a bridged result but the bridge is not installed in that process."""

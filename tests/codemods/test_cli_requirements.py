@@ -57,6 +57,37 @@ def test_handler_result_needs_0_11_to_0_13(tmp_path: Path, pin: str, warns: bool
         assert "ResultHandlerResult" in warnings[0]
 
 
+@pytest.mark.parametrize("pin", ["prefect>=0.14", "prefect==1.4.1", "prefect>=0.14,<2"])
+def test_handler_result_on_0_14_plus_suggests_the_bridge(tmp_path: Path, pin: str) -> None:
+    (tmp_path / "requirements.txt").write_text(pin + "\n")
+    [warning] = check_requirements(tmp_path, target="prefect", uses_handler_result=True)
+    assert "prefect-result-compat[bridge]" in warning
+    assert "PREFECT_RESULT_COMPAT_BRIDGE=1" in warning
+
+
+@pytest.mark.parametrize("pin", ["prefect==1.4.1", "prefect>=0.14,<2"])
+def test_handler_result_on_0_14_plus_with_the_bridge_declared_is_fine(
+    tmp_path: Path, pin: str
+) -> None:
+    (tmp_path / "requirements.txt").write_text(f"{pin}\nprefect-result-compat[bridge]>=0.1\n")
+    assert check_requirements(tmp_path, target="prefect", uses_handler_result=True) == []
+
+
+def test_bridge_does_not_rescue_prefect_2(tmp_path: Path) -> None:
+    (tmp_path / "requirements.txt").write_text("prefect>=2\nprefect-result-compat[bridge]\n")
+    [warning] = check_requirements(tmp_path, target="prefect", uses_handler_result=True)
+    assert "'prefect>=0.11,<0.14'" in warning
+
+
+def test_too_old_pin_with_handler_result_suggests_ranges_that_run_it(tmp_path: Path) -> None:
+    """Not 'prefect>=0.11,<2': ResultHandlerResult code does not run on 0.14+ without the bridge."""
+    (tmp_path / "requirements.txt").write_text("prefect<0.11\n")
+    [warning] = check_requirements(tmp_path, target="prefect", uses_handler_result=True)
+    assert "'prefect>=0.11,<2'" not in warning
+    assert "'prefect>=0.11,<0.14'" in warning
+    assert "'prefect>=0.14,<2' and add 'prefect-result-compat[bridge]'" in warning
+
+
 def test_compat_target_needs_this_package(tmp_path: Path) -> None:
     (tmp_path / "requirements.txt").write_text("prefect==0.10.7\n")
     [warning] = check_requirements(tmp_path, target="compat", uses_handler_result=False)

@@ -1,0 +1,1 @@
+"""A Prefect 0.10-style application, unchanged: handlers in their own module, flows beside."""
