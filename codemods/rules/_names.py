@@ -42,7 +42,7 @@ COMPAT_PROVIDES: dict[str, frozenset[str]] = {
         "core.flow": "Flow",
         "core.task": "Task",
         "core.parameter": "Parameter",
-        "utilities.tasks": "task unmapped",
+        "utilities.tasks": "defaults_from_attrs task unmapped",
         "utilities.edges": "unmapped",
         "utilities.configuration": "Config config set_temporary_config",
         "engine.state": "Cached Cancelled Failed Finished Looped Mapped Pending Retrying "

@@ -234,7 +234,8 @@ class ImportRule(RuleTransformer):
                 continue
             kept.append(alias)
             if self.target is Target.PREFECT:
-                self.todo(orig, self._kept_reason(name))
+                subclassed = self._subclassed(original, bound)
+                self.todo(orig, self._kept_reason(name, subclassed=subclassed))
         kept_module = module
         if self.target is Target.COMPAT and not module.startswith("compat."):
             kept_module = f"compat.{HANDLERS_MODULE}"
@@ -257,10 +258,25 @@ class ImportRule(RuleTransformer):
         )
 
     @staticmethod
-    def _kept_reason(name: str) -> str:
-        if name == "ResultHandler":
+    def _kept_reason(name: str, *, subclassed: bool = False) -> str:
+        if name == "ResultHandler" and subclassed:
             return "`ResultHandler` is gone in 0.14: port it"
         return f"`{name}` still used as a handler"
+
+    def _subclassed(self, statement: cst.CSTNode, bound: str) -> bool:
+        """Return whether a class statement in the file derives from the name ``bound``."""
+        scope = self.get_metadata(ScopeProvider, statement, None)
+        if scope is None:
+            return False
+        for assignment in scope.assignments[bound]:
+            if assignment.node is not statement:
+                continue
+            for reference in assignment.references:
+                arg = self.parent(reference.node)
+                owner = self.parent(arg) if isinstance(arg, cst.Arg) else None
+                if isinstance(owner, cst.ClassDef) and arg in owner.bases:
+                    return True
+        return False
 
     def _from_engine(
         self, original: cst.ImportFrom, updated: cst.ImportFrom, module: str

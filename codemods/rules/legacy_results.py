@@ -214,4 +214,6 @@ class LegacyResultRule(SlotMixin):
                 return _WRAPPER, [cst.Arg(new_handler)]
             if custom is not None and custom.problem is not None:
                 return custom.problem
+        if not isinstance(handler, cst.Call):
+            return "handler made elsewhere: convert by hand"
         return "convert this `Result(...)` by hand"

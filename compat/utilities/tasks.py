@@ -1,14 +1,19 @@
-"""The ``@task`` decorator (with or without arguments) and ``unmapped``."""
+"""The ``@task`` decorator (with or without arguments), ``unmapped`` and
+``defaults_from_attrs`` (a ``run`` keyword left out or ``None`` takes the task's attribute)."""
 
 from __future__ import annotations
 
+import functools
+import inspect
 from collections.abc import Callable
-from typing import Any, overload
+from typing import Any, TypeVar, overload
 
 from compat.core.edge import unmapped
 from compat.tasks.core.function import FunctionTask
 
-__all__ = ["task", "unmapped"]
+__all__ = ["defaults_from_attrs", "task", "unmapped"]
+
+_Method = TypeVar("_Method", bound=Callable[..., Any])
 
 
 @overload
@@ -30,3 +35,32 @@ def task(fn: Callable[..., Any] | None = None, **task_init_kwargs: Any) -> Any:
     if fn is None:
         return lambda fn: FunctionTask(fn=fn, **task_init_kwargs)
     return FunctionTask(fn=fn, **task_init_kwargs)
+
+
+def defaults_from_attrs(*attr_names: str) -> Callable[[_Method], _Method]:
+    """Fill the named keyword arguments of a method from ``self`` when left out or ``None``.
+
+    Task subclasses use it on ``run`` so that ``Task(name=...)`` settings act as defaults a
+    call can override: ``@defaults_from_attrs("query")`` makes ``run()`` read
+    ``self.query`` unless ``run(query=...)`` gives one. A value passed positionally is
+    left as given (where Prefect's version raised "multiple values" ``TypeError``).
+    """
+
+    def decorate(method: _Method) -> _Method:
+        positional = [
+            p.name
+            for p in inspect.signature(method).parameters.values()
+            if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
+        ][1:]  # after ``self``
+
+        @functools.wraps(method)
+        def with_defaults(self: Any, *args: Any, **kwargs: Any) -> Any:
+            given = positional[: len(args)]
+            for name in attr_names:
+                if name not in given and kwargs.get(name) is None:
+                    kwargs[name] = getattr(self, name)
+            return method(self, *args, **kwargs)
+
+        return with_defaults  # type: ignore[return-value]
+
+    return decorate

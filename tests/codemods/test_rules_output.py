@@ -38,7 +38,11 @@ def test_what_the_compat_target_moves_exists_in_compat(module: str) -> None:
 @pytest.mark.timeout(120)
 @pytest.mark.parametrize(
     ("case", "printed"),
-    [("compat_runnable", "doubled 6 "), ("compat_prefect_attributes", "")],
+    [
+        ("compat_runnable", "doubled 6 "),
+        ("compat_prefect_attributes", ""),
+        ("compat_defaults_from_attrs", "url http://x"),
+    ],
 )
 def test_compat_target_output_runs_on_compat_without_prefect(
     tmp_path: Path, case: str, printed: str
