@@ -17,6 +17,7 @@ from enum import Enum
 from pathlib import Path
 
 from codemods._discovery import is_generated
+from codemods._guard import source_problem
 from codemods._notebook import Notebook, NotebookError, mask_magics, unmask_magics
 from codemods._progress import Progress
 from codemods._source import (
@@ -116,6 +117,9 @@ def transform_unit(item: tuple[str, Options]) -> UnitResult:
     from codemods import _engine
 
     text, options = item
+    problem = source_problem(text)
+    if problem is not None:
+        return UnitResult(None, error=problem)
     try:
         outcome = _engine.rewrite_checked(
             text, target=options.target, select=options.select, ignore=options.ignore
