@@ -2,7 +2,10 @@
 
 Directories are walked in sorted order so every run sees files in the same order. Paths
 named explicitly on the command line are always taken (that is how pre-commit passes
-files), unless an ``--exclude`` pattern matches them.
+files), unless an ``--exclude`` pattern matches them. A symbolic link to a file outside
+the given paths is skipped unless ``follow_symlinks`` is set; a directory that cannot be
+read is an error for itself, never the end of the walk. Temporaries left next to source
+files by an interrupted write are collected, so the caller can remove stale ones.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from codemods._gitignore import IgnoreFile, parse_lines
+from codemods._source import is_temporary_name
 
 __all__ = [
     "SKIP_DIRS",
@@ -60,7 +64,7 @@ def is_generated(text: str) -> bool:
 def find_repo_root(start: Path) -> Path | None:
     """The nearest ancestor of ``start`` (inclusive) that holds a ``.git`` entry."""
     for candidate in (start, *start.parents):
-        if (candidate / ".git").exists():
+        if _exists(candidate / ".git"):
             return candidate
     return None
 
@@ -72,10 +76,43 @@ class Discovery:
     files: list[Path] = field(default_factory=list)
     skipped: list[tuple[Path, str]] = field(default_factory=list)
     missing: list[Path] = field(default_factory=list)
+    errors: list[tuple[Path, str]] = field(default_factory=list)
+    temporaries: list[Path] = field(default_factory=list)
+
+
+def _exists(path: Path) -> bool:
+    """``path.exists()`` that answers ``False`` where a permission forbids looking."""
+    try:
+        return path.exists()
+    except OSError:
+        return False
+
+
+def _is_file(path: Path) -> bool:
+    try:
+        return path.is_file()
+    except OSError:
+        return False
+
+
+def _is_dir(path: Path) -> bool:
+    try:
+        return path.is_dir()
+    except OSError:
+        return False
 
 
 def _is_venv(directory: Path) -> bool:
-    return (directory / "pyvenv.cfg").is_file()
+    return _is_file(directory / "pyvenv.cfg")
+
+
+def _outside(link: Path, roots: Sequence[Path]) -> bool:
+    """Whether the file ``link`` resolves to lies outside every directory in ``roots``."""
+    real = Path(os.path.realpath(link))
+    return not any(real.is_relative_to(root) for root in roots)
+
+
+_OUTSIDE = "symbolic link to a file outside the given paths, not followed (see --follow-symlinks)"
 
 
 def _ancestor_ignores(start: Path) -> list[IgnoreFile]:
@@ -88,7 +125,7 @@ def _ancestor_ignores(start: Path) -> list[IgnoreFile]:
     ignores = [IgnoreFile.read(root / ".git" / "info" / "exclude", base=root)]
     # ``start`` itself is read during the walk.
     ignores.extend(
-        IgnoreFile.read(d / ".gitignore") for d in dirs[:-1] if (d / ".gitignore").is_file()
+        IgnoreFile.read(d / ".gitignore") for d in dirs[:-1] if _is_file(d / ".gitignore")
     )
     return ignores
 
@@ -108,28 +145,38 @@ def discover(
     exclude: Sequence[str] = (),
     exclude_base: Path | None = None,
     respect_gitignore: bool = True,
+    follow_symlinks: bool = False,
 ) -> Discovery:
     """Collect source files under ``paths`` (absolute, sorted, without duplicates).
 
     ``exclude`` holds gitignore-style patterns relative to ``exclude_base`` (the directory of
-    the configuration file, or the working directory).
+    the configuration file, or the working directory). Symbolic links to files are taken
+    when they resolve inside a given directory (or, for a named file, inside the directory
+    that holds it), or always with ``follow_symlinks``.
     """
     base = (exclude_base or Path.cwd()).resolve()
     excludes = IgnoreFile(base=base, patterns=parse_lines(exclude))
     found = Discovery()
     seen: set[Path] = set()
+    given_paths = [Path(os.path.abspath(given)) for given in paths]
+    roots = [
+        Path(os.path.realpath(p if _is_dir(p) else p.parent)) for p in given_paths if _exists(p)
+    ]
 
     def add(path: Path) -> None:
-        if path not in seen:
-            seen.add(path)
+        if path in seen:
+            return
+        seen.add(path)
+        if not follow_symlinks and path.is_symlink() and _outside(path, roots):
+            found.skipped.append((path, _OUTSIDE))
+        else:
             found.files.append(path)
 
-    for given in paths:
-        path = Path(os.path.abspath(given))
-        if not path.exists():
+    for given, path in zip(paths, given_paths):
+        if not _exists(path) and not path.is_symlink():
             found.missing.append(Path(given))
             continue
-        if path.is_file():
+        if not _is_dir(path):
             if excludes.match(path, is_dir=False):
                 found.skipped.append((path, "excluded"))
             else:
@@ -139,9 +186,26 @@ def discover(
         if respect_gitignore:
             ignores = [*_ancestor_ignores(path), excludes]
         _walk(path, ignores, respect_gitignore, found, add)
+    _collect_temporaries(found, [p for p in given_paths if not _is_dir(p)])
     found.files.sort()
     found.skipped.sort()
+    found.errors.sort()
     return found
+
+
+def _collect_temporaries(found: Discovery, named_files: Sequence[Path]) -> None:
+    """Add the temporaries next to files named on the command line (walks found the rest)."""
+    names = {p.name for p in named_files}
+    for directory in sorted({p.parent for p in named_files}):
+        try:
+            entries = list(os.scandir(directory))
+        except OSError:
+            continue
+        found.temporaries.extend(
+            Path(e.path)
+            for e in entries
+            if is_temporary_name(e.name) and e.name[1:].rsplit(".", 2)[0] in names
+        )
 
 
 def _walk(
@@ -154,13 +218,15 @@ def _walk(
     stack: list[tuple[Path, list[IgnoreFile]]] = [(top, ignores)]
     while stack:
         directory, scope = stack.pop()
-        if respect_gitignore and (directory / ".gitignore").is_file():
-            scope = [*scope[:-1], IgnoreFile.read(directory / ".gitignore"), scope[-1]]
         try:
             entries = sorted(os.scandir(directory), key=lambda e: e.name)
         except OSError as exc:
-            found.skipped.append((directory, f"unreadable directory: {exc.strerror}"))
+            found.errors.append(
+                (directory, f"is a directory that cannot be read ({exc.strerror}); skipped")
+            )
             continue
+        if respect_gitignore and _is_file(directory / ".gitignore"):
+            scope = [*scope[:-1], IgnoreFile.read(directory / ".gitignore"), scope[-1]]
         subdirs: list[Path] = []
         for entry in entries:
             path = Path(entry.path)
@@ -174,4 +240,6 @@ def _walk(
                 subdirs.append(path)
             elif path.suffix in SOURCE_SUFFIXES and not _ignored(scope, path, is_dir=False):
                 add(path)
+            elif is_temporary_name(entry.name):
+                found.temporaries.append(path)
         stack.extend((d, scope) for d in reversed(subdirs))

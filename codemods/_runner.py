@@ -22,10 +22,13 @@ from codemods._notebook import Notebook, NotebookError, mask_magics, unmask_magi
 from codemods._progress import Progress
 from codemods._source import (
     DecodedSource,
+    NotARegularFileError,
     SourceDecodeError,
+    SourceTooLargeError,
     atomic_write,
     decode_source,
     encode_source,
+    read_source,
 )
 from codemods._types import Site, Target
 
@@ -96,6 +99,12 @@ class FileRecord:
     diff: str = ""
     uses_handler_result: bool = False
     output: bytes | None = None
+    writable: bool = True
+
+    def fail(self, reason: str) -> None:
+        """Mark the file as an error; nothing of it counts as migrated or is written."""
+        self.status, self.reason = FileStatus.ERROR, reason
+        self.sites, self.diff, self.output = [], "", None
 
 
 @dataclass(frozen=True)
@@ -310,11 +319,19 @@ def _finish(pending: _Pending, results: Sequence[UnitResult]) -> None:
 
 
 def display_path(path: Path, cwd: Path) -> str:
-    """``path`` relative to ``cwd`` when inside it, in POSIX form."""
+    """``path`` relative to ``cwd`` when inside it, in POSIX form, printable as UTF-8.
+
+    Bytes of a file name that are not UTF-8 (kept by Python as surrogate escapes, which
+    no UTF-8 stream or JSON file accepts) are shown as ``\\xNN``.
+    """
     try:
-        return path.relative_to(cwd).as_posix()
+        text = path.relative_to(cwd).as_posix()
     except ValueError:
-        return path.as_posix()
+        text = path.as_posix()
+    try:
+        return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def _run_units(
@@ -349,8 +366,12 @@ def process_files(
     jobs: int = 1,
     cwd: Path | None = None,
     progress: Progress | None = None,
+    max_file_size: int | None = None,
 ) -> list[FileRecord]:
-    """Rewrite ``paths`` (sorted, absolute) and return one record per file, in path order."""
+    """Rewrite ``paths`` (sorted, absolute) and return one record per file, in path order.
+
+    Files larger than ``max_file_size`` bytes are skipped; ``None`` or 0 means no limit.
+    """
     cwd = cwd or Path.cwd()
     progress = progress or Progress(enabled=False)
     progress.start(len(paths), "reading")
@@ -360,11 +381,16 @@ def process_files(
         record = FileRecord(path=path, display=display_path(path, cwd))
         records.append(record)
         try:
-            data = path.read_bytes()
+            source = read_source(path, max_size=max_file_size)
+        except SourceTooLargeError as exc:
+            record.status, record.reason = FileStatus.SKIPPED, str(exc)
+        except NotARegularFileError as exc:
+            record.status, record.reason = FileStatus.ERROR, str(exc)
         except OSError as exc:
             record.status, record.reason = FileStatus.ERROR, f"cannot be read ({exc.strerror})"
         else:
-            prepared = _prepare(record, data, options)
+            record.writable = source.writable
+            prepared = _prepare(record, source.data, options)
             if prepared is not None:
                 pending.append(prepared)
         progress.advance()
@@ -375,12 +401,21 @@ def process_files(
     if mode is Mode.WRITE:
         for record in records:
             if record.status is FileStatus.CHANGED and record.output is not None:
-                try:
-                    atomic_write(record.path, record.output)
-                except OSError as exc:
-                    record.status = FileStatus.ERROR
-                    record.reason = f"could not be written ({exc}); the original is unchanged"
+                _write(record)
     return records
+
+
+def _write(record: FileRecord) -> None:
+    if not record.writable:
+        record.fail(
+            "is read-only (no write permission), so it was left alone; "
+            "make it writable to rewrite it, or exclude it"
+        )
+        return
+    try:
+        atomic_write(record.path, record.output or b"")
+    except OSError as exc:
+        record.fail(f"could not be written ({exc}); the original is unchanged")
 
 
 def process_stdin(data: bytes, *, name: str, options: Options) -> FileRecord:

@@ -122,14 +122,14 @@ def test_unreadable_file_is_an_error(
 ) -> None:
     (tmp_path / "secret.py").write_text(LEGACY)
     (tmp_path / "z.py").write_text(LEGACY)
-    real = Path.read_bytes
+    real = os.open
 
-    def read_bytes(self: Path) -> bytes:
-        if self.name == "secret.py":
+    def open_(path: str | Path, flags: int, *args: int) -> int:
+        if Path(path).name == "secret.py":
             raise PermissionError(13, "Permission denied")
-        return real(self)
+        return real(path, flags, *args)
 
-    monkeypatch.setattr(Path, "read_bytes", read_bytes)
+    monkeypatch.setattr(_source.os, "open", open_)
     assert main(["."]) == 3
     assert "secret.py: error: cannot be read (Permission denied)" in capsys.readouterr().err
     assert (tmp_path / "z.py").read_text() == REWRITTEN

@@ -10,13 +10,18 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
+import stat
 import subprocess
 import sys
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from codemods._guard import MAX_CHAIN, source_problem
+from codemods.cli import main
 
 REPO = Path(__file__).resolve().parent.parent.parent
 LEGACY = (
@@ -123,3 +128,128 @@ def test_syntax_error_is_reported_at_cpythons_line(tmp_path: Path, source: str, 
     result = run_cli(tmp_path, "broken.py")
     assert result.returncode == 3
     assert f"broken.py: error: is not valid Python (line {line}, column " in result.stderr
+
+
+# --- files that are not regular, unreadable directories, odd names -------------------
+
+
+@pytest.fixture
+def in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+@pytest.mark.timeout(30)
+@pytest.mark.parametrize("named", [False, True], ids=["walked", "named"])
+def test_fifo_named_like_a_source_is_an_error_not_a_hang(
+    in_tmp: Path, capsys: pytest.CaptureFixture[str], named: bool
+) -> None:
+    good = good_files(in_tmp, 2)
+    os.mkfifo(in_tmp / "x.py")
+    paths = ["x.py", *(p.name for p in good)] if named else ["."]
+    assert main(["--report", "report.json", *paths]) == 3
+    assert all(path.read_text() == REWRITTEN for path in good)
+    err = capsys.readouterr().err
+    assert "x.py: error: is a FIFO, not a regular file; only regular files are read" in err
+    report = json.loads((in_tmp / "report.json").read_text())
+    assert [e["file"] for e in report["errors"]] == ["x.py"]
+
+
+DROP_TO_NOBODY = ("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups")
+
+
+def _as_nobody(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONPATH": str(REPO), "HOME": str(cwd)}
+    return subprocess.run(
+        [*DROP_TO_NOBODY, sys.executable, "-m", "codemods", *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+@pytest.fixture
+def nobody_tree() -> Iterator[Path]:
+    """A directory the unprivileged user ``nobody`` can reach (tests run as root)."""
+    if os.geteuid() != 0 or shutil.which("setpriv") is None:
+        pytest.skip("dropping privileges needs root and setpriv")
+    root = Path(tempfile.mkdtemp(prefix="pru-nobody-"))
+    root.chmod(0o755)
+    yield root
+    for path in root.rglob("*"):
+        if path.is_dir() and not path.is_symlink():
+            path.chmod(0o755)
+    shutil.rmtree(root)
+
+
+def _give_to_nobody(root: Path) -> None:
+    for path in (root, *root.rglob("*")):
+        os.chown(path, 65534, 65534)
+
+
+def test_unreadable_subdirectory_is_an_error_for_itself(nobody_tree: Path) -> None:
+    good = good_files(nobody_tree, 3)
+    locked = nobody_tree / "locked"
+    locked.mkdir()
+    (locked / "inside.py").write_text(LEGACY)
+    (nobody_tree / "secret.py").write_text(LEGACY)
+    _give_to_nobody(nobody_tree)
+    locked.chmod(0)
+    (nobody_tree / "secret.py").chmod(0o200)
+    result = _as_nobody(nobody_tree, "--report", "report.json", ".")
+    locked.chmod(0o755)
+    assert result.returncode == 3, result.stderr
+    assert "locked: error: is a directory that cannot be read (Permission denied)" in (
+        result.stderr
+    )
+    assert "secret.py: error: cannot be read (Permission denied)" in result.stderr
+    assert all(path.read_text() == REWRITTEN for path in good)
+    assert (locked / "inside.py").read_text() == LEGACY
+    report = json.loads((nobody_tree / "report.json").read_text())
+    assert sorted(e["file"] for e in report["errors"]) == ["locked", "secret.py"]
+    assert report["summary"]["errors"] == 2
+
+
+def test_read_only_file_is_reported_and_left_alone(nobody_tree: Path) -> None:
+    good = good_files(nobody_tree, 2)
+    frozen = nobody_tree / "frozen.py"
+    frozen.write_text(LEGACY)
+    _give_to_nobody(nobody_tree)
+    frozen.chmod(0o444)
+    result = _as_nobody(nobody_tree, ".")
+    assert result.returncode == 3, result.stderr
+    assert "frozen.py: error: is read-only (no write permission)" in result.stderr
+    assert frozen.read_text() == LEGACY
+    assert stat.S_IMODE(frozen.stat().st_mode) == 0o444
+    assert all(path.read_text() == REWRITTEN for path in good)
+    assert "6 of 6 sites migrated, 2 files changed, 0 TODOs, 1 errors" in result.stderr
+
+
+def test_read_only_file_is_left_alone_even_for_root(
+    in_tmp: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    frozen = in_tmp / "frozen.py"
+    frozen.write_text(LEGACY)
+    frozen.chmod(0o444)
+    assert main(["frozen.py"]) == 3
+    assert frozen.read_text() == LEGACY
+    assert "frozen.py: error: is read-only" in capsys.readouterr().err
+    # --check says what would change; the file being read-only is not its business.
+    assert main(["--check", "frozen.py"]) == 1
+
+
+def test_non_utf8_file_name_does_not_break_the_report(tmp_path: Path) -> None:
+    name = os.fsdecode(b"caf\xe9_flow.py")
+    (tmp_path / name).write_text(LEGACY)
+    (tmp_path / "ok.py").write_text(LEGACY)
+    result = run_cli(tmp_path, "--show-diff", "--report", "report.json", ".")
+    assert result.returncode == 1, result.stderr
+    assert (tmp_path / name).read_text() == REWRITTEN
+    assert "rewrote caf\\xe9_flow.py" in result.stderr
+    assert "+++ b/caf\\xe9_flow.py" in result.stdout
+    report = json.loads((tmp_path / "report.json").read_text(encoding="utf-8"))
+    assert [f["path"] for f in report["files"]] == ["caf\\xe9_flow.py", "ok.py"]
+    assert report["summary"]["files_changed"] == 2
