@@ -82,10 +82,6 @@ def _kind(mode: int) -> str:
     return "a special file"
 
 
-def _megabytes(size: int) -> str:
-    return f"{size / 2**20:.1f} MiB"
-
-
 def read_source(path: Path, *, max_size: int | None = None) -> SourceFile:
     """Read a regular file without blocking; ``max_size`` (bytes) bounds what is read.
 
@@ -103,8 +99,8 @@ def read_source(path: Path, *, max_size: int | None = None) -> SourceFile:
             )
         if max_size and info.st_size > max_size:
             raise SourceTooLargeError(
-                f"is larger than the size limit ({_megabytes(info.st_size)} > "
-                f"{_megabytes(max_size)}); raise --max-file-size (0: no limit) to rewrite it"
+                f"is larger than the size limit ({info.st_size:,} > {max_size:,} bytes); "
+                "raise --max-file-size (0: no limit) to rewrite it"
             )
         data = handle.read()
     writable = bool(info.st_mode & 0o222) and os.access(path, os.W_OK)

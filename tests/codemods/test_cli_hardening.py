@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pytest
 
+from codemods._config import DEFAULT_MAX_FILE_SIZE, parse_size
 from codemods._guard import MAX_CHAIN, source_problem
 from codemods.cli import main
 
@@ -253,3 +254,190 @@ def test_non_utf8_file_name_does_not_break_the_report(tmp_path: Path) -> None:
     report = json.loads((tmp_path / "report.json").read_text(encoding="utf-8"))
     assert [f["path"] for f in report["files"]] == ["caf\\xe9_flow.py", "ok.py"]
     assert report["summary"]["files_changed"] == 2
+
+
+# --- links and ownership ---------------------------------------------------------------
+
+
+@pytest.fixture
+def outside(tmp_path: Path) -> Path:
+    """A project ``proj`` whose ``linked.py`` leads to ``elsewhere/real.py``."""
+    (tmp_path / "elsewhere").mkdir()
+    (tmp_path / "elsewhere" / "real.py").write_text(LEGACY)
+    project = tmp_path / "proj"
+    project.mkdir()
+    (project / "own.py").write_text(LEGACY)
+    (project / "linked.py").symlink_to(tmp_path / "elsewhere" / "real.py")
+    return tmp_path
+
+
+@pytest.mark.parametrize("given", [["proj"], ["proj/linked.py", "proj/own.py"]])
+def test_symlink_outside_the_given_paths_is_not_followed(
+    outside: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], given
+) -> None:
+    monkeypatch.chdir(outside)
+    assert main(["--report", "report.json", *given]) == 1
+    assert (outside / "elsewhere" / "real.py").read_text() == LEGACY
+    assert (outside / "proj" / "own.py").read_text() == REWRITTEN
+    assert "proj/linked.py: skipped: symbolic link to a file outside the given paths" in (
+        capsys.readouterr().err
+    )
+    files = json.loads((outside / "report.json").read_text())["files"]
+    status = {entry["path"]: entry["status"] for entry in files}
+    assert status == {"proj/own.py": "changed", "proj/linked.py": "skipped"}
+
+
+def test_follow_symlinks_rewrites_the_target_and_keeps_the_link(
+    outside: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(outside)
+    assert main(["--follow-symlinks", "proj"]) == 1
+    assert (outside / "elsewhere" / "real.py").read_text() == REWRITTEN
+    assert (outside / "proj" / "linked.py").is_symlink()
+
+
+def test_follow_symlinks_from_configuration(outside: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(outside)
+    (outside / "pyproject.toml").write_text(
+        "[tool.prefect-result-upgrade]\nfollow-symlinks = true\n"
+    )
+    assert main(["proj"]) == 1
+    assert (outside / "elsewhere" / "real.py").read_text() == REWRITTEN
+
+
+def test_symlink_inside_the_given_paths_is_followed(in_tmp: Path) -> None:
+    (in_tmp / "pkg").mkdir()
+    (in_tmp / "pkg" / "real.py").write_text(LEGACY)
+    (in_tmp / "pkg" / "sub").mkdir()
+    (in_tmp / "pkg" / "sub" / "link.py").symlink_to("../real.py")
+    assert main(["--exclude", "pkg/real.py", "pkg"]) == 1
+    assert (in_tmp / "pkg" / "real.py").read_text() == REWRITTEN
+    assert (in_tmp / "pkg" / "sub" / "link.py").is_symlink()
+
+
+def test_hard_links_are_kept(in_tmp: Path) -> None:
+    first = in_tmp / "flows.py"
+    first.write_text(LEGACY)
+    second = in_tmp / "other_name.txt"
+    os.link(first, second)
+    assert main(["flows.py"]) == 1
+    assert first.read_text() == REWRITTEN
+    assert second.read_text() == REWRITTEN
+    assert os.path.samefile(first, second)
+    assert sorted(p.name for p in in_tmp.iterdir()) == ["flows.py", "other_name.txt"]
+
+
+def test_owner_is_kept(in_tmp: Path) -> None:
+    if os.geteuid() != 0:
+        pytest.skip("changing a file's owner needs root")
+    path = in_tmp / "flows.py"
+    path.write_text(LEGACY)
+    os.chown(path, 65534, 65534)
+    assert main(["flows.py"]) == 1
+    assert path.read_text() == REWRITTEN
+    assert (path.stat().st_uid, path.stat().st_gid) == (65534, 65534)
+
+
+# --- size guard ------------------------------------------------------------------------
+
+
+def _padded(size: int) -> str:
+    """LEGACY followed by plain statements up to ``size`` bytes."""
+    body = LEGACY
+    line = "VALUE_0000000 = 1\n"
+    return body + line * ((size - len(body)) // len(line) + 1)
+
+
+def test_max_file_size_skips_and_reports(in_tmp: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (in_tmp / "big.py").write_text(_padded(200_000))
+    good = good_files(in_tmp, 1)
+    assert main(["--max-file-size", "100K", "--report", "report.json", "."]) == 1
+    assert (in_tmp / "big.py").read_text() == _padded(200_000)
+    assert good[0].read_text() == REWRITTEN
+    err = capsys.readouterr().err
+    size = len(_padded(200_000))
+    assert f"big.py: skipped: is larger than the size limit ({size:,} > 102,400 bytes)" in err
+    assert "raise --max-file-size (0: no limit)" in err
+    report = json.loads((in_tmp / "report.json").read_text())
+    assert report["files"][0]["status"] == "skipped"
+    assert report["summary"]["files_skipped"] == 1
+    assert main(["--max-file-size", "0", "big.py"]) == 1
+    assert (in_tmp / "big.py").read_text() != _padded(200_000)
+
+
+def _sparse(path: Path, size: int, head: str = "") -> None:
+    """A file of ``size`` bytes that costs no disk space: ``head``, then NUL bytes."""
+    with path.open("wb") as handle:
+        handle.write(head.encode())
+        handle.truncate(size)
+
+
+def test_default_size_limit_takes_large_modules(
+    in_tmp: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Far larger than any hand-written module, so never skipped by default."""
+    assert DEFAULT_MAX_FILE_SIZE >= 50 * 2**20
+    _sparse(in_tmp / "large.py", 50 * 2**20)
+    assert main(["--report", "report.json", "large.py"]) == 0
+    assert json.loads((in_tmp / "report.json").read_text())["summary"]["files_skipped"] == 0
+    assert "skipped" not in capsys.readouterr().err
+
+
+def test_default_size_limit_skips_a_huge_file(
+    in_tmp: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _sparse(in_tmp / "dump.py", DEFAULT_MAX_FILE_SIZE + 1, head=LEGACY)
+    assert main(["dump.py"]) == 0
+    assert "dump.py: skipped: is larger than the size limit (67,108,865 > 67,108,864 bytes)" in (
+        capsys.readouterr().err
+    )
+    assert main(["--max-file-size", "1G", "--check", "dump.py"]) == 3  # NUL bytes: not Python
+
+
+@pytest.mark.parametrize(
+    ("text", "size"),
+    [("0", 0), ("1048576", 2**20), ("64M", 64 * 2**20), ("512kb", 512 * 2**10), ("1GiB", 2**30)],
+)
+def test_parse_size(text: str, size: int) -> None:
+    assert parse_size(text) == size
+
+
+def test_bad_sizes_are_errors(in_tmp: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--max-file-size", "lots", "."]) == 3
+    assert "--max-file-size: 'lots' is not a size" in capsys.readouterr().err
+    (in_tmp / "pyproject.toml").write_text("[tool.prefect-result-upgrade]\nmax-file-size = -1\n")
+    assert main(["."]) == 3
+    assert "'max-file-size' in [tool.prefect-result-upgrade]" in capsys.readouterr().err
+
+
+def test_max_file_size_from_configuration(in_tmp: Path) -> None:
+    (in_tmp / "big.py").write_text(_padded(200_000))
+    (in_tmp / "pyproject.toml").write_text(
+        '[tool.prefect-result-upgrade]\nmax-file-size = "100K"\n'
+    )
+    assert main(["."]) == 0
+    assert main(["--max-file-size", "1M", "."]) == 1
+
+
+# --- stdin -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("flags", [[], ["--diff"], ["--check"], ["--show-diff"]])
+def test_stdin_never_claims_to_have_rewritten_a_file(tmp_path: Path, flags: list[str]) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "codemods", *flags, "--stdin-filename", "flows.py", "-"],
+        input=LEGACY,
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 1, result.stderr
+    assert "rewrote" not in result.stderr
+    assert list(tmp_path.iterdir()) == []
+    if not flags or flags == ["--show-diff"]:
+        assert result.stdout == REWRITTEN
+        assert "flows.py: changed (the new code is on stdout)" in result.stderr
+        assert "(no file written: the new code went to stdout)" in result.stderr
