@@ -353,9 +353,25 @@ def _run_units(
                 done += 1
                 yield result
                 progress.advance()
-    except BrokenProcessPool as exc:
-        for _ in items[done:]:
-            yield UnitResult(None, error=f"was not processed: a worker process died ({exc})")
+    except BrokenProcessPool:
+        # A worker died (a native crash, or the memory killer): redo what is left one text
+        # per process, so only the text that kills its process is an error.
+        for item in items[done:]:
+            yield _isolated(item)
+            progress.advance()
+
+
+def _isolated(item: tuple[str, Options]) -> UnitResult:
+    """Rewrite one text in a process of its own; its death is an error for this text only."""
+    try:
+        with ProcessPoolExecutor(max_workers=1) as pool:
+            return pool.submit(transform_unit, item).result()
+    except BrokenProcessPool:
+        return UnitResult(
+            None,
+            error="killed the process rewriting it (a crash in native code, or out of "
+            "memory); the file was left untouched, please report this with the file",
+        )
 
 
 def process_files(

@@ -2,13 +2,16 @@
 
 It rewrites ``result_handler=`` to ``result=`` (PRU001) and ``LocalResultHandler`` to
 ``LocalResult`` (PRU002), and marks ``class X(ResultHandler):`` with one TODO (PRU005).
-Sources containing ``VERIFY_FAIL`` fail verification; ``CRASH_ENGINE`` raises. The CLI
+Sources containing ``VERIFY_FAIL`` fail verification; ``CRASH_ENGINE`` raises;
+``KILL_PROCESS`` kills the process (SIGKILL), as a native crash would. The CLI
 must treat it exactly like the real engine, which the end-to-end tests use.
 """
 
 from __future__ import annotations
 
+import os
 import re
+import signal
 import sys
 import types
 from enum import Enum
@@ -54,6 +57,8 @@ def transform_source(
     libcst.parse_module(source)
     if "CRASH_ENGINE" in source:
         raise RuntimeError("stand-in crash")
+    if "KILL_PROCESS" in source:  # like a native crash or the memory killer: never with -j 1
+        os.kill(os.getpid(), signal.SIGKILL)
 
     def on(code: str) -> bool:
         return (select is None or code in select) and code not in ignore

@@ -117,6 +117,21 @@ def test_verification_failure_and_crash_leave_file_untouched(
     assert message in capsys.readouterr().err
 
 
+def test_a_worker_killed_by_one_file_is_an_error_for_that_file_only(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for i in range(9):
+        (tmp_path / f"m{i}.py").write_text(LEGACY)
+    (tmp_path / "m4.py").write_text("# KILL_PROCESS\n" + LEGACY)
+    assert main(["-j", "2", "--report", "r.json", "."]) == 3
+    assert (tmp_path / "m4.py").read_text() == "# KILL_PROCESS\n" + LEGACY
+    for i in (0, 1, 2, 3, 5, 6, 7, 8):
+        assert (tmp_path / f"m{i}.py").read_text() == REWRITTEN
+    err = capsys.readouterr().err
+    assert "m4.py: error: killed the process rewriting it (a crash in native code" in err
+    assert json.loads((tmp_path / "r.json").read_text())["summary"]["errors"] == 1
+
+
 def test_unreadable_file_is_an_error(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
