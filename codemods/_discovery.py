@@ -80,26 +80,25 @@ class Discovery:
     temporaries: list[Path] = field(default_factory=list)
 
 
-def _exists(path: Path) -> bool:
-    """``path.exists()`` that answers ``False`` where a permission forbids looking."""
+def _probe(test: Callable[[Path], bool], path: Path) -> bool:
+    """``test(path)`` (``Path.exists``, ``Path.is_file``...) answering ``False`` where a
+    permission forbids looking, instead of raising ``PermissionError``."""
     try:
-        return path.exists()
+        return test(path)
     except OSError:
         return False
+
+
+def _exists(path: Path) -> bool:
+    return _probe(Path.exists, path)
 
 
 def _is_file(path: Path) -> bool:
-    try:
-        return path.is_file()
-    except OSError:
-        return False
+    return _probe(Path.is_file, path)
 
 
 def _is_dir(path: Path) -> bool:
-    try:
-        return path.is_dir()
-    except OSError:
-        return False
+    return _probe(Path.is_dir, path)
 
 
 def _is_venv(directory: Path) -> bool:

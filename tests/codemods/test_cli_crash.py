@@ -20,22 +20,9 @@ import pytest
 
 from codemods._source import is_temporary_name, remove_stale_temporary
 from codemods.cli import main
+from tests.codemods._cli_support import REPO, TASK_LEGACY, TASK_REWRITTEN
 
-REPO = Path(__file__).resolve().parent.parent.parent
-LEGACY = (
-    "from prefect import task\n"
-    "from prefect.engine.result_handlers import LocalResultHandler\n"
-    "\n"
-    "\n"
-    "@task(result_handler=LocalResultHandler(dir='/tmp'))\n"
-    "def f():\n"
-    "    return 1\n"
-)
-REWRITTEN = (
-    LEGACY.replace("result_handlers import LocalResultHandler", "results import LocalResult")
-    .replace("result_handler=", "result=")
-    .replace("LocalResultHandler(", "LocalResult(")
-)
+LEGACY, REWRITTEN = TASK_LEGACY, TASK_REWRITTEN
 ENV = {**os.environ, "PYTHONPATH": str(REPO)}
 CLI = (sys.executable, "-m", "codemods", "-q", "--no-progress", ".")
 

@@ -13,7 +13,6 @@ import os
 import shutil
 import stat
 import subprocess
-import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,37 +22,10 @@ import pytest
 from codemods._config import DEFAULT_MAX_FILE_SIZE, parse_size
 from codemods._guard import MAX_CHAIN, source_problem
 from codemods.cli import main
+from tests.codemods._cli_support import TASK_LEGACY, TASK_REWRITTEN, run_cli
 
-REPO = Path(__file__).resolve().parent.parent.parent
-LEGACY = (
-    "from prefect import task\n"
-    "from prefect.engine.result_handlers import LocalResultHandler\n"
-    "\n"
-    "\n"
-    "@task(result_handler=LocalResultHandler(dir='/tmp'))\n"
-    "def f():\n"
-    "    return 1\n"
-)
-REWRITTEN = (
-    LEGACY.replace("result_handlers import LocalResultHandler", "results import LocalResult")
-    .replace("result_handler=", "result=")
-    .replace("LocalResultHandler(", "LocalResult(")
-)
+LEGACY, REWRITTEN = TASK_LEGACY, TASK_REWRITTEN
 IMPORT = "from prefect.engine.result_handlers import LocalResultHandler\n"
-
-
-def run_cli(cwd: Path, *args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
-    """The real command line in a fresh interpreter (a native crash cannot reach pytest)."""
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
-    return subprocess.run(
-        [sys.executable, "-m", "codemods", *args],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
 
 
 def good_files(root: Path, count: int = 12) -> list[Path]:
@@ -160,16 +132,7 @@ DROP_TO_NOBODY = ("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups")
 
 
 def _as_nobody(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PYTHONPATH": str(REPO), "HOME": str(cwd)}
-    return subprocess.run(
-        [*DROP_TO_NOBODY, sys.executable, "-m", "codemods", *args],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    return run_cli(cwd, *args, prefix=DROP_TO_NOBODY)
 
 
 @pytest.fixture
@@ -424,16 +387,7 @@ def test_max_file_size_from_configuration(in_tmp: Path) -> None:
 
 @pytest.mark.parametrize("flags", [[], ["--diff"], ["--check"], ["--show-diff"]])
 def test_stdin_never_claims_to_have_rewritten_a_file(tmp_path: Path, flags: list[str]) -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "codemods", *flags, "--stdin-filename", "flows.py", "-"],
-        input=LEGACY,
-        cwd=tmp_path,
-        env={**os.environ, "PYTHONPATH": str(REPO)},
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    result = run_cli(tmp_path, *flags, "--stdin-filename", "flows.py", "-", stdin=LEGACY)
     assert result.returncode == 1, result.stderr
     assert "rewrote" not in result.stderr
     assert list(tmp_path.iterdir()) == []
