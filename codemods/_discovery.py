@@ -166,13 +166,13 @@ def discover(
         if path in seen:
             return
         seen.add(path)
-        if not follow_symlinks and path.is_symlink() and _outside(path, roots):
+        if not follow_symlinks and _probe(Path.is_symlink, path) and _outside(path, roots):
             found.skipped.append((path, _OUTSIDE))
         else:
             found.files.append(path)
 
     for given, path in zip(paths, given_paths):
-        if not _exists(path) and not path.is_symlink():
+        if not _exists(path) and not _probe(Path.is_symlink, path):
             found.missing.append(Path(given))
             continue
         if not _is_dir(path):

@@ -182,10 +182,10 @@ def atomic_write(path: Path, data: bytes) -> None:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
-            os.chmod(tmp_name, stat.S_IMODE(info.st_mode))
             if (info.st_uid, info.st_gid) != (os.geteuid(), os.getegid()):
                 with contextlib.suppress(OSError):
                     os.chown(tmp_name, info.st_uid, info.st_gid)
+            os.chmod(tmp_name, stat.S_IMODE(info.st_mode))  # after chown, which clears set-id bits
             os.replace(tmp_name, target)
     except BaseException:
         with contextlib.suppress(OSError):

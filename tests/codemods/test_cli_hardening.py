@@ -296,9 +296,11 @@ def test_owner_is_kept(in_tmp: Path) -> None:
     path = in_tmp / "flows.py"
     path.write_text(LEGACY)
     os.chown(path, 65534, 65534)
+    path.chmod(0o6755)  # set-id bits, which a chown after the chmod would clear
     assert main(["flows.py"]) == 1
     assert path.read_text() == REWRITTEN
     assert (path.stat().st_uid, path.stat().st_gid) == (65534, 65534)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o6755
 
 
 # --- size guard ------------------------------------------------------------------------
