@@ -46,7 +46,8 @@ exit codes (when several apply, the highest wins):
   0  nothing left to do: no file changed or would change, no TODOs, no errors
   1  files were changed (or, with --check/--diff, would be changed)
   2  manual TODOs remain (sites the tool could not rewrite safely; see --report)
-  3  errors: unreadable, non-UTF-8 or unparsable files, failed verification,
+  3  errors: unreadable, read-only, non-UTF-8, unparsable or too deeply nested
+     files, special files (FIFOs...), unreadable directories, failed verification,
      crashes, bad options or configuration
 
 Settings may also be given in pyproject.toml under [tool.prefect-result-upgrade]
