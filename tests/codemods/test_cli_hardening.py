@@ -131,6 +131,16 @@ def test_fifo_named_like_a_source_is_an_error_not_a_hang(
 DROP_TO_NOBODY = ("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups")
 
 
+@pytest.mark.timeout(30)
+def test_fifo_in_place_of_an_ignore_file_does_not_block(in_tmp: Path) -> None:
+    good = good_files(in_tmp, 1)
+    (in_tmp / ".git" / "info").mkdir(parents=True)
+    os.mkfifo(in_tmp / ".git" / "info" / "exclude")
+    os.mkfifo(in_tmp / ".gitignore")
+    assert main(["."]) == 1
+    assert good[0].read_text() == REWRITTEN
+
+
 def _as_nobody(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
     return run_cli(cwd, *args, prefix=DROP_TO_NOBODY)
 
