@@ -186,10 +186,36 @@ def discover(
             ignores = [*_ancestor_ignores(path), excludes]
         _walk(path, ignores, respect_gitignore, found, add)
     _collect_temporaries(found, [p for p in given_paths if not _is_dir(p)])
+    _drop_other_names(found)
     found.files.sort()
     found.skipped.sort()
     found.errors.sort()
     return found
+
+
+def _drop_other_names(found: Discovery) -> None:
+    """Keep one name per file: a link (symbolic or hard) to a file that was also found
+    under another name is skipped, so no file is rewritten or counted twice. A name that
+    is not a symbolic link wins, then the first in path order."""
+    taken: dict[tuple[int, int], Path] = {}
+    kept: list[Path] = []
+    for path in sorted(found.files, key=lambda p: (_probe(Path.is_symlink, p), p)):
+        try:
+            info = path.stat()
+        except OSError:
+            kept.append(path)  # the reader reports it
+            continue
+        other = taken.setdefault((info.st_dev, info.st_ino), path)
+        if other == path:
+            kept.append(path)
+        else:
+            found.skipped.append((path, f"another name of {_shown(other)}, which is taken"))
+    found.files = kept
+
+
+def _shown(path: Path) -> str:
+    relative = os.path.relpath(path)
+    return Path(path if relative.startswith("..") else relative).as_posix()
 
 
 def _collect_temporaries(found: Discovery, named_files: Sequence[Path]) -> None:

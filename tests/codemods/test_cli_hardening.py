@@ -288,6 +288,26 @@ def test_symlink_inside_the_given_paths_is_followed(in_tmp: Path) -> None:
     assert (in_tmp / "pkg" / "sub" / "link.py").is_symlink()
 
 
+@pytest.mark.parametrize(
+    ("link", "skipped", "taken"),
+    [(os.symlink, "a_alias.py", "b_real.py"), (os.link, "b_real.py", "a_alias.py")],
+    ids=["symlink", "hard link"],
+)
+def test_a_file_found_under_two_names_is_rewritten_and_counted_once(
+    in_tmp: Path, capsys: pytest.CaptureFixture[str], link, skipped: str, taken: str
+) -> None:
+    """The name that is not a symbolic link wins; between hard links, the first one."""
+    real = in_tmp / "pkg" / "b_real.py"
+    real.parent.mkdir()
+    real.write_text(LEGACY)
+    link(real, in_tmp / "pkg" / "a_alias.py")
+    assert main(["pkg"]) == 1
+    assert real.read_text() == REWRITTEN
+    err = capsys.readouterr().err
+    assert f"pkg/{skipped}: skipped: another name of pkg/{taken}, which is taken" in err
+    assert "3 of 3 sites migrated, 1 files changed" in err
+
+
 def test_hard_links_are_kept(in_tmp: Path) -> None:
     first = in_tmp / "flows.py"
     first.write_text(LEGACY)
