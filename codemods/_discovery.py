@@ -157,16 +157,19 @@ def discover(
     excludes = IgnoreFile(base=base, patterns=parse_lines(exclude))
     found = Discovery()
     seen: set[Path] = set()
+    links: set[Path] = set()
     given_paths = [Path(os.path.abspath(given)) for given in paths]
     roots = [
         Path(os.path.realpath(p if _is_dir(p) else p.parent)) for p in given_paths if _exists(p)
     ]
 
-    def add(path: Path) -> None:
+    def add(path: Path, is_link: bool) -> None:
         if path in seen:
             return
         seen.add(path)
-        if not follow_symlinks and _probe(Path.is_symlink, path) and _outside(path, roots):
+        if is_link:
+            links.add(path)
+        if is_link and not follow_symlinks and _outside(path, roots):
             found.skipped.append((path, _OUTSIDE))
         else:
             found.files.append(path)
@@ -179,27 +182,27 @@ def discover(
             if excludes.match(path, is_dir=False):
                 found.skipped.append((path, "excluded"))
             else:
-                add(path)
+                add(path, _probe(Path.is_symlink, path))
             continue
         ignores = [excludes]
         if respect_gitignore:
             ignores = [*_ancestor_ignores(path), excludes]
         _walk(path, ignores, respect_gitignore, found, add)
     _collect_temporaries(found, [p for p in given_paths if not _is_dir(p)])
-    _drop_other_names(found)
+    _drop_other_names(found, links)
     found.files.sort()
     found.skipped.sort()
     found.errors.sort()
     return found
 
 
-def _drop_other_names(found: Discovery) -> None:
+def _drop_other_names(found: Discovery, links: set[Path]) -> None:
     """Keep one name per file: a link (symbolic or hard) to a file that was also found
     under another name is skipped, so no file is rewritten or counted twice. A name that
     is not a symbolic link wins, then the first in path order."""
     taken: dict[tuple[int, int], Path] = {}
     kept: list[Path] = []
-    for path in sorted(found.files, key=lambda p: (_probe(Path.is_symlink, p), p)):
+    for path in sorted(found.files, key=lambda p: (p in links, p)):
         try:
             info = path.stat()
         except OSError:
@@ -238,7 +241,7 @@ def _walk(
     ignores: list[IgnoreFile],
     respect_gitignore: bool,
     found: Discovery,
-    add: Callable[[Path], None],
+    add: Callable[[Path, bool], None],
 ) -> None:
     stack: list[tuple[Path, list[IgnoreFile]]] = [(top, ignores)]
     while stack:
@@ -264,7 +267,7 @@ def _walk(
                     continue
                 subdirs.append(path)
             elif path.suffix in SOURCE_SUFFIXES and not _ignored(scope, path, is_dir=False):
-                add(path)
+                add(path, entry.is_symlink())
             elif is_temporary_name(entry.name):
                 found.temporaries.append(path)
         stack.extend((d, scope) for d in reversed(subdirs))

@@ -82,6 +82,14 @@ def _kind(mode: int) -> str:
     return "a special file"
 
 
+def _check_size(size: int, max_size: int | None) -> None:
+    if max_size and size > max_size:
+        raise SourceTooLargeError(
+            f"is larger than the size limit ({size:,} > {max_size:,} bytes); "
+            "raise --max-file-size (0: no limit) to rewrite it"
+        )
+
+
 def read_source(path: Path, *, max_size: int | None = None) -> SourceFile:
     """Read a regular file without blocking; ``max_size`` (bytes) bounds what is read.
 
@@ -90,19 +98,23 @@ def read_source(path: Path, *, max_size: int | None = None) -> SourceFile:
     :class:`SourceTooLargeError` above ``max_size``, and ``OSError`` when unreadable.
     """
     fd = os.open(path, _OPEN_FLAGS)
-    with os.fdopen(fd, "rb") as handle:
+    try:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
             raise NotARegularFileError(
                 f"is {_kind(info.st_mode)}, not a regular file; only regular files are read "
                 "(remove it or exclude it)"
             )
-        if max_size and info.st_size > max_size:
-            raise SourceTooLargeError(
-                f"is larger than the size limit ({info.st_size:,} > {max_size:,} bytes); "
-                "raise --max-file-size (0: no limit) to rewrite it"
-            )
-        data = handle.read()
+        _check_size(info.st_size, max_size)
+        chunks = [os.read(fd, info.st_size + 1)]
+        size = len(chunks[0])
+        while chunks[-1]:  # the file grew since fstat, or a short read
+            chunks.append(os.read(fd, 2**20))
+            size += len(chunks[-1])
+            _check_size(size, max_size)
+    finally:
+        os.close(fd)
+    data = b"".join(chunks)
     writable = bool(info.st_mode & 0o222) and os.access(path, os.W_OK)
     return SourceFile(data, writable)
 
