@@ -215,7 +215,10 @@ def _locked_temporary(target: Path) -> tuple[int, str]:
         fd, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
         if fcntl is None:  # pragma: no cover - Windows
             return fd, name
-        fcntl.flock(fd, fcntl.LOCK_EX)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        except OSError:  # a filesystem without locks: cleanups cannot lock it either
+            return fd, name
         if os.fstat(fd).st_nlink:
             return fd, name
         os.close(fd)
