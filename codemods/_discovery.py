@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from codemods._gitignore import IgnoreFile, parse_lines
-from codemods._source import is_temporary_name
+from codemods._source import is_temporary_name, not_regular_reason
 
 __all__ = [
     "SKIP_DIRS",
@@ -163,7 +163,7 @@ def discover(
         Path(os.path.realpath(p if _is_dir(p) else p.parent)) for p in given_paths if _exists(p)
     ]
 
-    def add(path: Path, is_link: bool) -> None:
+    def add(path: Path, is_link: bool, is_regular: bool) -> None:
         if path in seen:
             return
         seen.add(path)
@@ -171,8 +171,10 @@ def discover(
             links.add(path)
         if is_link and not follow_symlinks and _outside(path, roots):
             found.skipped.append((path, _OUTSIDE))
-        else:
+        elif is_regular:
             found.files.append(path)
+        else:
+            _add_special(found, path)
 
     for given, path in zip(paths, given_paths):
         if not _exists(path) and not _probe(Path.is_symlink, path):
@@ -182,7 +184,7 @@ def discover(
             if excludes.match(path, is_dir=False):
                 found.skipped.append((path, "excluded"))
             else:
-                add(path, _probe(Path.is_symlink, path))
+                add(path, _probe(Path.is_symlink, path), _is_file(path))
             continue
         ignores = [excludes]
         if respect_gitignore:
@@ -194,6 +196,26 @@ def discover(
     found.skipped.sort()
     found.errors.sort()
     return found
+
+
+def _add_special(found: Discovery, path: Path) -> None:
+    """A FIFO, socket, device or directory named like a source file is an error of its own
+    (never read: a FIFO would block); a path that cannot be examined is left to the reader,
+    which reports why."""
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        found.files.append(path)
+    else:
+        found.errors.append((path, not_regular_reason(mode)))
+
+
+def _probe_entry(entry: os.DirEntry[str]) -> bool:
+    """``entry.is_file()`` (free for entries that are not links), ``False`` on errors."""
+    try:
+        return entry.is_file()
+    except OSError:
+        return False
 
 
 def _drop_other_names(found: Discovery, links: set[Path]) -> None:
@@ -241,7 +263,7 @@ def _walk(
     ignores: list[IgnoreFile],
     respect_gitignore: bool,
     found: Discovery,
-    add: Callable[[Path, bool], None],
+    add: Callable[[Path, bool, bool], None],
 ) -> None:
     stack: list[tuple[Path, list[IgnoreFile]]] = [(top, ignores)]
     while stack:
@@ -267,7 +289,7 @@ def _walk(
                     continue
                 subdirs.append(path)
             elif path.suffix in SOURCE_SUFFIXES and not _ignored(scope, path, is_dir=False):
-                add(path, entry.is_symlink())
+                add(path, entry.is_symlink(), _probe_entry(entry))
             elif is_temporary_name(entry.name):
                 found.temporaries.append(path)
         stack.extend((d, scope) for d in reversed(subdirs))

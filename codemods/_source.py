@@ -33,6 +33,7 @@ __all__ = [
     "decode_source",
     "encode_source",
     "is_temporary_name",
+    "not_regular_reason",
     "read_source",
     "remove_stale_temporary",
 ]
@@ -69,6 +70,14 @@ class SourceFile:
     writable: bool
 
 
+def not_regular_reason(mode: int) -> str:
+    """The error message for a path whose ``st_mode`` is not a regular file's."""
+    return (
+        f"is {_kind(mode)}, not a regular file; only regular files are read "
+        "(remove it or exclude it)"
+    )
+
+
 def _kind(mode: int) -> str:
     for test, name in (
         (stat.S_ISFIFO, "a FIFO"),
@@ -101,10 +110,7 @@ def read_source(path: Path, *, max_size: int | None = None) -> SourceFile:
     try:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
-            raise NotARegularFileError(
-                f"is {_kind(info.st_mode)}, not a regular file; only regular files are read "
-                "(remove it or exclude it)"
-            )
+            raise NotARegularFileError(not_regular_reason(info.st_mode))
         _check_size(info.st_size, max_size)
         chunks = [os.read(fd, info.st_size + 1)]
         size = len(chunks[0])

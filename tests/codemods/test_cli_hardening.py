@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 
 from codemods._config import DEFAULT_MAX_FILE_SIZE, parse_size
+from codemods._discovery import discover
 from codemods._guard import MAX_CHAIN, source_problem
 from codemods.cli import main
 from tests.codemods._cli_support import TASK_LEGACY, TASK_REWRITTEN, run_cli
@@ -129,6 +130,21 @@ def test_fifo_named_like_a_source_is_an_error_not_a_hang(
 
 
 DROP_TO_NOBODY = ("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups")
+
+
+def test_discovery_never_hands_a_special_file_on(tmp_path: Path) -> None:
+    """Nothing after discovery (reader, project index...) ever sees the FIFO."""
+    os.mkfifo(tmp_path / "x.py")
+    (tmp_path / "y.py").write_text("")
+    (tmp_path / "link.py").symlink_to("x.py")
+    found = discover([tmp_path])
+    assert [p.name for p in found.files] == ["y.py"]
+    assert [(p.name, reason.split(",")[0]) for p, reason in found.errors] == [
+        ("link.py", "is a FIFO"),
+        ("x.py", "is a FIFO"),
+    ]
+    named = discover([tmp_path / "x.py"])
+    assert (named.files, [p.name for p, _ in named.errors]) == ([], ["x.py"])
 
 
 @pytest.mark.timeout(30)
