@@ -15,7 +15,7 @@ import re
 import warnings
 from collections.abc import Iterator
 
-__all__ = ["MAX_CHAIN", "source_problem"]
+__all__ = ["MAX_CHAIN", "source_problem", "too_deep"]
 
 #: Longest ``a and b and ...`` chain or dotted import name handed to libcst (it crashes
 #: near 10,000 and hits Python's recursion limit near 3,000; real code stays far below).
@@ -37,22 +37,23 @@ def source_problem(text: str) -> str | None:
     except ValueError as exc:  # null bytes, on Python < 3.12
         return f"is not valid Python ({exc}); fix the file or exclude it"
     except (RecursionError, MemoryError):
-        return _too_deep("Python itself cannot parse it")
+        return too_deep("Python itself cannot parse it")
     longest = _longest_dotted_import(tree)
     if longest > MAX_CHAIN:
-        return _too_deep(f"an import names a module of {longest} dotted parts")
+        return too_deep(f"an import names a module of {longest} dotted parts, over {MAX_CHAIN}")
     if len(_BOOL_WORD.findall(text)) >= MAX_CHAIN:  # n operands need n - 1 words
         longest = max(
             (len(n.values) for n in ast.walk(tree) if isinstance(n, ast.BoolOp)), default=0
         )
         if longest > MAX_CHAIN:
-            return _too_deep(f"an 'and'/'or' chain has {longest} operands")
+            return too_deep(f"an 'and'/'or' chain has {longest} operands, over {MAX_CHAIN}")
     return None
 
 
-def _too_deep(why: str) -> str:
+def too_deep(why: str) -> str:
+    """The message for a source nested deeper than the rewrite can follow, saying ``why``."""
     return (
-        f"is nested too deeply to be rewritten safely ({why}; the limit is {MAX_CHAIN}); "
+        f"is nested too deeply to be rewritten safely ({why}); "
         "split the expression or exclude the file"
     )
 

@@ -17,7 +17,7 @@ from enum import Enum
 from pathlib import Path
 
 from codemods._discovery import is_generated
-from codemods._guard import source_problem
+from codemods._guard import source_problem, too_deep
 from codemods._notebook import Notebook, NotebookError, mask_magics, unmask_magics
 from codemods._progress import Progress
 from codemods._source import (
@@ -146,6 +146,8 @@ def transform_unit(item: tuple[str, Options]) -> UnitResult:
             error=f"was left untouched because the rewrite failed verification ({exc}); "
             "please report this with the file",
         )
+    except RecursionError:
+        return UnitResult(None, error=too_deep("the rewrite exceeded Python's recursion limit"))
     except Exception as exc:  # one bad file must never stop the run
         return UnitResult(
             None,

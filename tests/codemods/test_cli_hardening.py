@@ -63,6 +63,19 @@ def test_deeply_nested_files_are_errors_and_the_run_completes(tmp_path: Path) ->
     assert sorted(e["file"] for e in report["errors"]) == sorted(DEEP_SOURCES)
 
 
+def test_nesting_python_parses_but_the_rewrite_cannot_follow_is_an_error(
+    in_tmp: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    deep = IMPORT + "\n\nclass H(LocalResultHandler):\n    X = " + "-" * 2500 + "1\n"
+    (in_tmp / "deep.py").write_text(deep)
+    good = good_files(in_tmp, 1)
+    assert main(["."]) == 3
+    assert (in_tmp / "deep.py").read_text() == deep
+    assert good[0].read_text() == REWRITTEN
+    err = capsys.readouterr().err
+    assert "deep.py: error: is nested too deeply to be rewritten safely (the rewrite" in err
+
+
 @pytest.mark.parametrize(
     ("body", "expected"),
     [
