@@ -6,6 +6,7 @@ a message naming the key and the file, so a typo never silently does nothing.
 
 from __future__ import annotations
 
+import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,12 +20,25 @@ else:  # pragma: no cover - exercised on Python 3.10 only
     except ImportError:
         tomllib = None
 
-__all__ = ["SECTION", "ConfigError", "FileConfig", "find_pyproject", "load_config"]
+__all__ = [
+    "DEFAULT_MAX_FILE_SIZE",
+    "SECTION",
+    "ConfigError",
+    "FileConfig",
+    "find_pyproject",
+    "load_config",
+    "parse_size",
+]
 
 SECTION = "prefect-result-upgrade"
+#: Files above this size are skipped: far above any hand-written module (the largest
+#: modules of big projects are a few MB), low enough to refuse a data dump named ``.py``.
+DEFAULT_MAX_FILE_SIZE = 64 * 2**20
+_SIZE_RE = re.compile(r"^\s*(\d+)\s*(?:([kmg])(?:i?b)?|b)?\s*$", re.IGNORECASE)
+_UNITS = {None: 1, "k": 2**10, "m": 2**20, "g": 2**30}
 
 _LIST_KEYS = ("select", "ignore", "exclude")
-_KNOWN = {
+_KNOWN: dict[str, type | tuple[type, ...]] = {
     "target": str,
     "select": list,
     "ignore": list,
@@ -32,11 +46,31 @@ _KNOWN = {
     "jobs": int,
     "report": str,
     "respect-gitignore": bool,
+    "follow-symlinks": bool,
+    "max-file-size": (int, str),
 }
 
 
 class ConfigError(ValueError):
     """The configuration file cannot be used as written."""
+
+
+def parse_size(text: str | int) -> int:
+    """Bytes in ``text``: ``1048576``, ``512K``, ``64M``, ``1GiB`` (binary units; 0: no limit).
+
+    Raises ``ValueError`` naming the value and the accepted forms.
+    """
+    if isinstance(text, int) and not isinstance(text, bool):
+        if text < 0:
+            raise ValueError(f"a size cannot be negative, got {text}")
+        return text
+    match = _SIZE_RE.match(str(text))
+    if match is None:
+        raise ValueError(
+            f"{text!r} is not a size; use a number of bytes or a number with K, M or G "
+            "(for example 64M; 0 means no limit)"
+        )
+    return int(match[1]) * _UNITS[match[2].lower() if match[2] else None]
 
 
 @dataclass(frozen=True)
@@ -51,11 +85,18 @@ class FileConfig:
     jobs: int | None = None
     report: str | None = None
     respect_gitignore: bool = True
+    follow_symlinks: bool = False
+    max_file_size: int | None = None
 
     @property
     def base(self) -> Path | None:
         """The directory relative paths in the file refer to."""
         return self.path.parent if self.path else None
+
+
+def _type_names(expected: type | tuple[type, ...]) -> str:
+    types = expected if isinstance(expected, tuple) else (expected,)
+    return " or ".join(t.__name__ for t in types)
 
 
 def find_pyproject(start: Path) -> Path | None:
@@ -100,11 +141,16 @@ def load_config(path: Path | None) -> FileConfig:
             )
         if key in _LIST_KEYS and isinstance(value, str):
             value = [value]
-        if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
+        if not isinstance(value, expected) or (expected is not bool and isinstance(value, bool)):
             raise ConfigError(
-                f"{key!r} in [tool.{SECTION}] of {path} must be {expected.__name__}, "
+                f"{key!r} in [tool.{SECTION}] of {path} must be {_type_names(expected)}, "
                 f"got {type(value).__name__}"
             )
+        if key == "max-file-size":
+            try:
+                value = parse_size(value)
+            except ValueError as exc:
+                raise ConfigError(f"{key!r} in [tool.{SECTION}] of {path}: {exc}") from exc
         if expected is list and not all(isinstance(item, str) for item in value):
             raise ConfigError(f"{key!r} in [tool.{SECTION}] of {path} must be a list of strings")
         values[key.replace("-", "_")] = tuple(value) if expected is list else value

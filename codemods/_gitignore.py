@@ -15,6 +15,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from codemods._source import read_source
+
 __all__ = ["IgnoreFile", "IgnorePattern", "compile_pattern", "parse_lines"]
 
 
@@ -104,9 +106,12 @@ class IgnoreFile:
 
     @classmethod
     def read(cls, path: Path, base: Path | None = None) -> IgnoreFile:
-        """Read ``path``; unreadable files count as empty (git does the same)."""
+        """Read ``path``; unreadable files count as empty (git does the same).
+
+        Only a regular file is read (a FIFO in its place must not block the walk).
+        """
         try:
-            text = path.read_text(encoding="utf-8", errors="replace")
+            text = read_source(path).data.decode("utf-8", errors="replace")
         except OSError:
             text = ""
         return cls(

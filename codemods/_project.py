@@ -26,6 +26,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
 
+from codemods._guard import source_problem
+from codemods._source import read_source
+
 __all__ = [
     "ProjectClass",
     "ProjectContext",
@@ -186,9 +189,9 @@ def _candidates(paths: Iterable[Path]) -> list[Path]:
 def _mentions(path: Path, texts: dict[Path, str], pattern: re.Pattern[str]) -> bool:
     if path not in texts:
         try:
-            small = path.stat().st_size <= MAX_INDEXED_BYTES
-            texts[path] = path.read_text(encoding="utf-8", errors="replace") if small else ""
-        except OSError:
+            data = read_source(path, max_size=MAX_INDEXED_BYTES).data
+            texts[path] = data.decode("utf-8", errors="replace")
+        except OSError:  # unreadable, not a regular file (a FIFO), or too large to index
             texts[path] = ""
     text = texts[path]
     return "class" in text and pattern.search(text) is not None
@@ -198,7 +201,7 @@ def _classes(path: Path, text: str) -> list[_Class]:
     """Return the module-level classes of ``text`` with their bases' qualified names."""
     try:
         tree = ast.parse(text)
-    except (SyntaxError, ValueError):
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
         return []
     module, package = module_name(path)
     lines = text.splitlines(keepends=True)
@@ -250,6 +253,9 @@ def _problem(cls: _Class) -> str | None:
 
     from codemods.rules._slots import signature_problem
 
+    unsafe = source_problem(cls.source)  # libcst's parser crashes on some nesting
+    if unsafe is not None:
+        return f"its class body {unsafe}"
     try:
         statement = cst.parse_statement(cls.source)
     except cst.ParserSyntaxError:

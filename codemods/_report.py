@@ -151,8 +151,13 @@ def build_report(
 
 
 def write_report(report: dict[str, Any], path: Path) -> None:
-    """Write the report as indented JSON (atomically when the file already exists)."""
-    data = (json.dumps(report, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+    """Write the report as indented JSON (atomically when the file already exists).
+
+    Paths in it are already printable (see ``display_path``); any other stray surrogate
+    escape is written as a ``\\udcNN`` escape rather than failing the whole report.
+    """
+    text = json.dumps(report, indent=2, ensure_ascii=False) + "\n"
+    data = text.encode("utf-8", "backslashreplace")
     if path.exists():
         atomic_write(path, data)
     else:

@@ -17,6 +17,7 @@ from enum import Enum
 from pathlib import Path
 
 from codemods._discovery import is_generated
+from codemods._guard import source_problem, too_deep
 from codemods._notebook import (
     Notebook,
     NotebookError,
@@ -29,10 +30,13 @@ from codemods._progress import Progress
 from codemods._project import ProjectContext, ProjectIndex, build_index, module_name, using
 from codemods._source import (
     DecodedSource,
+    NotARegularFileError,
     SourceDecodeError,
+    SourceTooLargeError,
     atomic_write,
     decode_source,
     encode_source,
+    read_source,
 )
 from codemods._types import Site, Target
 
@@ -110,6 +114,12 @@ class FileRecord:
     diff: str = ""
     uses_handler_result: bool = False
     output: bytes | None = None
+    writable: bool = True
+
+    def fail(self, reason: str) -> None:
+        """Mark the file as an error; nothing of it counts as migrated or is written."""
+        self.status, self.reason = FileStatus.ERROR, reason
+        self.sites, self.diff, self.output = [], "", None
 
 
 @dataclass(frozen=True)
@@ -131,6 +141,9 @@ def transform_unit(item: tuple[str, Options]) -> UnitResult:
     from codemods import _engine
 
     text, options = item
+    problem = source_problem(text)
+    if problem is not None:
+        return UnitResult(None, error=problem)
     try:
         with using(options.project_context()):
             outcome = _engine.rewrite_checked(
@@ -149,6 +162,8 @@ def transform_unit(item: tuple[str, Options]) -> UnitResult:
             error=f"was left untouched because the rewrite failed verification ({exc}); "
             "please report this with the file",
         )
+    except RecursionError:
+        return UnitResult(None, error=too_deep("the rewrite exceeded Python's recursion limit"))
     except Exception as exc:  # one bad file must never stop the run
         return UnitResult(
             None,
@@ -355,11 +370,19 @@ def _finish(pending: _Pending, results: Sequence[UnitResult]) -> None:
 
 
 def display_path(path: Path, cwd: Path) -> str:
-    """``path`` relative to ``cwd`` when inside it, in POSIX form."""
+    """``path`` relative to ``cwd`` when inside it, in POSIX form, printable as UTF-8.
+
+    Bytes of a file name that are not UTF-8 (kept by Python as surrogate escapes, which
+    no UTF-8 stream or JSON file accepts) are shown as ``\\xNN``.
+    """
     try:
-        return path.relative_to(cwd).as_posix()
+        text = path.relative_to(cwd).as_posix()
     except ValueError:
-        return path.as_posix()
+        text = path.as_posix()
+    try:
+        return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def _run_units(
@@ -381,9 +404,25 @@ def _run_units(
                 done += 1
                 yield result
                 progress.advance()
-    except BrokenProcessPool as exc:
-        for _ in items[done:]:
-            yield UnitResult(None, error=f"was not processed: a worker process died ({exc})")
+    except BrokenProcessPool:
+        # A worker died (a native crash, or the memory killer): redo what is left one text
+        # per process, so only the text that kills its process is an error.
+        for item in items[done:]:
+            yield _isolated(item)
+            progress.advance()
+
+
+def _isolated(item: tuple[str, Options]) -> UnitResult:
+    """Rewrite one text in a process of its own; its death is an error for this text only."""
+    try:
+        with ProcessPoolExecutor(max_workers=1) as pool:
+            return pool.submit(transform_unit, item).result()
+    except BrokenProcessPool:
+        return UnitResult(
+            None,
+            error="killed the process rewriting it (a crash in native code, or out of "
+            "memory); the file was left untouched, please report this with the file",
+        )
 
 
 def process_files(
@@ -394,8 +433,12 @@ def process_files(
     jobs: int = 1,
     cwd: Path | None = None,
     progress: Progress | None = None,
+    max_file_size: int | None = None,
 ) -> list[FileRecord]:
-    """Rewrite ``paths`` (sorted, absolute) and return one record per file, in path order."""
+    """Rewrite ``paths`` (sorted, absolute) and return one record per file, in path order.
+
+    Files larger than ``max_file_size`` bytes are skipped; ``None`` or 0 means no limit.
+    """
     cwd = cwd or Path.cwd()
     progress = progress or Progress(enabled=False)
     progress.start(len(paths), "reading")
@@ -405,11 +448,16 @@ def process_files(
         record = FileRecord(path=path, display=display_path(path, cwd))
         records.append(record)
         try:
-            data = path.read_bytes()
+            source = read_source(path, max_size=max_file_size)
+        except SourceTooLargeError as exc:
+            record.status, record.reason = FileStatus.SKIPPED, str(exc)
+        except NotARegularFileError as exc:
+            record.status, record.reason = FileStatus.ERROR, str(exc)
         except OSError as exc:
             record.status, record.reason = FileStatus.ERROR, f"cannot be read ({exc.strerror})"
         else:
-            prepared = _prepare(record, data, options)
+            record.writable = source.writable
+            prepared = _prepare(record, source.data, options)
             if prepared is not None:
                 pending.append(prepared)
         progress.advance()
@@ -421,11 +469,7 @@ def process_files(
     if mode is Mode.WRITE:
         for record in records:
             if record.status is FileStatus.CHANGED and record.output is not None:
-                try:
-                    atomic_write(record.path, record.output)
-                except OSError as exc:
-                    record.status = FileStatus.ERROR
-                    record.reason = f"could not be written ({exc}); the original is unchanged"
+                _write(record)
     return records
 
 
@@ -439,6 +483,19 @@ def _index_project(paths: Sequence[Path], pending: list[_Pending]) -> None:
     for item in pending:
         package = module_name(item.record.path)[1]
         item.options = replace(item.options, project=index, package=package)
+
+
+def _write(record: FileRecord) -> None:
+    if not record.writable:
+        record.fail(
+            "is read-only (no write permission), so it was left alone; "
+            "make it writable to rewrite it, or exclude it"
+        )
+        return
+    try:
+        atomic_write(record.path, record.output or b"")
+    except OSError as exc:
+        record.fail(f"could not be written ({exc}); the original is unchanged")
 
 
 def process_stdin(data: bytes, *, name: str, options: Options) -> FileRecord:

@@ -13,7 +13,14 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import NoReturn, TextIO
 
-from codemods._config import ConfigError, FileConfig, find_pyproject, load_config
+from codemods._config import (
+    DEFAULT_MAX_FILE_SIZE,
+    ConfigError,
+    FileConfig,
+    find_pyproject,
+    load_config,
+    parse_size,
+)
 from codemods._discovery import discover, find_repo_root
 from codemods._progress import Progress
 from codemods._report import EXIT_CLEAN, EXIT_ERROR, build_report, summarize, write_report
@@ -27,6 +34,7 @@ from codemods._runner import (
     process_files,
     process_stdin,
 )
+from codemods._source import remove_stale_temporary
 from codemods._types import SiteStatus, Target
 
 __all__ = ["UsageError", "build_parser", "main"]
@@ -38,11 +46,13 @@ exit codes (when several apply, the highest wins):
   0  nothing left to do: no file changed or would change, no TODOs, no errors
   1  files were changed (or, with --check/--diff, would be changed)
   2  manual TODOs remain (sites the tool could not rewrite safely; see --report)
-  3  errors: unreadable, non-UTF-8 or unparsable files, failed verification,
+  3  errors: unreadable, read-only, non-UTF-8, unparsable or too deeply nested
+     files, special files (FIFOs...), unreadable directories, failed verification,
      crashes, bad options or configuration
 
 Settings may also be given in pyproject.toml under [tool.prefect-result-upgrade]
-(target, select, ignore, exclude, jobs, report, respect-gitignore); the command line wins.
+(target, select, ignore, exclude, jobs, report, respect-gitignore, follow-symlinks,
+max-file-size); the command line wins.
 """
 
 
@@ -120,6 +130,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     files.add_argument("--no-gitignore", action="store_true", help="do not honour .gitignore files")
     files.add_argument(
+        "--follow-symlinks",
+        action="store_true",
+        help="also rewrite files that symbolic links lead to outside the given paths",
+    )
+    files.add_argument(
+        "--max-file-size",
+        metavar="SIZE",
+        help="skip (and report) larger files; bytes or K/M/G, 0 for no limit (default 64M)",
+    )
+    files.add_argument(
         "--stdin-filename",
         metavar="NAME",
         help="name used for '-' in messages (a .ipynb name reads a notebook)",
@@ -176,7 +196,18 @@ def _load_config(args: argparse.Namespace) -> FileConfig:
     return load_config(find_pyproject(Path(first) if first else Path.cwd()))
 
 
-def _emit_record(record: FileRecord, mode: Mode, quiet: bool, err: TextIO) -> None:
+def _max_file_size(args: argparse.Namespace, config: FileConfig) -> int:
+    if args.max_file_size is None:
+        return DEFAULT_MAX_FILE_SIZE if config.max_file_size is None else config.max_file_size
+    try:
+        return parse_size(args.max_file_size)
+    except ValueError as exc:
+        raise UsageError(f"--max-file-size: {exc}") from exc
+
+
+def _emit_record(
+    record: FileRecord, mode: Mode, quiet: bool, err: TextIO, *, stdin: bool = False
+) -> None:
     if record.status is FileStatus.ERROR:
         err.write(f"{record.display}: error: {record.reason}\n")
         return
@@ -193,6 +224,9 @@ def _emit_record(record: FileRecord, mode: Mode, quiet: bool, err: TextIO) -> No
             rule = getattr(site.rule, "value", site.rule)
             err.write(f"{where}: {rule} TODO: {site.message}\n")
     if record.status is FileStatus.CHANGED:
+        if stdin:
+            err.write(f"{record.display}: changed (the new code is on stdout)\n")
+            return
         verb = "rewrote" if mode is Mode.WRITE else "would rewrite"
         err.write(f"{verb} {record.display}\n")
 
@@ -242,12 +276,18 @@ def _main(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     jobs = args.jobs if args.jobs is not None else (config.jobs if config.jobs is not None else 1)
     if jobs < 0:
         raise UsageError(f"-j/--jobs must be 0 (one per CPU) or more, got {jobs}")
+    max_file_size = _max_file_size(args, config)
     cwd = Path.cwd()
 
     extra_errors: list[dict[str, str]] = []
     if stdin:
         name = args.stdin_filename or "-"
         data = sys.stdin.buffer.read()
+        if max_file_size and len(data) > max_file_size:
+            raise UsageError(
+                f"stdin holds {len(data)} bytes, more than --max-file-size ({max_file_size}); "
+                "raise the limit (0: no limit)"
+            )
         record = process_stdin(data, name=name, options=options)
         records = [record]
         if mode is Mode.WRITE:
@@ -260,26 +300,40 @@ def _main(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                 exclude=[*config.exclude, *args.exclude],
                 exclude_base=config.base or cwd,
                 respect_gitignore=config.respect_gitignore and not args.no_gitignore,
+                follow_symlinks=args.follow_symlinks or config.follow_symlinks,
             )
         except OSError as exc:
             raise UsageError(f"cannot walk the given paths: {exc}") from exc
         for missing in found.missing:
-            err.write(f"{missing}: error: no such file or directory\n")
-            extra_errors.append({"file": str(missing), "message": "no such file or directory"})
+            shown = display_path(missing, Path())
+            err.write(f"{shown}: error: no such file or directory\n")
+            extra_errors.append({"file": shown, "message": "no such file or directory"})
+        if mode is Mode.WRITE:
+            removed = sum(remove_stale_temporary(p) for p in found.temporaries)
+            if removed and not args.quiet:
+                err.write(f"removed {removed} temporary files left by an interrupted run\n")
         progress = Progress(
             enabled=err.isatty() and not args.quiet and not args.no_progress, stream=err
         )
         try:
             records = process_files(
-                found.files, options=options, mode=mode, jobs=jobs, cwd=cwd, progress=progress
+                found.files,
+                options=options,
+                mode=mode,
+                jobs=jobs,
+                cwd=cwd,
+                progress=progress,
+                max_file_size=max_file_size,
             )
         finally:
             progress.close()
         records.extend(
-            FileRecord(
-                path=p, display=display_path(p, cwd), status=FileStatus.SKIPPED, reason=reason
+            FileRecord(path=p, display=display_path(p, cwd), status=status, reason=reason)
+            for status, entries in (
+                (FileStatus.SKIPPED, found.skipped),
+                (FileStatus.ERROR, found.errors),
             )
-            for p, reason in found.skipped
+            for p, reason in entries
             if reason != "excluded"
         )
     if print_diff:
@@ -288,7 +342,7 @@ def _main(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                 out.write(record.diff)
         out.flush()
     for record in records:
-        _emit_record(record, mode, args.quiet, err)
+        _emit_record(record, mode, args.quiet, err, stdin=stdin)
 
     summary = summarize(records, extra_errors=len(extra_errors))
     warnings: list[str] = []
@@ -323,6 +377,8 @@ def _main(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         err.write(summary.line() + "\n")
         if mode is not Mode.WRITE and not args.quiet:
             err.write(f"(nothing written: --{mode.value})\n")
+        elif stdin and not args.quiet:
+            err.write("(no file written: the new code went to stdout)\n")
     return summary.exit_code
 
 

@@ -2,16 +2,22 @@
 
 It rewrites ``result_handler=`` to ``result=`` (PRU001) and ``LocalResultHandler`` to
 ``LocalResult`` (PRU002), and marks ``class X(ResultHandler):`` with one TODO (PRU005).
-Sources containing ``VERIFY_FAIL`` fail verification; ``CRASH_ENGINE`` raises. The CLI
+Sources containing ``VERIFY_FAIL`` fail verification; ``CRASH_ENGINE`` raises;
+``KILL_PROCESS`` kills the process (SIGKILL), as a native crash would. The CLI
 must treat it exactly like the real engine, which the end-to-end tests use.
 """
 
 from __future__ import annotations
 
+import os
 import re
+import signal
+import subprocess
 import sys
 import types
+from collections.abc import Sequence
 from enum import Enum
+from pathlib import Path
 
 import libcst
 import pytest
@@ -19,9 +25,48 @@ import pytest
 import codemods
 from codemods._types import FileOutcome, Site, SiteStatus, Target
 
-__all__ = ["fake_engine", "make_fake_engine"]
+__all__ = ["REPO", "TASK_LEGACY", "TASK_REWRITTEN", "fake_engine", "make_fake_engine", "run_cli"]
 
 TODO = "# TODO(prefect-result-upgrade): PRU005 custom handler"
+REPO = Path(__file__).resolve().parent.parent.parent
+#: A module the *real* rules migrate completely (three sites), and what they make of it.
+TASK_LEGACY = (
+    "from prefect import task\n"
+    "from prefect.engine.result_handlers import LocalResultHandler\n"
+    "\n"
+    "\n"
+    "@task(result_handler=LocalResultHandler(dir='/tmp'))\n"
+    "def f():\n"
+    "    return 1\n"
+)
+TASK_REWRITTEN = (
+    TASK_LEGACY.replace("result_handlers import LocalResultHandler", "results import LocalResult")
+    .replace("result_handler=", "result=")
+    .replace("LocalResultHandler(", "LocalResult(")
+)
+
+
+def run_cli(
+    cwd: Path,
+    *args: str,
+    prefix: Sequence[str] = (),
+    timeout: float = 120,
+    stdin: str | None = None,
+) -> subprocess.CompletedProcess[str]:
+    """The real command line in a fresh interpreter (a native crash cannot reach pytest).
+
+    ``prefix`` goes before the interpreter (for example a command that drops privileges).
+    """
+    return subprocess.run(
+        [*prefix, sys.executable, "-m", "codemods", *args],
+        cwd=cwd,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
 
 
 class Rule(str, Enum):
@@ -54,6 +99,8 @@ def transform_source(
     libcst.parse_module(source)
     if "CRASH_ENGINE" in source:
         raise RuntimeError("stand-in crash")
+    if "KILL_PROCESS" in source:  # like a native crash or the memory killer: never with -j 1
+        os.kill(os.getpid(), signal.SIGKILL)
 
     def on(code: str) -> bool:
         return (select is None or code in select) and code not in ignore

@@ -97,7 +97,8 @@ def test_invalid_python_is_reported_and_others_continue(
     assert main(["."]) == 3
     assert (tmp_path / "a_broken.py").read_text() == "def f(:\n    result_handler=1\n"
     assert (tmp_path / "b_ok.py").read_text() == REWRITTEN
-    assert "a_broken.py: error: is not valid Python (error at 2:4" in capsys.readouterr().err
+    expected = "a_broken.py: error: is not valid Python (line 1, column 7: invalid syntax)"
+    assert expected in capsys.readouterr().err
 
 
 @pytest.mark.parametrize(
@@ -116,19 +117,34 @@ def test_verification_failure_and_crash_leave_file_untouched(
     assert message in capsys.readouterr().err
 
 
+def test_a_worker_killed_by_one_file_is_an_error_for_that_file_only(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for i in range(9):
+        (tmp_path / f"m{i}.py").write_text(LEGACY)
+    (tmp_path / "m4.py").write_text("# KILL_PROCESS\n" + LEGACY)
+    assert main(["-j", "2", "--report", "r.json", "."]) == 3
+    assert (tmp_path / "m4.py").read_text() == "# KILL_PROCESS\n" + LEGACY
+    for i in (0, 1, 2, 3, 5, 6, 7, 8):
+        assert (tmp_path / f"m{i}.py").read_text() == REWRITTEN
+    err = capsys.readouterr().err
+    assert "m4.py: error: killed the process rewriting it (a crash in native code" in err
+    assert json.loads((tmp_path / "r.json").read_text())["summary"]["errors"] == 1
+
+
 def test_unreadable_file_is_an_error(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     (tmp_path / "secret.py").write_text(LEGACY)
     (tmp_path / "z.py").write_text(LEGACY)
-    real = Path.read_bytes
+    real = os.open
 
-    def read_bytes(self: Path) -> bytes:
-        if self.name == "secret.py":
+    def open_(path: str | Path, flags: int, *args: int) -> int:
+        if Path(path).name == "secret.py":
             raise PermissionError(13, "Permission denied")
-        return real(self)
+        return real(path, flags, *args)
 
-    monkeypatch.setattr(Path, "read_bytes", read_bytes)
+    monkeypatch.setattr(_source.os, "open", open_)
     assert main(["."]) == 3
     assert "secret.py: error: cannot be read (Permission denied)" in capsys.readouterr().err
     assert (tmp_path / "z.py").read_text() == REWRITTEN

@@ -86,3 +86,29 @@ def test_stdin_with_a_file_name_sees_that_files_package(
     monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(source.encode())))
     main(["--stdin-filename", "pkg/flows.py", "-"])
     assert capsys.readouterr().out == (PROJECT / "after" / "pkg" / "flows.py").read_text()
+
+
+@pytest.mark.timeout(120)
+def test_hostile_siblings_neither_crash_nor_hang_the_index(tmp_path: Path) -> None:
+    """A FIFO and a class libcst cannot parse beside the flow: the run still finishes."""
+    import os
+
+    package = tmp_path / "pkg"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    terms = " + ".join(["1"] * 20_000)
+    (package / "handlers.py").write_text(
+        "from prefect.engine.result_handlers import ResultHandler\n\n\n"
+        f"class Deep(ResultHandler):\n    LIMIT = {terms}\n\n"
+        "    def read(self, loc):\n        return loc\n\n"
+        "    def write(self, value):\n        return value\n"
+    )
+    os.mkfifo(package / "pipe.py")
+    flows = package / "flows.py"
+    flows.write_text(
+        "from prefect import Flow\nfrom pkg.handlers import Deep\n\n"
+        'flow = Flow("f", result_handler=Deep())\n'
+    )
+    code = main(["--no-progress", "-q", str(flows)])
+    assert code in (1, 2)  # rewritten or a TODO: never a crash (139) or an error (3)
+    assert "result" in flows.read_text()
