@@ -302,13 +302,16 @@ def _load_safe_result(payload: Mapping[str, Any], field: str) -> Result:
         raise fail(handler_field, "an object", handler_payload)
     handler = load_handler(handler_payload, field=handler_field)
     reference = payload.get("value")
-    if isinstance(reference, str) and handler_payload.get("type") in _LOCATING_HANDLERS:
+    kind = handler_payload.get("type")
+    if kind in _LOCATING_HANDLERS:  # the value is where the handler reads: a path or key
+        if not isinstance(reference, str):
+            raise fail(subfield(field, "value"), f"a string (the {kind}'s location)", reference)
         check_payload_location(reference, field=subfield(field, "value"))
     safe = SafeResult(reference, handler)
     if isinstance(handler, UnresolvedResultHandler) or type(handler) is ResultHandler:
         result: Result = ResultHandlerResult(handler)
-    else:
-        result = result_from_handler(handler)
+    else:  # e.g. an S3ResultHandler without a bucket converts to no valid S3Result
+        result = _build(lambda p: result_from_handler(handler), payload, str(kind), handler_field)
     result.location = reference if isinstance(reference, str) else None
     result.safe_value = safe
     return result
