@@ -87,7 +87,42 @@ def _resolve(field_name: str, template: str, kwargs: Mapping[str, Any], what: st
         except (AttributeError, KeyError, IndexError, TypeError) as exc:
             msg = f"{what} {template!r}: cannot resolve {{{field_name}}} ({exc})"
             raise TemplateFieldError(msg) from exc
+    if _holds_credentials(obj):
+        msg = (
+            f"{what} {template!r} may not render {{{field_name}}}: it contains secrets (a "
+            "'secrets' key inside it); name the part you need, e.g. {config.backend}"
+        )
+        raise TemplateFieldError(msg)
     return obj
+
+
+def _holds_credentials(value: Any) -> bool:
+    """Whether ``value`` is a container with a ``secrets`` key at any depth.
+
+    ``{config}`` or ``{config.context}`` would otherwise print ``context.secrets`` whole.
+    The walk visits each container once (cycles and shared nodes are fine); its cost is that
+    of the ``str()`` the formatter would do anyway.
+    """
+    pending = [value]
+    seen: set[int] = set()
+    while pending:
+        node = pending.pop()
+        if isinstance(node, Mapping):
+            children: Any = node.values()
+            if any(isinstance(key, str) and key in _CREDENTIAL_NAMES for key in node):
+                return True
+        elif isinstance(node, (list, tuple, set, frozenset)):
+            children = node
+        else:
+            continue
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        pending.extend(child for child in children if isinstance(child, _CONTAINERS))
+    return False
+
+
+_CONTAINERS = (Mapping, list, tuple, set, frozenset)
 
 
 def _check_spec(spec: str, field_name: str, template: str, what: str) -> None:

@@ -8,12 +8,17 @@ writer's temporary file.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from compat.engine.state import State
-from compat.exceptions import PayloadError
+from compat import Flow, Task, context
+from compat._templating import format_location, format_template
+from compat.engine.results import LocalResult
+from compat.engine.state import Failed, State
+from compat.exceptions import PayloadError, TemplateFieldError
+from compat.utilities.configuration import config, set_temporary_config
 
 # -- payloads: every malformed SafeResult is a PayloadError naming the field -------------------
 
@@ -52,3 +57,55 @@ def test_a_stored_value_reference_that_is_not_a_string_is_refused(
     with pytest.raises(PayloadError, match=r"_result\.value must be a string") as info:
         State.deserialize(payload)
     assert "got" in str(info.value)
+
+
+# -- templates: a field may not print a container that holds the secrets ----------------------
+
+
+@pytest.mark.parametrize(
+    "template", ["{config}", "{config.context}", "{config[context]!r}", "{x:{config.context}}"]
+)
+def test_a_template_cannot_print_the_secrets_whole(template: str) -> None:
+    """``{config.context}`` printed ``{'secrets': {...}}``: only the name ``secrets`` was barred."""
+    kwargs = {"config": config, "x": 1}
+    with set_temporary_config({"context.secrets": {"API_KEY": "hunter2"}}):
+        for formatter in (format_location, format_template):
+            with pytest.raises(TemplateFieldError, match="contains secrets") as info:
+                formatter(template, kwargs)
+            assert "hunter2" not in str(info.value)
+    assert format_template("{config.backend}", kwargs) == "core"
+    assert format_template("{p[a][0]}-{p}", {"p": {"a": [1, {"b": 2}]}}) == "1-{'a': [1, {'b': 2}]}"
+
+
+def test_a_run_name_cannot_print_the_configured_secrets() -> None:
+    """In a real run the context holds the whole configuration; its secrets stay out of names."""
+
+    class Named(Task):
+        def run(self) -> str:
+            return context.task_run_name
+
+    with Flow("f") as flow:
+        named = Named(task_run_name="run-{config.context}")()
+    with set_temporary_config({"context.secrets": {"API_KEY": "hunter2"}}):
+        state = flow.run().result[named]
+    assert isinstance(state, Failed)
+    assert "hunter2" not in state.message
+    assert "hunter2" not in repr(state.result)
+
+
+def test_a_location_cannot_write_the_configured_secrets_into_a_file_name(tmp_path: Path) -> None:
+    """``LocalResult(location="{config}.pkl")`` put the secret into the checkpoint's name."""
+
+    class Produce(Task):
+        def run(self) -> int:
+            return 1
+
+    result = LocalResult(str(tmp_path), location="{config}.pkl")
+    with Flow("f", result=result) as flow:
+        produced = Produce()()
+    settings = {"flows.checkpointing": True, "context.secrets": {"API_KEY": "hunter2"}}
+    with set_temporary_config(settings):
+        state = flow.run().result[produced]
+    assert isinstance(state, Failed)
+    assert "hunter2" not in state.message
+    assert list(tmp_path.iterdir()) == []
