@@ -8,12 +8,17 @@ writer's temporary file.
 
 from __future__ import annotations
 
+import os
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from compat import Flow, Task, context
+from compat._tempfiles import temporary_name
 from compat._templating import format_location, format_template
 from compat.engine.results import LocalResult
 from compat.engine.state import Failed, State
@@ -109,3 +114,45 @@ def test_a_location_cannot_write_the_configured_secrets_into_a_file_name(tmp_pat
     assert isinstance(state, Failed)
     assert "hunter2" not in state.message
     assert list(tmp_path.iterdir()) == []
+
+
+# -- crash litter: a writer in another pid namespace is never judged by a pid it cannot see ---
+
+
+def _unshare_pid_namespace() -> list[str]:
+    """The command prefix that runs a process in a new pid namespace, if this machine allows it."""
+    unshare = shutil.which("unshare")
+    if unshare is None or sys.platform != "linux":
+        pytest.skip("needs util-linux unshare (Linux)")
+    for prefix in (
+        [unshare, "--pid", "--fork"],
+        [unshare, "--user", "--map-root-user", "--pid", "--fork"],
+    ):
+        probe = subprocess.run([*prefix, "true"], capture_output=True, timeout=30, check=False)
+        if probe.returncode == 0:
+            return prefix
+    pytest.skip("this machine allows no new pid namespace (neither root nor user namespaces)")
+
+
+def test_a_writer_in_another_pid_namespace_keeps_its_temporary(tmp_path: Path) -> None:
+    """Two containers sharing a host name (``--network host``) and a volume: before the fix the
+    second one's first write removed the first one's live temporary, because the writer's pid
+    does not exist in the second one's pid namespace; the first write then failed."""
+    prefix = _unshare_pid_namespace()
+    target = tmp_path / "value.pkl"
+    in_progress = Path(temporary_name(str(target)))  # this process, mid-write
+    in_progress.write_bytes(b"half of a value")
+    other_container = (
+        "import sys; from compat.engine.results import LocalResult; "
+        "LocalResult(dir=sys.argv[1], location='other.pkl').write(2)"
+    )
+    subprocess.run(
+        [*prefix, sys.executable, "-c", other_container, str(tmp_path)],
+        check=True,
+        timeout=60,
+        capture_output=True,
+    )
+    assert (tmp_path / "other.pkl").exists()
+    assert in_progress.read_bytes() == b"half of a value"
+    os.replace(in_progress, target)  # the first writer finishes its write
+    assert target.read_bytes() == b"half of a value"
