@@ -19,6 +19,7 @@ another storage, bucket or scheme. Only the literal template text can do that.
 
 from __future__ import annotations
 
+import decimal
 import re
 import string
 from _string import formatter_field_name_split  # the parser str.format itself uses
@@ -127,6 +128,12 @@ _CONTAINERS = (Mapping, list, tuple, set, frozenset)
 
 def _check_spec(spec: str, field_name: str, template: str, what: str) -> None:
     """Refuse widths and precisions (any number in the spec) above :data:`MAX_SPEC_NUMBER`."""
+    if len(spec) > MAX_SPEC_NUMBER:  # a spec taken from data ({d:{fmt}}, fmt="%c" * 10**6)
+        msg = (
+            f"{what} {template!r}: the format spec of {{{field_name}}} is {len(spec)} "
+            f"characters long, above {MAX_SPEC_NUMBER}; use a shorter spec"
+        )
+        raise TemplateSpecError(msg)
     for digits in _DIGITS.findall(spec):
         # Compare the text first: int() of a huge digit string is itself slow.
         if len(digits.lstrip("0")) > len(str(MAX_SPEC_NUMBER)) or int(digits) > MAX_SPEC_NUMBER:
@@ -136,6 +143,26 @@ def _check_spec(spec: str, field_name: str, template: str, what: str) -> None:
                 f"a width or precision above {MAX_SPEC_NUMBER}; use a smaller number"
             )
             raise TemplateSpecError(msg)
+
+
+def _check_fixed_point(value: Any, spec: str, field_name: str, template: str, what: str) -> None:
+    """Refuse a fixed-point spec on a ``Decimal`` that would print more digits than the cap.
+
+    ``format(Decimal("1e999999999"), "f")`` writes every digit (a gigabyte), with no width
+    or precision in the spec to cap; a float cannot (at most 309 digits).
+    """
+    if not isinstance(value, decimal.Decimal) or not value.is_finite() or not value:
+        return
+    if not spec or spec[-1] not in "fF%":
+        return
+    exponent = value.adjusted()
+    if exponent > MAX_SPEC_NUMBER or (exponent < -MAX_SPEC_NUMBER and "." not in spec):
+        msg = (
+            f"{what} {template!r}: the format spec {spec[:40]!r} of {{{field_name}}} would "
+            f"print a Decimal of magnitude 1e{exponent} with more than {MAX_SPEC_NUMBER} "
+            "digits; use an 'e' or 'g' spec, or a precision"
+        )
+        raise TemplateSpecError(msg)
 
 
 def check_relative_value(text: str, *, what: str) -> None:
@@ -178,6 +205,7 @@ def _render(
                 raise TemplateSpecError(msg)
             spec_text = _render(spec, kwargs, what=what, check_values=False, outer=shown)
             _check_spec(spec_text, field_name, shown, what)
+            _check_fixed_point(value, spec_text, field_name, shown, what)
         text = format(value, spec_text)
         if check_values:
             check_relative_value(text, what=f"the value of {{{field_name}}} in {template!r}")

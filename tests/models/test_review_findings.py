@@ -8,6 +8,8 @@ writer's temporary file.
 
 from __future__ import annotations
 
+import datetime as dt
+import decimal
 import os
 import shutil
 import subprocess
@@ -19,10 +21,10 @@ import pytest
 
 from compat import Flow, Task, context
 from compat._tempfiles import temporary_name
-from compat._templating import format_location, format_template
+from compat._templating import MAX_SPEC_NUMBER, format_location, format_template
 from compat.engine.results import LocalResult
 from compat.engine.state import Failed, State
-from compat.exceptions import PayloadError, TemplateFieldError
+from compat.exceptions import PayloadError, TemplateFieldError, TemplateSpecError
 from compat.utilities.configuration import config, set_temporary_config
 
 # -- payloads: every malformed SafeResult is a PayloadError naming the field -------------------
@@ -156,3 +158,32 @@ def test_a_writer_in_another_pid_namespace_keeps_its_temporary(tmp_path: Path) -
     assert in_progress.read_bytes() == b"half of a value"
     os.replace(in_progress, target)  # the first writer finishes its write
     assert target.read_bytes() == b"half of a value"
+
+
+# -- format specs: no spec taken from data or applied to a Decimal explodes --------------------
+
+
+@pytest.mark.parametrize(
+    ("template", "kwargs"),
+    [
+        ("{x:f}", {"x": decimal.Decimal("1e999999999")}),
+        ("{x:,.2%}", {"x": decimal.Decimal("1e5000")}),
+        ("{x:F}", {"x": decimal.Decimal("-1e-999999999")}),
+        ("{d:{fmt}}", {"d": dt.datetime(2026, 1, 2), "fmt": "%c" * 1_000_000}),
+    ],
+)
+def test_specs_that_would_print_gigabytes_are_refused(template: str, kwargs: dict) -> None:
+    """Before the fix ``{x:f}`` on ``Decimal("1e999999999")`` allocated a gigabyte, and a
+    data-supplied strftime spec printed 12 characters per 2 it was given."""
+    for formatter in (format_location, format_template):
+        with pytest.raises(TemplateSpecError, match=str(MAX_SPEC_NUMBER)):
+            formatter(template, kwargs)
+
+
+def test_ordinary_decimal_and_date_specs_still_format() -> None:
+    """Money-like decimals, tiny decimals with a precision and date specs are unaffected."""
+    values = {"x": decimal.Decimal("1234.5"), "t": decimal.Decimal("1e-5000")}
+    assert (
+        format_template("{x:,.2f}-{x:f}-{t:.3f}-{t:e}", values) == "1,234.50-1234.5-0.000-1e-5000"
+    )
+    assert format_location("{d:%Y-%m}", {"d": dt.date(2026, 1, 2)}) == "2026-01"
