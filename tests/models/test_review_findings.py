@@ -22,6 +22,8 @@ import pytest
 from compat import Flow, Task, context
 from compat._tempfiles import temporary_name
 from compat._templating import MAX_SPEC_NUMBER, format_location, format_template
+from compat.engine.result import Result
+from compat.engine.result_handlers import ResultHandler
 from compat.engine.results import LocalResult
 from compat.engine.state import Failed, State
 from compat.exceptions import PayloadError, TemplateFieldError, TemplateSpecError
@@ -187,3 +189,25 @@ def test_ordinary_decimal_and_date_specs_still_format() -> None:
         format_template("{x:,.2f}-{x:f}-{t:.3f}-{t:e}", values) == "1,234.50-1234.5-0.000-1e-5000"
     )
     assert format_location("{d:%Y-%m}", {"d": dt.date(2026, 1, 2)}) == "2026-01"
+
+
+# -- secrets in text: a non-JSON handler reference is described, never printed ----------------
+
+
+class ReturnsTheValue(ResultHandler):
+    """A mistaken handler: it returns the value (here, credentials) instead of a reference."""
+
+    def write(self, result: Any) -> Any:
+        return result
+
+    def read(self, loc: Any) -> Any:
+        return loc
+
+
+def test_a_non_json_reference_is_named_by_type_not_printed() -> None:
+    """The message showed up to 200 characters of the reference: often the value itself."""
+    result = Result({"token": b"hunter2"}, result_handler=ReturnsTheValue())
+    with pytest.raises(PayloadError, match="returned a dict, which is not JSON-compatible") as info:
+        result.store_safe_value()
+    assert "hunter2" not in str(info.value)
+    assert "ReturnsTheValue" in str(info.value)
