@@ -36,6 +36,7 @@ from compat.engine.results import (
     S3Result,
     SecretResult,
 )
+from compat.engine.results.fsspec_result import require_location
 from compat.engine.results.result_handler_result import UnresolvedResultHandler
 from compat.engine.results.secret_result import SecretSource
 from compat.engine.serializers import (
@@ -257,7 +258,31 @@ def _legacy_safe_result(result: Result | SafeResult) -> SafeResult:
         return SafeResult(result.location, result.result_handler)  # type: ignore[arg-type]
     if cls is LocalResult:
         return SafeResult(result.full_path(result.location), _legacy_handler(result))  # type: ignore[attr-defined]
+    if cls in _BUCKET_RESULTS:  # the handler first: it checks the serializer
+        handler = _legacy_handler(result)
+        return SafeResult(_key_in_bucket(result), handler)  # type: ignore[arg-type]
     return SafeResult(result.location, _legacy_handler(result))
+
+
+#: Results whose 0.10 handler reads a key relative to its bucket or container.
+_BUCKET_RESULTS = (S3Result, GCSResult, AzureResult)
+
+
+def _key_in_bucket(result: FSSpecResult) -> str:
+    """The key a 0.10 cloud handler reads: where ``result`` stored, relative to its bucket.
+
+    ``compat`` strips a leading ``/`` and accepts a full URL as the location; the 0.10
+    handlers take the reference as the key itself, so ``"/k"`` would read another object.
+    """
+    path = result.full_path(require_location(result))
+    bucket_url = result.url + "/"
+    if not path.startswith(bucket_url):
+        msg = (
+            f"cannot dump {type(result).__name__} in the 0.10 shape: its location is a URL "
+            f"outside {result.url!r}, which the 0.10 handler of that bucket cannot read"
+        )
+        raise PayloadError(msg)
+    return path[len(bucket_url) :]
 
 
 def _legacy_handler(result: Result) -> ResultHandler:

@@ -24,8 +24,9 @@ from compat._tempfiles import temporary_name
 from compat._templating import MAX_SPEC_NUMBER, format_location, format_template
 from compat.engine.result import Result
 from compat.engine.result_handlers import ResultHandler
-from compat.engine.results import LocalResult
-from compat.engine.state import Failed, State
+from compat.engine.results import AzureResult, GCSResult, LocalResult, S3Result
+from compat.engine.serializers import Base64PickleSerializer
+from compat.engine.state import Failed, State, Success
 from compat.exceptions import PayloadError, TemplateFieldError, TemplateSpecError
 from compat.utilities.configuration import config, set_temporary_config
 
@@ -211,3 +212,34 @@ def test_a_non_json_reference_is_named_by_type_not_printed() -> None:
         result.store_safe_value()
     assert "hunter2" not in str(info.value)
     assert "ReturnsTheValue" in str(info.value)
+
+
+# -- the 0.10 shape: a cloud reference is the key the 0.10 handler reads ----------------------
+
+
+@pytest.mark.parametrize(
+    ("result", "key"),
+    [
+        (S3Result(bucket="b", location="/prefix/k"), "prefix/k"),
+        (S3Result(bucket="b", location="s3://b/prefix/k"), "prefix/k"),
+        (GCSResult(bucket="g", location="/a/b.pkl"), "a/b.pkl"),
+        (AzureResult(container="c", location="/x"), "x"),
+    ],
+)
+def test_a_legacy_cloud_reference_is_the_key_compat_wrote(result: Any, key: str) -> None:
+    """``compat`` stores ``"/prefix/k"`` at key ``prefix/k``, but the 0.10 dump kept
+    ``"/prefix/k"`` (or a whole URL): a 0.10 handler takes the reference as the key and
+    would have read another object, or none."""
+    result.serializer = Base64PickleSerializer()  # what a 0.10 cloud handler reads
+    assert result.full_path(result.location) == f"{result.url}/{key}"
+    payload = Success(result=result).serialize(legacy=True)
+    assert payload["_result"]["value"] == key
+    back = State.deserialize(payload)._result
+    assert back.full_path(back.location) == result.full_path(result.location)
+
+
+def test_a_legacy_dump_refuses_a_location_in_another_bucket() -> None:
+    """A URL location outside the result's bucket has no 0.10 reference at all."""
+    result = S3Result(bucket="b", location="s3://other/k", serializer=Base64PickleSerializer())
+    with pytest.raises(PayloadError, match="outside 's3://b'"):
+        Success(result=result).serialize(legacy=True)
