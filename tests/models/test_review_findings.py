@@ -27,7 +27,12 @@ from compat.engine.result_handlers import ResultHandler
 from compat.engine.results import AzureResult, GCSResult, LocalResult, S3Result
 from compat.engine.serializers import Base64PickleSerializer
 from compat.engine.state import Failed, State, Success
-from compat.exceptions import PayloadError, TemplateFieldError, TemplateSpecError
+from compat.exceptions import (
+    PayloadError,
+    ResultReadError,
+    TemplateFieldError,
+    TemplateSpecError,
+)
 from compat.utilities.configuration import config, set_temporary_config
 
 # -- payloads: every malformed SafeResult is a PayloadError naming the field -------------------
@@ -243,3 +248,33 @@ def test_a_legacy_dump_refuses_a_location_in_another_bucket() -> None:
     result = S3Result(bucket="b", location="s3://other/k", serializer=Base64PickleSerializer())
     with pytest.raises(PayloadError, match="outside 's3://b'"):
         Success(result=result).serialize(legacy=True)
+
+
+# -- hydration: a damaged PrefectResult location is a ResultReadError -------------------------
+
+
+@pytest.mark.parametrize(
+    "result_payload",
+    [
+        {"type": "PrefectResult", "location": "[" * 100_000 + "]" * 100_000},
+        {"type": "PrefectResult", "location": '{"token": "hunter2"'},
+        {"type": "PrefectResult", "location": "9" * 5000},
+        {
+            "type": "SafeResult",
+            "value": "[" * 100_000 + "]" * 100_000,
+            "result_handler": {"type": "JSONResultHandler"},
+        },
+    ],
+    ids=["deep", "truncated", "huge-int", "legacy-deep"],
+)
+def test_a_damaged_json_value_in_a_payload_fails_to_hydrate_clearly(
+    result_payload: dict[str, Any],
+) -> None:
+    """The JSON text a PrefectResult keeps in the state is data too: deep nesting raised
+    ``RecursionError`` and a truncated value a bare ``JSONDecodeError`` at ``load_result()``."""
+    state = State.deserialize({"type": "Success", "_result": result_payload})
+    with pytest.raises(ResultReadError, match="PrefectResult keeps in its location") as info:
+        state.load_result()
+    assert isinstance(info.value, ValueError)
+    assert "hunter2" not in str(info.value)
+    assert len(str(info.value)) < 400
