@@ -19,6 +19,7 @@ __all__ = [
     "MAX_DEPTH",
     "check_depth",
     "fail",
+    "optional_class_name",
     "optional_datetime",
     "optional_int",
     "optional_mapping",
@@ -30,6 +31,8 @@ __all__ = [
 #: How deeply a payload may nest objects and lists (Prefect's own payloads use about 5).
 MAX_DEPTH = 64
 _CLASS_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.]{0,79}")
+#: A class path as ``f"{cls.__module__}.{cls.__qualname__}"`` writes it (``<locals>`` too).
+_CLASS_PATH = re.compile(r"[A-Za-z_][A-Za-z0-9_.<>]{0,199}")
 
 
 def _json_type(value: Any) -> str:
@@ -72,6 +75,22 @@ def optional_str(payload: Mapping[str, Any], key: str, field: str) -> str | None
     value = payload.get(key)
     if value is not None and not isinstance(value, str):
         raise fail(subfield(field, key), "a string or null", value)
+    return value
+
+
+def optional_class_name(payload: Mapping[str, Any], key: str, field: str) -> str | None:
+    """The class name or dotted class path at ``key``, or ``None`` if absent or null.
+
+    These names end up in error messages at hydration, so anything else (a megabyte of
+    text, newlines forging log lines) is refused here.
+    """
+    value = optional_str(payload, key, field)
+    if value is not None and not _CLASS_PATH.fullmatch(value):
+        msg = (
+            f"payload field {subfield(field, key)} must be a class name or dotted class path "
+            "such as 'my_flows.handlers.MyHandler' (at most 200 characters)"
+        )
+        raise PayloadError(msg)
     return value
 
 

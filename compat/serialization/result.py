@@ -46,7 +46,13 @@ from compat.engine.serializers import (
     Serializer,
 )
 from compat.exceptions import PayloadError
-from compat.serialization._fields import check_depth, fail, optional_str, subfield
+from compat.serialization._fields import (
+    check_depth,
+    fail,
+    optional_class_name,
+    optional_str,
+    subfield,
+)
 
 __all__ = [
     "StateResultSchema",
@@ -134,8 +140,10 @@ def load_handler(payload: Mapping[str, Any], *, field: str = "result_handler") -
     for key in _LOCATING_HANDLERS.get(kind, ()):
         _check_storage(payload, key, field)
     loader = _HANDLER_LOADERS.get(kind)
-    if loader is None:
-        return UnresolvedResultHandler(str(payload.get("qualified_name") or kind))
+    if loader is None:  # the names are kept for messages and dumps: class names only
+        optional_class_name(payload, "type", field)
+        qualified_name = optional_class_name(payload, "qualified_name", field)
+        return UnresolvedResultHandler(qualified_name or kind)
     return _build(loader, payload, kind, field)
 
 
@@ -397,7 +405,7 @@ def load_result(payload: Mapping[str, Any] | None, *, field: str = "result") -> 
     if kind == "SafeResult":
         return _load_safe_result(payload, field)
     optional_str(payload, "location", field)
-    optional_str(payload, "result_handler_type", field)
+    optional_class_name(payload, "result_handler_type", field)
     for key in _STORAGE_FIELDS.get(kind, ()):
         optional_str(payload, key, field)
         _check_storage(payload, key, field)

@@ -29,6 +29,7 @@ from compat.engine.serializers import Base64PickleSerializer
 from compat.engine.state import Failed, State, Success
 from compat.exceptions import (
     PayloadError,
+    ResultNotImplementedError,
     ResultReadError,
     TemplateFieldError,
     TemplateSpecError,
@@ -278,3 +279,43 @@ def test_a_damaged_json_value_in_a_payload_fails_to_hydrate_clearly(
     assert isinstance(info.value, ValueError)
     assert "hunter2" not in str(info.value)
     assert len(str(info.value)) < 400
+
+
+# -- payload names that reach error messages are class names, not arbitrary text -------------
+
+
+def _custom(name_field: str, name: str) -> dict[str, Any]:
+    handler = {"type": "CustomResultHandler", name_field: name}
+    if name_field == "type":
+        handler = {"type": name}
+    return {"type": "SafeResult", "value": "k", "result_handler": handler}
+
+
+@pytest.mark.parametrize(
+    "result_payload",
+    [
+        _custom("qualified_name", "m.H\nERROR forged log line"),
+        _custom("qualified_name", "m." + "H" * 100_000),
+        _custom("type", "Handler\x1b[2J"),
+        {"type": "ResultHandlerResult", "location": "k", "result_handler_type": "x y"},
+    ],
+    ids=["newline", "huge", "escape", "result-handler-type"],
+)
+def test_handler_names_from_a_payload_must_be_class_names(result_payload: dict) -> None:
+    """They were kept as they were and printed whole by the hydration error, so a payload
+    could put a megabyte or a forged log line into the user's logs."""
+    with pytest.raises(PayloadError, match="must be a class name") as info:
+        State.deserialize({"type": "Success", "_result": result_payload})
+    assert len(str(info.value)) < 400
+
+
+def test_class_paths_as_compat_writes_them_still_load() -> None:
+    """Names of local classes (``<locals>``) and plain names keep loading, and round-trip."""
+    name = "tests.flows.test_x.<locals>.MyHandler"
+    state = State.deserialize({"type": "Success", "_result": _custom("qualified_name", name)})
+    assert state.serialize()["_result"]["result_handler_type"] == name
+    legacy = state.serialize(legacy=True)["_result"]["result_handler"]
+    assert legacy == {"type": "CustomResultHandler", "qualified_name": name}
+    assert State.deserialize(state.serialize()).serialize() == state.serialize()
+    with pytest.raises(ResultNotImplementedError, match="MyHandler"):
+        state.load_result()
