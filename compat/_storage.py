@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import re
 import uuid
 from typing import Any, Protocol
 
@@ -54,6 +55,8 @@ _EXTRAS: dict[str, tuple[str, str]] = {
 #: ``memory`` is left out: it can never hold a value written by another process, and it may
 #: hold objects other code in this process keeps there.
 BUILTIN_PAYLOAD_PROTOCOLS = frozenset({"file", "local", *_EXTRAS})
+#: A protocol (or fsspec chain, ``simplecache::s3``) short and plain enough to show in a message.
+_PROTOCOL_NAME = re.compile(r"[a-z0-9+.:_-]{1,40}")
 #: Refused whatever the configuration says: the URL itself carries the bytes it loads.
 _NEVER_ALLOWED = frozenset({"data"})
 #: Object stores whose single upload is already atomic; no temporary object needed.
@@ -119,8 +122,10 @@ def check_payload_location(location: str, *, field: str) -> None:
         raise StorageNotAllowedError(msg)
     allowed = allowed_payload_protocols()
     if protocol not in allowed:
+        plain = _PROTOCOL_NAME.fullmatch(protocol)
+        shown = f"{protocol!r} storage" if plain else "storage with an unusual protocol name"
         msg = (
-            f"{field} names {protocol!r} storage, which a payload may not choose; allowed: "
+            f"{field} names {shown}, which a payload may not choose; allowed: "
             f"{', '.join(sorted(allowed))}. If you trust this storage, add it to "
             "results.allowed_protocols (see docs/security.md)"
         )

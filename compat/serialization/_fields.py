@@ -23,6 +23,7 @@ __all__ = [
     "optional_datetime",
     "optional_int",
     "optional_mapping",
+    "optional_secret_name",
     "optional_str",
     "shown_name",
     "subfield",
@@ -33,6 +34,7 @@ MAX_DEPTH = 64
 _CLASS_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.]{0,79}")
 #: A class path as ``f"{cls.__module__}.{cls.__qualname__}"`` writes it (``<locals>`` too).
 _CLASS_PATH = re.compile(r"[A-Za-z_][A-Za-z0-9_.<>]{0,199}")
+_MAX_NAME = 200
 
 
 def _json_type(value: Any) -> str:
@@ -89,6 +91,21 @@ def optional_class_name(payload: Mapping[str, Any], key: str, field: str) -> str
         msg = (
             f"payload field {subfield(field, key)} must be a class name or dotted class path "
             "such as 'my_flows.handlers.MyHandler' (at most 200 characters)"
+        )
+        raise PayloadError(msg)
+    return value
+
+
+def optional_secret_name(payload: Mapping[str, Any], key: str, field: str) -> str | None:
+    """The secret name at ``key`` (printable, at most 200 characters), or ``None``.
+
+    A payload names the secret a result re-reads; the name is echoed when it is missing.
+    """
+    value = optional_str(payload, key, field)
+    if value is not None and (len(value) > _MAX_NAME or not value.isprintable()):
+        msg = (
+            f"payload field {subfield(field, key)} must be a secret name (printable, at most "
+            f"{_MAX_NAME} characters)"
         )
         raise PayloadError(msg)
     return value

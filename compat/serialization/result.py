@@ -50,6 +50,7 @@ from compat.serialization._fields import (
     check_depth,
     fail,
     optional_class_name,
+    optional_secret_name,
     optional_str,
     subfield,
 )
@@ -139,6 +140,8 @@ def load_handler(payload: Mapping[str, Any], *, field: str = "result_handler") -
         optional_str(payload, key, field)
     for key in _LOCATING_HANDLERS.get(kind, ()):
         _check_storage(payload, key, field)
+    if kind == "SecretResultHandler":
+        optional_secret_name(payload, "name", field)
     loader = _HANDLER_LOADERS.get(kind)
     if loader is None:  # the names are kept for messages and dumps: class names only
         optional_class_name(payload, "type", field)
@@ -340,6 +343,8 @@ def _load_safe_result(payload: Mapping[str, Any], field: str) -> Result:
         if not isinstance(reference, str):
             raise fail(subfield(field, "value"), f"a string (the {kind}'s location)", reference)
         check_payload_location(reference, field=subfield(field, "value"))
+    if kind == "SecretResultHandler":  # the value is the name of the secret read back
+        optional_secret_name(payload, "value", field)
     safe = SafeResult(reference, handler)
     if isinstance(handler, UnresolvedResultHandler) or type(handler) is ResultHandler:
         result: Result = ResultHandlerResult(handler)
@@ -406,6 +411,8 @@ def load_result(payload: Mapping[str, Any] | None, *, field: str = "result") -> 
         return _load_safe_result(payload, field)
     optional_str(payload, "location", field)
     optional_class_name(payload, "result_handler_type", field)
+    if kind == "SecretResult":  # its location is the name of the secret read back
+        optional_secret_name(payload, "location", field)
     for key in _STORAGE_FIELDS.get(kind, ()):
         optional_str(payload, key, field)
         _check_storage(payload, key, field)

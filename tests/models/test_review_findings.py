@@ -319,3 +319,45 @@ def test_class_paths_as_compat_writes_them_still_load() -> None:
     assert State.deserialize(state.serialize()).serialize() == state.serialize()
     with pytest.raises(ResultNotImplementedError, match="MyHandler"):
         state.load_result()
+
+
+@pytest.mark.parametrize(
+    "result_payload",
+    [
+        {"type": "LocalResult", "dir": "/r", "location": "A" * 100_000 + "://x"},
+        {"type": "FSSpecResult", "url": "x\ny" * 50_000 + "://h", "location": "k"},
+        {"type": "SecretResult", "location": "N" * 100_000},
+        {"type": "SecretResult", "location": "N\nERROR forged"},
+        {
+            "type": "SafeResult",
+            "value": "N" * 100_000,
+            "result_handler": {"type": "SecretResultHandler", "name": "N"},
+        },
+        {
+            "type": "SafeResult",
+            "value": "N",
+            "result_handler": {"type": "SecretResultHandler", "name": "N" * 100_000},
+        },
+    ],
+    ids=["protocol", "protocol-lines", "secret", "secret-newline", "safe-value", "safe-name"],
+)
+def test_errors_about_payload_chosen_names_stay_short(result_payload: dict) -> None:
+    """A 100,000-character protocol was echoed whole by ``StorageNotAllowedError``, and a
+    secret name by the "secret not found" error at hydration (300 KB of message)."""
+    with pytest.raises(PayloadError) as info:
+        State.deserialize({"type": "Success", "_result": result_payload}).load_result()
+    assert len(str(info.value)) < 400
+    assert "\n" not in str(info.value)
+
+
+def test_plain_protocols_and_secret_names_are_still_named() -> None:
+    """Short names stay in the messages: they tell the user what to allow or to set."""
+    with pytest.raises(PayloadError, match="'sftp' storage"):
+        State.deserialize(
+            {"type": "Success", "_result": {"type": "FSSpecResult", "url": "sftp://h"}}
+        )
+    state = State.deserialize(
+        {"type": "Success", "_result": {"type": "SecretResult", "location": "MY-TOKEN"}}
+    )
+    with pytest.raises(ValueError, match="secret 'MY-TOKEN' was not found"):
+        state.load_result()
