@@ -361,3 +361,30 @@ def test_plain_protocols_and_secret_names_are_still_named() -> None:
     )
     with pytest.raises(ValueError, match="secret 'MY-TOKEN' was not found"):
         state.load_result()
+
+
+# -- a resumed loop's count from a payload is checked at load, not in the middle of a run -----
+
+
+@pytest.mark.parametrize("loop_count", ["x", [1], 0, -3, 1.5, True])
+def test_a_malformed_resumed_loop_count_is_a_payload_error(loop_count: Any) -> None:
+    """``context._loop_count`` of a ``Retrying`` payload is read by the task runner; a list
+    there failed the whole flow "unexpectedly" with a bare ``TypeError`` on restart."""
+    payload = {"type": "Retrying", "run_count": 1, "context": {"_loop_count": loop_count}}
+    with pytest.raises(PayloadError, match=r"context\._loop_count must be") as info:
+        State.deserialize(payload)
+    assert isinstance(info.value, ValueError)
+
+
+def test_a_valid_resumed_loop_count_still_resumes_the_loop() -> None:
+    """A well-formed count resumes the loop at that iteration, as before."""
+
+    class Count(Task):
+        def run(self) -> int:
+            return context.task_loop_count
+
+    with Flow("f") as flow:
+        counted = Count()()
+    payload = {"type": "Retrying", "run_count": 1, "context": {"_loop_count": 4}}
+    state = flow.run(task_states={counted: State.deserialize(payload)})
+    assert state.result[counted].result == 4
