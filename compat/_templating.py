@@ -34,6 +34,12 @@ __all__ = ["MAX_SPEC_NUMBER", "check_relative_value", "format_location", "format
 MAX_SPEC_NUMBER = 1024
 #: Names a template may not read at any depth (``{secrets[X]}``, ``{config.context.secrets}``).
 _CREDENTIAL_NAMES = frozenset({"secrets"})
+#: Keys below the top level whose names say they hold a credential (``config.cloud.auth_token``,
+#: which ``PREFECT__CLOUD__AUTH_TOKEN`` fills). Top-level names are the run's own parameters
+#: and inputs, which a template may use whatever they are called.
+_CREDENTIAL_KEY = re.compile(
+    r"secret|token|passw|credential|api_?key|access_?key|private_?key", re.IGNORECASE
+)
 _DIGITS = re.compile(r"\d+")
 _SCHEME_SEPARATOR = "://"
 
@@ -80,8 +86,11 @@ def _resolve(field_name: str, template: str, kwargs: Mapping[str, Any], what: st
                 f"{what} {template!r} may not reach the private {kind} {key!r} in {{{field_name}}}"
             )
             raise TemplateFieldError(msg)
-        if isinstance(key, str) and key in _CREDENTIAL_NAMES:
-            msg = f"{what} {template!r} may not read the {kind} {key!r} in {{{field_name}}}"
+        if isinstance(key, str) and _is_credential_key(key):
+            msg = (
+                f"{what} {template!r} may not read the {kind} {key!r} in {{{field_name}}}: "
+                "its name says it holds a credential"
+            )
             raise TemplateFieldError(msg)
         try:
             obj = getattr(obj, key) if is_attribute else obj[key]
@@ -90,15 +99,20 @@ def _resolve(field_name: str, template: str, kwargs: Mapping[str, Any], what: st
             raise TemplateFieldError(msg) from exc
     if _holds_credentials(obj):
         msg = (
-            f"{what} {template!r} may not render {{{field_name}}}: it contains secrets (a "
-            "'secrets' key inside it); name the part you need, e.g. {config.backend}"
+            f"{what} {template!r} may not render {{{field_name}}}: it contains secrets (a key "
+            "such as 'secrets' or 'auth_token' inside it); name the part you need, e.g. "
+            "{config.backend}"
         )
         raise TemplateFieldError(msg)
     return obj
 
 
+def _is_credential_key(key: str) -> bool:
+    return key in _CREDENTIAL_NAMES or _CREDENTIAL_KEY.search(key) is not None
+
+
 def _holds_credentials(value: Any) -> bool:
-    """Whether ``value`` is a container with a ``secrets`` key at any depth.
+    """Whether ``value`` is a container with a credential key (``secrets``...) at any depth.
 
     ``{config}`` or ``{config.context}`` would otherwise print ``context.secrets`` whole.
     The walk visits each container once (cycles and shared nodes are fine); its cost is that
@@ -110,7 +124,7 @@ def _holds_credentials(value: Any) -> bool:
         node = pending.pop()
         if isinstance(node, Mapping):
             children: Any = node.values()
-            if any(isinstance(key, str) and key in _CREDENTIAL_NAMES for key in node):
+            if any(isinstance(key, str) and _is_credential_key(key) for key in node):
                 return True
         elif isinstance(node, (list, tuple, set, frozenset)):
             children = node

@@ -388,3 +388,34 @@ def test_a_valid_resumed_loop_count_still_resumes_the_loop() -> None:
     payload = {"type": "Retrying", "run_count": 1, "context": {"_loop_count": 4}}
     state = flow.run(task_states={counted: State.deserialize(payload)})
     assert state.result[counted].result == 4
+
+
+@pytest.mark.parametrize(
+    "template",
+    [
+        "{config.cloud.auth_token}",
+        "{config[cloud][auth_token]}",
+        "{config.cloud}",
+        "{p[db][password]}",
+        "{p[aws]}",
+    ],
+)
+def test_a_template_cannot_read_configured_credentials(template: str) -> None:
+    """``PREFECT__CLOUD__AUTH_TOKEN`` (how Prefect 0.x agents get their token) lands in
+    ``config.cloud.auth_token``, which ``{config.cloud.auth_token}`` printed as it was."""
+    kwargs = {
+        "config": config,
+        "p": {"db": {"password": "hunter2"}, "aws": {"ACCESS_KEY": "hunter2"}},
+    }
+    with set_temporary_config({"cloud.auth_token": "hunter2"}):
+        for formatter in (format_location, format_template):
+            with pytest.raises(TemplateFieldError, match=r"credential|secrets") as info:
+                formatter(template, kwargs)
+            assert "hunter2" not in str(info.value)
+
+
+def test_top_level_names_stay_usable_whatever_they_are_called() -> None:
+    """A task's own input named ``token`` (say, a page token) still fills a location."""
+    assert format_location("{token}/{p[name]}.pkl", {"token": "t1", "p": {"name": "n"}}) == (
+        "t1/n.pkl"
+    )
