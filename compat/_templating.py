@@ -118,6 +118,8 @@ def _holds_credentials(value: Any) -> bool:
     The walk visits each container once (cycles and shared nodes are fine); its cost is that
     of the ``str()`` the formatter would do anyway.
     """
+    if type(value) in _SCALARS:  # the common case, kept cheap: one lookup per field
+        return False
     pending = [value]
     seen: set[int] = set()
     while pending:
@@ -138,6 +140,7 @@ def _holds_credentials(value: Any) -> bool:
 
 
 _CONTAINERS = (Mapping, list, tuple, set, frozenset)
+_SCALARS = frozenset({str, int, float, bool, type(None)})
 
 
 def _check_spec(spec: str, field_name: str, template: str, what: str) -> None:
