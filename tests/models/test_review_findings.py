@@ -419,3 +419,40 @@ def test_top_level_names_stay_usable_whatever_they_are_called() -> None:
     assert format_location("{token}/{p[name]}.pkl", {"token": "t1", "p": {"name": "n"}}) == (
         "t1/n.pkl"
     )
+
+
+# -- reading: only regular files, so a location cannot hang a run or fill its memory ----------
+
+
+@pytest.mark.timeout(30)
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="FIFOs are POSIX")
+def test_a_payload_naming_a_fifo_fails_instead_of_hanging(tmp_path: Path) -> None:
+    """``open()`` of a FIFO without a writer blocks forever: a payload (or a task target)
+    naming one hung ``load_result()``."""
+    fifo = tmp_path / "value.pkl"
+    os.mkfifo(fifo)
+    payload = {"type": "LocalResult", "dir": str(tmp_path), "location": str(fifo)}
+    state = State.deserialize({"type": "Success", "_result": payload})
+    with pytest.raises(ResultReadError, match="not a regular file") as info:
+        state.load_result()
+    assert str(fifo) in str(info.value)
+
+
+@pytest.mark.timeout(30)
+@pytest.mark.skipif(not os.path.exists("/dev/zero"), reason="needs /dev/zero")
+def test_a_payload_naming_a_device_fails_instead_of_filling_memory() -> None:
+    """``/dev/zero`` read to its end never ends: memory grew until the process died."""
+    payload = {"type": "LocalResult", "dir": "/r", "location": "/dev/zero"}
+    with pytest.raises(ResultReadError, match="not a regular file"):
+        State.deserialize({"type": "Success", "_result": payload}).load_result()
+
+
+def test_regular_files_and_missing_ones_read_as_before(tmp_path: Path) -> None:
+    """A stored value reads back; a missing file or a directory keeps its ``OSError``."""
+    written = LocalResult(str(tmp_path)).write({"v": 1})
+    assert LocalResult(str(tmp_path)).read(written.location).value == {"v": 1}
+    with pytest.raises(FileNotFoundError):
+        LocalResult(str(tmp_path)).read("missing.pkl")
+    with pytest.raises(IsADirectoryError) as info:
+        LocalResult(str(tmp_path)).read(str(tmp_path))
+    assert info.value.filename == str(tmp_path)
