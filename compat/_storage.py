@@ -15,6 +15,8 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import re
+import stat
 import uuid
 from typing import Any, Protocol
 
@@ -22,6 +24,7 @@ from compat._tempfiles import sweep_crashed_temporaries, temporary_name
 from compat.exceptions import (
     ConfigurationError,
     MissingExtraError,
+    ResultReadError,
     ResultWriteError,
     StorageNotAllowedError,
 )
@@ -54,6 +57,8 @@ _EXTRAS: dict[str, tuple[str, str]] = {
 #: ``memory`` is left out: it can never hold a value written by another process, and it may
 #: hold objects other code in this process keeps there.
 BUILTIN_PAYLOAD_PROTOCOLS = frozenset({"file", "local", *_EXTRAS})
+#: A protocol (or fsspec chain, ``simplecache::s3``) short and plain enough to show in a message.
+_PROTOCOL_NAME = re.compile(r"[a-z0-9+.:_-]{1,40}")
 #: Refused whatever the configuration says: the URL itself carries the bytes it loads.
 _NEVER_ALLOWED = frozenset({"data"})
 #: Object stores whose single upload is already atomic; no temporary object needed.
@@ -119,8 +124,10 @@ def check_payload_location(location: str, *, field: str) -> None:
         raise StorageNotAllowedError(msg)
     allowed = allowed_payload_protocols()
     if protocol not in allowed:
+        plain = _PROTOCOL_NAME.fullmatch(protocol)
+        shown = f"{protocol!r} storage" if plain else "storage with an unusual protocol name"
         msg = (
-            f"{field} names {protocol!r} storage, which a payload may not choose; allowed: "
+            f"{field} names {shown}, which a payload may not choose; allowed: "
             f"{', '.join(sorted(allowed))}. If you trust this storage, add it to "
             "results.allowed_protocols (see docs/security.md)"
         )
@@ -141,8 +148,29 @@ class LocalStorage:
         self.durable = durable
 
     def read(self, path: str) -> bytes:
-        with open(local_path(path), "rb") as handle:
-            return handle.read()
+        """The bytes of the regular file at ``path``.
+
+        Anything else is refused before reading: a location (from a payload, say) naming
+        ``/dev/zero`` would fill memory, and a FIFO would block forever.
+        """
+        path = local_path(path)
+        handle = os.open(path, _READ_FLAGS)  # no blocking on a FIFO without a writer
+        try:
+            mode = os.fstat(handle).st_mode
+        except BaseException:
+            os.close(handle)
+            raise
+        if not stat.S_ISREG(mode):
+            os.close(handle)
+            if stat.S_ISDIR(mode):
+                raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), path)
+            msg = (
+                f"cannot read {path!r}: it is not a regular file (a device, FIFO or socket); "
+                "results are stored in regular files"
+            )
+            raise ResultReadError(msg)
+        with os.fdopen(handle, "rb") as stream:
+            return stream.read()
 
     def write(self, path: str, data: bytes, *, exclusive: bool = False) -> None:
         """Write ``data`` at ``path`` atomically; ``exclusive`` never replaces a file.
@@ -196,6 +224,7 @@ class LocalStorage:
         return bool(config.get_nested("results.durable_writes", False))
 
 
+_READ_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
 _CREATE_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
 
 

@@ -5,7 +5,8 @@ over it at the end. A writer killed in between (SIGKILL, power loss) leaves that
 behind. The name says who wrote it, so a later writer can tell litter from work in progress:
 
 * written on this host by a process that no longer exists: litter, removed;
-* written on another host (a shared file system), or by a process we cannot check (Windows):
+* written on another host or in another pid namespace (a shared file system, a container
+  sharing a volume), or by a process we cannot check (Windows):
   removed only once untouched for :data:`FOREIGN_TEMPORARY_AGE` seconds, far longer than any
   write;
 * anything else (a live writer, a name we did not make) is never touched.
@@ -36,7 +37,12 @@ _host_id: str | None = None
 
 
 def host_id() -> str:
-    """Eight hex digits naming this machine and boot (the host name and the kernel boot id)."""
+    """Eight hex digits naming where a pid means one process: machine, boot, pid namespace.
+
+    The host name and the kernel boot id name the machine; the pid namespace tells apart
+    containers that share both (``--network host``) but each number their own processes, so
+    a sweeper never judges another container's live writer by a pid it cannot see.
+    """
     global _host_id
     if _host_id is None:
         boot = ""
@@ -45,7 +51,10 @@ def host_id() -> str:
             open("/proc/sys/kernel/random/boot_id", encoding="ascii") as handle,
         ):
             boot = handle.read().strip()
-        seed = f"{socket.gethostname()}\0{boot}".encode()
+        namespace = ""
+        with contextlib.suppress(OSError):
+            namespace = os.readlink("/proc/self/ns/pid")
+        seed = f"{socket.gethostname()}\0{boot}\0{namespace}".encode()
         _host_id = hashlib.sha256(seed).hexdigest()[:8]
     return _host_id
 

@@ -19,6 +19,7 @@ another storage, bucket or scheme. Only the literal template text can do that.
 
 from __future__ import annotations
 
+import decimal
 import re
 import string
 from _string import formatter_field_name_split  # the parser str.format itself uses
@@ -33,6 +34,12 @@ __all__ = ["MAX_SPEC_NUMBER", "check_relative_value", "format_location", "format
 MAX_SPEC_NUMBER = 1024
 #: Names a template may not read at any depth (``{secrets[X]}``, ``{config.context.secrets}``).
 _CREDENTIAL_NAMES = frozenset({"secrets"})
+#: Keys below the top level whose names say they hold a credential (``config.cloud.auth_token``,
+#: which ``PREFECT__CLOUD__AUTH_TOKEN`` fills). Top-level names are the run's own parameters
+#: and inputs, which a template may use whatever they are called.
+_CREDENTIAL_KEY = re.compile(
+    r"secret|token|passw|credential|api_?key|access_?key|private_?key", re.IGNORECASE
+)
 _DIGITS = re.compile(r"\d+")
 _SCHEME_SEPARATOR = "://"
 
@@ -79,19 +86,71 @@ def _resolve(field_name: str, template: str, kwargs: Mapping[str, Any], what: st
                 f"{what} {template!r} may not reach the private {kind} {key!r} in {{{field_name}}}"
             )
             raise TemplateFieldError(msg)
-        if isinstance(key, str) and key in _CREDENTIAL_NAMES:
-            msg = f"{what} {template!r} may not read the {kind} {key!r} in {{{field_name}}}"
+        if isinstance(key, str) and _is_credential_key(key):
+            msg = (
+                f"{what} {template!r} may not read the {kind} {key!r} in {{{field_name}}}: "
+                "its name says it holds a credential"
+            )
             raise TemplateFieldError(msg)
         try:
             obj = getattr(obj, key) if is_attribute else obj[key]
         except (AttributeError, KeyError, IndexError, TypeError) as exc:
             msg = f"{what} {template!r}: cannot resolve {{{field_name}}} ({exc})"
             raise TemplateFieldError(msg) from exc
+    if _holds_credentials(obj):
+        msg = (
+            f"{what} {template!r} may not render {{{field_name}}}: it contains secrets (a key "
+            "such as 'secrets' or 'auth_token' inside it); name the part you need, e.g. "
+            "{config.backend}"
+        )
+        raise TemplateFieldError(msg)
     return obj
+
+
+def _is_credential_key(key: str) -> bool:
+    return key in _CREDENTIAL_NAMES or _CREDENTIAL_KEY.search(key) is not None
+
+
+def _holds_credentials(value: Any) -> bool:
+    """Whether ``value`` is a container with a credential key (``secrets``...) at any depth.
+
+    ``{config}`` or ``{config.context}`` would otherwise print ``context.secrets`` whole.
+    The walk visits each container once (cycles and shared nodes are fine); its cost is that
+    of the ``str()`` the formatter would do anyway.
+    """
+    if type(value) in _SCALARS:  # the common case, kept cheap: one lookup per field
+        return False
+    pending = [value]
+    seen: set[int] = set()
+    while pending:
+        node = pending.pop()
+        if isinstance(node, Mapping):
+            children: Any = node.values()
+            if any(isinstance(key, str) and _is_credential_key(key) for key in node):
+                return True
+        elif isinstance(node, (list, tuple, set, frozenset)):
+            children = node
+        else:
+            continue
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        pending.extend(child for child in children if isinstance(child, _CONTAINERS))
+    return False
+
+
+_CONTAINERS = (Mapping, list, tuple, set, frozenset)
+_SCALARS = frozenset({str, int, float, bool, type(None)})
 
 
 def _check_spec(spec: str, field_name: str, template: str, what: str) -> None:
     """Refuse widths and precisions (any number in the spec) above :data:`MAX_SPEC_NUMBER`."""
+    if len(spec) > MAX_SPEC_NUMBER:  # a spec taken from data ({d:{fmt}}, fmt="%c" * 10**6)
+        msg = (
+            f"{what} {template!r}: the format spec of {{{field_name}}} is {len(spec)} "
+            f"characters long, above {MAX_SPEC_NUMBER}; use a shorter spec"
+        )
+        raise TemplateSpecError(msg)
     for digits in _DIGITS.findall(spec):
         # Compare the text first: int() of a huge digit string is itself slow.
         if len(digits.lstrip("0")) > len(str(MAX_SPEC_NUMBER)) or int(digits) > MAX_SPEC_NUMBER:
@@ -101,6 +160,26 @@ def _check_spec(spec: str, field_name: str, template: str, what: str) -> None:
                 f"a width or precision above {MAX_SPEC_NUMBER}; use a smaller number"
             )
             raise TemplateSpecError(msg)
+
+
+def _check_fixed_point(value: Any, spec: str, field_name: str, template: str, what: str) -> None:
+    """Refuse a fixed-point spec on a ``Decimal`` that would print more digits than the cap.
+
+    ``format(Decimal("1e999999999"), "f")`` writes every digit (a gigabyte), with no width
+    or precision in the spec to cap; a float cannot (at most 309 digits).
+    """
+    if not isinstance(value, decimal.Decimal) or not value.is_finite() or not value:
+        return
+    if not spec or spec[-1] not in "fF%":
+        return
+    exponent = value.adjusted()
+    if exponent > MAX_SPEC_NUMBER or (exponent < -MAX_SPEC_NUMBER and "." not in spec):
+        msg = (
+            f"{what} {template!r}: the format spec {spec[:40]!r} of {{{field_name}}} would "
+            f"print a Decimal of magnitude 1e{exponent} with more than {MAX_SPEC_NUMBER} "
+            "digits; use an 'e' or 'g' spec, or a precision"
+        )
+        raise TemplateSpecError(msg)
 
 
 def check_relative_value(text: str, *, what: str) -> None:
@@ -143,6 +222,7 @@ def _render(
                 raise TemplateSpecError(msg)
             spec_text = _render(spec, kwargs, what=what, check_values=False, outer=shown)
             _check_spec(spec_text, field_name, shown, what)
+            _check_fixed_point(value, spec_text, field_name, shown, what)
         text = format(value, spec_text)
         if check_values:
             check_relative_value(text, what=f"the value of {{{field_name}}} in {template!r}")

@@ -19,9 +19,11 @@ __all__ = [
     "MAX_DEPTH",
     "check_depth",
     "fail",
+    "optional_class_name",
     "optional_datetime",
     "optional_int",
     "optional_mapping",
+    "optional_secret_name",
     "optional_str",
     "shown_name",
     "subfield",
@@ -30,6 +32,9 @@ __all__ = [
 #: How deeply a payload may nest objects and lists (Prefect's own payloads use about 5).
 MAX_DEPTH = 64
 _CLASS_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.]{0,79}")
+#: A class path as ``f"{cls.__module__}.{cls.__qualname__}"`` writes it (``<locals>`` too).
+_CLASS_PATH = re.compile(r"[A-Za-z_][A-Za-z0-9_.<>]{0,199}")
+_MAX_NAME = 200
 
 
 def _json_type(value: Any) -> str:
@@ -72,6 +77,37 @@ def optional_str(payload: Mapping[str, Any], key: str, field: str) -> str | None
     value = payload.get(key)
     if value is not None and not isinstance(value, str):
         raise fail(subfield(field, key), "a string or null", value)
+    return value
+
+
+def optional_class_name(payload: Mapping[str, Any], key: str, field: str) -> str | None:
+    """The class name or dotted class path at ``key``, or ``None`` if absent or null.
+
+    These names end up in error messages at hydration, so anything else (a megabyte of
+    text, newlines forging log lines) is refused here.
+    """
+    value = optional_str(payload, key, field)
+    if value is not None and not _CLASS_PATH.fullmatch(value):
+        msg = (
+            f"payload field {subfield(field, key)} must be a class name or dotted class path "
+            "such as 'my_flows.handlers.MyHandler' (at most 200 characters)"
+        )
+        raise PayloadError(msg)
+    return value
+
+
+def optional_secret_name(payload: Mapping[str, Any], key: str, field: str) -> str | None:
+    """The secret name at ``key`` (printable, at most 200 characters), or ``None``.
+
+    A payload names the secret a result re-reads; the name is echoed when it is missing.
+    """
+    value = optional_str(payload, key, field)
+    if value is not None and (len(value) > _MAX_NAME or not value.isprintable()):
+        msg = (
+            f"payload field {subfield(field, key)} must be a secret name (printable, at most "
+            f"{_MAX_NAME} characters)"
+        )
+        raise PayloadError(msg)
     return value
 
 

@@ -36,6 +36,7 @@ from compat.engine.results import (
     S3Result,
     SecretResult,
 )
+from compat.engine.results.fsspec_result import require_location
 from compat.engine.results.result_handler_result import UnresolvedResultHandler
 from compat.engine.results.secret_result import SecretSource
 from compat.engine.serializers import (
@@ -45,7 +46,14 @@ from compat.engine.serializers import (
     Serializer,
 )
 from compat.exceptions import PayloadError
-from compat.serialization._fields import check_depth, fail, optional_str, subfield
+from compat.serialization._fields import (
+    check_depth,
+    fail,
+    optional_class_name,
+    optional_secret_name,
+    optional_str,
+    subfield,
+)
 
 __all__ = [
     "StateResultSchema",
@@ -132,9 +140,13 @@ def load_handler(payload: Mapping[str, Any], *, field: str = "result_handler") -
         optional_str(payload, key, field)
     for key in _LOCATING_HANDLERS.get(kind, ()):
         _check_storage(payload, key, field)
+    if kind == "SecretResultHandler":
+        optional_secret_name(payload, "name", field)
     loader = _HANDLER_LOADERS.get(kind)
-    if loader is None:
-        return UnresolvedResultHandler(str(payload.get("qualified_name") or kind))
+    if loader is None:  # the names are kept for messages and dumps: class names only
+        optional_class_name(payload, "type", field)
+        qualified_name = optional_class_name(payload, "qualified_name", field)
+        return UnresolvedResultHandler(qualified_name or kind)
     return _build(loader, payload, kind, field)
 
 
@@ -257,7 +269,31 @@ def _legacy_safe_result(result: Result | SafeResult) -> SafeResult:
         return SafeResult(result.location, result.result_handler)  # type: ignore[arg-type]
     if cls is LocalResult:
         return SafeResult(result.full_path(result.location), _legacy_handler(result))  # type: ignore[attr-defined]
+    if cls in _BUCKET_RESULTS:  # the handler first: it checks the serializer
+        handler = _legacy_handler(result)
+        return SafeResult(_key_in_bucket(result), handler)  # type: ignore[arg-type]
     return SafeResult(result.location, _legacy_handler(result))
+
+
+#: Results whose 0.10 handler reads a key relative to its bucket or container.
+_BUCKET_RESULTS = (S3Result, GCSResult, AzureResult)
+
+
+def _key_in_bucket(result: FSSpecResult) -> str:
+    """The key a 0.10 cloud handler reads: where ``result`` stored, relative to its bucket.
+
+    ``compat`` strips a leading ``/`` and accepts a full URL as the location; the 0.10
+    handlers take the reference as the key itself, so ``"/k"`` would read another object.
+    """
+    path = result.full_path(require_location(result))
+    bucket_url = result.url + "/"
+    if not path.startswith(bucket_url):
+        msg = (
+            f"cannot dump {type(result).__name__} in the 0.10 shape: its location is a URL "
+            f"outside {result.url!r}, which the 0.10 handler of that bucket cannot read"
+        )
+        raise PayloadError(msg)
+    return path[len(bucket_url) :]
 
 
 def _legacy_handler(result: Result) -> ResultHandler:
@@ -302,13 +338,18 @@ def _load_safe_result(payload: Mapping[str, Any], field: str) -> Result:
         raise fail(handler_field, "an object", handler_payload)
     handler = load_handler(handler_payload, field=handler_field)
     reference = payload.get("value")
-    if isinstance(reference, str) and handler_payload.get("type") in _LOCATING_HANDLERS:
+    kind = handler_payload.get("type")
+    if kind in _LOCATING_HANDLERS:  # the value is where the handler reads: a path or key
+        if not isinstance(reference, str):
+            raise fail(subfield(field, "value"), f"a string (the {kind}'s location)", reference)
         check_payload_location(reference, field=subfield(field, "value"))
+    if kind == "SecretResultHandler":  # the value is the name of the secret read back
+        optional_secret_name(payload, "value", field)
     safe = SafeResult(reference, handler)
     if isinstance(handler, UnresolvedResultHandler) or type(handler) is ResultHandler:
         result: Result = ResultHandlerResult(handler)
-    else:
-        result = result_from_handler(handler)
+    else:  # e.g. an S3ResultHandler without a bucket converts to no valid S3Result
+        result = _build(lambda p: result_from_handler(handler), payload, str(kind), handler_field)
     result.location = reference if isinstance(reference, str) else None
     result.safe_value = safe
     return result
@@ -369,7 +410,9 @@ def load_result(payload: Mapping[str, Any] | None, *, field: str = "result") -> 
     if kind == "SafeResult":
         return _load_safe_result(payload, field)
     optional_str(payload, "location", field)
-    optional_str(payload, "result_handler_type", field)
+    optional_class_name(payload, "result_handler_type", field)
+    if kind == "SecretResult":  # its location is the name of the secret read back
+        optional_secret_name(payload, "location", field)
     for key in _STORAGE_FIELDS.get(kind, ()):
         optional_str(payload, key, field)
         _check_storage(payload, key, field)

@@ -112,12 +112,17 @@ def load_state(payload: Mapping[str, Any]) -> states.State:
         raise fail("hashed_inputs", "an object of strings", payload["hashed_inputs"])
     if cls is states.Retrying and kwargs.get("run_count") is None:
         kwargs.pop("run_count", None)
+    context = optional_mapping(payload, "context", "") or {}
+    if context.get("_loop_count") is not None:  # the runner resumes a loop from it
+        loop_count = optional_int(context, "_loop_count", "context")
+        if not loop_count:
+            raise fail("context._loop_count", "a positive integer", loop_count)
     cached = optional_mapping(payload, "cached_inputs", "")
     n_map_states = optional_int(payload, "n_map_states", "")
     state = cls(
         message=optional_str(payload, "message", ""),
         result=load_result(payload.get("_result"), field="_result"),
-        context=dict(optional_mapping(payload, "context", "") or {}),
+        context=dict(context),
         cached_inputs=None
         if cached is None
         else {

@@ -140,8 +140,10 @@ def test_non_json_reference_fails_that_task_naming_the_handler() -> None:
     flow_state, first, second = _run_with(SetReferenceHandler())
     failed = flow_state.result[first]
     assert failed.is_failed()
-    assert "<ResultHandler: SetReferenceHandler>.write() returned {1, 2}" in failed.message
-    assert "not JSON-compatible" in failed.message
+    assert (
+        "<ResultHandler: SetReferenceHandler>.write() returned a set, which is not "
+        "JSON-compatible (Object of type set is not JSON serializable)" in failed.message
+    )
     assert isinstance(failed.result, PayloadError)
     assert flow_state.result[second].is_failed()  # the trigger refuses the failed upstream
     for state in flow_state.result.values():  # every state still dumps to JSON

@@ -308,10 +308,13 @@ def checked_reference(handler: ResultHandler, reference: Any) -> Any:
     try:
         json.dumps(reference, allow_nan=False)
     except (TypeError, ValueError) as exc:
+        # Types only (json's messages name types too): a handler that returns its value
+        # by mistake must not print it here.
         msg = (
-            f"{handler!r}.write() returned {reference!r:.200}, which is not JSON-compatible "
-            f"({exc}); a handler's write must return a JSON-compatible reference to the "
-            "stored value, such as a path or key string, because state payloads store it"
+            f"{handler!r}.write() returned a {type(reference).__name__}, which is not "
+            f"JSON-compatible ({exc}); a handler's write must return a "
+            "JSON-compatible reference to the stored value, such as a path or key string, "
+            "because state payloads store it"
         )
         raise PayloadError(msg) from exc
     return reference

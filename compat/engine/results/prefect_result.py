@@ -6,6 +6,7 @@ from typing import Any
 
 from compat.engine.result.base import Result
 from compat.engine.serializers import DateTimeSerializer, JSONSerializer, Serializer
+from compat.exceptions import ResultReadError
 
 __all__ = ["PrefectResult"]
 
@@ -32,7 +33,15 @@ class PrefectResult(Result):
 
     def read(self, location: str) -> Result:
         new = self.copy()
-        new.value = self.serializer.deserialize(location.encode("utf-8"))
+        try:
+            new.value = self.serializer.deserialize(location.encode("utf-8"))
+        except (ValueError, RecursionError) as exc:  # damaged or edited state: never echo it
+            msg = (
+                f"cannot decode the value this PrefectResult keeps in its location "
+                f"({len(location)} characters) with {self.serializer!r} "
+                f"({type(exc).__name__}); the state holding it is damaged or was edited"
+            )
+            raise ResultReadError(msg) from exc
         new.location = location
         return new
 
