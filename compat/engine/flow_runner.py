@@ -238,6 +238,8 @@ class _Schedule:
         self._finished: list[Task] = []
         self.running: dict[Any, tuple[Task, int | None]] = {}
         self.children: dict[Task, list[State | None]] = {}
+        #: A mapped parent's state once its handlers saw it; its children complete it.
+        self.parents: dict[Task, State] = {}
 
     def run(self) -> dict[Task, State]:
         order = self.order if self.order is not None else self.flow.sorted_tasks()
@@ -318,7 +320,7 @@ class _Schedule:
             empty = Mapped("No mapped children to run.", result=[], map_states=[])
             self.record(task, self.parent_state(task, empty))
             return
-        self.parent_state(task, Mapped("Ready to proceed with mapping."))
+        self.parents[task] = self.parent_state(task, Mapped("Ready to proceed with mapping."))
         self.children[task] = [None] * len(children)
         for index, child_upstream in enumerate(children):
             self.submit(task, child_upstream, index)
@@ -361,10 +363,12 @@ class _Schedule:
         slots[index] = state
         if all(s is not None for s in slots):
             done = [s for s in slots if s is not None]
+            parent = self.parents.pop(task)
             mapped = Mapped(
-                "Mapped tasks submitted for execution.",
+                parent.message,  # as Prefect 0.13: the message the handlers saw
                 result=[s.result for s in done],
                 map_states=done,
+                context=parent.context,
             )
             self.record(task, mapped)
 

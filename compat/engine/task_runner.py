@@ -54,7 +54,7 @@ __all__ = ["TaskRunner", "checkpoint_value", "result_for_task", "run_task"]
 
 #: Prefect's name for the task runner's logger (``prefect.TaskRunner``).
 logger = get_logger("TaskRunner")
-_DEBUG, _INFO = 10, 20
+_DEBUG, _INFO, _WARNING = 10, 20, 30
 
 StateHandler = Callable[[Task, State, State], State | None]
 
@@ -175,6 +175,7 @@ class TaskRunner:
         from compat.utilities.context import context as prefect_context
 
         with prefect_context(context or {}, self._task_context(None, 1)):
+            outcome.context.setdefault("tags", sorted(self.task.tags))
             self._log_start()
             return self._log_end(self.set_state(Pending(), outcome))
 
@@ -363,6 +364,10 @@ class TaskRunner:
         for candidate in candidates:
             if task.cache_validator(candidate, dict(raw), parameters):
                 return candidate
+        if logger.isEnabledFor(_WARNING):  # Prefect says so on every run the cache misses
+            logger.warning(
+                "Task '%s': Can't use cache because it is now invalid", self._full_name
+            )
         return None
 
     def _checkpoint(self, value: Any, raw: Mapping[str, Any]) -> Result:

@@ -140,7 +140,26 @@ def _scenarios(root: Any, sink: list[list[Any]]) -> dict[str, Callable[[], Any]]
             chatty()
         return flow.run()
 
+    def cache() -> Any:
+        validators = import_module(f"{root.__name__}.engine.cache_validators")
+
+        @task(
+            cache_for=datetime.timedelta(hours=1),
+            cache_validator=validators.all_inputs,
+            tags=["pricing"],
+            state_handlers=handlers("tax"),
+        )
+        def tax(amount):
+            return amount * 2
+
+        with Flow("cache", state_handlers=handlers("flow")) as flow:
+            tax(Parameter("amount"))
+        flow.run(amount=1)  # computed: no cache yet
+        flow.run(amount=1)  # taken from the cache
+        return flow.run(amount=2)  # other inputs: the cached state does not validate
+
     return {
+        "cache": cache,
         "chain": chain,
         "failure": failure,
         "mapped": mapped,
@@ -149,6 +168,19 @@ def _scenarios(root: Any, sink: list[list[Any]]) -> dict[str, Callable[[], Any]]
         "skip": skip,
         "stdout": stdout,
     }
+
+
+def _task_states(flow_state: Any) -> dict[str, list[Any]]:
+    """Per task name: the final state's class, message and ``context["tags"]``."""
+    described = {}
+    for task_obj, state in flow_state.result.items():
+        tags = state.context.get("tags")
+        described[task_obj.name] = [
+            type(state).__name__,
+            state.message,
+            sorted(tags) if tags is not None else None,
+        ]
+    return dict(sorted(described.items()))
 
 
 def record_all(root: Any, names: list[str] | None = None) -> dict[str, Recording]:
@@ -173,5 +205,6 @@ def record_all(root: Any, names: list[str] | None = None) -> dict[str, Recording
             "final_state": type(state).__name__,
             "transitions": [list(t) for t in sink],
             "logs": records.lines,
+            "task_states": _task_states(state),
         }
     return results

@@ -20,7 +20,7 @@ from compat.utilities.logging import configure_logging
 from tests.golden.runtime_scenarios import record_all
 
 RUNTIME_DATA = Path(__file__).parent / "data" / "runtime"
-SCENARIOS = ["chain", "failure", "mapped", "looping", "retry", "skip", "stdout"]
+SCENARIOS = ["cache", "chain", "failure", "mapped", "looping", "retry", "skip", "stdout"]
 
 
 def recorded(version: str) -> dict[str, Any]:
@@ -68,6 +68,13 @@ def test_log_lines_are_prefect_0_13s(compat_runs, scenario):
     """Logger names, levels and messages at INFO and up are 0.13.19's (``context.logger`` too)."""
     expected = _drop_flow_rerun_lines(recorded("0.13.19")["scenarios"][scenario]["logs"])
     assert compat_runs[scenario]["logs"] == expected
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS)
+def test_final_task_states_are_prefect_0_13s(compat_runs, scenario):
+    """Each task's final state: class, message (a mapped parent's included) and tags."""
+    expected = recorded("0.13.19")["scenarios"][scenario]["task_states"]
+    assert compat_runs[scenario]["task_states"] == expected
 
 
 def test_the_recording_covers_the_reported_transitions():
