@@ -365,9 +365,7 @@ class TaskRunner:
             if task.cache_validator(candidate, dict(raw), parameters):
                 return candidate
         if logger.isEnabledFor(_WARNING):  # Prefect says so on every run the cache misses
-            logger.warning(
-                "Task '%s': Can't use cache because it is now invalid", self._full_name
-            )
+            logger.warning("Task '%s': Can't use cache because it is now invalid", self._full_name)
         return None
 
     def _checkpoint(self, value: Any, raw: Mapping[str, Any]) -> Result:
