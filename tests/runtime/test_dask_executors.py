@@ -122,7 +122,7 @@ def test_missing_dask_names_the_extra(monkeypatch):
 
 def test_prefect_0_10_arguments_are_routed_as_0_13_routes_them():
     """0.10's address="local", local_processes= and **kwargs: kept, with a deprecation."""
-    with pytest.warns(DeprecationWarning) as caught:
+    with pytest.warns(DeprecationWarning, match="DaskExecutor") as caught:
         executor = DaskExecutor(
             address="local", local_processes=False, n_workers=1, timeout=30, name="etl"
         )
@@ -142,6 +142,6 @@ def test_prefect_0_10_arguments_are_routed_as_0_13_routes_them():
 
 def test_a_0_10_style_dask_executor_runs_a_mapped_flow(tmp_path, checkpointing):
     """DaskExecutor(local_processes=False, n_workers=1), as 0.10 code writes it, runs."""
-    with pytest.warns(DeprecationWarning):
+    with pytest.warns(DeprecationWarning, match="DaskExecutor"):
         executor = DaskExecutor(local_processes=False, n_workers=1, threads_per_worker=2)
     check_same_results(tmp_path, executor)
