@@ -26,6 +26,7 @@ from compat._templating import format_location, format_template
 from compat.core.edge import Edge
 from compat.core.task import Task
 from compat.engine import signals
+from compat.engine._timeouts import can_interrupt, run_interrupting
 from compat.engine.cache_validators import hash_inputs
 from compat.engine.conversion import to_handler
 from compat.engine.result.base import NoResultType, Result, SafeResult
@@ -481,13 +482,16 @@ def _log_signal(signal: signals.PrefectStateSignal) -> None:
 
 
 def _with_timeout(run: Callable[..., Any], raw: Mapping[str, Any], timeout: float | None) -> Any:
-    """Run ``run(**raw)`` in a helper thread (same context); ``TimeoutError`` after ``timeout``.
+    """Run ``run(**raw)``; ``TimeoutError`` after ``timeout``.
 
-    As in Prefect's thread-based timeout, a run that overstays is abandoned, not killed: it
-    finishes in the background and its outcome is dropped.
+    In the main thread the run is interrupted by an alarm, as in Prefect. Elsewhere it runs
+    in a helper thread (same context) and, as in Prefect's thread-based timeout, a run that
+    overstays is abandoned, not killed: it finishes in the background, its outcome dropped.
     """
     if timeout is None:
         return run(**raw)
+    if can_interrupt(timeout):
+        return run_interrupting(run, raw, timeout)
     outcome: dict[str, Any] = {}
     snapshot = context.to_dict()
 
