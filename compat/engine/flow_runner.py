@@ -153,6 +153,8 @@ class FlowRunner:
         executor = executor or flow.executor or LocalExecutor()
         if logger.isEnabledFor(_INFO):
             logger.info("Beginning Flow run for '%s'", flow.name)
+        if logger.isEnabledFor(_DEBUG):
+            logger.debug("Using executor type %s", type(executor).__name__)
         state = self._set_state(state, Running("Running flow."))
         schedule = _Schedule(
             flow,

@@ -256,6 +256,7 @@ class TaskRunner:
                 "Upstream task was skipped; if this was not the intended behavior, consider "
                 "changing `skip_on_upstream_skip=False` for this task."
             )
+            _debug("Task '%s': Upstream states were skipped; ending run.", self._full_name)
             return self.set_state(state, Skipped(message))
         try:
             if not task.trigger(_trigger_view(upstream_states)):
@@ -263,6 +264,11 @@ class TaskRunner:
                     f"Trigger {task.trigger.__name__!r} refused the upstream states."
                 )
         except signals.TRIGGERFAIL as exc:
+            _debug(
+                "Task '%s': %s signal raised during execution.",
+                self._full_name,
+                type(exc).__name__,
+            )
             return self.set_state(state, TriggerFailed(str(exc), result=exc))
         except Exception as exc:
             return self.set_state(
@@ -288,7 +294,12 @@ class TaskRunner:
                     state, Failed(f"Error preparing the task run: {exc!r}", result=exc)
                 )
             if found is not None:
-                return self.set_state(state, found)
+                state = self.set_state(state, found)
+                _debug(
+                    "Task '%s': Can't set state to Running because it isn't Pending; ending run.",
+                    self._full_name,
+                )
+                return state
             state = self.set_state(state, _running())
             state, loop_count, loop_result = self._run_attempt(state, raw, loop_count, loop_result)
             if not self._should_retry(state, run_count):
@@ -416,6 +427,7 @@ class TaskRunner:
         return _with_timeout(task.run, raw, task.timeout)
 
     def _run_once(self, raw: Mapping[str, Any], loop_count: int) -> tuple[State, tuple[Any, ...]]:
+        _debug("Task '%s': Calling task.run() method...", self._full_name)
         try:
             value = self._call_run(raw)
         except TimeoutError as exc:
@@ -474,6 +486,12 @@ def _has_template(result: Result) -> bool:
 
 def _running() -> State:
     return Running("Starting task run.")
+
+
+def _debug(message: str, *args: Any) -> None:
+    """A DEBUG line of Prefect's task runner, formatted only when DEBUG is on."""
+    if logger.isEnabledFor(_DEBUG):
+        logger.debug(message, *args)
 
 
 def _log_signal(signal: signals.PrefectStateSignal) -> None:

@@ -4,7 +4,8 @@ The module is standard library only at import time, so it runs inside the throwa
 environments of old Prefect releases (``make_golden.py generate-runtime``) and, in CI, under
 ``compat`` (``test_runtime_golden.py``). :func:`record_all` takes the package to run on
 (``prefect`` or ``compat``) and returns, per scenario, the state transitions every state
-handler saw and the log records of the runners at INFO and above.
+handler saw, the log records at INFO and above (``logs``) and at DEBUG and above
+(``debug_logs``), and each task's final state.
 """
 
 from __future__ import annotations
@@ -195,7 +196,7 @@ def record_all(root: Any, names: list[str] | None = None) -> dict[str, Recording
         records = _Records()
         saved = prefect_logger.level, prefect_logger.handlers[:]
         prefect_logger.handlers = [records]  # the package's own console handler stays quiet
-        prefect_logger.setLevel(logging.INFO)
+        prefect_logger.setLevel(logging.DEBUG)
         try:
             state = scenario()
         finally:
@@ -204,7 +205,8 @@ def record_all(root: Any, names: list[str] | None = None) -> dict[str, Recording
         results[name] = {
             "final_state": type(state).__name__,
             "transitions": [list(t) for t in sink],
-            "logs": records.lines,
+            "logs": [line for line in records.lines if line[1] != "DEBUG"],
+            "debug_logs": records.lines,
             "task_states": _task_states(state),
         }
     return results

@@ -48,6 +48,17 @@ def _drop_flow_rerun_lines(logs: list[list[str]]) -> list[list[str]]:
     return logs
 
 
+def _drop_flow_rerun_debug_lines(logs: list[list[str]]) -> list[list[str]]:
+    """The DEBUG view of the same rerun also says which executor the second pass used."""
+    executor = ["prefect.FlowRunner", "DEBUG", "Using executor type LocalExecutor"]
+    kept = _drop_flow_rerun_lines(logs)
+    if kept != logs:
+        index = next(i for i, (a, b) in enumerate(zip(logs, kept)) if a != b)
+        if kept[index] == executor:
+            kept = kept[:index] + kept[index + 1 :]
+    return kept
+
+
 def _drop_second_mapped_call(transitions: list[list[Any]]) -> list[list[Any]]:
     """0.10.7 called a mapped parent's handlers again (Mapped → Mapped); 0.13.19 does not."""
     return [t for t in transitions if t[2:] != ["Mapped", "Mapped"]]
@@ -68,6 +79,15 @@ def test_log_lines_are_prefect_0_13s(compat_runs, scenario):
     """Logger names, levels and messages at INFO and up are 0.13.19's (``context.logger`` too)."""
     expected = _drop_flow_rerun_lines(recorded("0.13.19")["scenarios"][scenario]["logs"])
     assert compat_runs[scenario]["logs"] == expected
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS)
+def test_debug_log_lines_are_prefect_0_13s(compat_runs, scenario):
+    """At DEBUG too: state changes, the executor, task.run() calls and why a run ended early."""
+    expected = _drop_flow_rerun_debug_lines(
+        recorded("0.13.19")["scenarios"][scenario]["debug_logs"]
+    )
+    assert compat_runs[scenario]["debug_logs"] == expected
 
 
 @pytest.mark.parametrize("scenario", SCENARIOS)
