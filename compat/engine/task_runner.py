@@ -15,6 +15,7 @@ Prefect's transitions (each loop iteration starts ``Pending → Running``); ``ti
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import threading
 import time
 import uuid
@@ -133,8 +134,13 @@ class TaskRunner:
                 type(old).__name__,
                 type(new).__name__,
             )
-        for handler in self._handlers:
-            new = handler(self.task, old, new) or new
+        try:
+            for handler in self._handlers:
+                new = handler(self.task, old, new) or new
+        except signals.PrefectStateSignal as signal:  # a handler may decide with a signal
+            return signal.state
+        except Exception as exc:
+            raise EndRun.from_handler_error(exc, logger) from exc
         return new
 
     def _log_start(self) -> None:
@@ -178,7 +184,11 @@ class TaskRunner:
         with prefect_context(context or {}, self._task_context(None, 1)):
             outcome.context.setdefault("tags", sorted(self.task.tags))
             self._log_start()
-            return self._log_end(self.set_state(Pending(), outcome))
+            try:
+                state = self.set_state(Pending(), outcome)
+            except EndRun as end:
+                state = end.state
+            return self._log_end(state)
 
     # -- inputs ----------------------------------------------------------------------------
 
@@ -240,7 +250,10 @@ class TaskRunner:
             if "checkpointing" not in prefect_context:
                 prefect_context["checkpointing"] = _config_checkpointing()
             self._log_start()
-            state = self._run(state, dict(upstream_states or {}), constants or {}, run_count)
+            try:
+                state = self._run(state, dict(upstream_states or {}), constants or {}, run_count)
+            except EndRun as end:
+                state = end.state
             return self._log_end(state)
 
     def _run(
@@ -300,7 +313,7 @@ class TaskRunner:
                     self._full_name,
                 )
                 return state
-            state = self.set_state(state, _running())
+            state = _still_running(self.set_state(state, _running()))
             state, loop_count, loop_result = self._run_attempt(state, raw, loop_count, loop_result)
             if not self._should_retry(state, run_count):
                 return self._cache_result(state, raw)
@@ -414,7 +427,7 @@ class TaskRunner:
             self._last_loop_result = new._result  # written when checkpointing, for Retrying
             loop_count += 1
             # Prefect starts each further iteration as a new run: Pending → Running.
-            state = self.set_state(Pending(), _running())
+            state = _still_running(self.set_state(Pending(), _running()))
 
     def _call_run(self, raw: Mapping[str, Any]) -> Any:
         """``task.run(**raw)``, with stdout logged (``log_stdout``) and a ``timeout``."""
@@ -486,6 +499,36 @@ def _has_template(result: Result) -> bool:
 
 def _running() -> State:
     return Running("Starting task run.")
+
+
+class EndRun(BaseException):
+    """Ends a task or flow run early with ``state``, as Prefect's ``ENDRUN``.
+
+    A ``BaseException`` so that no ``except Exception`` between the failing state handler
+    and the runner's entry point takes it for an error of the task itself.
+    """
+
+    def __init__(self, state: State) -> None:
+        super().__init__(state.message)
+        self.state = state
+
+    @classmethod
+    def from_handler_error(cls, exc: Exception, runner_logger: logging.Logger) -> EndRun:
+        """Prefect's outcome when a state handler raises: the run ends ``Failed``, logged."""
+        message = f"Unexpected error while calling state handlers: {exc!r}"
+        runner_logger.exception(message)
+        return cls(Failed(message, result=exc))
+
+
+def _still_running(state: State) -> State:
+    """``state`` if it is ``Running``; else a state handler chose another state: end there."""
+    if not state.is_running():
+        _debug(
+            "Task '%s': Can't run task because it's not in a Running state; ending run.",
+            context.get("task_full_name"),
+        )
+        raise EndRun(state)
+    return state
 
 
 def _debug(message: str, *args: Any) -> None:

@@ -159,8 +159,76 @@ def _scenarios(root: Any, sink: list[list[Any]]) -> dict[str, Callable[[], Any]]
         flow.run(amount=1)  # taken from the cache
         return flow.run(amount=2)  # other inputs: the cached state does not validate
 
+    def handler_errors() -> Any:
+        states = import_module(f"{root.__name__}.engine.state")
+
+        def broken(obj, old, new):
+            if new.is_running():
+                raise RuntimeError("handler broke")
+            return new
+
+        def forgive(obj, old, new):
+            if new.is_failed():
+                return states.Success("forgiven", result="replacement")
+            return new
+
+        def skip_instead(obj, old, new):
+            if new.is_running():
+                raise signals.SKIP("a handler skipped it")
+            return new
+
+        def broken_on_map(obj, old, new):
+            if type(new).__name__ == "Mapped":
+                raise RuntimeError("map handler broke")
+            return new
+
+        @task(state_handlers=[*handlers("a"), broken])
+        def a():
+            return 1
+
+        @task(state_handlers=[*handlers("b"), forgive])
+        def b():
+            raise ValueError("nope")
+
+        @task(state_handlers=handlers("c"))
+        def c(x):
+            return x
+
+        @task(state_handlers=[*handlers("s"), skip_instead])
+        def s():
+            return 2
+
+        @task(state_handlers=[*handlers("m"), broken_on_map])
+        def m(x):
+            return x
+
+        # One flow per case: the order of independent tasks differs between Prefect runs.
+        for name, build in (("a", a), ("s", s), ("m", lambda: m.map([1, 2]))):
+            with Flow(f"handler errors {name}", state_handlers=handlers("flow")) as flow:
+                build()
+            flow.run()
+        with Flow("handler errors", state_handlers=handlers("flow")) as flow:
+            c(b())
+        return flow.run()
+
+    def flow_handler_error() -> Any:
+        def broken(obj, old, new):
+            if new.is_running():
+                raise RuntimeError("flow handler broke")
+            return new
+
+        @task(state_handlers=handlers("never"))
+        def never():
+            return 1
+
+        with Flow("flow handler error", state_handlers=[*handlers("flow"), broken]) as flow:
+            never()
+        return flow.run()
+
     return {
         "cache": cache,
+        "handler_errors": handler_errors,
+        "flow_handler_error": flow_handler_error,
         "chain": chain,
         "failure": failure,
         "mapped": mapped,
@@ -173,7 +241,9 @@ def _scenarios(root: Any, sink: list[list[Any]]) -> dict[str, Callable[[], Any]]
 
 def _task_states(flow_state: Any) -> dict[str, list[Any]]:
     """Per task name: the final state's class, message and ``context["tags"]``."""
-    described = {}
+    described: dict[str, list[Any]] = {}
+    if not isinstance(flow_state.result, dict):  # the flow run ended before its tasks ran
+        return described
     for task_obj, state in flow_state.result.items():
         tags = state.context.get("tags")
         described[task_obj.name] = [

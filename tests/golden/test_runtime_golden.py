@@ -20,7 +20,18 @@ from compat.utilities.logging import configure_logging
 from tests.golden.runtime_scenarios import record_all
 
 RUNTIME_DATA = Path(__file__).parent / "data" / "runtime"
-SCENARIOS = ["cache", "chain", "failure", "mapped", "looping", "retry", "skip", "stdout"]
+SCENARIOS = [
+    "cache",
+    "chain",
+    "handler_errors",
+    "flow_handler_error",
+    "failure",
+    "mapped",
+    "looping",
+    "retry",
+    "skip",
+    "stdout",
+]
 
 
 def recorded(version: str) -> dict[str, Any]:
