@@ -174,6 +174,8 @@ class FlowRunner:
             except Exception as exc:
                 message = f"Unexpected error while running flow: {exc!r}"
                 logger.exception(message)
+                if _raise_on_exception():
+                    raise
                 return self._set_state(state, Failed(message, result=exc))
             final = self.determine_final_state(states)
             if return_tasks is not None:
@@ -195,8 +197,12 @@ class FlowRunner:
             for handler in self.flow.state_handlers:
                 new = handler(self.flow, old, new) or new
         except signals.PrefectStateSignal as signal:
+            if _raise_on_exception():
+                raise
             return signal.state
         except Exception as exc:
+            if _raise_on_exception():
+                raise
             raise EndRun.from_handler_error(exc, logger) from exc
         return new
 
@@ -393,6 +399,11 @@ class _Schedule:
             bucket = caches.setdefault(task.cache_key or task.name, [])
             if state not in bucket:
                 bucket.insert(0, state)
+
+
+def _raise_on_exception() -> bool:
+    """Whether ``raise_on_exception()`` asks errors to leave the run (Prefect's debug helper)."""
+    return bool(context.get("raise_on_exception"))
 
 
 def _with_children(states: Iterable[State]) -> list[State]:

@@ -52,7 +52,7 @@ from compat.exceptions import ResultNotImplementedError
 from compat.utilities.context import context
 from compat.utilities.logging import RedirectToLog, configure_logging, get_logger
 
-__all__ = ["TaskRunner", "checkpoint_value", "result_for_task", "run_task"]
+__all__ = ["EndRun", "TaskRunner", "checkpoint_value", "result_for_task", "run_task"]
 
 #: Prefect's name for the task runner's logger (``prefect.TaskRunner``).
 logger = get_logger("TaskRunner")
@@ -138,8 +138,10 @@ class TaskRunner:
             for handler in self._handlers:
                 new = handler(self.task, old, new) or new
         except signals.PrefectStateSignal as signal:  # a handler may decide with a signal
+            _reraise_if_asked(signal)
             return signal.state
         except Exception as exc:
+            _reraise_if_asked(exc)
             raise EndRun.from_handler_error(exc, logger) from exc
         return new
 
@@ -282,6 +284,7 @@ class TaskRunner:
                 self._full_name,
                 type(exc).__name__,
             )
+            _reraise_if_asked(exc)
             return self.set_state(state, TriggerFailed(str(exc), result=exc))
         except Exception as exc:
             return self.set_state(
@@ -444,6 +447,7 @@ class TaskRunner:
         try:
             value = self._call_run(raw)
         except TimeoutError as exc:
+            _reraise_if_asked(exc)
             return TimedOut("Task timed out during execution.", result=exc), ()
         except signals.LOOP as loop:
             message = loop.message or f"Looping task (on loop index {loop_count})"
@@ -454,15 +458,18 @@ class TaskRunner:
             return Looped(message, result=result, loop_count=loop_count), (loop.result,)
         except signals.SUCCESS as success:
             _log_signal(success)
+            _reraise_if_asked(success)
             value, message = success.result, success.message or "Task run succeeded."
         except signals.PrefectStateSignal as signal:
             _log_signal(signal)
+            _reraise_if_asked(signal)
             if isinstance(signal, signals.RETRY):
                 return Retrying(signal.message, result=signal.state._result), ()
             return signal.state, ()
         except Exception as exc:
             message = f"Unexpected error: {exc!r}"
             logger.exception(message)
+            _reraise_if_asked(exc)
             return Failed(message, result=exc), ()
         else:
             message = "Task run succeeded."
@@ -518,6 +525,12 @@ class EndRun(BaseException):
         message = f"Unexpected error while calling state handlers: {exc!r}"
         runner_logger.exception(message)
         return cls(Failed(message, result=exc))
+
+
+def _reraise_if_asked(exc: BaseException) -> None:
+    """Under ``raise_on_exception()`` errors and signals leave the run, as in Prefect."""
+    if context.get("raise_on_exception"):
+        raise exc
 
 
 def _still_running(state: State) -> State:
