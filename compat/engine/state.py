@@ -24,7 +24,6 @@ from typing import Any
 
 from compat.engine.result.base import NoResult, Result, SafeResult
 from compat.engine.result_handlers.result_handler import ResultHandler
-from compat.utilities.context import context as _run_context
 
 __all__ = [
     "Cached",
@@ -82,9 +81,6 @@ class State:
         self.message = message
         self.result = result
         self.context = dict(context or {})
-        task_tags = _run_context.get("task_tags")
-        if task_tags is not None:  # as Prefect: a state made in a task run carries its tags
-            self.context.setdefault("tags", sorted(task_tags))
         self.cached_inputs = cached_inputs
 
     # -- the result ------------------------------------------------------------------------

@@ -127,6 +127,7 @@ class TaskRunner:
         """Move to ``new``, letting the task's and the runner's state handlers replace it."""
         if new is old:
             return new
+        self._tag(new)
         if logger.isEnabledFor(_DEBUG):
             logger.debug(
                 "Task '%s': Handling state change from %s to %s",
@@ -139,11 +140,17 @@ class TaskRunner:
                 new = handler(self.task, old, new) or new
         except signals.PrefectStateSignal as signal:  # a handler may decide with a signal
             _reraise_if_asked(signal)
-            return signal.state
+            return self._tag(signal.state)
         except Exception as exc:
             _reraise_if_asked(exc)
             raise EndRun.from_handler_error(exc, logger) from exc
-        return new
+        return self._tag(new)
+
+    def _tag(self, state: State) -> State:
+        """As Prefect: a state made during a task run carries the task's tags in its context."""
+        if "tags" not in state.context:
+            state.context["tags"] = sorted(self.task.tags)
+        return state
 
     def _log_start(self) -> None:
         if logger.isEnabledFor(_INFO):
@@ -184,12 +191,11 @@ class TaskRunner:
         from compat.utilities.context import context as prefect_context
 
         with prefect_context(context or {}, self._task_context(None, 1)):
-            outcome.context.setdefault("tags", sorted(self.task.tags))
             self._log_start()
             try:
                 state = self.set_state(Pending(), outcome)
             except EndRun as end:
-                state = end.state
+                state = self._tag(end.state)
             return self._log_end(state)
 
     # -- inputs ----------------------------------------------------------------------------
@@ -255,7 +261,7 @@ class TaskRunner:
             try:
                 state = self._run(state, dict(upstream_states or {}), constants or {}, run_count)
             except EndRun as end:
-                state = end.state
+                state = self._tag(end.state)
             return self._log_end(state)
 
     def _run(
