@@ -395,7 +395,15 @@ class Flow:
                 f"{runner_cls!r}; Prefect's own runners need real Prefect (compat.bridge)"
             )
             raise TypeError(msg)
-        return runner_cls(self).run(parameters=values, context=context, **runner_kwargs)
+        state = runner_cls(self).run(parameters=values, context=context, **runner_kwargs)
+        if isinstance(state.result, Exception):  # the run ended before its tasks ran
+            from compat.utilities.logging import get_logger
+
+            # Prefect's line, spelling included, on the flow's own logger ("prefect.<name>").
+            get_logger(self.name).error(
+                "Unexpected error occured in %s: %r", runner_cls.__name__, state.result
+            )
+        return state
 
 
 #: Keywords ``flow.run()`` passes on to the runner, as Prefect 0.10–0.13 do.

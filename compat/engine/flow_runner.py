@@ -19,6 +19,7 @@ from typing import Any
 from compat.core.edge import Edge
 from compat.core.flow import Flow
 from compat.core.task import Task
+from compat.engine import signals
 from compat.engine.default_result import default_result_from_config
 from compat.engine.executors.base import Executor
 from compat.engine.executors.local import LocalExecutor
@@ -35,7 +36,7 @@ from compat.engine.state import (
     Success,
     TriggerFailed,
 )
-from compat.engine.task_runner import TaskRunner, run_task
+from compat.engine.task_runner import EndRun, TaskRunner, run_task
 from compat.tasks.core.constants import Constant
 from compat.utilities.context import context
 from compat.utilities.logging import configure_logging, get_logger
@@ -153,29 +154,36 @@ class FlowRunner:
         executor = executor or flow.executor or LocalExecutor()
         if logger.isEnabledFor(_INFO):
             logger.info("Beginning Flow run for '%s'", flow.name)
-        state = self._set_state(state, Running("Running flow."))
-        schedule = _Schedule(
-            flow,
-            executor,
-            flow_result,
-            run_context,
-            task_states,
-            list(task_runner_state_handlers or ()),
-            dict(task_contexts or {}),
-            order,
-        )
+        if logger.isEnabledFor(_DEBUG):
+            logger.debug("Using executor type %s", type(executor).__name__)
         try:
-            with executor.start():
-                states = schedule.run()
-        except Exception as exc:
-            message = f"Unexpected error while running flow: {exc!r}"
-            logger.exception(message)
-            return self._set_state(state, Failed(message, result=exc))
-        final = self.determine_final_state(states)
-        if return_tasks is not None:
-            wanted = set(return_tasks)
-            final.result = {t: s for t, s in states.items() if t in wanted}
-        return self._set_state(state, final)
+            state = self._set_state(state, Running("Running flow."))
+            schedule = _Schedule(
+                flow,
+                executor,
+                flow_result,
+                run_context,
+                task_states,
+                list(task_runner_state_handlers or ()),
+                dict(task_contexts or {}),
+                order,
+            )
+            try:
+                with executor.start():
+                    states = schedule.run()
+            except Exception as exc:
+                message = f"Unexpected error while running flow: {exc!r}"
+                logger.exception(message)
+                if _raise_on_exception():
+                    raise
+                return self._set_state(state, Failed(message, result=exc))
+            final = self.determine_final_state(states)
+            if return_tasks is not None:
+                wanted = set(return_tasks)
+                final.result = {t: s for t, s in states.items() if t in wanted}
+            return self._set_state(state, final)
+        except EndRun as end:  # a flow state handler failed: the run ends there, as in Prefect
+            return end.state
 
     def _set_state(self, old: State, new: State) -> State:
         if logger.isEnabledFor(_DEBUG):
@@ -185,8 +193,17 @@ class FlowRunner:
                 type(old).__name__,
                 type(new).__name__,
             )
-        for handler in self.flow.state_handlers:
-            new = handler(self.flow, old, new) or new
+        try:
+            for handler in self.flow.state_handlers:
+                new = handler(self.flow, old, new) or new
+        except signals.PrefectStateSignal as signal:
+            if _raise_on_exception():
+                raise
+            return signal.state
+        except Exception as exc:
+            if _raise_on_exception():
+                raise
+            raise EndRun.from_handler_error(exc, logger) from exc
         return new
 
     def determine_final_state(self, states: dict[Task, State]) -> State:
@@ -238,6 +255,8 @@ class _Schedule:
         self._finished: list[Task] = []
         self.running: dict[Any, tuple[Task, int | None]] = {}
         self.children: dict[Task, list[State | None]] = {}
+        #: A mapped parent's state once its handlers saw it; its children complete it.
+        self.parents: dict[Task, State] = {}
 
     def run(self) -> dict[Task, State]:
         order = self.order if self.order is not None else self.flow.sorted_tasks()
@@ -318,7 +337,11 @@ class _Schedule:
             empty = Mapped("No mapped children to run.", result=[], map_states=[])
             self.record(task, self.parent_state(task, empty))
             return
-        self.parent_state(task, Mapped("Ready to proceed with mapping."))
+        parent = self.parent_state(task, Mapped("Ready to proceed with mapping."))
+        if not isinstance(parent, Mapped):  # its state handlers ended the parent's run
+            self.record(task, parent)
+            return
+        self.parents[task] = parent
         self.children[task] = [None] * len(children)
         for index, child_upstream in enumerate(children):
             self.submit(task, child_upstream, index)
@@ -361,10 +384,12 @@ class _Schedule:
         slots[index] = state
         if all(s is not None for s in slots):
             done = [s for s in slots if s is not None]
+            parent = self.parents.pop(task)
             mapped = Mapped(
-                "Mapped tasks submitted for execution.",
+                parent.message,  # as Prefect 0.13: the message the handlers saw
                 result=[s.result for s in done],
                 map_states=done,
+                context=parent.context,
             )
             self.record(task, mapped)
 
@@ -374,6 +399,11 @@ class _Schedule:
             bucket = caches.setdefault(task.cache_key or task.name, [])
             if state not in bucket:
                 bucket.insert(0, state)
+
+
+def _raise_on_exception() -> bool:
+    """Whether ``raise_on_exception()`` asks errors to leave the run (Prefect's debug helper)."""
+    return bool(context.get("raise_on_exception"))
 
 
 def _with_children(states: Iterable[State]) -> list[State]:

@@ -15,6 +15,7 @@ Prefect's transitions (each loop iteration starts ``Pending → Running``); ``ti
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import threading
 import time
 import uuid
@@ -26,6 +27,7 @@ from compat._templating import format_location, format_template
 from compat.core.edge import Edge
 from compat.core.task import Task
 from compat.engine import signals
+from compat.engine._timeouts import can_interrupt, run_interrupting
 from compat.engine.cache_validators import hash_inputs
 from compat.engine.conversion import to_handler
 from compat.engine.result.base import NoResultType, Result, SafeResult
@@ -50,11 +52,11 @@ from compat.exceptions import ResultNotImplementedError
 from compat.utilities.context import context
 from compat.utilities.logging import RedirectToLog, configure_logging, get_logger
 
-__all__ = ["TaskRunner", "checkpoint_value", "result_for_task", "run_task"]
+__all__ = ["EndRun", "TaskRunner", "checkpoint_value", "result_for_task", "run_task"]
 
 #: Prefect's name for the task runner's logger (``prefect.TaskRunner``).
 logger = get_logger("TaskRunner")
-_DEBUG, _INFO = 10, 20
+_DEBUG, _INFO, _WARNING = 10, 20, 30
 
 StateHandler = Callable[[Task, State, State], State | None]
 
@@ -125,6 +127,7 @@ class TaskRunner:
         """Move to ``new``, letting the task's and the runner's state handlers replace it."""
         if new is old:
             return new
+        self._tag(new)
         if logger.isEnabledFor(_DEBUG):
             logger.debug(
                 "Task '%s': Handling state change from %s to %s",
@@ -132,9 +135,22 @@ class TaskRunner:
                 type(old).__name__,
                 type(new).__name__,
             )
-        for handler in self._handlers:
-            new = handler(self.task, old, new) or new
-        return new
+        try:
+            for handler in self._handlers:
+                new = handler(self.task, old, new) or new
+        except signals.PrefectStateSignal as signal:  # a handler may decide with a signal
+            _reraise_if_asked(signal)
+            return self._tag(signal.state)
+        except Exception as exc:
+            _reraise_if_asked(exc)
+            raise EndRun.from_handler_error(exc, logger) from exc
+        return self._tag(new)
+
+    def _tag(self, state: State) -> State:
+        """As Prefect: a state made during a task run carries the task's tags in its context."""
+        if "tags" not in state.context:
+            state.context["tags"] = sorted(self.task.tags)
+        return state
 
     def _log_start(self) -> None:
         if logger.isEnabledFor(_INFO):
@@ -176,7 +192,11 @@ class TaskRunner:
 
         with prefect_context(context or {}, self._task_context(None, 1)):
             self._log_start()
-            return self._log_end(self.set_state(Pending(), outcome))
+            try:
+                state = self.set_state(Pending(), outcome)
+            except EndRun as end:
+                state = self._tag(end.state)
+            return self._log_end(state)
 
     # -- inputs ----------------------------------------------------------------------------
 
@@ -238,7 +258,10 @@ class TaskRunner:
             if "checkpointing" not in prefect_context:
                 prefect_context["checkpointing"] = _config_checkpointing()
             self._log_start()
-            state = self._run(state, dict(upstream_states or {}), constants or {}, run_count)
+            try:
+                state = self._run(state, dict(upstream_states or {}), constants or {}, run_count)
+            except EndRun as end:
+                state = self._tag(end.state)
             return self._log_end(state)
 
     def _run(
@@ -254,6 +277,7 @@ class TaskRunner:
                 "Upstream task was skipped; if this was not the intended behavior, consider "
                 "changing `skip_on_upstream_skip=False` for this task."
             )
+            _debug("Task '%s': Upstream states were skipped; ending run.", self._full_name)
             return self.set_state(state, Skipped(message))
         try:
             if not task.trigger(_trigger_view(upstream_states)):
@@ -261,6 +285,12 @@ class TaskRunner:
                     f"Trigger {task.trigger.__name__!r} refused the upstream states."
                 )
         except signals.TRIGGERFAIL as exc:
+            _debug(
+                "Task '%s': %s signal raised during execution.",
+                self._full_name,
+                type(exc).__name__,
+            )
+            _reraise_if_asked(exc)
             return self.set_state(state, TriggerFailed(str(exc), result=exc))
         except Exception as exc:
             return self.set_state(
@@ -286,8 +316,13 @@ class TaskRunner:
                     state, Failed(f"Error preparing the task run: {exc!r}", result=exc)
                 )
             if found is not None:
-                return self.set_state(state, found)
-            state = self.set_state(state, _running())
+                state = self.set_state(state, found)
+                _debug(
+                    "Task '%s': Can't set state to Running because it isn't Pending; ending run.",
+                    self._full_name,
+                )
+                return state
+            state = _still_running(self.set_state(state, _running()))
             state, loop_count, loop_result = self._run_attempt(state, raw, loop_count, loop_result)
             if not self._should_retry(state, run_count):
                 return self._cache_result(state, raw)
@@ -363,6 +398,8 @@ class TaskRunner:
         for candidate in candidates:
             if task.cache_validator(candidate, dict(raw), parameters):
                 return candidate
+        if logger.isEnabledFor(_WARNING):  # Prefect says so on every run the cache misses
+            logger.warning("Task '%s': Can't use cache because it is now invalid", self._full_name)
         return None
 
     def _checkpoint(self, value: Any, raw: Mapping[str, Any]) -> Result:
@@ -399,7 +436,7 @@ class TaskRunner:
             self._last_loop_result = new._result  # written when checkpointing, for Retrying
             loop_count += 1
             # Prefect starts each further iteration as a new run: Pending → Running.
-            state = self.set_state(Pending(), _running())
+            state = _still_running(self.set_state(Pending(), _running()))
 
     def _call_run(self, raw: Mapping[str, Any]) -> Any:
         """``task.run(**raw)``, with stdout logged (``log_stdout``) and a ``timeout``."""
@@ -412,9 +449,11 @@ class TaskRunner:
         return _with_timeout(task.run, raw, task.timeout)
 
     def _run_once(self, raw: Mapping[str, Any], loop_count: int) -> tuple[State, tuple[Any, ...]]:
+        _debug("Task '%s': Calling task.run() method...", self._full_name)
         try:
             value = self._call_run(raw)
         except TimeoutError as exc:
+            _reraise_if_asked(exc)
             return TimedOut("Task timed out during execution.", result=exc), ()
         except signals.LOOP as loop:
             message = loop.message or f"Looping task (on loop index {loop_count})"
@@ -425,15 +464,18 @@ class TaskRunner:
             return Looped(message, result=result, loop_count=loop_count), (loop.result,)
         except signals.SUCCESS as success:
             _log_signal(success)
+            _reraise_if_asked(success)
             value, message = success.result, success.message or "Task run succeeded."
         except signals.PrefectStateSignal as signal:
             _log_signal(signal)
+            _reraise_if_asked(signal)
             if isinstance(signal, signals.RETRY):
                 return Retrying(signal.message, result=signal.state._result), ()
             return signal.state, ()
         except Exception as exc:
             message = f"Unexpected error: {exc!r}"
             logger.exception(message)
+            _reraise_if_asked(exc)
             return Failed(message, result=exc), ()
         else:
             message = "Task run succeeded."
@@ -472,19 +514,64 @@ def _running() -> State:
     return Running("Starting task run.")
 
 
+class EndRun(BaseException):
+    """Ends a task or flow run early with ``state``, as Prefect's ``ENDRUN``.
+
+    A ``BaseException`` so that no ``except Exception`` between the failing state handler
+    and the runner's entry point takes it for an error of the task itself.
+    """
+
+    def __init__(self, state: State) -> None:
+        super().__init__(state.message)
+        self.state = state
+
+    @classmethod
+    def from_handler_error(cls, exc: Exception, runner_logger: logging.Logger) -> EndRun:
+        """Prefect's outcome when a state handler raises: the run ends ``Failed``, logged."""
+        message = f"Unexpected error while calling state handlers: {exc!r}"
+        runner_logger.exception(message)
+        return cls(Failed(message, result=exc))
+
+
+def _reraise_if_asked(exc: BaseException) -> None:
+    """Under ``raise_on_exception()`` errors and signals leave the run, as in Prefect."""
+    if context.get("raise_on_exception"):
+        raise exc
+
+
+def _still_running(state: State) -> State:
+    """``state`` if it is ``Running``; else a state handler chose another state: end there."""
+    if not state.is_running():
+        _debug(
+            "Task '%s': Can't run task because it's not in a Running state; ending run.",
+            context.get("task_full_name"),
+        )
+        raise EndRun(state)
+    return state
+
+
+def _debug(message: str, *args: Any) -> None:
+    """A DEBUG line of Prefect's task runner, formatted only when DEBUG is on."""
+    if logger.isEnabledFor(_DEBUG):
+        logger.debug(message, *args)
+
+
 def _log_signal(signal: signals.PrefectStateSignal) -> None:
     if logger.isEnabledFor(_INFO):
         logger.info("%s signal raised: %r", type(signal).__name__, signal)
 
 
 def _with_timeout(run: Callable[..., Any], raw: Mapping[str, Any], timeout: float | None) -> Any:
-    """Run ``run(**raw)`` in a helper thread (same context); ``TimeoutError`` after ``timeout``.
+    """Run ``run(**raw)``; ``TimeoutError`` after ``timeout``.
 
-    As in Prefect's thread-based timeout, a run that overstays is abandoned, not killed: it
-    finishes in the background and its outcome is dropped.
+    In the main thread the run is interrupted by an alarm, as in Prefect. Elsewhere it runs
+    in a helper thread (same context) and, as in Prefect's thread-based timeout, a run that
+    overstays is abandoned, not killed: it finishes in the background, its outcome dropped.
     """
     if timeout is None:
         return run(**raw)
+    if can_interrupt(timeout):
+        return run_interrupting(run, raw, timeout)
     outcome: dict[str, Any] = {}
     snapshot = context.to_dict()
 

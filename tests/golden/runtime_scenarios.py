@@ -4,7 +4,8 @@ The module is standard library only at import time, so it runs inside the throwa
 environments of old Prefect releases (``make_golden.py generate-runtime``) and, in CI, under
 ``compat`` (``test_runtime_golden.py``). :func:`record_all` takes the package to run on
 (``prefect`` or ``compat``) and returns, per scenario, the state transitions every state
-handler saw and the log records of the runners at INFO and above.
+handler saw, the log records at INFO and above (``logs``) and at DEBUG and above
+(``debug_logs``), and each task's final state.
 """
 
 from __future__ import annotations
@@ -140,7 +141,94 @@ def _scenarios(root: Any, sink: list[list[Any]]) -> dict[str, Callable[[], Any]]
             chatty()
         return flow.run()
 
+    def cache() -> Any:
+        validators = import_module(f"{root.__name__}.engine.cache_validators")
+
+        @task(
+            cache_for=datetime.timedelta(hours=1),
+            cache_validator=validators.all_inputs,
+            tags=["pricing"],
+            state_handlers=handlers("tax"),
+        )
+        def tax(amount):
+            return amount * 2
+
+        with Flow("cache", state_handlers=handlers("flow")) as flow:
+            tax(Parameter("amount"))
+        flow.run(amount=1)  # computed: no cache yet
+        flow.run(amount=1)  # taken from the cache
+        return flow.run(amount=2)  # other inputs: the cached state does not validate
+
+    def handler_errors() -> Any:
+        states = import_module(f"{root.__name__}.engine.state")
+
+        def broken(obj, old, new):
+            if new.is_running():
+                raise RuntimeError("handler broke")
+            return new
+
+        def forgive(obj, old, new):
+            if new.is_failed():
+                return states.Success("forgiven", result="replacement")
+            return new
+
+        def skip_instead(obj, old, new):
+            if new.is_running():
+                raise signals.SKIP("a handler skipped it")
+            return new
+
+        def broken_on_map(obj, old, new):
+            if type(new).__name__ == "Mapped":
+                raise RuntimeError("map handler broke")
+            return new
+
+        @task(state_handlers=[*handlers("a"), broken])
+        def a():
+            return 1
+
+        @task(state_handlers=[*handlers("b"), forgive])
+        def b():
+            raise ValueError("nope")
+
+        @task(state_handlers=handlers("c"))
+        def c(x):
+            return x
+
+        @task(state_handlers=[*handlers("s"), skip_instead])
+        def s():
+            return 2
+
+        @task(state_handlers=[*handlers("m"), broken_on_map])
+        def m(x):
+            return x
+
+        # One flow per case: the order of independent tasks differs between Prefect runs.
+        for name, build in (("a", a), ("s", s), ("m", lambda: m.map([1, 2]))):
+            with Flow(f"handler errors {name}", state_handlers=handlers("flow")) as flow:
+                build()
+            flow.run()
+        with Flow("handler errors", state_handlers=handlers("flow")) as flow:
+            c(b())
+        return flow.run()
+
+    def flow_handler_error() -> Any:
+        def broken(obj, old, new):
+            if new.is_running():
+                raise RuntimeError("flow handler broke")
+            return new
+
+        @task(state_handlers=handlers("never"))
+        def never():
+            return 1
+
+        with Flow("flow handler error", state_handlers=[*handlers("flow"), broken]) as flow:
+            never()
+        return flow.run()
+
     return {
+        "cache": cache,
+        "handler_errors": handler_errors,
+        "flow_handler_error": flow_handler_error,
         "chain": chain,
         "failure": failure,
         "mapped": mapped,
@@ -149,6 +237,21 @@ def _scenarios(root: Any, sink: list[list[Any]]) -> dict[str, Callable[[], Any]]
         "skip": skip,
         "stdout": stdout,
     }
+
+
+def _task_states(flow_state: Any) -> dict[str, list[Any]]:
+    """Per task name: the final state's class, message and ``context["tags"]``."""
+    described: dict[str, list[Any]] = {}
+    if not isinstance(flow_state.result, dict):  # the flow run ended before its tasks ran
+        return described
+    for task_obj, state in flow_state.result.items():
+        tags = state.context.get("tags")
+        described[task_obj.name] = [
+            type(state).__name__,
+            state.message,
+            sorted(tags) if tags is not None else None,
+        ]
+    return dict(sorted(described.items()))
 
 
 def record_all(root: Any, names: list[str] | None = None) -> dict[str, Recording]:
@@ -163,7 +266,7 @@ def record_all(root: Any, names: list[str] | None = None) -> dict[str, Recording
         records = _Records()
         saved = prefect_logger.level, prefect_logger.handlers[:]
         prefect_logger.handlers = [records]  # the package's own console handler stays quiet
-        prefect_logger.setLevel(logging.INFO)
+        prefect_logger.setLevel(logging.DEBUG)
         try:
             state = scenario()
         finally:
@@ -172,6 +275,8 @@ def record_all(root: Any, names: list[str] | None = None) -> dict[str, Recording
         results[name] = {
             "final_state": type(state).__name__,
             "transitions": [list(t) for t in sink],
-            "logs": records.lines,
+            "logs": [line for line in records.lines if line[1] != "DEBUG"],
+            "debug_logs": records.lines,
+            "task_states": _task_states(state),
         }
     return results

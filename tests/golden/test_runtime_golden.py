@@ -20,7 +20,18 @@ from compat.utilities.logging import configure_logging
 from tests.golden.runtime_scenarios import record_all
 
 RUNTIME_DATA = Path(__file__).parent / "data" / "runtime"
-SCENARIOS = ["chain", "failure", "mapped", "looping", "retry", "skip", "stdout"]
+SCENARIOS = [
+    "cache",
+    "chain",
+    "handler_errors",
+    "flow_handler_error",
+    "failure",
+    "mapped",
+    "looping",
+    "retry",
+    "skip",
+    "stdout",
+]
 
 
 def recorded(version: str) -> dict[str, Any]:
@@ -48,6 +59,17 @@ def _drop_flow_rerun_lines(logs: list[list[str]]) -> list[list[str]]:
     return logs
 
 
+def _drop_flow_rerun_debug_lines(logs: list[list[str]]) -> list[list[str]]:
+    """The DEBUG view of the same rerun also says which executor the second pass used."""
+    executor = ["prefect.FlowRunner", "DEBUG", "Using executor type LocalExecutor"]
+    kept = _drop_flow_rerun_lines(logs)
+    if kept != logs:
+        index = next(i for i, (a, b) in enumerate(zip(logs, kept)) if a != b)
+        if kept[index] == executor:
+            kept = kept[:index] + kept[index + 1 :]
+    return kept
+
+
 def _drop_second_mapped_call(transitions: list[list[Any]]) -> list[list[Any]]:
     """0.10.7 called a mapped parent's handlers again (Mapped → Mapped); 0.13.19 does not."""
     return [t for t in transitions if t[2:] != ["Mapped", "Mapped"]]
@@ -68,6 +90,22 @@ def test_log_lines_are_prefect_0_13s(compat_runs, scenario):
     """Logger names, levels and messages at INFO and up are 0.13.19's (``context.logger`` too)."""
     expected = _drop_flow_rerun_lines(recorded("0.13.19")["scenarios"][scenario]["logs"])
     assert compat_runs[scenario]["logs"] == expected
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS)
+def test_debug_log_lines_are_prefect_0_13s(compat_runs, scenario):
+    """At DEBUG too: state changes, the executor, task.run() calls and why a run ended early."""
+    expected = _drop_flow_rerun_debug_lines(
+        recorded("0.13.19")["scenarios"][scenario]["debug_logs"]
+    )
+    assert compat_runs[scenario]["debug_logs"] == expected
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS)
+def test_final_task_states_are_prefect_0_13s(compat_runs, scenario):
+    """Each task's final state: class, message (a mapped parent's included) and tags."""
+    expected = recorded("0.13.19")["scenarios"][scenario]["task_states"]
+    assert compat_runs[scenario]["task_states"] == expected
 
 
 def test_the_recording_covers_the_reported_transitions():

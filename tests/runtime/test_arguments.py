@@ -234,3 +234,37 @@ def test_a_custom_result_write_still_gets_the_formatting_keywords(checkpointing)
         kept = keep(3)
     assert flow.run().result[kept]._result.location == "memory/keep"
     assert seen == [("keep", 3)]
+
+
+def test_a_timed_out_run_is_interrupted_in_the_main_thread(tmp_path):
+    """As on real 0.10.7 and 0.13.19: the overdue run stops, so its later effects never happen."""
+    marker = tmp_path / "finished anyway"
+
+    @task(timeout=0.2)
+    def slow():
+        time.sleep(1.5)
+        marker.write_text("late")
+
+    with Flow("t") as flow:
+        s = slow()
+    state = flow.run()
+    assert isinstance(state.result[s], TimedOut)
+    time.sleep(2)
+    assert not marker.exists()
+
+
+def test_a_timeout_in_another_thread_abandons_the_run():
+    """Off the main thread no alarm is possible: the run is abandoned (Prefect's fallback)."""
+    import threading
+
+    @task(timeout=0.2)
+    def slow():
+        time.sleep(1)
+
+    with Flow("t") as flow:
+        s = slow()
+    states = []
+    worker = threading.Thread(target=lambda: states.append(flow.run()))
+    worker.start()
+    worker.join(30)
+    assert isinstance(states[0].result[s], TimedOut)

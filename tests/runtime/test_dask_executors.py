@@ -118,3 +118,30 @@ def test_missing_dask_names_the_extra(monkeypatch):
         DaskExecutor().start(),
     ):
         pass
+
+
+def test_prefect_0_10_arguments_are_routed_as_0_13_routes_them():
+    """0.10's address="local", local_processes= and **kwargs: kept, with a deprecation."""
+    with pytest.warns(DeprecationWarning, match="DaskExecutor") as caught:
+        executor = DaskExecutor(
+            address="local", local_processes=False, n_workers=1, timeout=30, name="etl"
+        )
+    messages = [str(w.message) for w in caught]
+    assert any("address='local'" in m for m in messages)
+    assert any("cluster_kwargs={'processes': False}" in m for m in messages)
+    assert any("DaskExecutor(n_workers=...)" in m and "cluster_kwargs" in m for m in messages)
+    assert any("DaskExecutor(timeout=...)" in m and "client_kwargs" in m for m in messages)
+    assert executor.address is None
+    assert executor.cluster_kwargs == {"processes": False, "n_workers": 1}
+    assert executor.client_kwargs == {"set_as_default": False, "timeout": 30, "name": "etl"}
+    with pytest.warns(DeprecationWarning, match=r"client_kwargs=\{'n_workers'"):
+        remote = DaskExecutor(address="tcp://127.0.0.1:1", n_workers=2)
+    assert remote.cluster_kwargs == {}
+    assert remote.client_kwargs["n_workers"] == 2
+
+
+def test_a_0_10_style_dask_executor_runs_a_mapped_flow(tmp_path, checkpointing):
+    """DaskExecutor(local_processes=False, n_workers=1), as 0.10 code writes it, runs."""
+    with pytest.warns(DeprecationWarning, match="DaskExecutor"):
+        executor = DaskExecutor(local_processes=False, n_workers=1, threads_per_worker=2)
+    check_same_results(tmp_path, executor)

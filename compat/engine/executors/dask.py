@@ -21,6 +21,7 @@ from collections.abc import Callable, Collection, Iterator
 from contextlib import ExitStack, contextmanager
 from typing import Any
 
+from compat._deprecation import warn_deprecated
 from compat.engine.executors.base import Executor
 from compat.exceptions import MissingExtraError
 
@@ -47,6 +48,19 @@ def _import(module: str) -> Any:
         )
         raise MissingExtraError(msg) from exc
 
+
+#: ``Client`` keywords; Prefect 0.10's other ``DaskExecutor(**kwargs)`` went to ``LocalCluster``.
+_CLIENT_KEYWORDS = frozenset(
+    {
+        "timeout",
+        "set_as_default",
+        "scheduler_file",
+        "security",
+        "name",
+        "direct_to_workers",
+        "heartbeat_interval",
+    }
+)
 
 _GETS = {
     "threads": "dask.threaded",
@@ -125,6 +139,9 @@ class DaskExecutor(Executor):
 
     ``cluster_class`` (a class or a dotted path) and ``cluster_kwargs`` choose the temporary
     cluster, ``adapt_kwargs`` make it adaptive, ``client_kwargs`` go to the ``Client``.
+    Prefect 0.10's arguments still work, with a deprecation warning, as in 0.13:
+    ``address="local"`` (no address), ``local_processes=`` (``cluster_kwargs["processes"]``)
+    and extra keywords (``Client`` keywords to the client, the others to ``LocalCluster``).
     """
 
     def __init__(
@@ -135,7 +152,12 @@ class DaskExecutor(Executor):
         adapt_kwargs: dict[str, Any] | None = None,
         client_kwargs: dict[str, Any] | None = None,
         debug: bool = False,
+        local_processes: bool | None = None,
+        **kwargs: Any,
     ) -> None:
+        if address == "local":
+            warn_deprecated("DaskExecutor(address='local')", "DaskExecutor() without an address")
+            address = None
         if address is not None and (cluster_class is not None or cluster_kwargs is not None):
             msg = (
                 "DaskExecutor takes either address= (an existing scheduler) or "
@@ -149,6 +171,23 @@ class DaskExecutor(Executor):
         self.client_kwargs = {"set_as_default": False, **(client_kwargs or {})}
         self.debug = debug
         self.client: Any = None
+        self._take_0_10_arguments(local_processes, kwargs)
+
+    def _take_0_10_arguments(self, local_processes: bool | None, kwargs: dict[str, Any]) -> None:
+        """Route Prefect 0.10's ``local_processes=`` and ``**kwargs`` where 0.13 routes them."""
+        to_cluster = self.address is None and self.cluster_class is None
+        if local_processes is not None:
+            warn_deprecated(
+                "DaskExecutor(local_processes=...)",
+                f"DaskExecutor(cluster_kwargs={{'processes': {local_processes!r}}})",
+            )
+            if to_cluster:
+                self.cluster_kwargs.setdefault("processes", local_processes)
+        for key, value in kwargs.items():
+            cluster_key = to_cluster and key not in _CLIENT_KEYWORDS
+            where = "cluster_kwargs" if cluster_key else "client_kwargs"
+            warn_deprecated(f"DaskExecutor({key}=...)", f"DaskExecutor({where}={{{key!r}: ...}})")
+            (self.cluster_kwargs if cluster_key else self.client_kwargs)[key] = value
 
     def _cluster_class(self) -> Callable[..., Any]:
         chosen = self.cluster_class

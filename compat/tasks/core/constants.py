@@ -17,8 +17,14 @@ class Constant(Task):
         self.value = value
         kwargs.setdefault("checkpoint", False)
         kwargs.setdefault("result", ConstantResult(value=value))
-        super().__init__(name=name or repr(value)[:40], **kwargs)
+        super().__init__(name=name or _default_name(value), **kwargs)
 
     def run(self) -> Any:
         """Return the constant."""
         return self.value
+
+
+def _default_name(value: Any) -> str:
+    """Prefect's default name: the ``repr`` if it is short, else ``Constant[<type>]``."""
+    text = repr(value)
+    return text if len(text) <= 8 else f"Constant[{type(value).__name__}]"
