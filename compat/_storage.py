@@ -164,11 +164,12 @@ class LocalStorage:
         except OSError as exc:
             raise _write_error(path, exc) from exc
         try:
-            with os.fdopen(handle, "wb") as stream:
-                stream.write(data)
+            try:
+                _write_all(handle, data)
                 if durable:
-                    stream.flush()
-                    os.fsync(stream.fileno())
+                    os.fsync(handle)
+            finally:
+                os.close(handle)
             if exclusive:
                 _link_no_clobber(temporary, path)
             else:
@@ -193,7 +194,22 @@ class LocalStorage:
             return self.durable
         from compat.utilities.configuration import config
 
+        # One dict lookup per write instead of get_nested's dotted walk (same answer).
+        results = config.get("results")
+        if isinstance(results, dict):
+            return bool(results.get("durable_writes", False))
         return bool(config.get_nested("results.durable_writes", False))
+
+
+def _write_all(handle: int, data: bytes) -> None:
+    """``os.write`` until every byte is written (no buffered file object for one write)."""
+    view = memoryview(data)
+    written = 0
+    while written < len(view):
+        count = os.write(handle, view[written:])
+        if count <= 0:  # a regular file never does this; refuse to spin
+            raise OSError(errno.EIO, "the file accepted no bytes")
+        written += count
 
 
 _CREATE_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
