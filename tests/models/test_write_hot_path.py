@@ -42,7 +42,7 @@ def test_a_file_that_accepts_no_bytes_fails_naming_the_target(tmp_path, monkeypa
     """A write that makes no progress is an error naming the location, not an endless loop."""
     monkeypatch.setattr(_storage.os, "write", lambda handle, data: 0)
     result = LocalResult(dir=str(tmp_path), location="stuck.pkl")
-    with pytest.raises(ResultWriteError, match="stuck.pkl"):
+    with pytest.raises(ResultWriteError, match=r"stuck\.pkl"):
         result.write(1)
     monkeypatch.undo()
     assert list(tmp_path.iterdir()) == []
