@@ -104,7 +104,7 @@ def test_handler_write_is_atomic_too(tmp_path: Path, monkeypatch) -> None:
     """The legacy ``LocalResultHandler`` goes through the same atomic storage."""
     from compat.engine.result_handlers import LocalResultHandler
 
-    def broken(src: str, dst: str) -> None:
+    def broken(src: str, dst: str, **kwargs: object) -> None:
         raise OSError("x")
 
     # Default names are published with a no-clobber link, other locations with a rename.

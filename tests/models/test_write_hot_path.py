@@ -120,3 +120,71 @@ def test_an_absolute_directory_is_swept_once_per_process(tmp_path) -> None:
     assert _tempfiles.sweep_crashed_temporaries(directory) == []
     assert later.exists()  # a live scan would have removed it
     assert _tempfiles.sweep_crashed_temporaries(directory, force=True) == [str(later)]
+
+
+_ANONYMOUS_FILES = pytest.mark.skipif(
+    not _storage._ANONYMOUS, reason="needs O_TMPFILE and /proc (Linux)"
+)
+
+
+@_ANONYMOUS_FILES
+def test_default_named_writes_use_an_unnamed_file_and_no_temporary(tmp_path, monkeypatch) -> None:
+    """Exclusive writes link an unnamed file into place: no temporary name ever exists."""
+    real_open = os.open
+    opened: list[tuple[str, int]] = []
+
+    def spy(path, flags, *args, **kwargs):
+        opened.append((str(path), flags))
+        return real_open(path, flags, *args, **kwargs)
+
+    monkeypatch.setattr(_storage.os, "open", spy)
+    written = LocalResult(dir=str(tmp_path)).write({"a": 1})
+    monkeypatch.undo()
+    assert not any(".~" in path for path, _ in opened)
+    assert any(flags & os.O_TMPFILE == os.O_TMPFILE for _, flags in opened)
+    assert [p.name for p in tmp_path.iterdir()] == [os.path.basename(written.location)]
+    assert LocalResult(dir=str(tmp_path)).read(written.location).value == {"a": 1}
+
+
+@_ANONYMOUS_FILES
+@pytest.mark.parametrize("failing", ["open", "link"])
+def test_without_unnamed_files_the_named_temporary_is_used(tmp_path, monkeypatch, failing) -> None:
+    """A file system (or a missing /proc) that refuses unnamed files still gets the value."""
+    real_open, real_link = os.open, os.link
+
+    def no_tmpfile_open(path, flags, *args, **kwargs):
+        if flags & os.O_TMPFILE == os.O_TMPFILE:
+            raise OSError(95, "Operation not supported")
+        return real_open(path, flags, *args, **kwargs)
+
+    def no_proc_link(src, dst, **kwargs):
+        if kwargs.get("src_dir_fd") is not None:
+            raise FileNotFoundError(2, "No such file or directory", src)
+        return real_link(src, dst, **kwargs)
+
+    if failing == "open":
+        monkeypatch.setattr(_storage.os, "open", no_tmpfile_open)
+    else:
+        monkeypatch.setattr(_storage.os, "link", no_proc_link)
+    result = LocalResult(dir=str(tmp_path))
+    first, second = result.write("one"), result.write("two")
+    monkeypatch.undo()
+    assert str(tmp_path) in _storage._no_anonymous_files  # asked once, then remembered
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        os.path.basename(w.location) for w in (first, second)
+    )
+    assert result.read(second.location).value == "two"
+
+
+@_ANONYMOUS_FILES
+def test_an_unnamed_write_that_dies_leaves_nothing(tmp_path, monkeypatch) -> None:
+    """Killed between the bytes and the link, the value has no name: nothing to sweep."""
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(_storage.os, "link", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        LocalResult(dir=str(tmp_path)).write("value")
+    monkeypatch.undo()
+    assert list(tmp_path.iterdir()) == []
