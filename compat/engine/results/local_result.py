@@ -87,6 +87,14 @@ class LocalResult(FSSpecResult):
         return os.path.join(os.path.expanduser(self.dir), location)
 
     def write(self, value_: Any, **kwargs: Any) -> Result:
+        if self._names_by_default() and os.path.isabs(self.dir):
+            # The common case, once per task: a generated name under an absolute directory
+            # is already the full path, and there is no template to render.
+            new = self.copy()
+            new.location = self.default_location
+            self._write_under_a_free_name(new, self.serializer.serialize(value_))
+            new.value = value_
+            return new
         new = super().write(value_, **kwargs)
         new.location = self.full_path(require_location(new))
         return new
