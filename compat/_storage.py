@@ -136,7 +136,8 @@ def check_payload_location(location: str, *, field: str) -> None:
 
 class LocalStorage:
     """Files on the local disk, written through a temporary file and ``os.replace`` (or a
-    hard link, which never replaces a file, for exclusive writes).
+    hard link, which never replaces a file, for exclusive writes; on Linux an exclusive
+    write links an unnamed ``O_TMPFILE`` file and needs no temporary name at all).
 
     ``durable`` (default: the ``results.durable_writes`` setting) makes a write survive a
     power loss once it returns: the file is fsynced before the rename and its directory
@@ -182,6 +183,13 @@ class LocalStorage:
         directory = os.path.dirname(path) or "."
         durable = self._durable()
         sweep_crashed_temporaries(directory)
+        if (
+            exclusive
+            and _ANONYMOUS
+            and directory not in _no_anonymous_files
+            and _publish_anonymous(path, directory, data, durable)
+        ):
+            return
         temporary = temporary_name(path)
         try:
             try:
@@ -192,11 +200,12 @@ class LocalStorage:
         except OSError as exc:
             raise _write_error(path, exc) from exc
         try:
-            with os.fdopen(handle, "wb") as stream:
-                stream.write(data)
+            try:
+                _write_all(handle, data)
                 if durable:
-                    stream.flush()
-                    os.fsync(stream.fileno())
+                    os.fsync(handle)
+            finally:
+                os.close(handle)
             if exclusive:
                 _link_no_clobber(temporary, path)
             else:
@@ -221,7 +230,22 @@ class LocalStorage:
             return self.durable
         from compat.utilities.configuration import config
 
+        # One dict lookup per write instead of get_nested's dotted walk (same answer).
+        results = config.get("results")
+        if isinstance(results, dict):
+            return bool(results.get("durable_writes", False))
         return bool(config.get_nested("results.durable_writes", False))
+
+
+def _write_all(handle: int, data: bytes) -> None:
+    """``os.write`` until every byte is written (no buffered file object for one write)."""
+    view = memoryview(data)
+    written = 0
+    while written < len(view):
+        count = os.write(handle, view[written:])
+        if count <= 0:  # a regular file never does this; refuse to spin
+            raise OSError(errno.EIO, "the file accepted no bytes")
+        written += count
 
 
 _READ_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
@@ -239,6 +263,56 @@ def local_path(path: str) -> str:
         if path.startswith(prefix):
             return path[len(prefix) :]
     return path
+
+
+#: ``O_TMPFILE`` (Linux): a file with no name until it is linked, so no temporary name.
+_ANONYMOUS: int = getattr(os, "O_TMPFILE", 0) if os.path.isdir("/proc/self/fd") else 0
+#: Directories whose file system refused an unnamed file; they use a named temporary.
+_no_anonymous_files: set[str] = set()
+_root_fd: int | None = None
+
+
+def _publish_anonymous(path: str, directory: str, data: bytes, durable: bool) -> bool:
+    """Write ``data`` to an unnamed file in ``directory``, then link it as ``path``.
+
+    The cheapest exclusive write: no temporary name to make, sweep or unlink, and a crash
+    leaves nothing behind (the kernel frees a file that never got a name). The link fails
+    if ``path`` exists (:class:`FileExistsError`), so nothing is ever replaced. Returns
+    ``False`` when this directory cannot do it (then the named temporary is used).
+    """
+    try:
+        try:
+            handle = os.open(directory, _ANONYMOUS | os.O_WRONLY, 0o666)
+        except FileNotFoundError:  # first write into a new directory
+            os.makedirs(directory, exist_ok=True)
+            handle = os.open(directory, _ANONYMOUS | os.O_WRONLY, 0o666)
+    except OSError:  # not supported here (or a real problem the named path will report)
+        _no_anonymous_files.add(directory)
+        return False
+    try:
+        _write_all(handle, data)
+        if durable:
+            os.fsync(handle)
+        # linkat(AT_SYMLINK_FOLLOW) on /proc/self/fd/N gives the open file a name.
+        os.link(f"proc/self/fd/{handle}", path, src_dir_fd=_root(), follow_symlinks=True)
+    except FileExistsError:
+        raise
+    except OSError:  # retry the classic way, which names the target in its error
+        _no_anonymous_files.add(directory)
+        return False
+    finally:
+        os.close(handle)
+    if durable:
+        _fsync_directory(directory)
+    return True
+
+
+def _root() -> int:
+    """A descriptor of ``/`` (kept open: it is valid in every forked child too)."""
+    global _root_fd
+    if _root_fd is None:
+        _root_fd = os.open("/", os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    return _root_fd
 
 
 def _link_no_clobber(temporary: str, path: str) -> None:

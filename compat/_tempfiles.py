@@ -23,7 +23,6 @@ import re
 import socket
 import threading
 import time
-import uuid
 
 __all__ = ["FOREIGN_TEMPORARY_AGE", "host_id", "sweep_crashed_temporaries", "temporary_name"]
 
@@ -62,8 +61,21 @@ def host_id() -> str:
 def temporary_name(target: str) -> str:
     """The temporary sibling of ``target`` for this process (unique per call)."""
     directory, base = os.path.split(target)
-    name = f".~{base[:40]}.{host_id()}-{os.getpid()}.{uuid.uuid4().hex[:12]}.tmp"
+    # 48 random bits, as the 12 hex digits of a uuid4 gave, without building a UUID.
+    name = f".~{base[:40]}.{_writer_tag()}.{os.urandom(6).hex()}.tmp"
     return os.path.join(directory, name)
+
+
+_writer: tuple[int, str] = (-1, "")
+
+
+def _writer_tag() -> str:
+    """``<host id>-<pid>`` of this process (recomputed after a fork: the pid changes)."""
+    global _writer
+    pid = os.getpid()
+    if _writer[0] != pid:
+        _writer = (pid, f"{host_id()}-{pid}")
+    return _writer[1]
 
 
 def _pid_is_dead(pid: int) -> bool | None:
@@ -101,11 +113,14 @@ def sweep_crashed_temporaries(directory: str, *, force: bool = False) -> list[st
 
     Without ``force`` each process sweeps a directory only once.
     """
-    key = (os.getpid(), os.path.abspath(directory))
+    pid = os.getpid()
+    if not force and (pid, directory) in _swept:  # an absolute path swept already: no lock
+        return []
+    key = (pid, os.path.abspath(directory))
     with _swept_lock:
         if key in _swept and not force:
             return []
-        _swept.add(key)
+        _swept.add(key)  # keyed by the absolute path: a relative one depends on the cwd
     removed: list[str] = []
     now = time.time()
     try:

@@ -16,9 +16,9 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
 import threading
 import time
-import uuid
 from collections.abc import Callable, Mapping
 from contextlib import redirect_stdout
 from typing import Any
@@ -57,6 +57,9 @@ __all__ = ["EndRun", "TaskRunner", "checkpoint_value", "result_for_task", "run_t
 #: Prefect's name for the task runner's logger (``prefect.TaskRunner``).
 logger = get_logger("TaskRunner")
 _DEBUG, _INFO, _WARNING = 10, 20, 30
+
+#: The run context under a name that ``context=`` parameters do not shadow.
+_prefect_context = context
 
 StateHandler = Callable[[Task, State, State], State | None]
 
@@ -188,9 +191,7 @@ class TaskRunner:
         ``outcome`` is ``Mapped`` when children will run, or the parent's final state when
         it cannot map (an upstream failed or skipped).
         """
-        from compat.utilities.context import context as prefect_context
-
-        with prefect_context(context or {}, self._task_context(None, 1)):
+        with _prefect_context(context or {}, self._task_context(None, 1)):
             self._log_start()
             try:
                 state = self.set_state(Pending(), outcome)
@@ -245,8 +246,6 @@ class TaskRunner:
         ``extra_context`` is added on top (the flow runner's per-run keys, without copying
         the flow run's context twice).
         """
-        from compat.utilities.context import context as prefect_context
-
         state = state or Pending()
         if state.is_finished():
             return state
@@ -254,9 +253,9 @@ class TaskRunner:
         task_context = self._task_context(map_index, run_count)
         if extra_context:
             task_context.update(extra_context)
-        with prefect_context(context or {}, task_context):
-            if "checkpointing" not in prefect_context:
-                prefect_context["checkpointing"] = _config_checkpointing()
+        with _prefect_context(context or {}, task_context):
+            if "checkpointing" not in _prefect_context:
+                _prefect_context["checkpointing"] = _config_checkpointing()
             self._log_start()
             try:
                 state = self._run(state, dict(upstream_states or {}), constants or {}, run_count)
@@ -639,12 +638,22 @@ def run_task(
             context=run_context,
             constants=constants,
             map_index=map_index,
-            extra_context={"task_run_id": str(uuid.uuid4())},
+            extra_context={"task_run_id": _new_run_id()},
         )
     finally:
         if saved is not None:
             config.clear()
             config.update(saved)
+
+
+def _new_run_id() -> str:
+    """``str(uuid.uuid4())`` without building a ``UUID`` (the same 122 random bits, half the
+    cost: one is drawn per task run)."""
+    raw = bytearray(os.urandom(16))
+    raw[6] = (raw[6] & 0x0F) | 0x40  # version 4
+    raw[8] = (raw[8] & 0x3F) | 0x80  # RFC 4122 variant
+    text = raw.hex()
+    return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
 
 
 def _trigger_view(upstream_states: dict[Edge, State]) -> dict[Any, State]:

@@ -69,24 +69,13 @@ def test_crash_halfway_through_the_file_write(stored, monkeypatch) -> None:
     """A write that dies after half the bytes leaves the old file intact and no temporary file."""
     result, path = stored
     before = path.read_bytes()
-    real_fdopen = os.fdopen
+    real_write = os.write
 
-    class HalfWriter:
-        def __init__(self, stream) -> None:
-            self.stream = stream
+    def half_write(handle: int, data) -> int:
+        real_write(handle, bytes(data[: len(data) // 2]))
+        raise OSError(28, "No space left on device")
 
-        def __enter__(self):
-            return self
-
-        def __exit__(self, *exc) -> None:
-            self.stream.close()
-
-        def write(self, data: bytes) -> int:
-            self.stream.write(data[: len(data) // 2])
-            self.stream.flush()
-            raise OSError(28, "No space left on device")
-
-    monkeypatch.setattr(_storage.os, "fdopen", lambda *a, **k: HalfWriter(real_fdopen(*a, **k)))
+    monkeypatch.setattr(_storage.os, "write", half_write)
     with pytest.raises(OSError, match="No space left"):
         result.write("new" * 1000)
     monkeypatch.undo()
@@ -115,7 +104,7 @@ def test_handler_write_is_atomic_too(tmp_path: Path, monkeypatch) -> None:
     """The legacy ``LocalResultHandler`` goes through the same atomic storage."""
     from compat.engine.result_handlers import LocalResultHandler
 
-    def broken(src: str, dst: str) -> None:
+    def broken(src: str, dst: str, **kwargs: object) -> None:
         raise OSError("x")
 
     # Default names are published with a no-clobber link, other locations with a rename.

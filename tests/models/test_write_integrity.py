@@ -296,7 +296,7 @@ def test_durable_writes_fsync_the_file_then_the_directory(tmp_path, monkeypatch)
         _storage.os, "replace", lambda s, d: (events.append("rename"), real_replace(s, d))[1]
     )
     monkeypatch.setattr(
-        _storage.os, "link", lambda s, d: (events.append("link"), real_link(s, d))[1]
+        _storage.os, "link", lambda s, d, **k: (events.append("link"), real_link(s, d, **k))[1]
     )
     result = LocalResult(dir=str(tmp_path), location="v.pkl")
     result.write(1)

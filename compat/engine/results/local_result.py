@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import re
-import secrets
 from typing import Any, ClassVar
 
 from compat._templating import format_location
@@ -14,16 +12,24 @@ from compat.engine.results.fsspec_result import FSSpecResult, require_location
 
 __all__ = ["LocalResult", "resolve_local_dir", "timestamp_file_name"]
 
-_NAME_NOISE = re.compile(r"[^a-z0-9]+")
+#: What ``slugify`` does to an ISO timestamp: lower case, every other character a dash.
+_SLUG_ISO = str.maketrans({"T": "t", ":": "-", ".": "-", "+": "-"})
+_SUFFIX_RANGE = 10**16
 
 
 def _name_suffix() -> str:
     """Sixteen random decimal digits: unique across processes and machines, not just threads.
 
     Digits (not hex) keep the whole name inside the ``[0-9a-z-]`` slug alphabet and leave
-    its tail as digits, as in Prefect's names.
+    its tail as digits, as in Prefect's names. 64 bits from ``os.urandom`` reduced modulo
+    10**16: every value stays possible and none is more than a 1/1844 part likelier.
     """
-    return f"{secrets.randbelow(10**16):016d}"
+    return f"{int.from_bytes(os.urandom(8), 'big') % _SUFFIX_RANGE:016d}"
+
+
+def _slug_timestamp(now: dt.datetime) -> str:
+    """``slugify(now.isoformat())``: an ISO timestamp has no run of two separators."""
+    return now.isoformat().translate(_SLUG_ISO)
 
 
 def timestamp_file_name() -> str:
@@ -34,8 +40,7 @@ def timestamp_file_name() -> str:
     accept (they read whatever path the state holds) and makes the name unique; writes under
     a default name also refuse to replace an existing file.
     """
-    now = dt.datetime.now(dt.timezone.utc)
-    stamp = _NAME_NOISE.sub("-", now.isoformat().lower()).strip("-")
+    stamp = _slug_timestamp(dt.datetime.now(dt.timezone.utc))
     return f"prefect-result-{stamp}-{_name_suffix()}"
 
 
@@ -82,6 +87,14 @@ class LocalResult(FSSpecResult):
         return os.path.join(os.path.expanduser(self.dir), location)
 
     def write(self, value_: Any, **kwargs: Any) -> Result:
+        if self._names_by_default() and os.path.isabs(self.dir):
+            # The common case, once per task: a generated name under an absolute directory
+            # is already the full path, and there is no template to render.
+            new = self.copy()
+            new.location = self.default_location
+            self._write_under_a_free_name(new, self.serializer.serialize(value_))
+            new.value = value_
+            return new
         new = super().write(value_, **kwargs)
         new.location = self.full_path(require_location(new))
         return new
