@@ -66,22 +66,63 @@ def _active(select: frozenset[str] | None, ignore: frozenset[str]) -> frozenset[
     return frozenset(chosen - {Rule(code) for code in ignore})
 
 
-def _line_map(old: str, new: str) -> list[int]:
-    """Map each line of ``new`` (1-based index) to a line of ``old``.
+def _line_map(cache: CodeCache, old: cst.Module, new: cst.Module) -> list[int]:
+    """Map each line of ``new``'s code (1-based index) to a line of ``old``'s.
 
-    Inserted lines map to the old line that follows them (a TODO comment belongs to the
-    statement below it).
+    A traversal builds new objects only for the top-level statements it changes; every
+    other statement is the same object in both versions and keeps its lines. So only the
+    text of the changed statements is compared, line by line, which keeps the cost linear
+    in the file size (a whole-file line diff is quadratic). Inserted lines map to the old
+    line that follows them (a TODO comment belongs to the statement below it).
     """
-    old_lines, new_lines = split_lines(old), split_lines(new)
-    mapping = [0] * (len(new_lines) + 2)
-    matcher = difflib.SequenceMatcher(None, old_lines, new_lines, autojunk=False)
+    old_parts, new_parts = cache.segments(old), cache.segments(new)
+    where = {node: index for index, (node, _) in enumerate(old_parts)}
+    starts = [1]
+    for _, generated in old_parts:
+        starts.append(starts[-1] + generated.lines)
+    mapping = [0]
+    done = 0  # old segments before this one are mapped
+    changed: list[str] = []  # the code of new segments since the last unchanged one
+    for node, generated in new_parts:
+        index = where.get(node, -1)
+        if index < done:
+            changed.append(generated.text)
+            continue
+        removed = "".join(g.text for _, g in old_parts[done:index])
+        mapping += _changed_lines(split_lines(removed), split_lines("".join(changed)), starts[done])
+        mapping += range(starts[index], starts[index] + generated.lines)
+        done, changed = index + 1, []
+    removed = "".join(g.text for _, g in old_parts[done:])
+    mapping += _changed_lines(split_lines(removed), split_lines("".join(changed)), starts[done])
+    mapping.append(starts[-1])
+    return mapping
+
+
+def _changed_lines(old: list[str], new: list[str], first: int) -> list[int]:
+    """Map the lines ``new`` to the lines ``old``, which begin at line ``first``.
+
+    Lines both begin or end with map one to one; the rest goes through a line diff.
+    """
+    if not new:
+        return []
+    head = 0
+    while head < min(len(old), len(new)) and old[head] == new[head]:
+        head += 1
+    tail = 0
+    while tail < min(len(old), len(new)) - head and old[-1 - tail] == new[-1 - tail]:
+        tail += 1
+    mapping = list(range(first, first + head))
+    old_middle, new_middle = old[head : len(old) - tail], new[head : len(new) - tail]
+    base = first + head
+    matcher = difflib.SequenceMatcher(None, old_middle, new_middle, autojunk=False)
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():
-        for offset, j in enumerate(range(j1, j2)):
+        for offset in range(j2 - j1):
             if tag == "equal":
-                mapping[j + 1] = i1 + offset + 1
+                mapping.append(base + i1 + offset)
             else:
-                mapping[j + 1] = min(i1 + offset, max(i2 - 1, i1)) + 1
-    mapping[len(new_lines) + 1] = len(old_lines) + 1
+                mapping.append(base + min(i1 + offset, max(i2 - 1, i1)))
+    tail_start = first + len(old) - tail
+    mapping += range(tail_start, tail_start + tail)
     return mapping
 
 
@@ -199,7 +240,7 @@ def _transform(
             continue  # the output equals the input: keep it, and its metadata
         new_code = code_cache.code(new_module)
         if line_count(new_code) != line_count(code):
-            step_map = _line_map(code, new_code)
+            step_map = _line_map(code_cache, module, new_module)
             to_original = [to_original[min(i, len(to_original) - 1)] for i in step_map]
         module, code, metadata = new_module, new_code, None
     scheduled = context.scratch.get(AddImportsVisitor.CONTEXT_KEY)

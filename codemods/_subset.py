@@ -206,23 +206,31 @@ def _forced(chunks: list[_Chunk]) -> set[int]:
 
 
 def _kept(chunks: list[_Chunk], texts: list[str]) -> set[int]:
+    """The seeds and every chunk linked to a kept one through a module-level name.
+
+    Each name is followed once in each direction (to the chunks binding it, and to the
+    chunks mentioning it), so the cost is linear in the number of names in the file.
+    """
     mentions = [_mentions(t) for t in texts]
     bindings = [_module_bindings(c.statements) for c in chunks]
+    binders: dict[str, list[int]] = {}
+    mentioners: dict[str, list[int]] = {}
+    for i in range(len(chunks)):
+        for name in bindings[i]:
+            binders.setdefault(name, []).append(i)
+        for name in mentions[i]:
+            mentioners.setdefault(name, []).append(i)
     kept = {i for i, text in enumerate(texts) if _SEED.search(text)}
-    mentioned: set[str] = set()
-    bound: set[str] = set()
-    frontier = set(kept)
-    while frontier:
-        for i in frontier:
-            mentioned |= mentions[i]
-            bound |= bindings[i]
-        frontier = {
-            i
-            for i in range(len(chunks))
-            if i not in kept
-            and (not bindings[i].isdisjoint(mentioned) or not mentions[i].isdisjoint(bound))
-        }
-        kept |= frontier
+    queue = list(kept)
+    while queue:
+        i = queue.pop()
+        linked = [binders.pop(name, ()) for name in mentions[i]]
+        linked += [mentioners.pop(name, ()) for name in bindings[i]]
+        for group in linked:
+            for j in group:
+                if j not in kept:
+                    kept.add(j)
+                    queue.append(j)
     return kept
 
 

@@ -57,10 +57,17 @@ class CodeCache:
             found = cache[node] = _Generated(state.tokens)
         return found
 
+    def segments(self, module: cst.Module) -> list[tuple[cst.CSTNode, _Generated]]:
+        """Return the header lines, statements and footer lines of ``module`` with their code.
+
+        Each segment's ``text`` ends with a line ending and holds ``lines`` of them.
+        """
+        nodes = (*module.header, *module.body, *module.footer)
+        return [(node, self._statement(module, node)) for node in nodes]
+
     def code(self, module: cst.Module) -> str:
         """Return ``module.code``, reusing the code of statements generated before."""
-        parts = [self._statement(module, n) for n in (*module.header, *module.body)]
-        parts += [self._statement(module, n) for n in module.footer]
+        parts = [generated for _, generated in self.segments(module)]
         text = "".join(p.text for p in parts)
         if module.has_trailing_newline:  # what Module._codegen_impl does at the end
             return text if any(p.tokens for p in parts) else module.default_newline
