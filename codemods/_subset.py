@@ -113,13 +113,19 @@ def _chunks(tree: ast.Module) -> list[_Chunk]:
     return chunks
 
 
-def _module_bindings(statements: Iterable[ast.stmt]) -> set[str]:
-    """Names the statements bind in the module scope, as a superset.
+def _module_bindings(statements: Iterable[ast.stmt], text: str) -> set[str]:
+    """Names the statements (whose source is ``text``) bind in the module scope, a superset.
 
     Also every name declared ``global`` and every class defined anywhere in them: the
     rules know local ``Task`` and ``ResultHandler`` subclasses by bare name, whatever
     scope defines them.
     """
+    statements = list(statements)
+    # Function and class bodies are searched only if the text can hold a nested class or a
+    # `global` (a body without these words binds nothing at module level): walking every
+    # body is most of the cost of the view.
+    own_classes = sum(isinstance(s, ast.ClassDef) for s in statements)
+    search_bodies = "global" in text or text.count("class") > own_classes
     found: set[str] = set()
     stack: list[ast.AST] = list(statements)
     while stack:
@@ -135,7 +141,8 @@ def _module_bindings(statements: Iterable[ast.stmt]) -> set[str]:
                 stack.append(node.args)
                 if node.returns is not None:
                     stack.append(node.returns)
-            found.update(_nested(node.body))
+            if search_bodies:
+                found.update(_nested(node.body))
             continue
         if isinstance(node, ast.Lambda):
             stack.append(node.args)
@@ -212,7 +219,7 @@ def _kept(chunks: list[_Chunk], texts: list[str]) -> set[int]:
     chunks mentioning it), so the cost is linear in the number of names in the file.
     """
     mentions = [_mentions(t) for t in texts]
-    bindings = [_module_bindings(c.statements) for c in chunks]
+    bindings = [_module_bindings(c.statements, t) for c, t in zip(chunks, texts, strict=True)]
     binders: dict[str, list[int]] = {}
     mentioners: dict[str, list[int]] = {}
     for i in range(len(chunks)):
