@@ -223,3 +223,99 @@ def test_an_escaped_kwargs_key_is_renamed_for_real() -> None:
     outcome = rewrite_checked(source)
     assert 'kwargs["result"] = PrefectResult()' in outcome.code
     assert not outcome.todos
+
+
+# -- cost that grows with the file: each check counts work, never time -------------------
+
+
+def _dense(sites: int) -> str:
+    lines = [
+        "from prefect import Task",
+        "from prefect.engine.result_handlers import LocalResultHandler, ResultHandler",
+        "class Mine(ResultHandler):",
+        "    pass",
+    ]
+    for n in range(sites):
+        lines.append(f"t{n} = Task(result_handler=LocalResultHandler(dir='/d{n}'))")
+        lines.append(f"m{n} = Task(result_handler=Mine())")
+        lines.append(f"v{n} = state.safe_value")  # a TODO comment above it: lines move
+    return "\n".join(lines) + "\n"
+
+
+def test_site_lines_are_mapped_without_diffing_unchanged_statements(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    compared: list[int] = []
+    real = _engine.difflib.SequenceMatcher
+
+    def counting(junk: object, a: list[str], b: list[str], **kwargs: object) -> object:
+        compared.append(max(len(a), len(b)))
+        return real(junk, a, b, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(_engine.difflib, "SequenceMatcher", counting)
+    source = _dense(60)
+    outcome = transform_source(source)
+    assert max(compared) <= 3  # one statement and its TODO comment, never the whole file
+    assert outcome.code.count("TODO(prefect-result-upgrade PRU005)") == 60
+    # PRU002 runs on the version with those comments; its sites are mapped back.
+    rewritten = {s.line for s in outcome.sites if s.rule == "PRU002"}
+    assert rewritten == {5 + 3 * n for n in range(60)}
+
+
+def test_a_handler_import_is_judged_once_per_binding(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls = 0
+    real = ConstructorRule.problem
+
+    def counting(self: ConstructorRule, *args: object) -> object:
+        nonlocal calls
+        calls += 1
+        return real(self, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(ConstructorRule, "problem", counting)
+    outcome = transform_source(_dense(80))
+    assert sum(s.rule == "PRU002" for s in outcome.sites) == 80
+    assert calls <= 3 * 80  # every use asking about every other use would be 80 * 80
+
+
+def test_sites_are_collected_without_comparing_each_to_all(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from codemods._types import Site
+
+    comparisons = 0
+    real = Site.__eq__
+
+    def counting(self: Site, other: object) -> bool:
+        nonlocal comparisons
+        comparisons += 1
+        return real(self, other)
+
+    monkeypatch.setattr(Site, "__eq__", counting)
+    outcome = transform_source(_dense(80))
+    assert len(outcome.sites) >= 3 * 80
+    assert comparisons <= 2 * len(outcome.sites)
+
+
+def test_the_cyclic_collector_is_paused_during_a_rewrite_and_restored(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import gc
+
+    seen: list[bool] = []
+
+    class _Watching(ConstructorRule):
+        def leave_Module(self, original_node: cst.Module, updated_node: cst.Module) -> cst.Module:
+            seen.append(gc.isenabled())
+            return updated_node
+
+    _swap(monkeypatch, _Watching)
+    assert gc.isenabled()
+    rewrite_checked(LEGACY)
+    assert seen == [False, False]  # the rewrite and the second run of the verification
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        transform_source(LEGACY)
+        assert not gc.isenabled()  # left as the caller had it
+    finally:
+        gc.enable()
