@@ -32,7 +32,7 @@ from ._subset import View, make_view
 from ._types import FileOutcome, Site, Target
 from .rules import PIPELINE, PassState, RuleTransformer
 from .rules._add_imports import add_imports
-from .rules._codegen import CodeCache
+from .rules._codegen import CodeCache, GeneratedCode
 from .rules._composite import CompositePass
 from .rules._metadata import ModuleMetadata
 from .rules._traverse import transform
@@ -91,13 +91,29 @@ def _line_map(cache: CodeCache, old: cst.Module, new: cst.Module) -> list[int]:
         if index < done:
             changed.append(generated.text)
             continue
-        removed = "".join(g.text for _, g in old_parts[done:index])
-        mapping += _changed_lines(split_lines(removed), split_lines("".join(changed)), starts[done])
+        mapping += _changed_segments(old_parts[done:index], changed, starts[done])
         mapping += range(starts[index], starts[index] + generated.lines)
         done, changed = index + 1, []
-    removed = "".join(g.text for _, g in old_parts[done:])
-    mapping += _changed_lines(split_lines(removed), split_lines("".join(changed)), starts[done])
+    mapping += _changed_segments(old_parts[done:], changed, starts[done])
     mapping.append(starts[-1])
+    return mapping
+
+
+def _changed_segments(
+    old: list[tuple[cst.CSTNode, GeneratedCode]], new: list[str], first: int
+) -> list[int]:
+    """Map the lines of the new segments' code ``new`` to those of ``old`` (from ``first``).
+
+    Statements replaced one for one (the usual case) are compared pair by pair, so that a
+    run of consecutive changed statements is not compared as one block.
+    """
+    if len(old) != len(new):
+        removed = "".join(generated.text for _, generated in old)
+        return _changed_lines(split_lines(removed), split_lines("".join(new)), first)
+    mapping: list[int] = []
+    for (_, generated), text in zip(old, new, strict=True):
+        mapping += _changed_lines(split_lines(generated.text), split_lines(text), first)
+        first += generated.lines
     return mapping
 
 
@@ -105,8 +121,9 @@ def _changed_lines(old: list[str], new: list[str], first: int) -> list[int]:
     """Map the lines ``new`` to the lines ``old``, which begin at line ``first``.
 
     Equal lines at the start and at the end map one to one; the lines between go through a
-    line diff, whose cost grows with the square of their number: at most one changed
-    statement's, never the file's.
+    line diff, whose cost grows with the square of their number: that of one changed
+    statement (or of a run of them, where a pass added or removed statements), never the
+    file's.
     """
     if not new:
         return []

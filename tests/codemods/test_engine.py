@@ -319,3 +319,30 @@ def test_the_cyclic_collector_is_paused_during_a_rewrite_and_restored(
         assert not gc.isenabled()  # left as the caller had it
     finally:
         gc.enable()
+
+
+def test_a_run_of_changed_statements_is_not_diffed_as_one_block(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    compared: list[int] = []
+    real = _engine.difflib.SequenceMatcher
+
+    def counting(junk: object, a: list[str], b: list[str], **kwargs: object) -> object:
+        compared.append(max(len(a), len(b)))
+        return real(junk, a, b, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(_engine.difflib, "SequenceMatcher", counting)
+    source = (
+        "from prefect import Task\n"
+        "from prefect.engine.result_handlers import LocalResultHandler\n"
+        + "".join(f"v{n} = state.safe_value\n" for n in range(60))  # each gets a TODO
+        + "t = Task(result_handler=LocalResultHandler())\n"
+    )
+    outcome = transform_source(source)
+    assert outcome.code.count("TODO(prefect-result-upgrade PRU005)") == 60
+    assert max(compared) <= 2
+    assert {(s.rule, s.line) for s in outcome.sites if s.rule != "PRU001"} >= {
+        ("PRU002", 63),
+        ("PRU005", 3),
+        ("PRU005", 62),
+    }
