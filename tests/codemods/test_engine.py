@@ -346,3 +346,50 @@ def test_a_run_of_changed_statements_is_not_diffed_as_one_block(
         ("PRU005", 3),
         ("PRU005", 62),
     }
+
+
+# -- the compile check, a few hundred statements at a time ---------------------------------
+
+
+@pytest.mark.parametrize(
+    ("source", "message", "line"),
+    [
+        ("x = 1\n" * 1200 + "return 1\n", "'return' outside function", 1201),
+        # statements far apart that only the whole module ties together
+        ("x = 1\n" * 600 + "global x\n", "assigned to before global declaration", 601),
+        ("x = 1\n" * 600 + "from __future__ import annotations\n", "beginning of the file", 601),
+        # a __future__ feature changes how a statement far below it compiles
+        (
+            "from __future__ import annotations\n" + "x = 1\n" * 600 + "def f(a: (yield)): pass\n",
+            "within an annotation",
+            602,
+        ),
+        ("x = 1\n" * 600 + "def f(a: (yield)): pass\n", "'yield' outside function", 601),
+    ],
+    ids=["late-error", "global", "late-future", "future-feature", "no-future-feature"],
+)
+def test_the_compile_check_finds_what_compiling_the_whole_module_finds(
+    source: str, message: str, line: int
+) -> None:
+    with pytest.raises(SyntaxError, match=message) as whole:
+        compile(source, "<rewritten>", "exec", dont_inherit=True)
+    found = _engine._compile_error(source)
+    assert isinstance(found, SyntaxError)
+    assert message in str(found)
+    assert found.lineno == whole.value.lineno == line
+
+
+def test_a_long_module_is_compiled_in_batches(monkeypatch: pytest.MonkeyPatch) -> None:
+    import builtins
+
+    sizes: list[int] = []
+    real = builtins.compile
+
+    def counting(source: object, *args: object, **kwargs: object) -> object:
+        if isinstance(source, _engine.ast.Module):
+            sizes.append(len(source.body))
+        return real(source, *args, **kwargs)  # type: ignore[call-overload]
+
+    monkeypatch.setattr(builtins, "compile", counting)
+    assert _engine._compile_error("from __future__ import annotations\n" + "x = 1\n" * 1400) is None
+    assert sizes == [500, 500, 401]
