@@ -41,6 +41,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 __all__ = ["generate_module", "main"]
 
@@ -201,13 +202,26 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--memory-limit-gb", type=float, default=8.0)
     parser.add_argument("--timeout", type=float, default=1200.0)
     parser.add_argument("--output", type=Path, default=RESULTS)
+    parser.add_argument("--modes", default=",".join(MODES), help="what to measure")
+    parser.add_argument(
+        "--update",
+        action="store_true",
+        help="keep the other rows and modes of the output file, replacing what is measured",
+    )
+    parser.add_argument("--markdown", action="store_true", help="print the saved results")
     parser.add_argument("--child", nargs=2, metavar=("MODE", "FILE"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
         _child(args.child[0], Path(args.child[1]))
         return 0
+    if args.markdown:
+        print(_markdown(json.loads(args.output.read_text())["rows"]))
+        return 0
 
-    rows = []
+    modes = args.modes.split(",")
+    rows: list[dict[str, object]] = []
+    if args.update and args.output.exists():
+        rows = json.loads(args.output.read_text())["rows"]
     print(
         f"{'kind':<8}{'size':>8}{'plain s':>10}{'tool s':>10}{'x time':>8}{'x CPU':>8}"
         f"{'plain MB':>10}{'tool MB':>10}{'x mem':>8}{'tool CPU s/MB':>15}"
@@ -219,14 +233,16 @@ def main(argv: list[str] | None = None) -> int:
                 path.write_text(generate_module(_size(label), kind), encoding="utf-8")
                 actual = path.stat().st_size
                 repeats = args.repeats if actual <= 1024**2 else 1
-                row: dict[str, object] = {"kind": kind, "size": label, "bytes": actual}
-                for mode in MODES:
+                row = next((r for r in rows if (r["kind"], r["size"]) == (kind, label)), None)
+                if row is None:
+                    row = {"kind": kind, "size": label, "bytes": actual}
+                    rows.append(row)
+                for mode in modes:
                     runs = [
                         _measure(mode, path, args.memory_limit_gb, args.timeout)
                         for _ in range(repeats)
                     ]
                     row[mode] = _best(runs)
-                rows.append(row)
                 _print_row(row)
                 path.unlink()
     result = {
@@ -243,8 +259,31 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+def _markdown(rows: list[dict[str, Any]]) -> str:
+    """The saved rows as a Markdown table of CPU time and peak memory."""
+    lines = [
+        "| module | size | plain CPU s | tool CPU s | tool/plain | plain MB | tool MB "
+        "| tool/plain | tool CPU s per MB |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for row in rows:
+        plain, tool = row.get("plain", {}), row.get("tool", {})
+        cells = [row["kind"], row["size"]]
+        for key in ("cpu_seconds", "peak_mb"):
+            both = key in plain and key in tool
+            cells += [
+                f"{plain[key]:.2f}" if key in plain else plain.get("error", "-"),
+                f"{tool[key]:.2f}" if key in tool else tool.get("error", "-"),
+                f"{tool[key] / plain[key]:.2f}x" if both and plain[key] > 0 else "-",
+            ]
+        per_mb = tool["cpu_seconds"] / (row["bytes"] / 1024**2) if "cpu_seconds" in tool else None
+        cells.append(f"{per_mb:.2f}" if per_mb is not None else "-")
+        lines.append("| " + " | ".join(str(c) for c in cells) + " |")
+    return "\n".join(lines)
+
+
 def _print_row(row: dict[str, object]) -> None:
-    plain, tool = row["plain"], row["tool"]
+    plain, tool = row.get("plain", {}), row.get("tool", {})
     assert isinstance(plain, dict)
     assert isinstance(tool, dict)
 
@@ -264,11 +303,11 @@ def _print_row(row: dict[str, object]) -> None:
         f"{cell(plain, 'peak_mb'):>10}{cell(tool, 'peak_mb'):>10}{ratio('peak_mb'):>8}"
         f"{per_mb:>15}"
     )
-    paused = row["plain-gc-paused"]
+    paused = row.get("plain-gc-paused")
     if isinstance(paused, dict) and "seconds" in paused:
         print(f"    plain with the collector paused: {float(paused['cpu_seconds']):.2f} s CPU")  # type: ignore[arg-type]
     for mode in MODES:
-        values = row[mode]
+        values = row.get(mode)
         if isinstance(values, dict) and "error" in values:
             print(f"    {mode}: {values['error']}")
 
