@@ -242,9 +242,8 @@ def _dense(sites: int) -> str:
     return "\n".join(lines) + "\n"
 
 
-def test_site_lines_are_mapped_without_diffing_unchanged_statements(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
+def _diffed_lengths(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Record the length of the longer side of every line diff the engine makes."""
     compared: list[int] = []
     real = _engine.difflib.SequenceMatcher
 
@@ -253,6 +252,13 @@ def test_site_lines_are_mapped_without_diffing_unchanged_statements(
         return real(junk, a, b, **kwargs)  # type: ignore[arg-type]
 
     monkeypatch.setattr(_engine.difflib, "SequenceMatcher", counting)
+    return compared
+
+
+def test_site_lines_are_mapped_without_diffing_unchanged_statements(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    compared = _diffed_lengths(monkeypatch)
     source = _dense(60)
     outcome = transform_source(source)
     assert max(compared) <= 3  # one statement and its TODO comment, never the whole file
@@ -324,14 +330,7 @@ def test_the_cyclic_collector_is_paused_during_a_rewrite_and_restored(
 def test_a_run_of_changed_statements_is_not_diffed_as_one_block(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    compared: list[int] = []
-    real = _engine.difflib.SequenceMatcher
-
-    def counting(junk: object, a: list[str], b: list[str], **kwargs: object) -> object:
-        compared.append(max(len(a), len(b)))
-        return real(junk, a, b, **kwargs)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(_engine.difflib, "SequenceMatcher", counting)
+    compared = _diffed_lengths(monkeypatch)
     source = (
         "from prefect import Task\n"
         "from prefect.engine.result_handlers import LocalResultHandler\n"
