@@ -113,13 +113,19 @@ def _chunks(tree: ast.Module) -> list[_Chunk]:
     return chunks
 
 
-def _module_bindings(statements: Iterable[ast.stmt]) -> set[str]:
-    """Names the statements bind in the module scope, as a superset.
+def _module_bindings(statements: Iterable[ast.stmt], text: str) -> set[str]:
+    """Names the statements (whose source is ``text``) bind in the module scope, a superset.
 
     Also every name declared ``global`` and every class defined anywhere in them: the
     rules know local ``Task`` and ``ResultHandler`` subclasses by bare name, whatever
     scope defines them.
     """
+    statements = list(statements)
+    # Function and class bodies are searched only if the text can hold a nested class or a
+    # `global` (a body without these words binds nothing at module level): walking every
+    # body is most of the cost of the view.
+    own_classes = sum(isinstance(s, ast.ClassDef) for s in statements)
+    search_bodies = "global" in text or text.count("class") > own_classes
     found: set[str] = set()
     stack: list[ast.AST] = list(statements)
     while stack:
@@ -135,7 +141,8 @@ def _module_bindings(statements: Iterable[ast.stmt]) -> set[str]:
                 stack.append(node.args)
                 if node.returns is not None:
                     stack.append(node.returns)
-            found.update(_nested(node.body))
+            if search_bodies:
+                found.update(_nested(node.body))
             continue
         if isinstance(node, ast.Lambda):
             stack.append(node.args)
@@ -206,23 +213,31 @@ def _forced(chunks: list[_Chunk]) -> set[int]:
 
 
 def _kept(chunks: list[_Chunk], texts: list[str]) -> set[int]:
+    """The seeds and every chunk linked to a kept one through a module-level name.
+
+    Each name is followed once in each direction (to the chunks binding it, and to the
+    chunks mentioning it), so the cost is linear in the number of names in the file.
+    """
     mentions = [_mentions(t) for t in texts]
-    bindings = [_module_bindings(c.statements) for c in chunks]
+    bindings = [_module_bindings(c.statements, t) for c, t in zip(chunks, texts, strict=True)]
+    binders: dict[str, list[int]] = {}
+    mentioners: dict[str, list[int]] = {}
+    for i in range(len(chunks)):
+        for name in bindings[i]:
+            binders.setdefault(name, []).append(i)
+        for name in mentions[i]:
+            mentioners.setdefault(name, []).append(i)
     kept = {i for i, text in enumerate(texts) if _SEED.search(text)}
-    mentioned: set[str] = set()
-    bound: set[str] = set()
-    frontier = set(kept)
-    while frontier:
-        for i in frontier:
-            mentioned |= mentions[i]
-            bound |= bindings[i]
-        frontier = {
-            i
-            for i in range(len(chunks))
-            if i not in kept
-            and (not bindings[i].isdisjoint(mentioned) or not mentions[i].isdisjoint(bound))
-        }
-        kept |= frontier
+    queue = list(kept)
+    while queue:
+        i = queue.pop()
+        linked = [binders.pop(name, ()) for name in mentions[i]]
+        linked += [mentioners.pop(name, ()) for name in bindings[i]]
+        for group in linked:
+            for j in group:
+                if j not in kept:
+                    kept.add(j)
+                    queue.append(j)
     return kept
 
 

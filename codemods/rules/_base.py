@@ -160,6 +160,7 @@ class RuleTransformer(cst.CSTTransformer):
         self._skipped: set[cst.CSTNode] = set()
         self._noqa: frozenset[int] = frozenset()
         self._silenced: set[cst.CSTNode] = set()
+        self._reported: set[Site] = set(state.sites)
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -458,7 +459,8 @@ class RuleTransformer(cst.CSTTransformer):
         """Record one site at ``node`` (line/column in this pass's input, column 1-based)."""
         pos = self.get_metadata(PositionProvider, node).start
         site = Site(pos.line, pos.column + 1, self.rule.value, status, message)
-        if site not in self.state.sites:
+        if site not in self._reported:  # a set: a list lookup is quadratic on dense files
+            self._reported.add(site)
             self.state.sites.append(site)
 
     def rewritten(self, node: cst.CSTNode, message: str) -> None:

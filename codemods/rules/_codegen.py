@@ -17,10 +17,10 @@ from libcst.metadata.position_provider import PositionProvidingCodegenState
 
 from codemods._lines import line_count
 
-__all__ = ["CodeCache"]
+__all__ = ["CodeCache", "GeneratedCode"]
 
 
-class _Generated:
+class GeneratedCode:
     """One statement's code, its line count and its last token."""
 
     __slots__ = ("last_token", "lines", "ranges", "text", "tokens")
@@ -41,12 +41,12 @@ class CodeCache:
     """
 
     def __init__(self) -> None:
-        self._generated: dict[tuple[str, str], dict[cst.CSTNode, _Generated]] = {}
+        self._generated: dict[tuple[str, str], dict[cst.CSTNode, GeneratedCode]] = {}
 
-    def _for(self, module: cst.Module) -> dict[cst.CSTNode, _Generated]:
+    def _for(self, module: cst.Module) -> dict[cst.CSTNode, GeneratedCode]:
         return self._generated.setdefault((module.default_indent, module.default_newline), {})
 
-    def _statement(self, module: cst.Module, node: cst.CSTNode) -> _Generated:
+    def _statement(self, module: cst.Module, node: cst.CSTNode) -> GeneratedCode:
         cache = self._for(module)
         found = cache.get(node)
         if found is None:
@@ -54,13 +54,20 @@ class CodeCache:
                 default_indent=module.default_indent, default_newline=module.default_newline
             )
             node._codegen(state)
-            found = cache[node] = _Generated(state.tokens)
+            found = cache[node] = GeneratedCode(state.tokens)
         return found
+
+    def segments(self, module: cst.Module) -> list[tuple[cst.CSTNode, GeneratedCode]]:
+        """Return the header lines, statements and footer lines of ``module`` with their code.
+
+        Each segment's ``text`` ends with a line ending and holds ``lines`` of them.
+        """
+        nodes = (*module.header, *module.body, *module.footer)
+        return [(node, self._statement(module, node)) for node in nodes]
 
     def code(self, module: cst.Module) -> str:
         """Return ``module.code``, reusing the code of statements generated before."""
-        parts = [self._statement(module, n) for n in (*module.header, *module.body)]
-        parts += [self._statement(module, n) for n in module.footer]
+        parts = [generated for _, generated in self.segments(module)]
         text = "".join(p.text for p in parts)
         if module.has_trailing_newline:  # what Module._codegen_impl does at the end
             return text if any(p.tokens for p in parts) else module.default_newline

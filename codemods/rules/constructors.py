@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import libcst as cst
 from libcst.codemod.visitors import AddImportsVisitor
-from libcst.metadata import FunctionScope, ScopeProvider
+from libcst.metadata import FunctionScope, Scope, ScopeProvider
 
 from codemods._catalogue import Rule
 from codemods._types import Target
@@ -161,13 +161,24 @@ class ConstructorRule(SlotMixin):
         return len(found) == 1 and isinstance(found[0].node, cst.ImportFrom | cst.Import)
 
     def _binding_convertible(self, name: cst.Name) -> bool:
-        """Return whether every use of the import binding ``name`` is a convertible call."""
+        """Return whether every use of the import binding ``name`` is a convertible call.
+
+        The answer is the same at every use, so it is found once per pass and binding (each
+        use asking again would make dense files quadratic).
+        """
         if name.value in self.all_names():
             return False
         scope = self.get_metadata(ScopeProvider, name, None)
         if scope is None:
             return False
-        for assignment in scope[name.value]:
+        known: dict[tuple[object, str], bool] = self.__dict__.setdefault("_convertible", {})
+        key = (scope, name.value)
+        if key not in known:
+            known[key] = self._uses_convertible(scope, name.value)
+        return known[key]
+
+    def _uses_convertible(self, scope: Scope, name: str) -> bool:
+        for assignment in scope[name]:
             if isinstance(assignment.node, cst.CSTNode) and self.suppressed(assignment.node):
                 return False  # an import left as written keeps the name it binds
             for ref in assignment.references:

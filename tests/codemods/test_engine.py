@@ -224,3 +224,172 @@ def test_an_escaped_kwargs_key_is_renamed_for_real() -> None:
     outcome = rewrite_checked(source)
     assert 'kwargs["result"] = PrefectResult()' in outcome.code
     assert not outcome.todos
+
+
+# -- cost that grows with the file: each check counts work, never time -------------------
+
+
+def _dense(sites: int) -> str:
+    lines = [
+        "from prefect import Task",
+        "from prefect.engine.result_handlers import LocalResultHandler, ResultHandler",
+        "class Mine(ResultHandler):",
+        "    pass",
+    ]
+    for n in range(sites):
+        lines.append(f"t{n} = Task(result_handler=LocalResultHandler(dir='/d{n}'))")
+        lines.append(f"m{n} = Task(result_handler=Mine())")
+        lines.append(f"v{n} = state.safe_value")  # a TODO comment above it: lines move
+    return "\n".join(lines) + "\n"
+
+
+def _diffed_lengths(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Record the length of the longer side of every line diff the engine makes."""
+    compared: list[int] = []
+    real = _engine.difflib.SequenceMatcher
+
+    def counting(junk: object, a: list[str], b: list[str], **kwargs: object) -> object:
+        compared.append(max(len(a), len(b)))
+        return real(junk, a, b, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(_engine.difflib, "SequenceMatcher", counting)
+    return compared
+
+
+def test_site_lines_are_mapped_without_diffing_unchanged_statements(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    compared = _diffed_lengths(monkeypatch)
+    source = _dense(60)
+    outcome = transform_source(source)
+    assert max(compared) <= 3  # one statement and its TODO comment, never the whole file
+    assert outcome.code.count("TODO(prefect-result-upgrade PRU005)") == 60
+    # PRU002 runs on the version with those comments; its sites are mapped back.
+    rewritten = {s.line for s in outcome.sites if s.rule == "PRU002"}
+    assert rewritten == {5 + 3 * n for n in range(60)}
+
+
+def test_a_handler_import_is_judged_once_per_binding(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls = 0
+    real = ConstructorRule.problem
+
+    def counting(self: ConstructorRule, *args: object) -> object:
+        nonlocal calls
+        calls += 1
+        return real(self, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(ConstructorRule, "problem", counting)
+    outcome = transform_source(_dense(80))
+    assert sum(s.rule == "PRU002" for s in outcome.sites) == 80
+    assert calls <= 3 * 80  # every use asking about every other use would be 80 * 80
+
+
+def test_sites_are_collected_without_comparing_each_to_all(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from codemods._types import Site
+
+    comparisons = 0
+    real = Site.__eq__
+
+    def counting(self: Site, other: object) -> bool:
+        nonlocal comparisons
+        comparisons += 1
+        return real(self, other)
+
+    monkeypatch.setattr(Site, "__eq__", counting)
+    outcome = transform_source(_dense(80))
+    assert len(outcome.sites) >= 3 * 80
+    assert comparisons <= 2 * len(outcome.sites)
+
+
+def test_the_cyclic_collector_is_paused_during_a_rewrite_and_restored(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import gc
+
+    seen: list[bool] = []
+
+    class _Watching(ConstructorRule):
+        def leave_Module(self, original_node: cst.Module, updated_node: cst.Module) -> cst.Module:
+            seen.append(gc.isenabled())
+            return updated_node
+
+    _swap(monkeypatch, _Watching)
+    assert gc.isenabled()
+    rewrite_checked(LEGACY)
+    assert seen == [False, False]  # the rewrite and the second run of the verification
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        transform_source(LEGACY)
+        assert not gc.isenabled()  # left as the caller had it
+    finally:
+        gc.enable()
+
+
+def test_a_run_of_changed_statements_is_not_diffed_as_one_block(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    compared = _diffed_lengths(monkeypatch)
+    source = (
+        "from prefect import Task\n"
+        "from prefect.engine.result_handlers import LocalResultHandler\n"
+        + "".join(f"v{n} = state.safe_value\n" for n in range(60))  # each gets a TODO
+        + "t = Task(result_handler=LocalResultHandler())\n"
+    )
+    outcome = transform_source(source)
+    assert outcome.code.count("TODO(prefect-result-upgrade PRU005)") == 60
+    assert max(compared) <= 2
+    assert {(s.rule, s.line) for s in outcome.sites if s.rule != "PRU001"} >= {
+        ("PRU002", 63),
+        ("PRU005", 3),
+        ("PRU005", 62),
+    }
+
+
+# -- the compile check, a few hundred statements at a time ---------------------------------
+
+
+@pytest.mark.parametrize(
+    ("source", "message", "line"),
+    [
+        ("x = 1\n" * 1200 + "return 1\n", "'return' outside function", 1201),
+        # statements far apart that only the whole module ties together
+        ("x = 1\n" * 600 + "global x\n", "assigned to before global declaration", 601),
+        ("x = 1\n" * 600 + "from __future__ import annotations\n", "beginning of the file", 601),
+        # a __future__ feature changes how a statement far below it compiles
+        (
+            "from __future__ import annotations\n" + "x = 1\n" * 600 + "def f(a: (yield)): pass\n",
+            "within an annotation",
+            602,
+        ),
+        ("x = 1\n" * 600 + "def f(a: (yield)): pass\n", "'yield' outside function", 601),
+    ],
+    ids=["late-error", "global", "late-future", "future-feature", "no-future-feature"],
+)
+def test_the_compile_check_finds_what_compiling_the_whole_module_finds(
+    source: str, message: str, line: int
+) -> None:
+    with pytest.raises(SyntaxError, match=message) as whole:
+        compile(source, "<rewritten>", "exec", dont_inherit=True)
+    found = _engine._compile_error(source)
+    assert isinstance(found, SyntaxError)
+    assert message in str(found)
+    assert found.lineno == whole.value.lineno == line
+
+
+def test_a_long_module_is_compiled_in_batches(monkeypatch: pytest.MonkeyPatch) -> None:
+    import builtins
+
+    sizes: list[int] = []
+    real = builtins.compile
+
+    def counting(source: object, *args: object, **kwargs: object) -> object:
+        if isinstance(source, _engine.ast.Module):
+            sizes.append(len(source.body))
+        return real(source, *args, **kwargs)  # type: ignore[call-overload]
+
+    monkeypatch.setattr(builtins, "compile", counting)
+    assert _engine._compile_error("from __future__ import annotations\n" + "x = 1\n" * 1400) is None
+    assert sizes == [500, 500, 401]

@@ -258,3 +258,39 @@ def test_site_lines_ignore_characters_python_does_not_end_lines_with(
     )
     outcome = _same_either_way(monkeypatch, source)
     assert {(s.rule, s.line) for s in outcome.sites} >= {("PRU002", 5), ("PRU005", 5)}
+
+
+def test_a_class_nested_in_a_method_of_a_class_far_away_is_seen(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The class statement's own `class` keyword is not the only one in its text: the
+    # bodies are searched (a body is skipped only when its text cannot hold a class).
+    source = _padded(
+        "from prefect import Task\n"
+        "from prefect.engine.result_handlers import LocalResultHandler\n\n"
+        "class Factory:\n    def make(self):\n        class Base(Task):\n            pass\n\n"
+        "def more():\n    class Special(Base):\n        pass\n\n"
+        "t = Special(result_handler=LocalResultHandler())\n"
+    )
+    view = make_view(source)
+    assert view is not None
+    assert "class Factory" in view.code
+    outcome = _same_either_way(monkeypatch, source)
+    assert "t = Special(result=LocalResult())" in outcome.code
+
+
+def test_the_closure_follows_a_long_chain_of_statements(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Each statement is linked only to the next one; every link must be followed.
+    chain = "".join(f"value_{n} = value_{n + 1}\n" for n in range(100))
+    source = _padded(
+        "from prefect import Task\n"
+        "from prefect.engine.result_handlers import LocalResultHandler\n\n"
+        "t = Task(result_handler=value_0)\n" + chain + "value_100 = LocalResultHandler()\n",
+        pieces=30,
+    )
+    view = make_view(source)
+    assert view is not None
+    assert "value_100 = LocalResultHandler()" in view.code
+    assert "value_50 = value_51" in view.code
+    assert "def summarise_0" not in view.code
+    _same_either_way(monkeypatch, source)
