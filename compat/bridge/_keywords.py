@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import functools
 import os
+from collections.abc import Callable
+from types import FrameType
 from typing import Any
 
 import prefect
@@ -31,7 +33,30 @@ def _replacement(result: Any) -> str:
     return f"result={type(result).__name__}(...) (from prefect.engine.results)"
 
 
-def _converted(handler: Any, where: str) -> Any:
+def _forwarding_constructor(obj: Any, handler: Any) -> Callable[[FrameType], bool]:
+    """Whether a frame is a constructor of ``obj`` that only passed ``handler`` on.
+
+    A subclass's ``__init__(self, ..., **kwargs)`` calling ``super().__init__(**kwargs)``
+    is not where the user wrote ``result_handler=``: its caller is. A constructor that
+    wrote the keyword itself holds no local naming it, so the walk stops there.
+    """
+
+    def forwarded(frame: FrameType) -> bool:
+        if frame.f_code.co_name != "__init__" or frame.f_locals.get("self") is not obj:
+            return False
+        if frame.f_locals.get("result_handler", _UNSET) is handler:
+            return True
+        return any(
+            isinstance(value, dict) and value.get("result_handler", _UNSET) is handler
+            for value in frame.f_locals.values()
+        )
+
+    return forwarded
+
+
+def _converted(
+    handler: Any, where: str, skip_frame: Callable[[FrameType], bool] | None = None
+) -> Any:
     """Convert ``handler`` and warn at the user's line, naming what to write instead."""
     result = to_prefect_result(handler)
     warn_deprecated(
@@ -39,6 +64,7 @@ def _converted(handler: Any, where: str) -> Any:
         _replacement(result),
         detail="Result handlers were removed in Prefect 0.14; prefect-result-compat converts them.",
         skip=(_PREFECT_DIR,),
+        skip_frame=skip_frame,
     )
     return result
 
@@ -48,7 +74,9 @@ def _accepting_result_handler(init: Any, owner: str) -> Any:
     def __init__(self: Any, *args: Any, result_handler: Any = _UNSET, **kwargs: Any) -> None:
         if result_handler is not _UNSET:
             # As in Prefect 0.11 – 0.13: the handler wins over a result= given alongside.
-            kwargs["result"] = _converted(result_handler, f"{owner}(...) ")
+            kwargs["result"] = _converted(
+                result_handler, f"{owner}(...) ", _forwarding_constructor(self, result_handler)
+            )
         init(self, *args, **kwargs)
 
     return __init__
