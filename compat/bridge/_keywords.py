@@ -71,9 +71,10 @@ def _converted(
 
 def _accepting_result_handler(init: Any, owner: str) -> Any:
     @functools.wraps(init)
-    def __init__(self: Any, *args: Any, result_handler: Any = _UNSET, **kwargs: Any) -> None:
-        if result_handler is not _UNSET:
-            # As in Prefect 0.11 – 0.13: the handler wins over a result= given alongside.
+    def __init__(self: Any, *args: Any, result_handler: Any = None, **kwargs: Any) -> None:
+        if result_handler:
+            # As in Prefect 0.11 – 0.13: a truthy handler wins over a result= given
+            # alongside; a falsy one (a forwarded default of None) is ignored.
             kwargs["result"] = _converted(
                 result_handler, f"{owner}(...) ", _forwarding_constructor(self, result_handler)
             )
@@ -85,8 +86,9 @@ def _accepting_result_handler(init: Any, owner: str) -> Any:
 def _copy_accepting_result_handler(copy: Any) -> Any:
     @functools.wraps(copy)
     def copy_task(self: Any, **task_args: Any) -> Any:
-        if "result_handler" in task_args:
-            task_args["result"] = _converted(task_args.pop("result_handler"), "Task.copy(...) ")
+        handler = task_args.pop("result_handler", None)
+        if handler:  # as in __init__: a falsy handler is ignored
+            task_args["result"] = _converted(handler, "Task.copy(...) ")
         return copy(self, **task_args)
 
     return copy_task

@@ -187,6 +187,22 @@ def test_none_handler_keeps_no_result(caught: list) -> None:
     assert Task(result_handler=None).result is None
 
 
+def test_a_none_handler_is_ignored_as_in_0_13(caught: list, tmp_path: Path) -> None:
+    # 0.11 - 0.13 only used a truthy handler: a subclass forwarding its default
+    # result_handler=None must keep the result= it was given, and nothing is deprecated.
+    class Keeps(Task):
+        def __init__(self, result_handler: Any = None, **kwargs: Any) -> None:
+            super().__init__(result_handler=result_handler, **kwargs)
+
+    kept = Keeps(result=LocalResult(dir=str(tmp_path)))
+    assert type(kept.result) is LocalResult
+    copied = kept.copy(result_handler=None)
+    assert type(copied.result) is LocalResult
+    flow = Flow("f", result_handler=None, result=PrefectResult())
+    assert type(flow.result) is PrefectResult
+    assert not [r for r in caught if issubclass(r.category, DeprecationWarning)]
+
+
 def test_not_a_handler_is_a_clear_type_error() -> None:
     with pytest.raises(ConversionError, match="result_handler= takes a result handler") as info:
         Task(result_handler="results/")
