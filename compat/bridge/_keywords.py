@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import functools
 import os
+from collections.abc import Callable
+from types import FrameType
 from typing import Any
 
 import prefect
@@ -31,7 +33,30 @@ def _replacement(result: Any) -> str:
     return f"result={type(result).__name__}(...) (from prefect.engine.results)"
 
 
-def _converted(handler: Any, where: str) -> Any:
+def _forwarding_constructor(obj: Any, handler: Any) -> Callable[[FrameType], bool]:
+    """Whether a frame is a constructor of ``obj`` that only passed ``handler`` on.
+
+    A subclass's ``__init__(self, ..., **kwargs)`` calling ``super().__init__(**kwargs)``
+    is not where the user wrote ``result_handler=``: its caller is. A constructor that
+    wrote the keyword itself holds no local naming it, so the walk stops there.
+    """
+
+    def forwarded(frame: FrameType) -> bool:
+        if frame.f_code.co_name != "__init__" or frame.f_locals.get("self") is not obj:
+            return False
+        if frame.f_locals.get("result_handler", _UNSET) is handler:
+            return True
+        return any(
+            isinstance(value, dict) and value.get("result_handler", _UNSET) is handler
+            for value in frame.f_locals.values()
+        )
+
+    return forwarded
+
+
+def _converted(
+    handler: Any, where: str, skip_frame: Callable[[FrameType], bool] | None = None
+) -> Any:
     """Convert ``handler`` and warn at the user's line, naming what to write instead."""
     result = to_prefect_result(handler)
     warn_deprecated(
@@ -39,16 +64,20 @@ def _converted(handler: Any, where: str) -> Any:
         _replacement(result),
         detail="Result handlers were removed in Prefect 0.14; prefect-result-compat converts them.",
         skip=(_PREFECT_DIR,),
+        skip_frame=skip_frame,
     )
     return result
 
 
 def _accepting_result_handler(init: Any, owner: str) -> Any:
     @functools.wraps(init)
-    def __init__(self: Any, *args: Any, result_handler: Any = _UNSET, **kwargs: Any) -> None:
-        if result_handler is not _UNSET:
-            # As in Prefect 0.11 – 0.13: the handler wins over a result= given alongside.
-            kwargs["result"] = _converted(result_handler, f"{owner}(...) ")
+    def __init__(self: Any, *args: Any, result_handler: Any = None, **kwargs: Any) -> None:
+        if result_handler:
+            # As in Prefect 0.11 – 0.13: a truthy handler wins over a result= given
+            # alongside; a falsy one (a forwarded default of None) is ignored.
+            kwargs["result"] = _converted(
+                result_handler, f"{owner}(...) ", _forwarding_constructor(self, result_handler)
+            )
         init(self, *args, **kwargs)
 
     return __init__
@@ -57,8 +86,9 @@ def _accepting_result_handler(init: Any, owner: str) -> Any:
 def _copy_accepting_result_handler(copy: Any) -> Any:
     @functools.wraps(copy)
     def copy_task(self: Any, **task_args: Any) -> Any:
-        if "result_handler" in task_args:
-            task_args["result"] = _converted(task_args.pop("result_handler"), "Task.copy(...) ")
+        handler = task_args.pop("result_handler", None)
+        if handler:  # as in __init__: a falsy handler is ignored
+            task_args["result"] = _converted(handler, "Task.copy(...) ")
         return copy(self, **task_args)
 
     return copy_task

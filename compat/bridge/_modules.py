@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import importlib.machinery
 from types import ModuleType
 from typing import Any
 
@@ -17,6 +18,8 @@ def _module(name: str, doc: str, names: dict[str, Any], *, package: bool = False
     module.__dict__.update(names)
     module.__all__ = sorted(names)  # type: ignore[attr-defined]
     module.__package__ = name if package else name.rpartition(".")[0]
+    # A spec, so that importlib.util.find_spec (an "is it installed?" check) answers.
+    module.__spec__ = importlib.machinery.ModuleSpec(name, None, is_package=package)
     if package:
         module.__path__ = []  # type: ignore[attr-defined]  # a package: submodules import
     return module

@@ -131,6 +131,7 @@ class ResultHandlerResult(Result):
     def read(self, location: str) -> Result:
         """Read the value the handler stored at ``location``."""
         require_bridge("reading through a legacy result handler")
+        location = _under_dir(self.result_handler, location)
         new = self.copy()
         new.value = self.result_handler.read(location)
         new.location = location
@@ -152,6 +153,19 @@ class ResultHandlerResult(Result):
             "exists(location) method, or use a Result class for tasks with a target"
         )
         raise ResultNotImplementedError(msg)
+
+
+def _under_dir(handler: ResultHandler, location: str) -> str:
+    """A relative location of a handler without ``exists`` but with a ``dir``, under ``dir``.
+
+    ``exists`` answers for such handlers by looking under ``dir``; a target it finds there
+    must then be read from the same file (Prefect reads the target's bare name).
+    """
+    directory = getattr(handler, "dir", None)
+    if callable(getattr(handler, "exists", None)) or not isinstance(directory, str):
+        return location
+    candidate = os.path.join(directory, location)
+    return candidate if os.path.exists(candidate) else location
 
 
 def _accepted_keywords(result_class: type) -> set[str]:

@@ -26,7 +26,8 @@ def _install_after_import() -> None:
         install()
     except PrefectVersionError as exc:
         # Raising here would break ``import prefect`` for the whole environment.
-        warnings.warn(f"PREFECT_RESULT_COMPAT_BRIDGE=1 is set, but {exc}", RuntimeWarning, 2)
+        message = f"PREFECT_RESULT_COMPAT_BRIDGE=1 is set; bridge not installed: {exc}"
+        warnings.warn(message, RuntimeWarning, 2)
 
 
 class _InstallAfterExec(importlib.abc.Loader):

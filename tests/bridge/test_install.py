@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import os
 import sys
 
@@ -43,6 +44,16 @@ def test_every_legacy_module_path_imports(module_name: str) -> None:
     assert module.__all__
     for name in module.__all__:
         assert getattr(module, name) is not None
+
+
+@pytest.mark.usefixtures("bridge")
+@pytest.mark.parametrize("module_name", LEGACY_MODULES)
+def test_every_legacy_module_path_is_found_by_importlib(module_name: str) -> None:
+    # "Is it there?" checks (importlib.util.find_spec) must answer, not raise ValueError.
+    spec = importlib.util.find_spec(module_name)
+    assert spec is not None
+    assert spec.name == module_name
+    assert importlib.import_module(module_name).__spec__ is spec
 
 
 @pytest.mark.usefixtures("bridge")
@@ -88,6 +99,7 @@ def test_uninstall_restores_everything() -> None:
         assert name not in sys.modules
     with pytest.raises(ModuleNotFoundError):
         importlib.import_module("prefect.engine.result_handlers")
+    assert importlib.util.find_spec("prefect.engine.result_handlers") is None
     assert not hasattr(prefect.engine, "result_handlers")
     assert not hasattr(prefect.engine.result, "SafeResult")
     assert not hasattr(prefect.engine.results, "ResultHandlerResult")

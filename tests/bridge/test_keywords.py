@@ -111,6 +111,33 @@ def test_task_subclass_super_init(caught: list) -> None:
     assert custom.result.result_handler is handler
 
 
+class Scaled(Task):
+    """A subclass forwarding its keywords, as most 0.10 task classes do."""
+
+    def __init__(self, factor: int = 2, **kwargs: Any) -> None:
+        self.factor = factor
+        super().__init__(**kwargs)
+
+
+class ScaledAgain(Scaled):
+    """Two levels of forwarding constructors."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(factor=3, **kwargs)
+
+
+def test_subclass_forwarding_kwargs_warns_at_the_callers_line(caught: list) -> None:
+    # Each use gets its own line: Python shows a DeprecationWarning once per line, so
+    # pointing every use at the subclass's super().__init__ would hide all but the first.
+    first = Scaled(factor=3, result_handler=JSONResultHandler())
+    _one_deprecation(caught, "first = Scaled(factor=3, result_handler=")
+    caught.clear()
+    second = ScaledAgain(result_handler=Doubler())
+    _one_deprecation(caught, "second = ScaledAgain(result_handler=")
+    assert type(first.result) is PrefectResult
+    assert isinstance(second.result, prefect.engine.results.ResultHandlerResult)
+
+
 def test_flow_init(caught: list) -> None:
     flow = Flow("f", result_handler=JSONResultHandler())
     _one_deprecation(caught, 'Flow("f", result_handler=')
@@ -158,6 +185,22 @@ def test_handler_wins_over_result_as_in_0_13(caught: list, tmp_path: Path) -> No
 
 def test_none_handler_keeps_no_result(caught: list) -> None:
     assert Task(result_handler=None).result is None
+
+
+def test_a_none_handler_is_ignored_as_in_0_13(caught: list, tmp_path: Path) -> None:
+    # 0.11 - 0.13 only used a truthy handler: a subclass forwarding its default
+    # result_handler=None must keep the result= it was given, and nothing is deprecated.
+    class Keeps(Task):
+        def __init__(self, result_handler: Any = None, **kwargs: Any) -> None:
+            super().__init__(result_handler=result_handler, **kwargs)
+
+    kept = Keeps(result=LocalResult(dir=str(tmp_path)))
+    assert type(kept.result) is LocalResult
+    copied = kept.copy(result_handler=None)
+    assert type(copied.result) is LocalResult
+    flow = Flow("f", result_handler=None, result=PrefectResult())
+    assert type(flow.result) is PrefectResult
+    assert not [r for r in caught if issubclass(r.category, DeprecationWarning)]
 
 
 def test_not_a_handler_is_a_clear_type_error() -> None:

@@ -71,7 +71,10 @@ def test_variable_on_prefect_2_warns_instead_of_breaking_import(tmp_path: Path) 
     )
     assert "rc=0" in out
     assert "imported" in out
-    assert "RuntimeWarning: PREFECT_RESULT_COMPAT_BRIDGE=1 is set, but the bridge needs" in out
+    assert (
+        "RuntimeWarning: PREFECT_RESULT_COMPAT_BRIDGE=1 is set; bridge not installed: "
+        "the bridge needs Prefect 0.14 – 1.x, but Prefect 2.14.0 is installed"
+    ) in out
 
 
 def _run_with_variable(code: str, value: str) -> str:
