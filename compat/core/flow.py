@@ -421,11 +421,21 @@ _RUNNER_KEYWORDS = frozenset(
 )
 
 
-def _required_arguments(task: Task) -> list[str]:
-    """Names of ``task.run()``'s arguments that have no default (``*args``/``**kwargs`` aside)."""
+def _required_arguments(task: Task) -> tuple[str, ...]:
+    """Names of ``task.run()``'s arguments that have no default (``*args``/``**kwargs`` aside).
+
+    Kept on the task per ``run`` function, as its signature is: every run validates every task.
+    """
+    run = task.run
+    key = getattr(run, "__func__", run)
+    cached = task.__dict__.get("_required_cache")
+    if cached is not None and cached[0] is key:
+        return cached[1]
     variadic = (inspect.Parameter.VAR_KEYWORD, inspect.Parameter.VAR_POSITIONAL)
-    return [
+    required = tuple(
         name
         for name, p in _run_signature(task).parameters.items()
         if p.default is inspect.Parameter.empty and p.kind not in variadic
-    ]
+    )
+    task.__dict__["_required_cache"] = (key, required)
+    return required
