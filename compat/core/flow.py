@@ -269,11 +269,13 @@ class Flow:
 
     def root_tasks(self) -> set[Task]:
         """Tasks without upstream tasks."""
-        return {t for t in self._tasks if not self.edges_to(t)}
+        edges_in = self._edges_in
+        return {t for t in self._tasks if not edges_in.get(t)}
 
     def terminal_tasks(self) -> set[Task]:
         """Tasks without downstream tasks."""
-        return {t for t in self._tasks if not self.edges_from(t)}
+        edges_out = self._edges_out
+        return {t for t in self._tasks if not edges_out.get(t)}
 
     def reference_tasks(self) -> set[Task]:
         """Tasks whose states decide the flow's state (default: the terminal tasks)."""

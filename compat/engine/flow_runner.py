@@ -329,7 +329,7 @@ class _Schedule:
             self.record(task, Success(result=result.from_value(task.value)))
             return
         upstream = self.upstream_states(task)
-        if not any(edge.mapped for edge in upstream):
+        if not upstream or not any(edge.mapped for edge in upstream):
             self.submit(task, upstream, None)
             return
         children = self.split(task, upstream)

@@ -162,6 +162,8 @@ class TaskRunner:
                 type(old).__name__,
                 type(new).__name__,
             )
+        if not self._handlers:  # nothing can replace the new state (tagged already)
+            return new
         try:
             for handler in self._handlers:
                 new = handler(self.task, old, new) or new
@@ -296,7 +298,11 @@ class TaskRunner:
         run_count: int,
     ) -> State:
         task = self.task
-        if task.skip_on_upstream_skip and any(s.is_skipped() for s in upstream_states.values()):
+        if (
+            upstream_states
+            and task.skip_on_upstream_skip
+            and any(s.is_skipped() for s in upstream_states.values())
+        ):
             message = (
                 "Upstream task was skipped; if this was not the intended behavior, consider "
                 "changing `skip_on_upstream_skip=False` for this task."
@@ -665,8 +671,7 @@ def run_task(
     ``state_handlers`` are the flow run's ``task_runner_state_handlers``; ``handler_cache``
     is the flow run's, shared by its task runs (see :meth:`TaskRunner._handler_for`).
     """
-    from compat.utilities.configuration import config
-
+    config = _configuration()
     travelled = run_context.get("config")
     saved = None
     if travelled is not None and travelled is not config:
@@ -693,6 +698,19 @@ def run_task(
         if saved is not None:
             config.clear()
             config.update(saved)
+
+
+def _configuration() -> Any:
+    """The process's configuration (imported on first use, then one global lookup)."""
+    global _config
+    if _config is None:
+        from compat.utilities.configuration import config
+
+        _config = config
+    return _config
+
+
+_config: Any = None
 
 
 def _new_run_id() -> str:
