@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import heapq
-import inspect
 import logging
 from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
@@ -14,7 +13,7 @@ from compat.core.task import (
     ResultLike,
     Task,
     _on_failure_handler,
-    _run_signature,
+    _required_run_arguments,
     resolve_result_argument,
 )
 from compat.engine.result.base import Result
@@ -319,18 +318,20 @@ class Flow:
     def _validated_order(self) -> list[Task]:
         """:meth:`validate`, returning the run order it computed (the runner reuses it)."""
         order = self.sorted_tasks()
+        tasks = self._tasks
         for edge in self.edges:
             for task in (edge.upstream_task, edge.downstream_task):
-                if task not in self._tasks:
+                if task not in tasks:
                     msg = f"{edge!r} refers to {task!r}, which is not in {self!r}"
                     raise ValueError(msg)
-        for task in self._tasks:
-            required = _required_arguments(task)
+        constants, edges_in = self.constants, self._edges_in
+        for task in tasks:
+            required = _required_run_arguments(task)
             if not required:
                 continue
-            bound = set(self.constants.get(task, {}))
-            bound.update(e.key for e in self._edges_in.get(task, ()))
-            missing = [n for n in required if n not in bound]
+            bound = constants.get(task, {})
+            keys = {e.key for e in edges_in.get(task, ())}
+            missing = [n for n in required if n not in bound and n not in keys]
             if missing:
                 msg = (
                     f"{task!r} in {self!r} has unbound required arguments {missing}; bind them "
@@ -421,23 +422,3 @@ _RUNNER_KEYWORDS = frozenset(
         "task_states",
     }
 )
-
-
-def _required_arguments(task: Task) -> tuple[str, ...]:
-    """Names of ``task.run()``'s arguments that have no default (``*args``/``**kwargs`` aside).
-
-    Kept on the task per ``run`` function, as its signature is: every run validates every task.
-    """
-    run = task.run
-    key = getattr(run, "__func__", run)
-    cached = task.__dict__.get("_required_cache")
-    if cached is not None and cached[0] is key:
-        return cached[1]
-    variadic = (inspect.Parameter.VAR_KEYWORD, inspect.Parameter.VAR_POSITIONAL)
-    required = tuple(
-        name
-        for name, p in _run_signature(task).parameters.items()
-        if p.default is inspect.Parameter.empty and p.kind not in variadic
-    )
-    task.__dict__["_required_cache"] = (key, required)
-    return required

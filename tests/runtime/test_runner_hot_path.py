@@ -3,11 +3,13 @@ behave as before, only computed once (issue 11, per-task cost)."""
 
 from __future__ import annotations
 
+import copy
 import pickle
 
 import pytest
 
-from compat import Flow, task
+from compat import Flow, Task, task
+from compat.core.edge import Edge
 from compat.engine.conversion import ResultAsHandler
 from compat.engine.result_handlers import LocalResultHandler
 from compat.engine.results import LocalResult
@@ -85,3 +87,21 @@ def test_required_arguments_follow_a_replaced_run_function() -> None:
     first.run = lambda x, y: x + y  # now needs y, which nothing binds
     with pytest.raises(ValueError, match=r"unbound required arguments \['y'\]"):
         flow.validate()
+
+
+def test_an_edge_hashes_by_its_current_identity() -> None:
+    """The cached hash follows a changed attribute and never travels in a pickle."""
+    a, b, c = Task(name="a"), Task(name="b"), Task(name="c")
+    edge = Edge(a, b, key="x")
+    assert hash(edge) == hash(Edge(a, b, key="x"))
+    edge.downstream_task = c
+    assert hash(edge) == hash(Edge(a, c, key="x"))
+    assert edge in {Edge(a, c, key="x")}
+    travelled = pickle.loads(pickle.dumps(edge))  # new task objects: new ids, new hash
+    assert travelled.__dict__["_hash"] is None
+    assert hash(travelled) == hash(
+        Edge(travelled.upstream_task, travelled.downstream_task, key="x")
+    )
+    copied = copy.copy(edge)
+    assert copied == edge
+    assert hash(copied) == hash(edge)
