@@ -434,8 +434,10 @@ class TaskRunner:
 
     def _checkpoint(self, value: Any, raw: Mapping[str, Any]) -> Result:
         result = self.result
+        if context.get("checkpointing") is not True or self.task.checkpoint is False:
+            return result.from_value(value)  # no write (checkpoint_value's rule, decided early)
         handler = self._handler
-        if handler is None and context.get("checkpointing") is True and result.is_storage_backed:
+        if handler is None and result.is_storage_backed:
             handler = self._handler = self._handler_for(result)
         if _uses_keywords_only_for_templates(result) and not _has_template(result):
             # Nothing to render: skip building the keywords.
