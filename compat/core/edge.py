@@ -35,6 +35,14 @@ class Edge:
         self.key = key
         self.mapped = mapped
 
+    def __setattr__(self, name: str, value: Any) -> None:
+        object.__setattr__(self, name, value)
+        object.__setattr__(self, "_hash", None)  # the identity may have changed
+
+    def __getstate__(self) -> dict[str, Any]:
+        # The hash comes from object ids, which another process (or a copy) does not share.
+        return {**self.__dict__, "_hash": None}
+
     def _identity(self) -> tuple[Any, ...]:
         return (id(self.upstream_task), id(self.downstream_task), self.key, self.mapped)
 
@@ -42,7 +50,12 @@ class Edge:
         return isinstance(other, Edge) and self._identity() == other._identity()
 
     def __hash__(self) -> int:
-        return hash(self._identity())
+        # Kept until an attribute changes: runners hash every edge several times per run.
+        cached = self._hash
+        if cached is None:
+            cached = hash(self._identity())
+            object.__setattr__(self, "_hash", cached)
+        return cached
 
     def __repr__(self) -> str:
         key = f" (key={self.key!r})" if self.key else ""

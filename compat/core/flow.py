@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import heapq
-import inspect
 import logging
 from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
@@ -14,7 +13,7 @@ from compat.core.task import (
     ResultLike,
     Task,
     _on_failure_handler,
-    _run_signature,
+    _required_run_arguments,
     resolve_result_argument,
 )
 from compat.engine.result.base import Result
@@ -269,11 +268,13 @@ class Flow:
 
     def root_tasks(self) -> set[Task]:
         """Tasks without upstream tasks."""
-        return {t for t in self._tasks if not self.edges_to(t)}
+        edges_in = self._edges_in
+        return {t for t in self._tasks if not edges_in.get(t)}
 
     def terminal_tasks(self) -> set[Task]:
         """Tasks without downstream tasks."""
-        return {t for t in self._tasks if not self.edges_from(t)}
+        edges_out = self._edges_out
+        return {t for t in self._tasks if not edges_out.get(t)}
 
     def reference_tasks(self) -> set[Task]:
         """Tasks whose states decide the flow's state (default: the terminal tasks)."""
@@ -317,18 +318,20 @@ class Flow:
     def _validated_order(self) -> list[Task]:
         """:meth:`validate`, returning the run order it computed (the runner reuses it)."""
         order = self.sorted_tasks()
+        tasks = self._tasks
         for edge in self.edges:
             for task in (edge.upstream_task, edge.downstream_task):
-                if task not in self._tasks:
+                if task not in tasks:
                     msg = f"{edge!r} refers to {task!r}, which is not in {self!r}"
                     raise ValueError(msg)
-        for task in self._tasks:
-            required = _required_arguments(task)
+        constants, edges_in = self.constants, self._edges_in
+        for task in tasks:
+            required = _required_run_arguments(task)
             if not required:
                 continue
-            bound = set(self.constants.get(task, {}))
-            bound.update(e.key for e in self._edges_in.get(task, ()))
-            missing = [n for n in required if n not in bound]
+            bound = constants.get(task, {})
+            keys = {e.key for e in edges_in.get(task, ())}
+            missing = [n for n in required if n not in bound and n not in keys]
             if missing:
                 msg = (
                     f"{task!r} in {self!r} has unbound required arguments {missing}; bind them "
@@ -419,13 +422,3 @@ _RUNNER_KEYWORDS = frozenset(
         "task_states",
     }
 )
-
-
-def _required_arguments(task: Task) -> list[str]:
-    """Names of ``task.run()``'s arguments that have no default (``*args``/``**kwargs`` aside)."""
-    variadic = (inspect.Parameter.VAR_KEYWORD, inspect.Parameter.VAR_POSITIONAL)
-    return [
-        name
-        for name, p in _run_signature(task).parameters.items()
-        if p.default is inspect.Parameter.empty and p.kind not in variadic
-    ]

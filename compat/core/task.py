@@ -292,14 +292,33 @@ class Task:
 
 def _run_signature(task: Task) -> inspect.Signature:
     """``inspect.signature(task.run)``, computed once per ``run`` function (copies share it)."""
+    return _signature_entry(task)[1]
+
+
+def _required_run_arguments(task: Task) -> tuple[str, ...]:
+    """Names of ``task.run()``'s arguments without a default (``*args``/``**kwargs`` aside).
+
+    Kept with the signature: every flow run checks every task's arguments are bound.
+    """
+    return _signature_entry(task)[2]
+
+
+def _signature_entry(task: Task) -> tuple[Any, inspect.Signature, tuple[str, ...]]:
+    """``(run function, its signature, its required argument names)``, cached on the task."""
     run = task.run
     key = getattr(run, "__func__", run)
     cached = task.__dict__.get("_signature_cache")
     if cached is not None and cached[0] is key:
-        return cached[1]
+        return cached
     signature = inspect.signature(run)
-    task.__dict__["_signature_cache"] = (key, signature)
-    return signature
+    variadic = (inspect.Parameter.VAR_KEYWORD, inspect.Parameter.VAR_POSITIONAL)
+    required = tuple(
+        name
+        for name, p in signature.parameters.items()
+        if p.default is inspect.Parameter.empty and p.kind not in variadic
+    )
+    entry = task.__dict__["_signature_cache"] = (key, signature, required)
+    return entry
 
 
 def _active_flow(flow: Flow | None, task: Task) -> Flow:

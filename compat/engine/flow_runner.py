@@ -36,7 +36,7 @@ from compat.engine.state import (
     Success,
     TriggerFailed,
 )
-from compat.engine.task_runner import EndRun, TaskRunner, run_task
+from compat.engine.task_runner import EndRun, HandlerCache, TaskRunner, run_task
 from compat.tasks.core.constants import Constant
 from compat.utilities.context import context
 from compat.utilities.logging import configure_logging, get_logger
@@ -249,6 +249,8 @@ class _Schedule:
         self.flow_result = flow_result
         self.run_context = run_context
         self.state_handlers = task_runner_state_handlers or None
+        #: Result handlers for checkpoints, converted once per source result in this run.
+        self.handler_cache = HandlerCache()
         self.task_contexts = task_contexts or {}
         self.given = dict(task_states or {})
         self.states: dict[Task, State] = {}
@@ -306,6 +308,7 @@ class _Schedule:
             self.context_for(task),
             index,
             self.state_handlers,
+            self.handler_cache,
         )
         self.running[future] = (task, index)
 
@@ -326,7 +329,7 @@ class _Schedule:
             self.record(task, Success(result=result.from_value(task.value)))
             return
         upstream = self.upstream_states(task)
-        if not any(edge.mapped for edge in upstream):
+        if not upstream or not any(edge.mapped for edge in upstream):
             self.submit(task, upstream, None)
             return
         children = self.split(task, upstream)

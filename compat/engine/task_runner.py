@@ -52,7 +52,14 @@ from compat.exceptions import ResultNotImplementedError
 from compat.utilities.context import context
 from compat.utilities.logging import RedirectToLog, configure_logging, get_logger
 
-__all__ = ["EndRun", "TaskRunner", "checkpoint_value", "result_for_task", "run_task"]
+__all__ = [
+    "EndRun",
+    "HandlerCache",
+    "TaskRunner",
+    "checkpoint_value",
+    "result_for_task",
+    "run_task",
+]
 
 #: Prefect's name for the task runner's logger (``prefect.TaskRunner``).
 logger = get_logger("TaskRunner")
@@ -62,6 +69,20 @@ _DEBUG, _INFO, _WARNING = 10, 20, 30
 _prefect_context = context
 
 StateHandler = Callable[[Task, State, State], State | None]
+
+
+class HandlerCache(dict[int, tuple[Result, ResultHandler]]):
+    """A flow run's checkpoint handlers by source result; it never travels to another process.
+
+    Pickled (for a process executor) it arrives empty: each process converts its own.
+    """
+
+    def __reduce__(self) -> tuple[type[HandlerCache], tuple[()]]:
+        return (HandlerCache, ())
+
+
+#: Bound constants become copies of this (a copy costs less than building a result anew).
+_CONSTANT = ConstantResult()
 
 
 def result_for_task(task: Task, flow_result: Result | None) -> Result:
@@ -114,6 +135,7 @@ class TaskRunner:
         task: Task,
         state_handlers: list[StateHandler] | None = None,
         flow_result: Result | None = None,
+        handler_cache: HandlerCache | None = None,
     ) -> None:
         self.task = task
         self.state_handlers = list(state_handlers or [])
@@ -123,6 +145,8 @@ class TaskRunner:
         self._last_loop_result: Any = None
         self._full_name = task.name
         self._handler: ResultHandler | None = None
+        #: The flow run's handlers by source result (see :meth:`_handler_for`).
+        self._handler_cache = handler_cache
 
     # -- states ----------------------------------------------------------------------------
 
@@ -138,6 +162,8 @@ class TaskRunner:
                 type(old).__name__,
                 type(new).__name__,
             )
+        if not self._handlers:  # nothing can replace the new state (tagged already)
+            return new
         try:
             for handler in self._handlers:
                 new = handler(self.task, old, new) or new
@@ -226,8 +252,9 @@ class TaskRunner:
                 if reader is not None:
                     stored = reader.read(location)
             inputs[edge.key] = stored if isinstance(stored, Result) else Result(stored.value)
-        for key, value in (constants or {}).items():
-            inputs[key] = ConstantResult(value=value)
+        if constants:
+            for key, value in constants.items():
+                inputs[key] = _CONSTANT.from_value(value)
         return inputs
 
     # -- the run ---------------------------------------------------------------------------
@@ -271,7 +298,11 @@ class TaskRunner:
         run_count: int,
     ) -> State:
         task = self.task
-        if task.skip_on_upstream_skip and any(s.is_skipped() for s in upstream_states.values()):
+        if (
+            upstream_states
+            and task.skip_on_upstream_skip
+            and any(s.is_skipped() for s in upstream_states.values())
+        ):
             message = (
                 "Upstream task was skipped; if this was not the intended behavior, consider "
                 "changing `skip_on_upstream_skip=False` for this task."
@@ -403,15 +434,34 @@ class TaskRunner:
 
     def _checkpoint(self, value: Any, raw: Mapping[str, Any]) -> Result:
         result = self.result
+        if context.get("checkpointing") is not True or self.task.checkpoint is False:
+            return result.from_value(value)  # no write (checkpoint_value's rule, decided early)
         handler = self._handler
-        if handler is None and context.get("checkpointing") is True and result.is_storage_backed:
-            handler = self._handler = to_handler(result)
+        if handler is None and result.is_storage_backed:
+            handler = self._handler = self._handler_for(result)
         if _uses_keywords_only_for_templates(result) and not _has_template(result):
             # Nothing to render: skip building the keywords.
             return checkpoint_value(result, value, self.task.checkpoint, handler=handler)
         return checkpoint_value(
             result, value, self.task.checkpoint, handler=handler, **self._formatting_kwargs(raw)
         )
+
+    def _handler_for(self, result: Result) -> ResultHandler:
+        """``to_handler(result)``, converted once per flow run and source result.
+
+        Every task run of a flow run whose result is a copy of the same task or flow result
+        gets the same handler: it depends on the result's settings, not on its location.
+        """
+        source = self.task.result if self.task.result is not None else self.flow_result
+        cache = self._handler_cache
+        if cache is None or source is None:
+            return to_handler(result)
+        found = cache.get(id(source))
+        if found is not None and found[0] is source:
+            return found[1]
+        handler = to_handler(result)
+        cache[id(source)] = (source, handler)
+        return handler
 
     def _run_attempt(
         self, state: State, raw: Mapping[str, Any], loop_count: int, loop_result: Any
@@ -614,15 +664,16 @@ def run_task(
     run_context: Mapping[str, Any],
     map_index: int | None = None,
     state_handlers: list[StateHandler] | None = None,
+    handler_cache: HandlerCache | None = None,
 ) -> State:
     """Run one task (used by the flow runner; picklable for process executors).
 
     A fresh ``task_run_id`` is drawn per run; a context that travelled to another process
     carries its own copy of the configuration, which is applied for the run's duration.
-    ``state_handlers`` are the flow run's ``task_runner_state_handlers``.
+    ``state_handlers`` are the flow run's ``task_runner_state_handlers``; ``handler_cache``
+    is the flow run's, shared by its task runs (see :meth:`TaskRunner._handler_for`).
     """
-    from compat.utilities.configuration import config
-
+    config = _configuration()
     travelled = run_context.get("config")
     saved = None
     if travelled is not None and travelled is not config:
@@ -631,7 +682,12 @@ def run_task(
         config.update(travelled)
         configure_logging()
     try:
-        runner = TaskRunner(task, state_handlers=state_handlers, flow_result=flow_result)
+        runner = TaskRunner(
+            task,
+            state_handlers=state_handlers,
+            flow_result=flow_result,
+            handler_cache=handler_cache,
+        )
         return runner.run(
             state=state,
             upstream_states=upstream_states,
@@ -644,6 +700,19 @@ def run_task(
         if saved is not None:
             config.clear()
             config.update(saved)
+
+
+def _configuration() -> Any:
+    """The process's configuration (imported on first use, then one global lookup)."""
+    global _config
+    if _config is None:
+        from compat.utilities.configuration import config
+
+        _config = config
+    return _config
+
+
+_config: Any = None
 
 
 def _new_run_id() -> str:
