@@ -374,8 +374,7 @@ class TaskRunner:
             time.sleep(delay.total_seconds())
             run_count += 1
             context["task_run_count"] = run_count
-            if logger.isEnabledFor(_INFO):
-                logger.info("Task '%s': Starting task run...", self._full_name)
+            self._log_start()
 
     def _should_retry(self, state: State, run_count: int) -> bool:
         if isinstance(state, Retrying):
@@ -651,7 +650,7 @@ def _checkpoint_failed(task: Task, exc: Exception) -> State:
 def _config_checkpointing() -> Any:
     config = context.get("config")
     if config is None:
-        from compat.utilities.configuration import config
+        config = _configuration()
     return config.get_nested("flows.checkpointing", False)
 
 
