@@ -184,10 +184,10 @@ def _check_fixed_point(value: Any, spec: str, field_name: str, template: str, wh
 
 def check_relative_value(text: str, *, what: str) -> None:
     """Refuse ``text`` if it is an absolute path, contains a ``..`` segment or a URL scheme."""
-    if text.startswith(("/", "\\")) or _DRIVE.match(text):
+    if _is_absolute(text):
         msg = f"{what} is an absolute path ({text!r}); it would leave the result's directory"
         raise UnsafeLocationError(msg)
-    if ".." in re.split(r"[\\/]", text):
+    if _parent_segments(text):
         msg = f"{what} contains '..' ({text!r}); it would leave the result's directory"
         raise UnsafeLocationError(msg)
     if _SCHEME_SEPARATOR in text:

@@ -1,9 +1,9 @@
-"""Interrupting a task run that overstays its ``timeout``, as Prefect 0.10–0.13 do.
+"""A task run's ``timeout``, enforced as Prefect 0.10–0.13 do.
 
 In the main thread of a POSIX process Prefect arms ``SIGALRM``: the overdue run is
 interrupted by a ``TimeoutError`` raised inside it, so nothing it would have done later
 happens. Elsewhere (other threads, Windows) only a helper thread is possible, and the late
-run is abandoned, not stopped (``compat.engine.task_runner`` does that).
+run is abandoned, not stopped: it finishes in the background, its outcome dropped.
 """
 
 from __future__ import annotations
@@ -14,7 +14,44 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
-__all__ = ["can_interrupt", "run_interrupting"]
+from compat.utilities.context import context
+
+__all__ = ["can_interrupt", "run_interrupting", "run_with_timeout"]
+
+
+def _timed_out(timeout: float) -> TimeoutError:
+    return TimeoutError(f"task run exceeded its timeout of {timeout} seconds")
+
+
+def run_with_timeout(run: Callable[..., Any], raw: Mapping[str, Any], timeout: float | None) -> Any:
+    """Run ``run(**raw)``; ``TimeoutError`` after ``timeout`` seconds (``None``: no limit).
+
+    An alarm interrupts the run where one can (:func:`can_interrupt`); elsewhere it runs in
+    a helper thread with the same context and, as in Prefect's thread-based timeout, a run
+    that overstays is abandoned, not killed.
+    """
+    if timeout is None:
+        return run(**raw)
+    if can_interrupt(timeout):
+        return run_interrupting(run, raw, timeout)
+    outcome: dict[str, Any] = {}
+    snapshot = context.to_dict()
+
+    def target() -> None:
+        with context(snapshot):
+            try:
+                outcome["value"] = run(**raw)
+            except BaseException as exc:  # handed back to the runner's thread
+                outcome["error"] = exc
+
+    worker = threading.Thread(target=target, name="compat-task-timeout", daemon=True)
+    worker.start()
+    worker.join(timeout)
+    if worker.is_alive():
+        raise _timed_out(timeout)
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome.get("value")
 
 
 def can_interrupt(timeout: float) -> bool:
@@ -36,8 +73,7 @@ def run_interrupting(run: Callable[..., Any], raw: Mapping[str, Any], timeout: f
     """
 
     def interrupt(signum: int, frame: Any) -> None:
-        msg = f"task run exceeded its timeout of {timeout} seconds"
-        raise TimeoutError(msg)
+        raise _timed_out(timeout)
 
     started = time.monotonic()
     previous_handler = signal.signal(signal.SIGALRM, interrupt)

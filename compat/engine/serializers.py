@@ -19,7 +19,7 @@ from typing import Any
 
 import cloudpickle
 
-from compat.exceptions import MissingExtraError
+from compat._extras import import_extra
 
 __all__ = [
     "Base64PickleSerializer",
@@ -200,15 +200,7 @@ _PANDAS_UNBUFFERED = frozenset({"clipboard", "gbq", "hdf", "iceberg", "sql"})
 
 def _pandas() -> ModuleType:
     """pandas, imported on first use (``import compat`` never imports it)."""
-    try:
-        import pandas
-    except ImportError as exc:
-        msg = (
-            "PandasSerializer needs the pandas package; install it with "
-            "pip install 'prefect-result-compat[pandas]'"
-        )
-        raise MissingExtraError(msg) from exc
-    return pandas
+    return import_extra("pandas", "pandas", "PandasSerializer")
 
 
 class PandasSerializer(Serializer):

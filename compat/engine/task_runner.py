@@ -17,7 +17,6 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import os
-import threading
 import time
 from collections.abc import Callable, Mapping
 from contextlib import redirect_stdout
@@ -27,7 +26,7 @@ from compat._templating import format_location, format_template
 from compat.core.edge import Edge
 from compat.core.task import Task
 from compat.engine import signals
-from compat.engine._timeouts import can_interrupt, run_interrupting
+from compat.engine._timeouts import run_with_timeout
 from compat.engine.cache_validators import hash_inputs
 from compat.engine.conversion import to_handler
 from compat.engine.result.base import NoResultType, Result, SafeResult
@@ -374,8 +373,7 @@ class TaskRunner:
             time.sleep(delay.total_seconds())
             run_count += 1
             context["task_run_count"] = run_count
-            if logger.isEnabledFor(_INFO):
-                logger.info("Task '%s': Starting task run...", self._full_name)
+            self._log_start()
 
     def _should_retry(self, state: State, run_count: int) -> bool:
         if isinstance(state, Retrying):
@@ -494,8 +492,8 @@ class TaskRunner:
             return task.run(**raw)
         if task.log_stdout:
             with redirect_stdout(RedirectToLog(logger)):  # type: ignore[type-var]
-                return _with_timeout(task.run, raw, task.timeout)
-        return _with_timeout(task.run, raw, task.timeout)
+                return run_with_timeout(task.run, raw, task.timeout)
+        return run_with_timeout(task.run, raw, task.timeout)
 
     def _run_once(self, raw: Mapping[str, Any], loop_count: int) -> tuple[State, tuple[Any, ...]]:
         _debug("Task '%s': Calling task.run() method...", self._full_name)
@@ -610,38 +608,6 @@ def _log_signal(signal: signals.PrefectStateSignal) -> None:
         logger.info("%s signal raised: %r", type(signal).__name__, signal)
 
 
-def _with_timeout(run: Callable[..., Any], raw: Mapping[str, Any], timeout: float | None) -> Any:
-    """Run ``run(**raw)``; ``TimeoutError`` after ``timeout``.
-
-    In the main thread the run is interrupted by an alarm, as in Prefect. Elsewhere it runs
-    in a helper thread (same context) and, as in Prefect's thread-based timeout, a run that
-    overstays is abandoned, not killed: it finishes in the background, its outcome dropped.
-    """
-    if timeout is None:
-        return run(**raw)
-    if can_interrupt(timeout):
-        return run_interrupting(run, raw, timeout)
-    outcome: dict[str, Any] = {}
-    snapshot = context.to_dict()
-
-    def target() -> None:
-        with context(snapshot):
-            try:
-                outcome["value"] = run(**raw)
-            except BaseException as exc:  # handed back to the runner's thread
-                outcome["error"] = exc
-
-    worker = threading.Thread(target=target, name="compat-task-timeout", daemon=True)
-    worker.start()
-    worker.join(timeout)
-    if worker.is_alive():
-        msg = f"task run exceeded its timeout of {timeout} seconds"
-        raise TimeoutError(msg)
-    if "error" in outcome:
-        raise outcome["error"]
-    return outcome.get("value")
-
-
 def _checkpoint_failed(task: Task, exc: Exception) -> State:
     logger.error("Task '%s': checkpointing failed: %s", task.name, exc)
     message = f"Error while checkpointing the result of task {task.name!r}: {exc}"
@@ -651,7 +617,7 @@ def _checkpoint_failed(task: Task, exc: Exception) -> State:
 def _config_checkpointing() -> Any:
     config = context.get("config")
     if config is None:
-        from compat.utilities.configuration import config
+        config = _configuration()
     return config.get_nested("flows.checkpointing", False)
 
 

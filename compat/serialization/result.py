@@ -94,12 +94,9 @@ def dump_handler(handler: ResultHandler) -> Payload:
     return {"type": "CustomResultHandler", "qualified_name": f"{cls.__module__}.{cls.__qualname__}"}
 
 
-#: Handler type → the payload fields it reads (all strings or null).
+#: Handler type → the payload fields it reads (all strings or null): what it dumps.
 _HANDLER_STRINGS: dict[str, tuple[str, ...]] = {
-    "LocalResultHandler": ("dir",),
-    "GCSResultHandler": ("bucket", "credentials_secret"),
-    "S3ResultHandler": ("bucket", "aws_credentials_secret"),
-    "AzureResultHandler": ("container", "azure_credentials_secret"),
+    **{cls.__name__: fields for cls, fields in _HANDLER_FIELDS.items() if fields},
     "SecretResultHandler": ("name",),
     "CustomResultHandler": ("qualified_name",),
 }
@@ -355,15 +352,10 @@ def _load_safe_result(payload: Mapping[str, Any], field: str) -> Result:
     return result
 
 
-#: Result type → the payload fields (besides ``location``) that choose its storage.
+#: Result type → the payload fields (besides ``location``) that choose its storage: the
+#: fields it dumps (other types have none).
 _STORAGE_FIELDS: dict[str, tuple[str, ...]] = {
-    "Result": (),
-    "CustomResult": (),
-    "LocalResult": ("dir",),
-    "S3Result": ("bucket",),
-    "GCSResult": ("bucket",),
-    "AzureResult": ("container",),
-    "FSSpecResult": ("url",),
+    cls.__name__: fields for cls, fields in _RESULT_FIELDS.items() if fields
 }
 #: Result types whose ``location`` is not a storage location (JSON text, a secret's name...).
 #: A ``ResultHandlerResult`` location is whatever the user's own handler returned; it is only

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import functools
-import importlib
 import multiprocessing
 import os
 from collections.abc import Callable, Collection, Iterator
@@ -22,8 +21,8 @@ from contextlib import ExitStack, contextmanager
 from typing import Any
 
 from compat._deprecation import warn_deprecated
+from compat._extras import import_extra
 from compat.engine.executors.base import Executor
-from compat.exceptions import MissingExtraError
 
 __all__ = ["DaskExecutor", "LocalDaskExecutor", "SynchronousExecutor"]
 
@@ -39,14 +38,7 @@ _SCHEDULERS = {
 
 
 def _import(module: str) -> Any:
-    try:
-        return importlib.import_module(module)
-    except ImportError as exc:
-        msg = (
-            f"this executor needs {module.split('.')[0]!r}; install it with "
-            "pip install 'prefect-result-compat[dask]'"
-        )
-        raise MissingExtraError(msg) from exc
+    return import_extra(module, "dask", "this executor")
 
 
 #: ``Client`` keywords; Prefect 0.10's other ``DaskExecutor(**kwargs)`` went to ``LocalCluster``.
