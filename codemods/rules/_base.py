@@ -433,7 +433,7 @@ class RuleTransformer(cst.CSTTransformer):
             return arg.keyword.value, call
         return None
 
-    def renamed_earlier(self, node: cst.Arg | cst.Assign) -> bool:
+    def renamed_earlier(self, node: cst.Arg | cst.Assign | cst.DictElement) -> bool:
         """Return whether a rule earlier in this traversal renames this result-handler slot.
 
         Such a slot is ``result=`` in the code this rule's changes will land in.
@@ -442,7 +442,7 @@ class RuleTransformer(cst.CSTTransformer):
             return False
         return any(rule.renames_slot(node) for rule in self.state.earlier)
 
-    def renames_slot(self, node: cst.Arg | cst.Assign) -> bool:
+    def renames_slot(self, node: cst.Arg | cst.Assign | cst.DictElement) -> bool:
         """Return whether this rule renames the result-handler slot ``node`` to ``result``."""
         return False
 

@@ -28,7 +28,7 @@ from ._slots import CustomHandler, SlotMixin
 __all__ = ["CustomHandlerRule"]
 
 _WRAPPER = "ResultHandlerResult"
-_WithValue = TypeVar("_WithValue", cst.Arg, cst.Assign)
+_WithValue = TypeVar("_WithValue", cst.Arg, cst.Assign, cst.DictElement)
 
 
 class CustomHandlerRule(SlotMixin):
@@ -84,6 +84,16 @@ class CustomHandlerRule(SlotMixin):
 
     def leave_Assign(self, original_node: cst.Assign, updated_node: cst.Assign) -> cst.Assign:
         key = self.assign_slot(original_node)
+        if key == "result_handler":
+            self._flag_signature(original_node.value)
+        if key != "result":
+            return updated_node
+        return self._with_value(updated_node, self._wrap(original_node.value, updated_node.value))
+
+    def leave_DictElement(
+        self, original_node: cst.DictElement, updated_node: cst.DictElement
+    ) -> cst.DictElement:
+        key = self.entry_slot(original_node)
         if key == "result_handler":
             self._flag_signature(original_node.value)
         if key != "result":
