@@ -34,16 +34,13 @@ __all__ = [
 
 RESULT_SLOTS = frozenset({"result", "result_handler"})
 #: Task methods taking ``task_args=`` (a dict of task keywords); calling a task does too.
-_TASK_ARGS_METHODS = frozenset({"copy", "map"})
+#: (``copy`` takes the keywords themselves: ``task.copy(result_handler=...)``.)
+_TASK_ARGS_METHODS = frozenset({"map"})
 
 
 def has_keyword(call: cst.Call, keyword: str) -> bool:
     """Return whether ``call`` passes ``keyword=``."""
     return any(a.keyword is not None and a.keyword.value == keyword for a in call.args)
-
-
-def _is_flow(qname: str) -> bool:
-    return qname.split(".")[0] in _names.ROOTS and qname.rsplit(".", 1)[-1] == "Flow"
 
 
 def keyword_of(node: cst.CSTNode | None) -> str | None:
@@ -135,10 +132,10 @@ def literal_keys(entries: cst.Dict) -> list[str] | None:
 def task_args_problem(value: cst.BaseExpression) -> str | None:
     """Say why the slots of a ``task_args=`` value cannot be read statically, if so."""
     if not isinstance(value, cst.Dict):
-        return "`task_args` is not a literal dict: check for `result_handler`"
+        return "dynamic `task_args`: check for `result_handler`"
     keys = literal_keys(value)
     if keys is None:
-        return "`task_args` keys are not all literal: check for `result_handler`"
+        return "`task_args` keys not literal: check for `result_handler`"
     if "result" in keys and "result_handler" in keys:
         return "`task_args` has `result` and `result_handler`: keep one"
     if keys.count("result_handler") > 1:
@@ -182,8 +179,8 @@ class SlotMixin(RuleTransformer):
     def task_args_call(self, arg: cst.Arg) -> cst.Call | None:
         """Return the call if ``arg`` is the ``task_args=`` of a provable Prefect task call.
 
-        ``task.copy(task_args=...)``, ``task.map(task_args=...)`` and calling the task,
-        ``task(task_args=...)``, where ``task`` is provably a Task (not a Flow).
+        ``task.map(task_args=...)`` and calling the task, ``task(task_args=...)``, where
+        ``task`` is provably a Task (not a Flow); both hand the dict to ``task.copy(**...)``.
         """
         if arg.keyword is None or arg.keyword.value != "task_args" or self.suppressed(arg):
             return None
@@ -193,18 +190,7 @@ class SlotMixin(RuleTransformer):
         receiver = call.func
         if isinstance(receiver, cst.Attribute) and receiver.attr.value in _TASK_ARGS_METHODS:
             receiver = receiver.value
-        return call if self._is_task_object(receiver) else None
-
-    def _is_task_object(self, expr: cst.BaseExpression) -> bool:
-        built = expr
-        if isinstance(expr, cst.Name) and expr.value != "self":
-            if not self.is_holder_object(expr):
-                return False
-            built = self.single_value(expr) or expr
-        elif not isinstance(expr, cst.Call) or not self.is_holder_call(expr):
-            return self.is_holder_object(expr)
-        func = built.func if isinstance(built, cst.Call) else None
-        return func is None or not any(_is_flow(q) for q in self.qnames(func))
+        return call if self.is_task_object(receiver) else None
 
     def task_args_entry(self, element: cst.DictElement) -> cst.Dict | None:
         """Return the dict if ``element`` is an entry of a Prefect task call's ``task_args``."""
@@ -246,9 +232,10 @@ class SlotMixin(RuleTransformer):
         if isinstance(element, cst.DictElement) and element.value is value:
             entries = self.parent(element)
             return (
-                self.entry_key(element) is not None
-                and isinstance(entries, cst.Dict)
+                isinstance(entries, cst.Dict)
                 and task_args_problem(entries) is not None
+                and not self.suppressed(element)
+                and self.task_args_entry(element) is not None
             )
         slot = self.slot_of(value)
         return (

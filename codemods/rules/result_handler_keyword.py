@@ -1,9 +1,10 @@
 """PRU003: ``result_handler=`` becomes ``result=``, and so do the attribute and kwargs key.
 
 Handled: keywords of ``Task(...)``, ``@task(...)``, ``Flow(...)``, ``Parameter(...)``, local
-Task subclasses and their ``super().__init__(...)``; the ``"result_handler"`` key of a literal
-``task_args={...}`` dict given to a provable task's call, ``.copy(...)`` or ``.map(...)`` (a
-dynamic or ambiguous ``task_args`` gets a TODO); ``obj.result_handler = value`` on a
+Task subclasses and their ``super().__init__(...)``, ``task.copy(...)``; the
+``"result_handler"`` key of a literal ``task_args={...}`` dict given when a provable task is
+called or mapped (a dynamic or ambiguous ``task_args`` gets a TODO);
+``obj.result_handler = value`` on a
 provable Task/Flow object; ``kwargs["result_handler"] = value`` inside a Task subclass;
 reads such as ``flow.result_handler.dir``.
 
