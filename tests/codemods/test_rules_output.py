@@ -35,6 +35,22 @@ def test_what_the_compat_target_moves_exists_in_compat(module: str) -> None:
     assert missing == []
 
 
+_BLOCKER = "import runpy, sys; sys.modules['prefect'] = None; runpy.run_path(sys.argv[1])"
+
+
+def _run_without_prefect(script: Path) -> subprocess.CompletedProcess[str]:
+    """Run ``script`` (in its directory) with ``prefect`` unimportable, warnings as errors."""
+    return subprocess.run(
+        [sys.executable, "-W", "error::DeprecationWarning", "-c", _BLOCKER, str(script)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        cwd=script.parent,
+        env={**os.environ, "PREFECT__LOGGING__LEVEL": "ERROR"},  # the runners log to stdout
+    )
+
+
 @pytest.mark.timeout(120)
 @pytest.mark.parametrize(
     ("case", "printed"),
@@ -52,21 +68,13 @@ def test_compat_target_output_runs_on_compat_without_prefect(
     assert outcome.todos == ()
     script = tmp_path / "flow.py"
     script.write_text(outcome.code)
-    blocker = "import runpy, sys; sys.modules['prefect'] = None; runpy.run_path(sys.argv[1])"
-    done = subprocess.run(
-        [sys.executable, "-W", "error::DeprecationWarning", "-c", blocker, str(script)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-        env={**os.environ, "PREFECT__LOGGING__LEVEL": "ERROR"},  # the runners log to stdout
-    )
+    done = _run_without_prefect(script)
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith(printed)
     # The legacy original needs Prefect: the check above is not vacuous.
     script.write_text(before)
     legacy = subprocess.run(
-        [sys.executable, "-c", blocker, str(script)],
+        [sys.executable, "-c", _BLOCKER, str(script)],
         capture_output=True,
         text=True,
         timeout=120,
@@ -200,15 +208,7 @@ def test_task_args_rewritten_for_compat_give_tasks_results(tmp_path: Path) -> No
     assert "result_handler" not in outcome.code
     script = tmp_path / "flow.py"
     script.write_text(outcome.code)
-    blocker = "import runpy, sys; sys.modules['prefect'] = None; runpy.run_path(sys.argv[1])"
-    done = subprocess.run(
-        [sys.executable, "-W", "error::DeprecationWarning", "-c", blocker, str(script)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-        cwd=tmp_path,
-    )
+    done = _run_without_prefect(script)
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines() == [
         "LocalResult True c",
