@@ -161,6 +161,7 @@ class RuleTransformer(cst.CSTTransformer):
         self._noqa: frozenset[int] = frozenset()
         self._silenced: set[cst.CSTNode] = set()
         self._reported: set[Site] = set(state.sites)
+        self._resolving: set[cst.CSTNode] = set()
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -383,6 +384,8 @@ class RuleTransformer(cst.CSTTransformer):
             return True
         if self.project_class(func, _project.TASK) is not None:
             return True
+        if isinstance(func, cst.Attribute) and func.attr.value == "copy":
+            return self.is_task_object(func.value)  # `task.copy(**task_args)`
         return m.matches(
             func, m.Attribute(value=m.Call(func=m.Name("super")), attr=m.Name("__init__"))
         ) and self.in_task_class(call)
@@ -397,6 +400,24 @@ class RuleTransformer(cst.CSTTransformer):
         if value is None:
             return self._task_function(expr)
         return isinstance(value, cst.Call) and self.is_holder_call(value)
+
+    def is_task_object(self, expr: cst.BaseExpression) -> bool:
+        """Return whether ``expr`` is provably a Task (a holder object or call, not a Flow)."""
+        if expr in self._resolving:
+            return False  # `t = t.copy()`: a name defined by itself proves nothing
+        self._resolving.add(expr)
+        try:
+            built: cst.BaseExpression | None = expr
+            if isinstance(expr, cst.Name) and expr.value != "self":
+                if not self.is_holder_object(expr):
+                    return False
+                built = self.single_value(expr)
+            elif not isinstance(expr, cst.Call) or not self.is_holder_call(expr):
+                return self.is_holder_object(expr)
+            func = built.func if isinstance(built, cst.Call) else None
+            return func is None or not any(_is_flow(q) for q in self.qnames(func))
+        finally:
+            self._resolving.discard(expr)
 
     def _task_function(self, name: cst.Name) -> bool:
         """Return whether ``name`` is bound once, by a function decorated with ``@task``."""
@@ -433,7 +454,7 @@ class RuleTransformer(cst.CSTTransformer):
             return arg.keyword.value, call
         return None
 
-    def renamed_earlier(self, node: cst.Arg | cst.Assign) -> bool:
+    def renamed_earlier(self, node: cst.Arg | cst.Assign | cst.DictElement) -> bool:
         """Return whether a rule earlier in this traversal renames this result-handler slot.
 
         Such a slot is ``result=`` in the code this rule's changes will land in.
@@ -442,7 +463,7 @@ class RuleTransformer(cst.CSTTransformer):
             return False
         return any(rule.renames_slot(node) for rule in self.state.earlier)
 
-    def renames_slot(self, node: cst.Arg | cst.Assign) -> bool:
+    def renames_slot(self, node: cst.Arg | cst.Assign | cst.DictElement) -> bool:
         """Return whether this rule renames the result-handler slot ``node`` to ``result``."""
         return False
 
@@ -534,6 +555,10 @@ class RuleTransformer(cst.CSTTransformer):
         parent = self.parent(original)
         body = getattr(parent, "body", ())
         return isinstance(body, Sequence) and bool(body) and body[0] is not original
+
+
+def _is_flow(qname: str) -> bool:
+    return qname.split(".")[0] in _names.ROOTS and qname.rsplit(".", 1)[-1] == "Flow"
 
 
 _PLAIN_LEAVE_MODULE = cst.CSTTransformer.leave_Module

@@ -20,9 +20,22 @@ from compat.conversion_table import Conversion, conversion_for
 from . import _names
 from ._base import RuleTransformer
 
-__all__ = ["CustomHandler", "SlotMixin", "has_keyword", "map_arguments", "signature_problem"]
+__all__ = [
+    "CustomHandler",
+    "SlotMixin",
+    "has_keyword",
+    "keyword_of",
+    "literal_keys",
+    "map_arguments",
+    "renamed_key",
+    "signature_problem",
+    "task_args_problem",
+]
 
 RESULT_SLOTS = frozenset({"result", "result_handler"})
+#: Task methods taking ``task_args=`` (a dict of task keywords); calling a task does too.
+#: (``copy`` takes the keywords themselves: ``task.copy(result_handler=...)``.)
+_TASK_ARGS_METHODS = frozenset({"map"})
 
 
 def has_keyword(call: cst.Call, keyword: str) -> bool:
@@ -30,7 +43,8 @@ def has_keyword(call: cst.Call, keyword: str) -> bool:
     return any(a.keyword is not None and a.keyword.value == keyword for a in call.args)
 
 
-def _keyword_of(node: cst.CSTNode | None) -> str | None:
+def keyword_of(node: cst.CSTNode | None) -> str | None:
+    """Return the keyword if ``node`` is a keyword argument."""
     if isinstance(node, cst.Arg) and node.keyword is not None:
         return node.keyword.value
     return None
@@ -100,6 +114,40 @@ def signature_problem(cls: cst.ClassDef) -> str | None:
     return None
 
 
+def literal_keys(entries: cst.Dict) -> list[str] | None:
+    """Return the keys of a dict display, or ``None`` if one is not a plain string literal."""
+    keys: list[str] = []
+    for element in entries.elements:
+        if not isinstance(element, cst.DictElement) or not isinstance(
+            element.key, cst.SimpleString
+        ):
+            return None
+        key = element.key.evaluated_value
+        if not isinstance(key, str):
+            return None
+        keys.append(key)
+    return keys
+
+
+def task_args_problem(value: cst.BaseExpression) -> str | None:
+    """Say why the slots of a ``task_args=`` value cannot be read statically, if so."""
+    if not isinstance(value, cst.Dict):
+        return "dynamic `task_args`: check for `result_handler`"
+    keys = literal_keys(value)
+    if keys is None:
+        return "`task_args` keys not literal: check for `result_handler`"
+    if "result" in keys and "result_handler" in keys:
+        return "`task_args` has `result` and `result_handler`: keep one"
+    if keys.count("result_handler") > 1:
+        return "`task_args` repeats `result_handler`: keep one"
+    return None
+
+
+def renamed_key(key: cst.SimpleString) -> cst.SimpleString:
+    """Return the string key ``"result"``, spelled like ``key`` (prefix and quotes)."""
+    return key.with_changes(value=f"{key.prefix}{key.quote}result{key.quote}")
+
+
 @dataclass(frozen=True)
 class CustomHandler:
     """A custom handler class PRU004 wraps, and why it cannot, if so."""
@@ -122,20 +170,88 @@ class SlotMixin(RuleTransformer):
         if slot is not None:
             return slot[0]
         assign = self.parent(node)
+        if isinstance(assign, cst.DictElement) and assign.value is node:
+            return self.entry_slot(assign)
         if not isinstance(assign, cst.Assign) or assign.value is not node:
             return None
         return self.assign_slot(assign)
 
+    def task_args_call(self, arg: cst.Arg) -> cst.Call | None:
+        """Return the call if ``arg`` is the ``task_args=`` of a provable Prefect task call.
+
+        ``task.map(task_args=...)`` and calling the task, ``task(task_args=...)``, where
+        ``task`` is provably a Task (not a Flow); both hand the dict to ``task.copy(**...)``.
+        """
+        if arg.keyword is None or arg.keyword.value != "task_args" or self.suppressed(arg):
+            return None
+        call = self.parent(arg)
+        if not isinstance(call, cst.Call):
+            return None
+        receiver = call.func
+        if isinstance(receiver, cst.Attribute) and receiver.attr.value in _TASK_ARGS_METHODS:
+            receiver = receiver.value
+        return call if self.is_task_object(receiver) else None
+
+    def task_args_entry(self, element: cst.DictElement) -> cst.Dict | None:
+        """Return the dict if ``element`` is an entry of a Prefect task call's ``task_args``."""
+        entries = self.parent(element)
+        arg = self.parent(entries) if isinstance(entries, cst.Dict) else None
+        if not isinstance(arg, cst.Arg) or arg.value is not entries:
+            return None
+        assert isinstance(entries, cst.Dict)
+        return entries if self.task_args_call(arg) is not None else None
+
+    def entry_key(self, element: cst.DictElement) -> str | None:
+        """Return ``"result"``/``"result_handler"`` if ``element`` is such a task_args entry."""
+        key = element.key
+        if not isinstance(key, cst.SimpleString) or key.evaluated_value not in RESULT_SLOTS:
+            return None
+        if self.suppressed(element) or self.task_args_entry(element) is None:
+            return None
+        return str(key.evaluated_value)
+
+    def entry_slot(self, element: cst.DictElement) -> str | None:
+        """Return the slot a readable ``task_args`` entry fills (as :meth:`assign_slot`)."""
+        key = self.entry_key(element)
+        entries = self.parent(element)
+        if key is None or not isinstance(entries, cst.Dict) or task_args_problem(entries):
+            return None
+        if key == "result_handler" and self.renamed_earlier(element):
+            return "result"
+        return key
+
     def in_conflicting_call(self, value: cst.CSTNode) -> bool:
         """Return whether ``value`` is given as ``result_handler=`` next to ``result=``.
 
-        PRU003 reports that call once (keep one of the two); the other rules leave it alone.
+        Or in a ``task_args`` PRU003 cannot read (``dict(...)``, non-literal keys, both
+        keys). PRU003 reports that call once; the other rules leave it alone.
         """
+        element = self.parent(value)
+        if keyword_of(element) == "result_handler" and self._in_dict_call_task_args(element):
+            return True  # `task_args=dict(result_handler=...)`: PRU003 reports it
+        if isinstance(element, cst.DictElement) and element.value is value:
+            entries = self.parent(element)
+            return (
+                isinstance(entries, cst.Dict)
+                and task_args_problem(entries) is not None
+                and not self.suppressed(element)
+                and self.task_args_entry(element) is not None
+            )
         slot = self.slot_of(value)
         return (
             slot is not None
-            and _keyword_of(self.parent(value)) == "result_handler"
+            and keyword_of(self.parent(value)) == "result_handler"
             and has_keyword(slot[1], "result")
+        )
+
+    def _in_dict_call_task_args(self, arg: cst.CSTNode | None) -> bool:
+        call = self.parent(arg) if arg is not None else None
+        outer = self.parent(call) if isinstance(call, cst.Call) else None
+        return (
+            isinstance(call, cst.Call)
+            and "builtins.dict" in self.qnames(call.func)
+            and isinstance(outer, cst.Arg)
+            and self.task_args_call(outer) is not None
         )
 
     def is_legacy_result_call(self, call: cst.Call) -> bool:
@@ -150,7 +266,7 @@ class SlotMixin(RuleTransformer):
         arg = self.parent(value)
         call = self.parent(arg) if isinstance(arg, cst.Arg) else None
         return (
-            _keyword_of(arg) == "result_handler"
+            keyword_of(arg) == "result_handler"
             and isinstance(call, cst.Call)
             and self.is_legacy_result_call(call)
         )

@@ -90,7 +90,7 @@ class ConstructorRule(SlotMixin):
                 and parent.keyword.value == "result_handler"
                 and self.renamed_earlier(parent)
             )
-        return isinstance(parent, cst.Assign) and self.renamed_earlier(parent)
+        return isinstance(parent, cst.Assign | cst.DictElement) and self.renamed_earlier(parent)
 
     def _held_for_results(self, call: cst.Call) -> bool:
         assign = self.parent(call)

@@ -28,7 +28,7 @@ from ._slots import CustomHandler, SlotMixin
 __all__ = ["CustomHandlerRule"]
 
 _WRAPPER = "ResultHandlerResult"
-_WithValue = TypeVar("_WithValue", cst.Arg, cst.Assign)
+_WithValue = TypeVar("_WithValue", cst.Arg, cst.Assign, cst.DictElement)
 
 
 class CustomHandlerRule(SlotMixin):
@@ -83,12 +83,20 @@ class CustomHandlerRule(SlotMixin):
         return self._with_value(updated_node, self._wrap(original_node.value, updated_node.value))
 
     def leave_Assign(self, original_node: cst.Assign, updated_node: cst.Assign) -> cst.Assign:
-        key = self.assign_slot(original_node)
+        return self._keyed(self.assign_slot(original_node), original_node, updated_node)
+
+    def leave_DictElement(
+        self, original_node: cst.DictElement, updated_node: cst.DictElement
+    ) -> cst.DictElement:
+        return self._keyed(self.entry_slot(original_node), original_node, updated_node)
+
+    def _keyed(self, key: str | None, original: _WithValue, updated: _WithValue) -> _WithValue:
+        """Wrap the value of a ``result`` slot set by key; check a ``result_handler`` one."""
         if key == "result_handler":
-            self._flag_signature(original_node.value)
+            self._flag_signature(original.value)
         if key != "result":
-            return updated_node
-        return self._with_value(updated_node, self._wrap(original_node.value, updated_node.value))
+            return updated
+        return self._with_value(updated, self._wrap(original.value, updated.value))
 
     @staticmethod
     def _with_value(node: _WithValue, value: cst.BaseExpression) -> _WithValue:

@@ -1,7 +1,10 @@
 """PRU003: ``result_handler=`` becomes ``result=``, and so do the attribute and kwargs key.
 
 Handled: keywords of ``Task(...)``, ``@task(...)``, ``Flow(...)``, ``Parameter(...)``, local
-Task subclasses and their ``super().__init__(...)``; ``obj.result_handler = value`` on a
+Task subclasses and their ``super().__init__(...)``, ``task.copy(...)``; the
+``"result_handler"`` key of a literal ``task_args={...}`` dict given when a provable task is
+called or mapped (a dynamic or ambiguous ``task_args`` gets a TODO);
+``obj.result_handler = value`` on a
 provable Task/Flow object; ``kwargs["result_handler"] = value`` inside a Task subclass;
 reads such as ``flow.result_handler.dir``.
 
@@ -29,7 +32,15 @@ from compat.conversion_table import conversion_for
 
 from ._base import PassState
 from ._metadata import ESCAPED_STRING
-from ._slots import SlotMixin, has_keyword
+from ._slots import (
+    RESULT_SLOTS,
+    SlotMixin,
+    has_keyword,
+    keyword_of,
+    literal_keys,
+    renamed_key,
+    task_args_problem,
+)
 
 __all__ = ["ResultHandlerKeywordRule"]
 
@@ -58,7 +69,7 @@ class ResultHandlerKeywordRule(SlotMixin):
     """Rename result-handler slots to result slots where the value becomes a Result."""
 
     rule = Rule.PRU003
-    TRIGGERS = frozenset({"result_handler", ESCAPED_STRING})
+    TRIGGERS = frozenset({"result_handler", "task_args", ESCAPED_STRING})
 
     def __init__(self, context: CodemodContext, state: PassState) -> None:
         super().__init__(context, state)
@@ -104,10 +115,12 @@ class ResultHandlerKeywordRule(SlotMixin):
         AddImportsVisitor.add_needed_import(self.context, _CONVERTER_MODULE, _CONVERTER)
         return cst.Call(func=cst.Name(_CONVERTER), args=[cst.Arg(updated)])
 
-    def renames_slot(self, node: cst.Arg | cst.Assign) -> bool:
+    def renames_slot(self, node: cst.Arg | cst.Assign | cst.DictElement) -> bool:
         """Return whether this pass renames the slot ``node`` (what ``leave_*`` will do)."""
         if self.suppressed(node):
             return False
+        if isinstance(node, cst.DictElement):
+            return self._renames_entry(node)
         if isinstance(node, cst.Arg):
             call = self._holder_of(node)
             return (
@@ -128,12 +141,82 @@ class ResultHandlerKeywordRule(SlotMixin):
             self.slot_key(assign.targets[0].target) == "result_handler"
         )
 
+    def _renames_entry(self, element: cst.DictElement) -> bool:
+        entries = self.parent(element)
+        return (
+            self.entry_key(element) == "result_handler"
+            and isinstance(entries, cst.Dict)
+            and task_args_problem(entries) is None
+            and self._renamable(element.value)
+        )
+
+    def _mentions_handlers(self) -> bool:
+        """Return whether the module spells ``result_handler`` anywhere (cached per text)."""
+        cached = self.state.scratch.get("mentions_result_handler")
+        if cached is None or cached[0] is not self.state.lines:
+            cached = (self.state.lines, any("result_handler" in x for x in self.state.lines))
+            self.state.scratch["mentions_result_handler"] = cached
+        return bool(cached[1])
+
+    def _check_task_args(self, arg: cst.Arg) -> None:
+        """Report a ``task_args=`` whose result-handler entry cannot be read statically.
+
+        A dict display PRU003 can read is handled entry by entry (``leave_DictElement``);
+        ``None`` holds nothing. Anything else, in a module that uses result handlers, may
+        carry one to Prefect 0.14+, which would ignore it: one TODO, never silence.
+        """
+        if self.task_args_call(arg) is None:
+            return
+        if m.matches(arg.value, m.Name("None")):
+            return
+        problem = task_args_problem(arg.value)
+        if problem is None or self._holds_no_slot(arg.value):
+            return
+        if isinstance(arg.value, cst.Dict) or self._mentions_handlers():
+            self.todo(arg, problem)
+
+    def _holds_no_slot(self, value: cst.BaseExpression) -> bool:
+        """Return whether ``value`` names a literal dict without result slots, only given
+        as ``task_args=`` (never changed or passed anywhere else)."""
+        if not isinstance(value, cst.Name):
+            return False
+        held = self.single_value(value)
+        keys = literal_keys(held) if isinstance(held, cst.Dict) else None
+        uses = self.uses_of(value)
+        return (
+            keys is not None
+            and RESULT_SLOTS.isdisjoint(keys)
+            and bool(uses)
+            and all(keyword_of(self.parent(use)) == "task_args" for use in uses or ())
+        )
+
+    def leave_DictElement(
+        self, original_node: cst.DictElement, updated_node: cst.DictElement
+    ) -> cst.DictElement:
+        if self.entry_key(original_node) != "result_handler":
+            return updated_node
+        entries = self.parent(original_node)
+        if not isinstance(entries, cst.Dict) or task_args_problem(entries) is not None:
+            return updated_node  # leave_Arg reports the whole `task_args` once
+        if not self._renamable(original_node.value):
+            if not self._explained_elsewhere(original_node.value):
+                self.todo(original_node, self._why_not("`task_args` `result_handler`"))
+            return updated_node
+        key = updated_node.key
+        assert isinstance(key, cst.SimpleString)
+        self._report_renamed(original_node, original_node.value)
+        return updated_node.with_changes(
+            key=renamed_key(key),
+            value=self._as_result(original_node.value, updated_node.value),
+        )
+
     def _why_not(self, what: str) -> str:
         return f"{what} may not get a Result"
 
     def leave_Arg(self, original_node: cst.Arg, updated_node: cst.Arg) -> cst.Arg:
         call = self._holder_of(original_node)
         if call is None:
+            self._check_task_args(original_node)
             return updated_node
         if has_keyword(call, "result"):
             self.todo(
@@ -174,9 +257,7 @@ class ResultHandlerKeywordRule(SlotMixin):
             index = new_target.slice[0].slice
             assert isinstance(index, cst.Index)
             assert isinstance(index.value, cst.SimpleString)
-            key = index.value  # spelled as written: quotes, prefix, escapes
-            quoted = f"{key.prefix}{key.quote}result{key.quote}"
-            new_index = index.with_changes(value=index.value.with_changes(value=quoted))
+            new_index = index.with_changes(value=renamed_key(index.value))
             new_target = new_target.with_changes(
                 slice=[new_target.slice[0].with_changes(slice=new_index)]
             )

@@ -35,6 +35,22 @@ def test_what_the_compat_target_moves_exists_in_compat(module: str) -> None:
     assert missing == []
 
 
+_BLOCKER = "import runpy, sys; sys.modules['prefect'] = None; runpy.run_path(sys.argv[1])"
+
+
+def _run_without_prefect(script: Path) -> subprocess.CompletedProcess[str]:
+    """Run ``script`` (in its directory) with ``prefect`` unimportable, warnings as errors."""
+    return subprocess.run(
+        [sys.executable, "-W", "error::DeprecationWarning", "-c", _BLOCKER, str(script)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        cwd=script.parent,
+        env={**os.environ, "PREFECT__LOGGING__LEVEL": "ERROR"},  # the runners log to stdout
+    )
+
+
 @pytest.mark.timeout(120)
 @pytest.mark.parametrize(
     ("case", "printed"),
@@ -52,21 +68,13 @@ def test_compat_target_output_runs_on_compat_without_prefect(
     assert outcome.todos == ()
     script = tmp_path / "flow.py"
     script.write_text(outcome.code)
-    blocker = "import runpy, sys; sys.modules['prefect'] = None; runpy.run_path(sys.argv[1])"
-    done = subprocess.run(
-        [sys.executable, "-W", "error::DeprecationWarning", "-c", blocker, str(script)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-        env={**os.environ, "PREFECT__LOGGING__LEVEL": "ERROR"},  # the runners log to stdout
-    )
+    done = _run_without_prefect(script)
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith(printed)
     # The legacy original needs Prefect: the check above is not vacuous.
     script.write_text(before)
     legacy = subprocess.run(
-        [sys.executable, "-c", blocker, str(script)],
+        [sys.executable, "-c", _BLOCKER, str(script)],
         capture_output=True,
         text=True,
         timeout=120,
@@ -169,3 +177,41 @@ def test_notebook_magic_cells_keep_their_imports_and_are_todos(
     assert "LocalResultHandler" in "".join(cells[1]["source"])  # still imported for cell 3
     assert main(["--check", "magic.ipynb"]) == 2
     assert (tmp_path / "magic.ipynb").read_text() == after
+
+
+TASK_ARGS_FLOW = """\
+from prefect import Flow, Task, task
+from prefect.engine.result_handlers import LocalResultHandler
+
+
+@task
+def add(x):
+    return x + 1
+
+
+base = Task(name="base")
+copied = base.copy(result_handler=LocalResultHandler(dir="store"), name="c")
+with Flow("f") as flow:
+    added = add(1, task_args={"result_handler": LocalResultHandler(dir="called")})
+    mapped = add.map([1, 2], task_args={"result_handler": LocalResultHandler(dir="mapped")})
+print(type(copied.result).__name__, copied.result.dir.endswith("store"), copied.name)
+print(type(added.result).__name__, added.result.dir.endswith("called"))
+print(type(mapped.result).__name__, mapped.result.dir.endswith("mapped"))
+"""
+
+
+@pytest.mark.timeout(120)
+def test_task_args_rewritten_for_compat_give_tasks_results(tmp_path: Path) -> None:
+    """The renamed ``task_args`` key and ``copy`` keyword really set results on compat."""
+    outcome = rewrite_checked(TASK_ARGS_FLOW, target=Target.COMPAT)
+    assert outcome.todos == ()
+    assert "result_handler" not in outcome.code
+    script = tmp_path / "flow.py"
+    script.write_text(outcome.code)
+    done = _run_without_prefect(script)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == [
+        "LocalResult True c",
+        "LocalResult True",
+        "LocalResult True",
+    ]
