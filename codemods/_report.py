@@ -134,7 +134,7 @@ def build_report(
             "sites": summary.sites,
             "migrated": summary.migrated,
             "todos": summary.todos,
-            # Only when a `# noqa` silenced a site, so reports without any keep their shape.
+            # Only when a noqa comment silenced a site, so reports without any keep their shape.
             **({"suppressed": summary.suppressed} if summary.suppressed else {}),
             "files_scanned": summary.files_scanned,
             "files_changed": summary.files_changed,

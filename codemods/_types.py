@@ -20,7 +20,7 @@ class SiteStatus(str, Enum):
 
     REWRITTEN = "rewritten"
     TODO = "todo"
-    SUPPRESSED = "suppressed"  # silenced by a ``# noqa`` comment: left as written
+    SUPPRESSED = "suppressed"  # silenced by a noqa comment: left as written
 
 
 @dataclass(frozen=True)

@@ -50,7 +50,7 @@ __all__ = [
 ]
 
 _TODO_TAG = "TODO(prefect-result-upgrade"
-# `# noqa` alone, or `# noqa: CODE[, CODE...]` (flake8/ruff conventions).
+# A bare noqa comment, or one naming codes ("noqa: CODE, CODE"), as flake8 and ruff read them.
 _ANY_NOQA = re.compile("noqa", re.I)
 _NOQA = re.compile(r"#\s*noqa(?::\s*(?P<codes>[A-Z]+[0-9]+(?:[\s,]+[A-Z]+[0-9]+)*))?", re.I)
 _RESULT_SLOTS = frozenset({"result", "result_handler"})
@@ -117,7 +117,7 @@ class PassState:
     #: The rules running before this one in the same traversal (see ``JOINS_PREVIOUS``):
     #: their changes are not in the tree this rule reads.
     earlier: tuple[RuleTransformer, ...] = ()
-    #: Whether ``# noqa`` comments silence sites (off only to find what they silenced).
+    #: Whether noqa comments silence sites (off only to find what they silenced).
     honour_noqa: bool = True
 
 
