@@ -294,3 +294,21 @@ def test_the_closure_follows_a_long_chain_of_statements(monkeypatch: pytest.Monk
     assert "value_50 = value_51" in view.code
     assert "def summarise_0" not in view.code
     _same_either_way(monkeypatch, source)
+
+
+def test_no_closure_is_computed_when_the_seeds_alone_keep_too_much(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from codemods import _subset
+
+    def no_closure(*args: object) -> set[int]:
+        raise AssertionError("the closure was computed")
+
+    monkeypatch.setattr(_subset, "_kept", no_closure)
+    # Every statement but the last mentions a legacy name: at most 1 line of 10 can go.
+    dense = "".join(f"h{i} = LocalResultHandler()\n" for i in range(9)) + "x = 1\n"
+    assert make_view(dense) is None
+    # A view is still made where enough could be left out (the closure then runs).
+    sparse = "h = LocalResultHandler()\n" + "".join(f"x{i} = {i}\n" for i in range(9))
+    with pytest.raises(AssertionError, match="closure was computed"):
+        make_view(sparse)
