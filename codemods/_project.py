@@ -141,34 +141,43 @@ def build_index(paths: Iterable[Path]) -> ProjectIndex:
     texts: dict[Path, str] = {}
     parsed: set[Path] = set()
     classes: dict[str, _Class] = {}
+    kinds: dict[str, str] = {}
     names = set(_SEED_BASES)
     while True:
         pattern = re.compile(r"\b(?:" + "|".join(map(re.escape, sorted(names))) + r")\b")
-        todo = [p for p in candidates if p not in parsed and _mentions(p, texts, pattern)]
+        todo = [p for p in candidates if p not in parsed and _mentions(p, texts, names, pattern)]
         if not todo:
             break
         for path in todo:
             parsed.add(path)
             for found in _classes(path, texts[path]):
                 classes[found.qualname] = found
-                names.add(found.qualname.rsplit(".", 1)[-1])
-    kinds: dict[str, str] = {}
-    changed = True
-    while changed:
-        changed = False
-        for name, cls in classes.items():
-            if name in kinds or rule_names.handler_class(name) is not None:
-                continue  # Prefect's own handlers (a vendored copy) are built-ins
-            kind = _kind(cls.bases, kinds, rule_names)
-            if kind is not None:
-                kinds[name] = kind
-                changed = True
+        kinds = _kinds(classes, rule_names)
+        # Only handler and task classes can be the base of one: searching the other files for
+        # every class name seen would scan the whole tree for names that cannot matter.
+        names = set(_SEED_BASES) | {name.rsplit(".", 1)[-1] for name in kinds}
     return ProjectIndex(
         {
             name: ProjectClass(name, kind, _problem(classes[name]) if kind == HANDLER else None)
             for name, kind in sorted(kinds.items())
         }
     )
+
+
+def _kinds(classes: dict[str, _Class], names: ModuleType) -> dict[str, str]:
+    """The kind (handler or task) of every class in ``classes`` that has one."""
+    kinds: dict[str, str] = {}
+    changed = True
+    while changed:
+        changed = False
+        for name, cls in classes.items():
+            if name in kinds or names.handler_class(name) is not None:
+                continue  # Prefect's own handlers (a vendored copy) are built-ins
+            kind = _kind(cls.bases, kinds, names)
+            if kind is not None:
+                kinds[name] = kind
+                changed = True
+    return kinds
 
 
 def _candidates(paths: Iterable[Path]) -> list[Path]:
@@ -186,7 +195,14 @@ def _candidates(paths: Iterable[Path]) -> list[Path]:
     return sorted(found)
 
 
-def _mentions(path: Path, texts: dict[Path, str], pattern: re.Pattern[str]) -> bool:
+def _mentions(
+    path: Path, texts: dict[Path, str], names: set[str], pattern: re.Pattern[str]
+) -> bool:
+    """Whether ``path`` mentions one of ``names`` as a whole word (``pattern``) beside a class.
+
+    Substring tests go first: they are far cheaper than the word-bounded alternation, which
+    only runs on the few files that hold a name at all.
+    """
     if path not in texts:
         try:
             data = read_source(path, max_size=MAX_INDEXED_BYTES).data
@@ -194,7 +210,9 @@ def _mentions(path: Path, texts: dict[Path, str], pattern: re.Pattern[str]) -> b
         except OSError:  # unreadable, not a regular file (a FIFO), or too large to index
             texts[path] = ""
     text = texts[path]
-    return "class" in text and pattern.search(text) is not None
+    return (
+        "class" in text and any(name in text for name in names) and pattern.search(text) is not None
+    )
 
 
 def _classes(path: Path, text: str) -> list[_Class]:
