@@ -12,11 +12,11 @@ runs per file) by the full engine and with one part replaced by the plain libcst
 
 * ``no view``: the rules see the whole module (``_subset`` off);
 * ``libcst traversal``: libcst's own ``visit`` for the rules and for scope analysis, which
-  copies every node (``rules/_traverse`` off);
+  copies every node (``_cst/traverse`` off);
 * ``whole-module codegen``: ``Module.code`` and ``PositionProvider`` over the whole module
-  for every version (``rules/_codegen`` off);
+  for every version (``_cst/codegen`` off);
 * ``one traversal per rule``: PRU003, PRU004 and PRU002 in separate traversals, each over
-  its own version of the module (``rules/_composite`` off).
+  its own version of the module (``_cst/composite`` off).
 
 Every variant must give the same code and sites as the full engine (checked; site columns
 excepted, see ``_run``). The table
@@ -46,7 +46,8 @@ from bench_codemods import generate_tree, real_tree  # noqa: E402
 from bench_scaling import generate_module  # noqa: E402
 
 from codemods import _engine  # noqa: E402
-from codemods.rules import _codegen, _metadata  # noqa: E402
+from codemods._cst import codegen as _codegen  # noqa: E402
+from codemods._cst import metadata as _metadata  # noqa: E402
 
 __all__ = ["main"]
 

@@ -4,7 +4,7 @@
 can matter, the others replaced by placeholders of the same height) and runs the selected
 rules over it in the order of ``codemods.rules.PIPELINE``; a rule that ``JOINS_PREVIOUS``
 shares the traversal of the one before it. Then it applies the scheduled import additions
-(``rules._add_imports``, the same edits as libcst's ``AddImportsVisitor``) and puts the
+(``_cst.add_imports``, the same edits as libcst's ``AddImportsVisitor``) and puts the
 left-out text back. A pass runs only if its text gate accepts the current code, and
 metadata is resolved once per version of the module (a traversal that changes nothing
 keeps the version). Sites are reported with line numbers of the *original* text: a
@@ -29,16 +29,16 @@ from libcst.codemod import CodemodContext
 from libcst.codemod.visitors import AddImportsVisitor
 
 from ._catalogue import Rule
+from ._cst.add_imports import add_imports
+from ._cst.base import noqa_lines
+from ._cst.codegen import CodeCache, GeneratedCode
+from ._cst.composite import CompositePass
+from ._cst.metadata import ModuleMetadata
+from ._cst.traverse import transform
 from ._lines import line_count, split_lines
 from ._subset import View, make_view
 from ._types import FileOutcome, Site, SiteStatus, Target
 from .rules import PIPELINE, PassState, RuleTransformer
-from .rules._add_imports import add_imports
-from .rules._base import noqa_lines
-from .rules._codegen import CodeCache, GeneratedCode
-from .rules._composite import CompositePass
-from .rules._metadata import ModuleMetadata
-from .rules._traverse import transform
 
 __all__ = [
     "RULES",

@@ -135,7 +135,7 @@ class _Class:
 
 def build_index(paths: Iterable[Path]) -> ProjectIndex:
     """Index the project classes defined in ``paths`` and the ``.py`` files beside them."""
-    from codemods.rules import _names as rule_names
+    from codemods._cst import names as rule_names
 
     candidates = _candidates(paths)
     texts: dict[Path, str] = {}
@@ -269,7 +269,7 @@ def _kind(bases: list[str], kinds: dict[str, str], names: ModuleType) -> str | N
 def _problem(cls: _Class) -> str | None:
     import libcst as cst
 
-    from codemods.rules._slots import signature_problem
+    from codemods._cst.slots import signature_problem
 
     unsafe = source_problem(cls.source)  # libcst's parser crashes on some nesting
     if unsafe is not None:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from ._base import PassState, RuleTransformer
+from codemods._cst.base import PassState, RuleTransformer
+
 from .constructors import ConstructorRule
 from .custom_handlers import CustomHandlerRule
 from .imports import ImportRule, StarImportRule

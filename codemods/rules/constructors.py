@@ -17,11 +17,10 @@ from libcst.codemod.visitors import AddImportsVisitor
 from libcst.metadata import FunctionScope, Scope, ScopeProvider
 
 from codemods._catalogue import Rule
+from codemods._cst import names as _names
+from codemods._cst.slots import SlotMixin, map_arguments
 from codemods._types import Target
 from compat.conversion_table import HANDLER_NAMES, HANDLERS_MODULE, Conversion, conversion_for
-
-from . import _names
-from ._slots import SlotMixin, map_arguments
 
 __all__ = ["KEPT_BINDINGS", "ConstructorRule", "module_all_names"]
 

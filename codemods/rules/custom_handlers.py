@@ -19,11 +19,10 @@ import libcst as cst
 from libcst.codemod.visitors import AddImportsVisitor
 
 from codemods._catalogue import Rule
+from codemods._cst import names as _names
+from codemods._cst.metadata import ESCAPED_STRING
+from codemods._cst.slots import CustomHandler, SlotMixin
 from codemods._types import Target
-
-from . import _names
-from ._metadata import ESCAPED_STRING
-from ._slots import CustomHandler, SlotMixin
 
 __all__ = ["CustomHandlerRule"]
 

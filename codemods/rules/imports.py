@@ -27,13 +27,13 @@ from libcst.helpers import get_full_name_for_node_or_raise
 from libcst.metadata import ScopeProvider
 
 from codemods._catalogue import Rule
+from codemods._cst import names as _names
+from codemods._cst.add_imports import sort_import_runs, sorted_aliases
+from codemods._cst.base import RuleTransformer
+from codemods._cst.metadata import IMPORT
 from codemods._types import Target
 from compat.conversion_table import HANDLER_MODULES, HANDLER_NAMES, HANDLERS_MODULE, conversion_for
 
-from . import _names
-from ._add_imports import sort_import_runs, sorted_aliases
-from ._base import RuleTransformer
-from ._metadata import IMPORT
 from .constructors import KEPT_BINDINGS, module_all_names
 
 __all__ = ["ImportRule", "StarImportRule"]

@@ -28,11 +28,10 @@ import libcst.matchers as m
 from libcst.codemod.visitors import AddImportsVisitor
 
 from codemods._catalogue import Rule
+from codemods._cst import names as _names
+from codemods._cst.slots import SlotMixin, map_arguments
 from codemods._types import Target
 from compat.conversion_table import conversion_for
-
-from . import _names
-from ._slots import SlotMixin, map_arguments
 
 __all__ = ["LegacyResultRule"]
 

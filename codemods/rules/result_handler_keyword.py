@@ -27,12 +27,9 @@ from libcst.codemod.visitors import AddImportsVisitor
 from libcst.metadata import ScopeProvider
 
 from codemods._catalogue import Rule
-from codemods._types import Target
-from compat.conversion_table import conversion_for
-
-from ._base import PassState
-from ._metadata import ESCAPED_STRING
-from ._slots import (
+from codemods._cst.base import PassState
+from codemods._cst.metadata import ESCAPED_STRING
+from codemods._cst.slots import (
     RESULT_SLOTS,
     SlotMixin,
     has_keyword,
@@ -41,6 +38,8 @@ from ._slots import (
     renamed_key,
     task_args_problem,
 )
+from codemods._types import Target
+from compat.conversion_table import conversion_for
 
 __all__ = ["ResultHandlerKeywordRule"]
 

@@ -19,7 +19,11 @@ from codemods._types import Target
 
 ROOT = Path(__file__).parents[2]
 RULES_DOC = ROOT / "docs" / "rules.md"
-SOURCES = [*sorted((ROOT / "codemods" / "rules").glob("*.py")), ROOT / "codemods" / "_notebook.py"]
+SOURCES = [
+    *sorted((ROOT / "codemods" / "rules").glob("*.py")),
+    *sorted((ROOT / "codemods" / "_cst").glob("*.py")),  # the rules' shared machinery
+    ROOT / "codemods" / "_notebook.py",
+]
 FIXTURES = Path(__file__).parent / "fixtures"
 _TODO_CALLS = {"todo", "_todo_unless_compat"}
 
@@ -87,7 +91,7 @@ def _code_templates() -> dict[str, str]:
         }
         returns = _returned_strings(tree)
         pending = list(_message_args(tree))
-        if path.parent.name == "rules":
+        if path.parent.name in ("rules", "_cst"):
             # Reason helpers return the message their caller reports (`problem = ...`):
             # every string a rule function returns that reads as words counts, except the
             # comment builder itself (`# TODO(...)`).
@@ -138,7 +142,7 @@ DOCUMENTED = _documented()
 def test_the_scan_finds_the_messages_of_every_rule():
     assert len(TEMPLATES) >= 20
     files = {where.split(":")[0] for where in TEMPLATES.values()}
-    expected = {"imports.py", "_slots.py", "constructors.py", "legacy_results.py"}
+    expected = {"imports.py", "slots.py", "constructors.py", "legacy_results.py"}
     assert expected | {"result_handler_keyword.py", "_notebook.py"} <= files
 
 

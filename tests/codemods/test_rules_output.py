@@ -18,10 +18,10 @@ from pathlib import Path
 
 import pytest
 
+from codemods._cst.names import COMPAT_PROVIDES
 from codemods._engine import rewrite_checked
 from codemods._types import Target
 from codemods.cli import main
-from codemods.rules._names import COMPAT_PROVIDES
 
 FIXTURES = Path(__file__).parent / "fixtures"
 REPO = Path(__file__).parent.parent.parent

@@ -1,8 +1,8 @@
 """Traversal, per-statement codegen and composite passes behave like libcst.
 
-``codemods.rules._traverse`` walks trees without rebuilding unchanged nodes and without
-entering layout nodes, ``codemods.rules._codegen`` generates code and positions per top-level
-statement, and ``codemods.rules._composite`` runs several passes in one traversal. Each is
+``codemods._cst.traverse`` walks trees without rebuilding unchanged nodes and without
+entering layout nodes, ``codemods._cst.codegen`` generates code and positions per top-level
+statement, and ``codemods._cst.composite`` runs several passes in one traversal. Each is
 checked against libcst itself (``node.children``, ``node.visit``, ``Module.code``,
 ``PositionProvider``, ``QualifiedNameProvider``) on varied snippets and on a few real files
 of the installed libcst package.
@@ -29,10 +29,10 @@ from libcst.metadata import (
 from libcst.metadata.expression_context_provider import ExpressionContextVisitor
 from libcst.metadata.scope_provider import ScopeVisitor
 
-from codemods.rules import _traverse
-from codemods.rules._codegen import CodeCache
-from codemods.rules._composite import CompositePass
-from codemods.rules._traverse import is_trivia, iter_children, read_only_visits, transform, visit
+from codemods._cst import traverse as _traverse
+from codemods._cst.codegen import CodeCache
+from codemods._cst.composite import CompositePass
+from codemods._cst.traverse import is_trivia, iter_children, read_only_visits, transform, visit
 
 ORIGINAL_VISIT = cst.CSTNode.visit
 

@@ -30,8 +30,8 @@ from libcst.metadata.base_provider import ProviderT
 
 from codemods._lines import split_lines
 
-from ._codegen import CodeCache
-from ._traverse import code_children, read_only_visits
+from .codegen import CodeCache
+from .traverse import code_children, read_only_visits
 
 __all__ = ["ESCAPED_STRING", "IMPORT", "ModuleMetadata", "StatementIndex", "preorder"]
 

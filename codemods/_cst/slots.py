@@ -17,8 +17,8 @@ from codemods._project import HANDLER
 from codemods._types import Target
 from compat.conversion_table import Conversion, conversion_for
 
-from . import _names
-from ._base import RuleTransformer
+from . import names as _names
+from .base import RuleTransformer
 
 __all__ = [
     "CustomHandler",

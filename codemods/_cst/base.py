@@ -36,8 +36,8 @@ from codemods import _project
 from codemods._catalogue import Rule
 from codemods._types import Site, SiteStatus, Target
 
-from . import _names
-from ._metadata import ModuleMetadata, preorder
+from . import names as _names
+from .metadata import ModuleMetadata, preorder
 
 __all__ = [
     "DOCS_POINTER",

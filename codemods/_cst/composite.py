@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 import libcst as cst
 
-from ._base import RuleTransformer
+from .base import RuleTransformer
 
 __all__ = ["CompositePass"]
 
