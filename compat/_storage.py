@@ -228,13 +228,25 @@ class LocalStorage:
     def _durable(self) -> bool:
         if self.durable is not None:
             return self.durable
-        from compat.utilities.configuration import config
-
         # One dict lookup per write instead of get_nested's dotted walk (same answer).
+        config = _configuration()
         results = config.get("results")
         if isinstance(results, dict):
             return bool(results.get("durable_writes", False))
         return bool(config.get_nested("results.durable_writes", False))
+
+
+def _configuration() -> Any:
+    """The process's configuration (imported on first use: it imports this module)."""
+    global _config
+    if _config is None:
+        from compat.utilities.configuration import config
+
+        _config = config
+    return _config
+
+
+_config: Any = None
 
 
 def _write_all(handle: int, data: bytes) -> None:
@@ -257,12 +269,11 @@ def local_path(path: str) -> str:
 
     Plain paths are returned unchanged.
     """
+    if not path.startswith(("file://", "local://")):
+        return path
     if path.startswith("file://localhost/"):
         return path[len("file://localhost") :]
-    for prefix in ("file://", "local://"):
-        if path.startswith(prefix):
-            return path[len(prefix) :]
-    return path
+    return path[len("file://") :] if path.startswith("file://") else path[len("local://") :]
 
 
 #: ``O_TMPFILE`` (Linux): a file with no name until it is linked, so no temporary name.

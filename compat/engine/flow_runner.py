@@ -22,7 +22,7 @@ from compat.core.task import Task
 from compat.engine import signals
 from compat.engine.default_result import default_result_from_config
 from compat.engine.executors.base import Executor
-from compat.engine.executors.local import LocalExecutor
+from compat.engine.executors.local import CompletedFuture, LocalExecutor
 from compat.engine.result.base import Result
 from compat.engine.results.constant_result import ConstantResult
 from compat.engine.state import (
@@ -263,8 +263,14 @@ class _Schedule:
     def run(self) -> dict[Task, State]:
         order = self.order if self.order is not None else self.flow.sorted_tasks()
         position = {t: i for i, t in enumerate(order)}
-        edges_in = self.flow._edges_in
-        waiting = {t: len({e.upstream_task for e in edges_in.get(t, ())}) for t in order}
+        upstream: dict[Task, set[Task]] = {t: set() for t in order}
+        downstream: dict[Task, list[Task]] = {t: [] for t in order}
+        for task, edges in self.flow._edges_in.items():
+            for edge in edges:
+                if edge.upstream_task not in upstream[task]:
+                    upstream[task].add(edge.upstream_task)
+                    downstream[edge.upstream_task].append(task)
+        waiting = {t: len(upstream[t]) for t in order}
         ready = [position[t] for t in order if waiting[t] == 0]
         while ready or self.running:
             batch, ready = sorted(ready), []
@@ -277,10 +283,12 @@ class _Schedule:
             # Release the tasks whose last upstream task has just got its final state.
             finished, self._finished = self._finished, []
             for task in finished:
-                for downstream in self.flow.downstream_tasks(task):
-                    waiting[downstream] -= 1
-                    if waiting[downstream] == 0:
-                        ready.append(position[downstream])
+                for waiter in downstream[task]:
+                    waiting[waiter] -= 1
+                    if waiting[waiter] == 0:
+                        ready.append(position[waiter])
+        for task, state in self.states.items():  # as Prefect: shared once the run is over
+            self.remember_cache(task, state)
         return self.states
 
     def record(self, task: Task, state: State) -> None:
@@ -310,7 +318,10 @@ class _Schedule:
             self.state_handlers,
             self.handler_cache,
         )
-        self.running[future] = (task, index)
+        if isinstance(future, CompletedFuture):  # ran already (LocalExecutor): no waiting
+            self.finish(task, index, future.result())
+        else:
+            self.running[future] = (task, index)
 
     def parent_state(self, task: Task, outcome: State) -> State:
         """Pass a mapped parent through its state handlers (here, before its children run)."""
@@ -381,7 +392,6 @@ class _Schedule:
     def finish(self, task: Task, index: int | None, state: State) -> None:
         if index is None:
             self.record(task, state)
-            self.remember_cache(task, state)
             return
         slots = self.children[task]
         slots[index] = state

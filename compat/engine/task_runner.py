@@ -117,13 +117,20 @@ def checkpoint_value(
     settings, not on the location).
     """
     if context.get("checkpointing") is True and checkpoint is not False and value is not None:
-        try:
-            written = result.write(value, **kwargs)
-        except ResultNotImplementedError:
-            return result.from_value(value)
-        written.safe_value = SafeResult(written.location, handler or to_handler(written))
-        return written
+        return _written(result, value, handler, kwargs)
     return result.from_value(value)
+
+
+def _written(
+    result: Result, value: Any, handler: ResultHandler | None, kwargs: Mapping[str, Any]
+) -> Result:
+    """``value`` written by ``result`` (the write of :func:`checkpoint_value`)."""
+    try:
+        written = result.write(value, **kwargs)
+    except ResultNotImplementedError:
+        return result.from_value(value)
+    written.safe_value = SafeResult(written.location, handler or to_handler(written))
+    return written
 
 
 class TaskRunner:
@@ -173,6 +180,14 @@ class TaskRunner:
             _reraise_if_asked(exc)
             raise EndRun.from_handler_error(exc, logger) from exc
         return self._tag(new)
+
+    def _observed(self) -> bool:
+        """Whether a state change can be seen: a state handler or a DEBUG line gets it.
+
+        Only then are the task run's intermediate states (``Pending``, ``Running``) built;
+        otherwise shared placeholders stand for them, which nothing reads or changes.
+        """
+        return bool(self._handlers) or logger.isEnabledFor(_DEBUG)
 
     def _tag(self, state: State) -> State:
         """As Prefect: a state made during a task run carries the task's tags in its context."""
@@ -272,7 +287,7 @@ class TaskRunner:
         ``extra_context`` is added on top (the flow runner's per-run keys, without copying
         the flow run's context twice).
         """
-        state = state or Pending()
+        state = state or (Pending() if self._observed() else _UNSTARTED)
         if state.is_finished():
             return state
         run_count = state.run_count + 1 if isinstance(state, Retrying) else 1
@@ -334,11 +349,14 @@ class TaskRunner:
             try:
                 inputs = self.get_inputs(upstream_states, constants, state.cached_inputs)
                 raw = {key: result.value for key, result in inputs.items()}
+                found = None
                 # Only a run name or a target template reads them before the run.
-                needed = task.task_run_name is not None or task.target is not None
-                kwargs = self._formatting_kwargs(raw) if needed else {}
-                self._set_task_run_name(kwargs)
-                found = self._check_target(inputs, raw, kwargs) or self._check_cache(raw)
+                if task.task_run_name is not None or task.target is not None:
+                    kwargs = self._formatting_kwargs(raw)
+                    self._set_task_run_name(kwargs)
+                    found = self._check_target(inputs, raw, kwargs)
+                if found is None and task.cache_for is not None:
+                    found = self._check_cache(raw)
             except Exception as exc:
                 logger.exception("Task '%s': Error preparing the task run", self._full_name)
                 return self.set_state(
@@ -351,7 +369,10 @@ class TaskRunner:
                     self._full_name,
                 )
                 return state
-            state = _still_running(self.set_state(state, _running()))
+            if self._observed():
+                state = _still_running(self.set_state(state, _running()))
+            else:  # nobody sees it (no state handler, no DEBUG line): nothing to build
+                state = _STARTED
             state, loop_count, loop_result = self._run_attempt(state, raw, loop_count, loop_result)
             if not self._should_retry(state, run_count):
                 return self._cache_result(state, raw)
@@ -432,17 +453,18 @@ class TaskRunner:
 
     def _checkpoint(self, value: Any, raw: Mapping[str, Any]) -> Result:
         result = self.result
-        if context.get("checkpointing") is not True or self.task.checkpoint is False:
+        if (
+            value is None
+            or context.get("checkpointing") is not True
+            or self.task.checkpoint is False
+        ):
             return result.from_value(value)  # no write (checkpoint_value's rule, decided early)
         handler = self._handler
         if handler is None and result.is_storage_backed:
             handler = self._handler = self._handler_for(result)
         if _uses_keywords_only_for_templates(result) and not _has_template(result):
-            # Nothing to render: skip building the keywords.
-            return checkpoint_value(result, value, self.task.checkpoint, handler=handler)
-        return checkpoint_value(
-            result, value, self.task.checkpoint, handler=handler, **self._formatting_kwargs(raw)
-        )
+            return _written(result, value, handler, {})  # nothing to render: no keywords
+        return _written(result, value, handler, self._formatting_kwargs(raw))
 
     def _handler_for(self, result: Result) -> ResultHandler:
         """``to_handler(result)``, converted once per flow run and source result.
@@ -559,6 +581,12 @@ def _has_template(result: Result) -> bool:
 
 def _running() -> State:
     return Running("Starting task run.")
+
+
+#: Stand-ins for a task run's first states when no one can observe them (see
+#: ``TaskRunner._observed``): never tagged, handed to a handler or returned.
+_UNSTARTED: State = Pending()
+_STARTED: State = _running()
 
 
 class EndRun(BaseException):

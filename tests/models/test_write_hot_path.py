@@ -8,6 +8,7 @@ import datetime as dt
 import os
 import re
 import types
+import warnings
 from pathlib import Path
 
 import pytest
@@ -188,3 +189,34 @@ def test_an_unnamed_write_that_dies_leaves_nothing(tmp_path, monkeypatch) -> Non
         LocalResult(dir=str(tmp_path)).write("value")
     monkeypatch.undo()
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+def test_a_forked_child_draws_its_own_name_suffixes() -> None:
+    """Suffixes are drawn in batches; a child must not reuse the batch its parent holds."""
+    local_result_module._name_suffix()  # the parent now holds a batch with names left
+    reader, writer = os.pipe()
+    with warnings.catch_warnings():  # 3.12+ warns about forking with threads; none run here
+        warnings.simplefilter("ignore", DeprecationWarning)
+        pid = os.fork()
+    if pid == 0:  # the child: send its next suffix and leave at once
+        os.write(writer, local_result_module._name_suffix().encode())
+        os._exit(0)
+    os.close(writer)
+    os.waitpid(pid, 0)
+    with os.fdopen(reader, "rb") as stream:
+        child = stream.read().decode()
+    assert re.fullmatch(r"\d{16}", child)
+    assert child != local_result_module._name_suffix()
+
+
+def test_threads_drawing_name_suffixes_never_share_one() -> None:
+    """Threads advance one batch at a time without handing the same suffix out twice."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def draw(_: int) -> list[str]:
+        return [local_result_module._name_suffix() for _ in range(500)]
+
+    with ThreadPoolExecutor(8) as pool:
+        drawn = [s for batch in pool.map(draw, range(8)) for s in batch]
+    assert len(set(drawn)) == len(drawn) == 4000

@@ -140,6 +140,28 @@ def test_cache_key_shares_caches_between_tasks():
     assert state.result == "a"
 
 
+def test_caches_are_shared_once_the_run_is_over():
+    """As Prefect (``Flow.run`` updates ``context.caches`` after each run): two tasks with
+    one cache_key in the same run both run, even one after the other; the next run finds
+    their cache."""
+
+    class A(Task):
+        def run(self):
+            CALLS.append(1)
+            return "a"
+
+    for _ in range(2):
+        with Flow("f") as flow:
+            first = A(name="first", cache_for=dt.timedelta(hours=1), cache_key="one-run")()
+            second = A(name="second", cache_for=dt.timedelta(hours=1), cache_key="one-run")(
+                upstream_tasks=[first]
+            )
+        states = flow.run().result
+    assert CALLS == [1, 1]
+    assert all(isinstance(states[t], Cached) for t in (first, second))
+    assert states[first].message == states[second].message
+
+
 def test_cache_validator_without_cache_for_warns():
     """A validator without cache_for warns that nothing will be cached."""
     with pytest.warns(UserWarning, match="cache_for"):

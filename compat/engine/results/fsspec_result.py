@@ -76,11 +76,18 @@ class FSSpecResult(Result):
         new.value = value_
         return new
 
-    def _write_under_a_free_name(self, new: Result, data: bytes) -> None:
-        """Write under ``new.location``, or fresh default names: never replace a value."""
+    def _write_under_a_free_name(self, new: Result, data: bytes, *, joined: bool = False) -> None:
+        """Write under ``new.location``, or fresh default names: never replace a value.
+
+        ``joined`` says that every default location is already a full path (``LocalResult``
+        under an absolute directory), so none is joined to the base again.
+        """
+        storage = self.storage
         for _ in range(_DEFAULT_NAME_ATTEMPTS):
+            location = require_location(new)
             try:
-                self.storage.write(self.full_path(require_location(new)), data, exclusive=True)
+                path = location if joined else self.full_path(location)
+                storage.write(path, data, exclusive=True)
                 return
             except FileExistsError:  # taken (by another process, or before a restart)
                 new.location = self.default_location

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from collections.abc import Iterator
 from typing import Any, ClassVar
 
 from compat._templating import format_location
@@ -13,7 +14,7 @@ from compat.engine.results.fsspec_result import FSSpecResult, require_location
 __all__ = ["LocalResult", "resolve_local_dir", "timestamp_file_name"]
 
 #: What ``slugify`` does to an ISO timestamp: lower case, every other character a dash.
-_SLUG_ISO = str.maketrans({"T": "t", ":": "-", ".": "-", "+": "-"})
+_SLUG_ISO = bytes.maketrans(b"T:.+", b"t---")
 _SUFFIX_RANGE = 10**16
 
 
@@ -22,14 +23,43 @@ def _name_suffix() -> str:
 
     Digits (not hex) keep the whole name inside the ``[0-9a-z-]`` slug alphabet and leave
     its tail as digits, as in Prefect's names. 64 bits from ``os.urandom`` reduced modulo
-    10**16: every value stays possible and none is more than a 1/1844 part likelier.
+    10**16: every value stays possible and none is more than a 1/1844 part likelier. The
+    random bytes are drawn for :data:`_SUFFIX_BATCH` names at a time (one system call
+    instead of one per task run); a forked child forgets the batch its parent drew.
     """
-    return f"{int.from_bytes(os.urandom(8), 'big') % _SUFFIX_RANGE:016d}"
+    global _suffixes
+    try:
+        return next(_suffixes)
+    except StopIteration:
+        _suffixes = _fresh_suffixes()
+        return next(_suffixes)
+
+
+def _fresh_suffixes() -> Iterator[str]:
+    raw = os.urandom(8 * _SUFFIX_BATCH)
+    # A list iterator (not a generator) is safe to advance from several threads.
+    return iter(
+        [
+            f"{int.from_bytes(raw[i : i + 8], 'big') % _SUFFIX_RANGE:016d}"
+            for i in range(0, len(raw), 8)
+        ]
+    )
+
+
+def _forget_suffixes() -> None:
+    global _suffixes
+    _suffixes = iter(())
+
+
+_SUFFIX_BATCH = 64
+_suffixes: Iterator[str] = iter(())
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_suffixes)
 
 
 def _slug_timestamp(now: dt.datetime) -> str:
     """``slugify(now.isoformat())``: an ISO timestamp has no run of two separators."""
-    return now.isoformat().translate(_SLUG_ISO)
+    return now.isoformat().encode("ascii").translate(_SLUG_ISO).decode("ascii")
 
 
 def timestamp_file_name() -> str:
@@ -91,8 +121,8 @@ class LocalResult(FSSpecResult):
             # The common case, once per task: a generated name under an absolute directory
             # is already the full path, and there is no template to render.
             new = self.copy()
-            new.location = self.default_location
-            self._write_under_a_free_name(new, self.serializer.serialize(value_))
+            new.location = os.path.join(self.dir, timestamp_file_name())
+            self._write_under_a_free_name(new, self.serializer.serialize(value_), joined=True)
             new.value = value_
             return new
         new = super().write(value_, **kwargs)
