@@ -24,6 +24,8 @@ import socket
 import threading
 import time
 
+from compat._process import current_pid
+
 __all__ = ["FOREIGN_TEMPORARY_AGE", "host_id", "sweep_crashed_temporaries", "temporary_name"]
 
 #: Seconds after which a temporary from another host counts as abandoned.
@@ -113,7 +115,7 @@ def sweep_crashed_temporaries(directory: str, *, force: bool = False) -> list[st
 
     Without ``force`` each process sweeps a directory only once.
     """
-    pid = os.getpid()
+    pid = current_pid()
     if not force and (pid, directory) in _swept:  # an absolute path swept already: no lock
         return []
     key = (pid, os.path.abspath(directory))

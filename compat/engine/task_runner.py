@@ -16,12 +16,12 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import os
 import time
 from collections.abc import Callable, Mapping
 from contextlib import redirect_stdout
 from typing import Any
 
+from compat._process import random_identifiers
 from compat._templating import format_location, format_template
 from compat.core.edge import Edge
 from compat.core.task import Task
@@ -147,7 +147,12 @@ class TaskRunner:
         self.state_handlers = list(state_handlers or [])
         self._handlers = [*task.state_handlers, *self.state_handlers]
         self.flow_result = flow_result
-        self.result = result_for_task(task, flow_result)
+        if task.result is None and task.target is None and flow_result is not None:
+            # Only read here (every output is a new result: a write or ``from_value``), so
+            # the flow's result itself serves, without a copy per task run.
+            self.result = flow_result
+        else:
+            self.result = result_for_task(task, flow_result)
         self._last_loop_result: Any = None
         self._full_name = task.name
         self._handler: ResultHandler | None = None
@@ -709,14 +714,17 @@ def _configuration() -> Any:
 _config: Any = None
 
 
-def _new_run_id() -> str:
-    """``str(uuid.uuid4())`` without building a ``UUID`` (the same 122 random bits, half the
-    cost: one is drawn per task run)."""
-    raw = bytearray(os.urandom(16))
-    raw[6] = (raw[6] & 0x0F) | 0x40  # version 4
-    raw[8] = (raw[8] & 0x3F) | 0x80  # RFC 4122 variant
-    text = raw.hex()
+def _uuid4_text(raw: bytes) -> str:
+    """``str(uuid.uuid4())`` from 16 random bytes, without building a ``UUID``."""
+    data = bytearray(raw)
+    data[6] = (data[6] & 0x0F) | 0x40  # version 4
+    data[8] = (data[8] & 0x3F) | 0x80  # RFC 4122 variant
+    text = data.hex()
     return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
+
+
+#: A fresh ``task_run_id`` per task run (the same 122 random bits as ``uuid.uuid4()``).
+_new_run_id = random_identifiers(16, _uuid4_text)
 
 
 def _trigger_view(upstream_states: dict[Edge, State]) -> dict[Any, State]:

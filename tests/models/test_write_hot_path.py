@@ -220,3 +220,30 @@ def test_threads_drawing_name_suffixes_never_share_one() -> None:
     with ThreadPoolExecutor(8) as pool:
         drawn = [s for batch in pool.map(draw, range(8)) for s in batch]
     assert len(set(drawn)) == len(drawn) == 4000
+
+
+def test_names_within_one_second_keep_their_own_microseconds(monkeypatch) -> None:
+    """The slug up to the second is reused within that second; the microseconds never are."""
+    base = dt.datetime(2026, 11, 21, 5, 13, 14, tzinfo=dt.timezone.utc)
+    moments = [base.replace(microsecond=us) for us in (5, 999_999, 0, 5)]
+    moments.append(base.replace(second=15))
+    moments.append(base.astimezone(dt.timezone(dt.timedelta(hours=2))))  # another offset
+    for moment in moments:
+        expected = _SLUG_NOISE.sub("-", moment.isoformat().lower()).strip("-")
+        assert local_result_module._slug_timestamp(moment) == expected
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        *(0, 1, -1, 2**70, -(2**200), 1.5, float("inf"), 1 + 2j),
+        *("", "é" * 10, "x" * 70_000, b"", b"x" * 100_000, True, False, None),
+    ],
+)
+def test_plain_values_are_pickled_exactly_as_cloudpickle_does(value) -> None:
+    """The standard pickler's shortcut for scalars writes cloudpickle's very bytes."""
+    import cloudpickle
+
+    from compat.engine.serializers import PickleSerializer
+
+    assert PickleSerializer().serialize(value) == cloudpickle.dumps(value)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from collections.abc import Iterator
 from typing import Any, ClassVar
 
+from compat._process import random_identifiers
 from compat._templating import format_location
 from compat.engine.result.base import Result
 from compat.engine.results.fsspec_result import FSSpecResult, require_location
@@ -18,48 +18,40 @@ _SLUG_ISO = bytes.maketrans(b"T:.+", b"t---")
 _SUFFIX_RANGE = 10**16
 
 
-def _name_suffix() -> str:
-    """Sixteen random decimal digits: unique across processes and machines, not just threads.
-
-    Digits (not hex) keep the whole name inside the ``[0-9a-z-]`` slug alphabet and leave
-    its tail as digits, as in Prefect's names. 64 bits from ``os.urandom`` reduced modulo
-    10**16: every value stays possible and none is more than a 1/1844 part likelier. The
-    random bytes are drawn for :data:`_SUFFIX_BATCH` names at a time (one system call
-    instead of one per task run); a forked child forgets the batch its parent drew.
-    """
-    global _suffixes
-    try:
-        return next(_suffixes)
-    except StopIteration:
-        _suffixes = _fresh_suffixes()
-        return next(_suffixes)
+def _suffix_from(raw: bytes) -> str:
+    return f"{int.from_bytes(raw, 'big') % _SUFFIX_RANGE:016d}"
 
 
-def _fresh_suffixes() -> Iterator[str]:
-    raw = os.urandom(8 * _SUFFIX_BATCH)
-    # A list iterator (not a generator) is safe to advance from several threads.
-    return iter(
-        [
-            f"{int.from_bytes(raw[i : i + 8], 'big') % _SUFFIX_RANGE:016d}"
-            for i in range(0, len(raw), 8)
-        ]
-    )
-
-
-def _forget_suffixes() -> None:
-    global _suffixes
-    _suffixes = iter(())
-
-
-_SUFFIX_BATCH = 64
-_suffixes: Iterator[str] = iter(())
-if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_forget_suffixes)
+#: Sixteen random decimal digits: unique across processes and machines, not just threads.
+#: Digits (not hex) keep the whole name inside the ``[0-9a-z-]`` slug alphabet and leave its
+#: tail as digits, as in Prefect's names. 64 bits from ``os.urandom`` reduced modulo 10**16:
+#: every value stays possible and none is more than a 1/1844 part likelier.
+_name_suffix = random_identifiers(8, _suffix_from)
 
 
 def _slug_timestamp(now: dt.datetime) -> str:
-    """``slugify(now.isoformat())``: an ISO timestamp has no run of two separators."""
-    return now.isoformat().encode("ascii").translate(_SLUG_ISO).decode("ascii")
+    """``slugify(now.isoformat())``: an ISO timestamp has no run of two separators.
+
+    Only the microseconds change between most calls: the slug of the date and time up to
+    the second, and of the UTC offset, is kept for the second it was made for.
+    """
+    global _second_slugs
+    second = (now.year, now.month, now.day, now.hour, now.minute, now.second, now.tzinfo)
+    made_for, head, offset = _second_slugs
+    if second != made_for:
+        whole = now.replace(microsecond=0).isoformat()  # YYYY-MM-DDTHH:MM:SS[+HH:MM]
+        head, offset = _slugified(whole[:19]), _slugified(whole[19:])
+        _second_slugs = (second, head, offset)
+    micro = now.microsecond
+    return f"{head}-{micro:06d}{offset}" if micro else f"{head}{offset}"
+
+
+def _slugified(iso_text: str) -> str:
+    return iso_text.encode("ascii").translate(_SLUG_ISO).decode("ascii")
+
+
+#: The second the slugs were made for, the slug up to that second, and of the offset.
+_second_slugs: tuple[tuple[object, ...], str, str] = ((), "", "")
 
 
 def timestamp_file_name() -> str:
