@@ -259,6 +259,8 @@ class _Schedule:
         self.children: dict[Task, list[State | None]] = {}
         #: A mapped parent's state once its handlers saw it; its children complete it.
         self.parents: dict[Task, State] = {}
+        #: Tasks with a mapped upstream edge (known when the run starts).
+        self.mapped_tasks: set[Task] = set()
 
     def run(self) -> dict[Task, State]:
         order = self.order if self.order is not None else self.flow.sorted_tasks()
@@ -267,6 +269,8 @@ class _Schedule:
         downstream: dict[Task, list[Task]] = {t: [] for t in order}
         for task, edges in self.flow._edges_in.items():
             for edge in edges:
+                if edge.mapped:
+                    self.mapped_tasks.add(task)
                 if edge.upstream_task not in upstream[task]:
                     upstream[task].add(edge.upstream_task)
                     downstream[edge.upstream_task].append(task)
@@ -340,7 +344,7 @@ class _Schedule:
             self.record(task, Success(result=result.from_value(task.value)))
             return
         upstream = self.upstream_states(task)
-        if not upstream or not any(edge.mapped for edge in upstream):
+        if task not in self.mapped_tasks:
             self.submit(task, upstream, None)
             return
         children = self.split(task, upstream)

@@ -317,11 +317,11 @@ class TaskRunner:
         run_count: int,
     ) -> State:
         task = self.task
-        if (
-            upstream_states
-            and task.skip_on_upstream_skip
-            and any(s.is_skipped() for s in upstream_states.values())
-        ):
+        skipped = mapped = False
+        for upstream_state in upstream_states.values():  # one pass over them, not two
+            skipped = skipped or upstream_state.is_skipped()
+            mapped = mapped or isinstance(upstream_state, Mapped)
+        if skipped and task.skip_on_upstream_skip:
             message = (
                 "Upstream task was skipped; if this was not the intended behavior, consider "
                 "changing `skip_on_upstream_skip=False` for this task."
@@ -329,7 +329,8 @@ class TaskRunner:
             _debug("Task '%s': Upstream states were skipped; ending run.", self._full_name)
             return self.set_state(state, Skipped(message))
         try:
-            if not task.trigger(_trigger_view(upstream_states)):
+            view = _trigger_view(upstream_states) if mapped else dict(upstream_states)
+            if not task.trigger(view):
                 raise signals.TRIGGERFAIL(
                     f"Trigger {task.trigger.__name__!r} refused the upstream states."
                 )

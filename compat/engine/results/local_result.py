@@ -113,7 +113,9 @@ class LocalResult(FSSpecResult):
             # The common case, once per task: a generated name under an absolute directory
             # is already the full path, and there is no template to render.
             new = self.copy()
-            new.location = os.path.join(self.dir, timestamp_file_name())
+            directory = self.dir
+            separator = "" if directory.endswith("/") else "/"  # os.path.join's rule
+            new.location = f"{directory}{separator}{timestamp_file_name()}"
             self._write_under_a_free_name(new, self.serializer.serialize(value_), joined=True)
             new.value = value_
             return new
