@@ -12,6 +12,7 @@ from compat.core.edge import Edge, unmapped
 from compat.core.task import (
     ResultLike,
     Task,
+    _legacy_handler_property,
     _on_failure_handler,
     _required_run_arguments,
     resolve_result_argument,
@@ -87,6 +88,8 @@ class Flow:
             self.add_edge(edge.upstream_task, edge.downstream_task, edge.key, edge.mapped)
         if reference_tasks:
             self.set_reference_tasks(reference_tasks)
+
+    result_handler = _legacy_handler_property("flow")
 
     def __repr__(self) -> str:
         return f"<Flow: name={self.name!r}>"

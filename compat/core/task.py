@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from compat import triggers
 from compat._deprecation import warn_deprecated
 from compat.engine import cache_validators
-from compat.engine.conversion import to_result
+from compat.engine.conversion import to_handler, to_result
 from compat.engine.result.base import Result
 from compat.engine.result_handlers.result_handler import ResultHandler
 from compat.engine.results.result_handler_result import ResultHandlerResult
@@ -33,11 +33,14 @@ logger = logging.getLogger("compat.task")
 ResultLike = Result | ResultHandler | None
 
 
-def resolve_result_argument(owner: str, result: ResultLike, result_handler: ResultLike) -> Any:
+def resolve_result_argument(
+    owner: str, result: ResultLike, result_handler: ResultLike, *, spelled: str = ""
+) -> Any:
     """Return the ``Result`` to use for ``result=``/``result_handler=`` (handler wins).
 
     A handler is converted through the conversion registry, with one deprecation warning
-    pointing at the caller's line; a ``result`` given alongside it is ignored, as in
+    pointing at the caller's line (``spelled`` is how the caller wrote it, by default
+    ``<owner>(result_handler=...)``); a ``result`` given alongside it is ignored, as in
     Prefect 0.11–0.13, and the warning says so.
     """
     if result_handler is None:
@@ -54,8 +57,33 @@ def resolve_result_argument(owner: str, result: ResultLike, result_handler: Resu
         replacement = f"result=ResultHandlerResult({handler_name}(...))"
     else:
         replacement = f"result={type(converted).__name__}(...) (for {handler_name})"
-    warn_deprecated(f"{owner}(result_handler=...)", replacement, detail=detail)
+    warn_deprecated(spelled or f"{owner}(result_handler=...)", replacement, detail=detail)
     return converted
+
+
+def _legacy_handler_property(owner_kind: str) -> property:
+    """A ``result_handler`` attribute as in Prefect 0.10: a view of ``result`` as a handler.
+
+    Reading it gives ``to_handler(result)`` (``None`` without a result); assigning a
+    handler converts it into ``result``. Both warn, naming ``result`` as the replacement.
+    """
+
+    def read(self: Any) -> ResultHandler | None:
+        owner = type(self).__name__
+        warn_deprecated(
+            f"{owner}.result_handler",
+            f"{owner}.result",
+            detail=f"It reads the {owner_kind}'s result.",
+        )
+        return None if self.result is None else to_handler(self.result)
+
+    def assign(self: Any, handler: ResultLike) -> None:
+        owner = type(self).__name__
+        self.result = resolve_result_argument(
+            owner, None, handler, spelled=f"{owner}.result_handler = ..."
+        )
+
+    return property(read, assign, doc="Prefect 0.10's handler view of ``result`` (deprecated).")
 
 
 def _nout_from_annotation(run: Callable[..., Any]) -> int | None:
@@ -155,9 +183,11 @@ class Task:
     def __repr__(self) -> str:
         return f"<Task: {self.name}>"
 
+    result_handler = _legacy_handler_property("task")
+
     def copy(self, **task_args: Any) -> Task:
         """Return a shallow copy, with some attributes changed (``name=``, ``tags=``, ...)."""
-        unknown = [k for k in task_args if not hasattr(self, k)]
+        unknown = [k for k in task_args if k != "result_handler" and not hasattr(self, k)]
         if unknown:
             msg = (
                 f"copy() got unknown Task attributes {unknown}; valid ones are {sorted(vars(self))}"
