@@ -45,3 +45,12 @@ def test_all_is_declared_and_complete(module_name: str) -> None:
         and value.__module__ == module_name
     }
     assert defined - set(declared) == set(), "defined publicly but not exported"
+
+
+def test_compat_core_offers_the_classes_prefect_core_did() -> None:
+    """``from prefect.core import Flow, Task, Parameter, Edge`` works with only the root changed."""
+    import compat
+    from compat.core import Edge, Flow, Parameter, Task
+    from compat.core.edge import Edge as EdgeClass
+
+    assert (Flow, Task, Parameter, Edge) == (compat.Flow, compat.Task, compat.Parameter, EdgeClass)
