@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import heapq
 import logging
 from collections.abc import Callable, Iterable, Mapping
@@ -87,6 +88,13 @@ class Flow:
             self.add_edge(edge.upstream_task, edge.downstream_task, edge.key, edge.mapped)
         if reference_tasks:
             self.set_reference_tasks(reference_tasks)
+
+    @functools.cached_property
+    def logger(self) -> logging.Logger:
+        """The ``prefect.<flow name>`` logger, Prefect's ``Flow.logger`` (made on first use)."""
+        from compat.utilities.logging import get_logger
+
+        return get_logger(self.name)
 
     def __repr__(self) -> str:
         return f"<Flow: name={self.name!r}>"
@@ -400,10 +408,8 @@ class Flow:
             raise TypeError(msg)
         state = runner_cls(self).run(parameters=values, context=context, **runner_kwargs)
         if isinstance(state.result, Exception):  # the run ended before its tasks ran
-            from compat.utilities.logging import get_logger
-
             # Prefect's line, spelling included, on the flow's own logger ("prefect.<name>").
-            get_logger(self.name).error(
+            self.logger.error(
                 "Unexpected error occured in %s: %r", runner_cls.__name__, state.result
             )
         return state

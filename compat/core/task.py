@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import functools
 import inspect
 import logging
 import typing
@@ -146,6 +147,13 @@ class Task:
         self.target = target
         self.task_run_name = task_run_name
         self.nout = nout if nout is not None else _nout_from_annotation(self.run)
+
+    @functools.cached_property
+    def logger(self) -> logging.Logger:
+        """The ``prefect.<task name>`` logger, Prefect's ``Task.logger`` (made on first use)."""
+        from compat.utilities.logging import get_logger
+
+        return get_logger(self.name)
 
     # -- the work --------------------------------------------------------------------------
 

@@ -321,6 +321,8 @@ class TaskRunner:
         for upstream_state in upstream_states.values():  # one pass over them, not two
             skipped = skipped or upstream_state.is_skipped()
             mapped = mapped or isinstance(upstream_state, Mapped)
+        if mapped and not skipped:  # a reduce step sees a mapped task's children, as Prefect
+            skipped = _a_child_skipped(upstream_states)
         if skipped and task.skip_on_upstream_skip:
             message = (
                 "Upstream task was skipped; if this was not the intended behavior, consider "
@@ -509,9 +511,10 @@ class TaskRunner:
                 return state, loop_count, loop_result
             loop_result = looped[0]
             self._last_loop_result = new._result  # written when checkpointing, for Retrying
-            loop_count += 1
             # Prefect starts each further iteration as a new run: Pending → Running.
-            state = _still_running(self.set_state(Pending(), _running()))
+            pending = Pending(f"Looping task (on loop index {loop_count})")
+            loop_count += 1
+            state = _still_running(self.set_state(pending, _running()))
 
     def _call_run(self, raw: Mapping[str, Any]) -> Any:
         """``task.run(**raw)``, with stdout logged (``log_stdout``) and a ``timeout``."""
@@ -531,17 +534,15 @@ class TaskRunner:
             _reraise_if_asked(exc)
             return TimedOut("Task timed out during execution.", result=exc), ()
         except signals.LOOP as loop:
-            message = loop.message or f"Looping task (on loop index {loop_count})"
+            message = loop.message or f"Task is looping ({loop_count})"
             try:
                 result = self._checkpoint(loop.result, raw)
             except Exception as exc:
                 return _checkpoint_failed(self.task, exc), ()
             return Looped(message, result=result, loop_count=loop_count), (loop.result,)
-        except signals.SUCCESS as success:
-            _log_signal(success)
-            _reraise_if_asked(success)
-            value, message = success.result, success.message or "Task run succeeded."
         except signals.PrefectStateSignal as signal:
+            # SUCCESS too: Prefect keeps the signal's state as it is (its message, its result
+            # or the signal itself), unwritten.
             _log_signal(signal)
             _reraise_if_asked(signal)
             if isinstance(signal, signals.RETRY):
@@ -726,6 +727,20 @@ def _uuid4_text(raw: bytes) -> str:
 
 #: A fresh ``task_run_id`` per task run (the same 122 random bits as ``uuid.uuid4()``).
 _new_run_id = random_identifiers(16, _uuid4_text)
+
+
+def _a_child_skipped(upstream_states: dict[Edge, State]) -> bool:
+    """Whether a child of a ``Mapped`` upstream state, reduced over here, was skipped.
+
+    Prefect's ``skip_on_upstream_skip`` looks at those children: one skipped element skips
+    the reduce step. An edge mapped over is judged child by child instead.
+    """
+    return any(
+        child.is_skipped()
+        for edge, state in upstream_states.items()
+        if isinstance(state, Mapped) and not edge.mapped
+        for child in state.map_states
+    )
 
 
 def _trigger_view(upstream_states: dict[Edge, State]) -> dict[Any, State]:

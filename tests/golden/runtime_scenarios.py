@@ -39,6 +39,25 @@ def _recorder(root: Any, sink: list[list[Any]], owner: str) -> Callable[..., Any
     return handler
 
 
+def _message_recorder(root: Any, sink: list[list[Any]], owner: str) -> Callable[..., Any]:
+    """Like :func:`_recorder`, with both states' messages."""
+
+    def handler(obj: Any, old: Any, new: Any) -> Any:
+        sink.append(
+            [
+                owner,
+                root.context.get("map_index"),
+                type(old).__name__,
+                type(new).__name__,
+                old.message,
+                new.message,
+            ]
+        )
+        return new
+
+    return handler
+
+
 def _scenarios(root: Any, sink: list[list[Any]]) -> dict[str, Callable[[], Any]]:
     from importlib import import_module
 
@@ -225,8 +244,101 @@ def _scenarios(root: Any, sink: list[list[Any]]) -> dict[str, Callable[[], Any]]
             never()
         return flow.run()
 
+    def mapped_skip() -> Any:
+        triggers = import_module(f"{root.__name__}.triggers")
+
+        @task(state_handlers=handlers("part"))
+        def part(x):
+            if x == 2:
+                raise signals.SKIP("two is skipped")
+            return x
+
+        @task(trigger=triggers.all_finished, state_handlers=handlers("reduce"))
+        def reduce(values):
+            return len(values)
+
+        @task(skip_on_upstream_skip=False, state_handlers=handlers("keep"))
+        def keep(values):
+            root.context.logger.info("kept %s values", len(values))
+            return len(values)
+
+        @task(state_handlers=handlers("again"))
+        def again(x):
+            return x
+
+        # One flow per reader of the mapped task: independent tasks run in no fixed order.
+        for name, reader in (("reduce", reduce), ("again", again.map)):
+            with Flow(f"mapped skip {name}", state_handlers=handlers("flow")) as flow:
+                reader(part.map([1, 2, 3]))
+            flow.run()
+        with Flow("mapped skip keep", state_handlers=handlers("flow")) as flow:
+            keep(part.map([1, 2, 3]))
+        return flow.run()
+
+    def signal_results() -> Any:
+        @task(state_handlers=handlers("bare"))
+        def bare():
+            raise signals.SUCCESS()
+
+        @task(state_handlers=handlers("valued"))
+        def valued():
+            raise signals.SUCCESS("done early", result=7)
+
+        @task(state_handlers=handlers("reader"))
+        def reader(x, y):
+            root.context.logger.info("got a %s and %r", type(x).__name__, y)
+            return y
+
+        @task(state_handlers=handlers("failing"))
+        def failing():
+            raise signals.FAIL()
+
+        with Flow("signal results", state_handlers=handlers("flow")) as flow:
+            first = bare()
+            second = valued(upstream_tasks=[first])
+            read = reader(first, second)
+            failing(upstream_tasks=[read])
+        return flow.run()
+
+    def loop_messages() -> Any:
+        def recorded(owner: str) -> list[Callable[..., Any]]:
+            return [_message_recorder(root, sink, owner)]
+
+        @task(state_handlers=recorded("quiet"))
+        def quiet():
+            count = root.context.get("task_loop_count", 1)
+            if count < 3:
+                raise signals.LOOP(result=count)
+            return count
+
+        @task(state_handlers=recorded("told"))
+        def told(x):
+            count = root.context.get("task_loop_count", 1)
+            if count < 2:
+                raise signals.LOOP(message=f"round {count}", result=count)
+            return x + count
+
+        with Flow("loop messages") as flow:
+            told(quiet())
+        return flow.run()
+
+    def task_logger() -> Any:
+        class Shout(root.Task):
+            def run(self, x):
+                self.logger.info("shouting %s", x)
+                return x
+
+        with Flow("task logger", state_handlers=handlers("flow")) as flow:
+            Shout(name="shout", state_handlers=handlers("shout")).map([1, 2])
+        flow.logger.info("flow %s built", flow.name)
+        return flow.run()
+
     return {
         "cache": cache,
+        "mapped_skip": mapped_skip,
+        "signal_results": signal_results,
+        "loop_messages": loop_messages,
+        "task_logger": task_logger,
         "handler_errors": handler_errors,
         "flow_handler_error": flow_handler_error,
         "chain": chain,

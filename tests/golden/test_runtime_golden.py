@@ -31,6 +31,10 @@ SCENARIOS = [
     "retry",
     "skip",
     "stdout",
+    "mapped_skip",
+    "signal_results",
+    "loop_messages",
+    "task_logger",
 ]
 
 
