@@ -18,6 +18,7 @@ and friends keep working in code written for Prefect::
     ├── ResultReadError (ValueError)
     ├── ResultWriteError (OSError)
     ├── ConfigurationError (ValueError)
+    ├── StateHandlerError (TypeError)
     ├── PrefectVersionError (ImportError)
     └── BridgeNotInstalledError (RuntimeError)
 """
@@ -38,6 +39,7 @@ __all__ = [
     "ResultNotImplementedError",
     "ResultReadError",
     "ResultWriteError",
+    "StateHandlerError",
     "StorageNotAllowedError",
     "TemplateFieldError",
     "TemplateSpecError",
@@ -110,6 +112,10 @@ class ResultWriteError(CompatError, OSError):
 
 class ConfigurationError(CompatError, ValueError):
     """The user configuration file or an environment override cannot be used."""
+
+
+class StateHandlerError(CompatError, TypeError):
+    """A state handler returned something that is neither a ``State`` nor ``None``."""
 
 
 class UnsupportedArgumentError(CompatError, TypeError):

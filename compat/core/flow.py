@@ -8,7 +8,12 @@ import logging
 from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from compat.core._arguments import IGNORED_FLOW_ARGUMENTS, unsupported, warn_ignored
+from compat.core._arguments import (
+    IGNORED_FLOW_ARGUMENTS,
+    check_state_handlers,
+    unsupported,
+    warn_ignored,
+)
 from compat.core.edge import Edge, unmapped
 from compat.core.task import (
     ResultLike,
@@ -75,6 +80,7 @@ class Flow:
         self._slug_counts: dict[str, int] = {}
         self.constants: dict[Task, dict[str, Any]] = {}
         self._reference_tasks: set[Task] = set()
+        check_state_handlers(f"Flow {name!r}", state_handlers)
         self.state_handlers = list(state_handlers or [])
         if on_failure is not None:
             self.state_handlers.append(_on_failure_handler(on_failure))

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from compat import triggers
 from compat._deprecation import warn_deprecated
+from compat.core._arguments import check_state_handlers, check_task_arguments
 from compat.engine import cache_validators
 from compat.engine.conversion import to_result
 from compat.engine.result.base import Result
@@ -105,6 +106,9 @@ class Task:
         from compat.utilities.configuration import config
 
         self.name = name or type(self).__name__
+        owner = f"Task {self.name!r}"
+        check_task_arguments(owner, tags, timeout, trigger)
+        check_state_handlers(owner, state_handlers)
         self.slug = slug
         self.tags = set(tags or ())
         if max_retries is None:
@@ -243,7 +247,22 @@ class Task:
         task_args: dict[str, Any] | None = None,
         **kwargs: Any,
     ) -> Task:
-        """Run one copy per element of the mapped arguments (``unmapped`` ones go whole)."""
+        """Run one copy per element of the mapped arguments (``unmapped`` ones go whole).
+
+        A mapped constant that cannot be indexed (a number, a generator) is a ``TypeError``
+        here, as in Prefect, rather than a failed run.
+        """
+        from compat.core.edge import unmapped
+
+        for key, value in (*enumerate(args), *kwargs.items()):
+            if not hasattr(value, "__getitem__") and not isinstance(value, unmapped):
+                where = f"argument {key!r}" if isinstance(key, str) else f"argument #{key}"
+                msg = (
+                    f"{self!r}.map(): cannot map over {where}, a {type(value).__name__} "
+                    f"({repr(value)[:40]}): it has no elements to index; pass a list, or wrap "
+                    "it in unmapped(...) to give every copy the whole value"
+                )
+                raise TypeError(msg)
         new = self.copy(**(task_args or {}))
         return new.bind(*args, mapped=True, upstream_tasks=upstream_tasks, flow=flow, **kwargs)
 

@@ -47,7 +47,7 @@ from compat.engine.state import (
     TriggerFailed,
     utcnow,
 )
-from compat.exceptions import ResultNotImplementedError
+from compat.exceptions import ResultNotImplementedError, StateHandlerError
 from compat.utilities.context import context
 from compat.utilities.logging import RedirectToLog, configure_logging, get_logger
 
@@ -55,6 +55,7 @@ __all__ = [
     "EndRun",
     "HandlerCache",
     "TaskRunner",
+    "call_state_handler",
     "checkpoint_value",
     "result_for_task",
     "run_task",
@@ -177,7 +178,7 @@ class TaskRunner:
             return new
         try:
             for handler in self._handlers:
-                new = handler(self.task, old, new) or new
+                new = call_state_handler(handler, self.task, old, new)
         except signals.PrefectStateSignal as signal:  # a handler may decide with a signal
             _reraise_if_asked(signal)
             return self._tag(signal.state)
@@ -344,10 +345,15 @@ class TaskRunner:
             )
             _reraise_if_asked(exc)
             return self.set_state(state, TriggerFailed(str(exc), result=exc))
-        except Exception as exc:
-            return self.set_state(
-                state, Failed(f"Error while checking the trigger: {exc!r}", result=exc)
+        except Exception as exc:  # Prefect's words: the trigger itself failed
+            logger.exception(
+                "Task '%s': Unexpected error while evaluating task trigger: %r",
+                self._full_name,
+                exc,
             )
+            _reraise_if_asked(exc)
+            message = f"Unexpected error while checking task trigger: {exc!r}"
+            return self.set_state(state, TriggerFailed(message, result=exc))
         loop_count, loop_result = 1, None
         if isinstance(state, Retrying) and "_loop_count" in state.context:
             loop_count = int(state.context["_loop_count"])
@@ -613,6 +619,29 @@ class EndRun(BaseException):
         message = f"Unexpected error while calling state handlers: {exc!r}"
         runner_logger.exception(message)
         return cls(Failed(message, result=exc))
+
+
+def call_state_handler(handler: Callable[..., Any], owner: Any, old: State, new: State) -> State:
+    """``handler(owner, old, new)``: the state it returns, or ``new`` when it returns nothing.
+
+    Anything else is the handler's fault, named here (Prefect failed later, somewhere
+    inside the runner, with an ``AttributeError``).
+    """
+    returned = handler(owner, old, new) or new
+    if not isinstance(returned, State):
+        name = getattr(handler, "__qualname__", repr(handler))
+        msg = (
+            f"state handler {name} of {owner!r} returned {type(returned).__name__} "
+            f"{_short_repr(returned)}; a state handler must return a State (or None to keep "
+            f"the new state, {type(new).__name__})"
+        )
+        raise StateHandlerError(msg)
+    return returned
+
+
+def _short_repr(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 80 else f"{text[:77]}..."
 
 
 def _reraise_if_asked(exc: BaseException) -> None:

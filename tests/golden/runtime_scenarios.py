@@ -333,8 +333,25 @@ def _scenarios(root: Any, sink: list[list[Any]]) -> dict[str, Callable[[], Any]]
         flow.logger.info("flow %s built", flow.name)
         return flow.run()
 
+    def trigger_error() -> Any:
+        def picky(upstream_states):
+            raise RuntimeError("trigger broke")
+
+        @task(state_handlers=handlers("first"))
+        def first():
+            return 1
+
+        @task(trigger=picky, state_handlers=handlers("second"))
+        def second(x):
+            return x
+
+        with Flow("trigger error", state_handlers=handlers("flow")) as flow:
+            second(first())
+        return flow.run()
+
     return {
         "cache": cache,
+        "trigger_error": trigger_error,
         "mapped_skip": mapped_skip,
         "signal_results": signal_results,
         "loop_messages": loop_messages,

@@ -35,6 +35,7 @@ SCENARIOS = [
     "signal_results",
     "loop_messages",
     "task_logger",
+    "trigger_error",
 ]
 
 
