@@ -178,7 +178,7 @@ class FlowRunner:
                 with executor.start():
                     states = schedule.run()
             except Exception as exc:
-                message = f"Unexpected error while running flow: {exc!r}"
+                message = f"Unexpected error: {exc!r}"  # Prefect's words for this step
                 logger.exception(message)
                 if _raise_on_exception():
                     raise

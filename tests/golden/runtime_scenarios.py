@@ -349,8 +349,28 @@ def _scenarios(root: Any, sink: list[list[Any]]) -> dict[str, Callable[[], Any]]
             second(first())
         return flow.run()
 
+    def executor_error() -> Any:
+        from contextlib import contextmanager
+
+        executors = import_module(f"{root.__name__}.engine.executors")
+
+        class NoWorkers(executors.LocalExecutor):
+            @contextmanager
+            def start(self):
+                raise RuntimeError("no workers today")
+                yield
+
+        @task(state_handlers=handlers("idle"))
+        def idle():
+            return 1
+
+        with Flow("executor error", state_handlers=handlers("flow")) as flow:
+            idle()
+        return flow.run(executor=NoWorkers())
+
     return {
         "cache": cache,
+        "executor_error": executor_error,
         "trigger_error": trigger_error,
         "mapped_skip": mapped_skip,
         "signal_results": signal_results,

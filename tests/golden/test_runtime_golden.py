@@ -36,6 +36,7 @@ SCENARIOS = [
     "loop_messages",
     "task_logger",
     "trigger_error",
+    "executor_error",
 ]
 
 
