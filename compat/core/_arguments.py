@@ -10,6 +10,7 @@ would matter. Both messages point to the bridge onto real Prefect.
 
 from __future__ import annotations
 
+import datetime as dt
 import warnings
 from collections.abc import Sequence
 from typing import Any
@@ -73,14 +74,29 @@ def check_state_handlers(owner: str, state_handlers: Any) -> None:
             raise TypeError(msg)
 
 
-def check_task_arguments(owner: str, tags: Any, timeout: Any, trigger: Any) -> None:
+def check_task_arguments(
+    owner: str,
+    tags: Any,
+    timeout: Any,
+    trigger: Any,
+    retry_delay: Any = None,
+    cache_for: Any = None,
+) -> None:
     """The checks Prefect makes when a ``Task`` is built, with messages naming the task.
 
     A string of tags (which would become a set of letters) and a timeout that is not a
     number of seconds are ``TypeError`` in Prefect too (it takes ints only; compat also
     takes floats); a trigger that cannot be called is refused here, where Prefect failed
-    each run of the task.
+    each run of the task. So are a ``retry_delay`` or ``cache_for`` that is not a
+    ``timedelta`` (Prefect failed the run that needed it).
     """
+    for argument, value in (("retry_delay", retry_delay), ("cache_for", cache_for)):
+        if value is not None and not isinstance(value, dt.timedelta):
+            msg = (
+                f"{owner}: {argument} must be a datetime.timedelta, got "
+                f"{type(value).__name__} {value!r}; e.g. {argument}=timedelta(seconds=10)"
+            )
+            raise TypeError(msg)
     if isinstance(tags, str):
         msg = f"{owner}: tags must be a collection of strings, not a string; pass tags=[{tags!r}]"
         raise TypeError(msg)

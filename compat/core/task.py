@@ -107,7 +107,7 @@ class Task:
 
         self.name = name or type(self).__name__
         owner = f"Task {self.name!r}"
-        check_task_arguments(owner, tags, timeout, trigger)
+        check_task_arguments(owner, tags, timeout, trigger, retry_delay, cache_for)
         check_state_handlers(owner, state_handlers)
         self.slug = slug
         self.tags = set(tags or ())

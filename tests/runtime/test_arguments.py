@@ -281,11 +281,17 @@ def test_a_timeout_in_another_thread_abandons_the_run():
         ({"trigger": "any_failed"}, "trigger must be a callable"),
         ({"state_handlers": print}, "state_handlers must be a list of callables"),
         ({"state_handlers": ["not callable"]}, "every state handler must be callable"),
+        ({"cache_for": 5}, "cache_for must be a datetime.timedelta, got int 5"),
+        (
+            {"max_retries": 1, "retry_delay": "5s"},
+            "retry_delay must be a datetime.timedelta, got str '5s'",
+        ),
     ],
 )
 def test_task_argument_mistakes_are_type_errors_naming_the_task(arguments, named):
     """Prefect refuses string tags, non-int timeouts and a bare handler with TypeError too;
-    a string of tags would otherwise become a set of letters."""
+    a string of tags would otherwise become a set of letters. A cache_for or retry_delay
+    that is not a timedelta used to end the whole flow run at the first run of the task."""
     with pytest.raises(TypeError, match="Task 'checked'") as caught:
         Task(name="checked", **arguments)
     assert named in str(caught.value)
