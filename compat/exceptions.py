@@ -18,7 +18,7 @@ and friends keep working in code written for Prefect::
     ├── ResultReadError (ValueError)
     ├── ResultWriteError (OSError)
     ├── ConfigurationError (ValueError)
-    ├── StateHandlerError (TypeError)
+    ├── ReturnTypeError (TypeError)
     ├── PrefectVersionError (ImportError)
     └── BridgeNotInstalledError (RuntimeError)
 """
@@ -39,7 +39,7 @@ __all__ = [
     "ResultNotImplementedError",
     "ResultReadError",
     "ResultWriteError",
-    "StateHandlerError",
+    "ReturnTypeError",
     "StorageNotAllowedError",
     "TemplateFieldError",
     "TemplateSpecError",
@@ -114,8 +114,9 @@ class ConfigurationError(CompatError, ValueError):
     """The user configuration file or an environment override cannot be used."""
 
 
-class StateHandlerError(CompatError, TypeError):
-    """A state handler returned something that is neither a ``State`` nor ``None``."""
+class ReturnTypeError(CompatError, TypeError):
+    """User code that compat calls back returned the wrong type: a state handler something
+    that is neither a ``State`` nor ``None``, a ``Result`` subclass's ``write`` no ``Result``."""
 
 
 class UnsupportedArgumentError(CompatError, TypeError):

@@ -47,7 +47,7 @@ from compat.engine.state import (
     TriggerFailed,
     utcnow,
 )
-from compat.exceptions import ResultNotImplementedError, StateHandlerError
+from compat.exceptions import ResultNotImplementedError, ReturnTypeError
 from compat.utilities.context import context
 from compat.utilities.logging import RedirectToLog, configure_logging, get_logger
 
@@ -130,7 +130,16 @@ def _written(
         written = result.write(value, **kwargs)
     except ResultNotImplementedError:
         return result.from_value(value)
-    written.safe_value = SafeResult(written.location, handler or to_handler(written))
+    try:
+        location = written.location
+    except AttributeError:  # only a broken write gets here: no cost on the common path
+        msg = (
+            f"{type(result).__name__}.write() returned {type(written).__name__}, not a "
+            "Result; a Result's write must return the Result holding the value and its "
+            "location (usually a copy of itself)"
+        )
+        raise ReturnTypeError(msg) from None
+    written.safe_value = SafeResult(location, handler or to_handler(written))
     return written
 
 
@@ -371,11 +380,16 @@ class TaskRunner:
                     found = self._check_target(inputs, raw, kwargs)
                 if found is None and task.cache_for is not None:
                     found = self._check_cache(raw)
-            except Exception as exc:
-                logger.exception("Task '%s': Error preparing the task run", self._full_name)
-                return self.set_state(
-                    state, Failed(f"Error preparing the task run: {exc!r}", result=exc)
+            except Exception as exc:  # a target, validator or run name that failed: Prefect's words
+                message = f"Unexpected error: {exc!r}"
+                logger.exception(message)
+                _reraise_if_asked(exc)
+                state = self.set_state(state, Failed(message, result=exc))
+                _debug(
+                    "Task '%s': Can't set state to Running because it isn't Pending; ending run.",
+                    self._full_name,
                 )
+                return state
             if found is not None:
                 state = self.set_state(state, found)
                 _debug(
@@ -635,7 +649,7 @@ def call_state_handler(handler: Callable[..., Any], owner: Any, old: State, new:
             f"{_short_repr(returned)}; a state handler must return a State (or None to keep "
             f"the new state, {type(new).__name__})"
         )
-        raise StateHandlerError(msg)
+        raise ReturnTypeError(msg)
     return returned
 
 

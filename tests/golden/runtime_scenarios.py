@@ -368,8 +368,26 @@ def _scenarios(root: Any, sink: list[list[Any]]) -> dict[str, Callable[[], Any]]
             idle()
         return flow.run(executor=NoWorkers())
 
+    def validator_error() -> Any:
+        def broken_validator(state, inputs, parameters):
+            raise RuntimeError("validator broke")
+
+        @task(
+            cache_for=datetime.timedelta(hours=1),
+            cache_validator=broken_validator,
+            state_handlers=handlers("cached"),
+        )
+        def cached():
+            return 1
+
+        with Flow("validator error", state_handlers=handlers("flow")) as flow:
+            cached()
+        flow.run()  # nothing cached yet: the validator is not asked
+        return flow.run()  # asked now, and it fails
+
     return {
         "cache": cache,
+        "validator_error": validator_error,
         "executor_error": executor_error,
         "trigger_error": trigger_error,
         "mapped_skip": mapped_skip,

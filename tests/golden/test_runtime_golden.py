@@ -37,6 +37,7 @@ SCENARIOS = [
     "task_logger",
     "trigger_error",
     "executor_error",
+    "validator_error",
 ]
 
 
