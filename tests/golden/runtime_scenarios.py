@@ -385,8 +385,27 @@ def _scenarios(root: Any, sink: list[list[Any]]) -> dict[str, Callable[[], Any]]
         flow.run()  # nothing cached yet: the validator is not asked
         return flow.run()  # asked now, and it fails
 
+    def filter_task() -> Any:
+        control_flow = import_module(f"{root.__name__}.tasks.control_flow")
+
+        @task(state_handlers=handlers("divide"))
+        def divide(x):
+            return 12 // x
+
+        @task(state_handlers=handlers("total"))
+        def total(values):
+            root.context.logger.info("summing %s", values)
+            return sum(values)
+
+        keep = control_flow.FilterTask(name="keep", state_handlers=handlers("keep"))
+        evens = control_flow.FilterTask(filter_func=lambda v: v % 2 == 0, name="evens")
+        with Flow("filter task", state_handlers=handlers("flow")) as flow:
+            total(evens(keep(divide.map([1, 0, 3, 4]))))
+        return flow.run()
+
     return {
         "cache": cache,
+        "filter_task": filter_task,
         "validator_error": validator_error,
         "executor_error": executor_error,
         "trigger_error": trigger_error,

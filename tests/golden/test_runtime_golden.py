@@ -38,6 +38,7 @@ SCENARIOS = [
     "trigger_error",
     "executor_error",
     "validator_error",
+    "filter_task",
 ]
 
 
