@@ -24,6 +24,7 @@ from compat.engine.conversion import to_result
 from compat.engine.result.base import Result
 from compat.engine.result_handlers.result_handler import ResultHandler
 from compat.engine.results.result_handler_result import ResultHandlerResult
+from compat.utilities.context import context as _context
 
 if TYPE_CHECKING:
     from compat.core.flow import Flow
@@ -110,7 +111,7 @@ class Task:
         check_task_arguments(owner, tags, timeout, trigger, retry_delay, cache_for)
         check_state_handlers(owner, state_handlers)
         self.slug = slug
-        self.tags = set(tags or ())
+        self.tags = set(tags or ()) | set(_context.get("tags") or ())  # `with tags(...)`
         if max_retries is None:
             max_retries = int(config.get_nested("tasks.defaults.max_retries", 0) or 0)
         if retry_delay is None and config.get_nested("tasks.defaults.retry_delay") is not None:
@@ -191,7 +192,7 @@ class Task:
         for key, value in task_args.items():
             setattr(new, key, value)
         new.slug = task_args.get("slug")
-        new.tags = set(new.tags)
+        new.tags = set(new.tags) | set(_context.get("tags") or ())  # `with tags(...)`
         return new
 
     # -- building flows --------------------------------------------------------------------

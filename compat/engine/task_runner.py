@@ -346,14 +346,14 @@ class TaskRunner:
                 raise signals.TRIGGERFAIL(
                     f"Trigger {task.trigger.__name__!r} refused the upstream states."
                 )
-        except signals.TRIGGERFAIL as exc:
+        except signals.PrefectStateSignal as exc:  # TRIGGERFAIL, or SKIP from not_all_skipped
             _debug(
                 "Task '%s': %s signal raised during execution.",
                 self._full_name,
                 type(exc).__name__,
             )
             _reraise_if_asked(exc)
-            return self.set_state(state, TriggerFailed(str(exc), result=exc))
+            return self.set_state(state, exc.state)
         except Exception as exc:  # Prefect's words: the trigger itself failed
             logger.exception(
                 "Task '%s': Unexpected error while evaluating task trigger: %r",

@@ -403,8 +403,56 @@ def _scenarios(root: Any, sink: list[list[Any]]) -> dict[str, Callable[[], Any]]
             total(evens(keep(divide.map([1, 0, 3, 4]))))
         return flow.run()
 
+    def branches() -> Any:
+        control_flow = import_module(f"{root.__name__}.tasks.control_flow")
+
+        @task(state_handlers=handlers("check"))
+        def check(x):
+            return x > 2
+
+        @task(state_handlers=handlers("big"))
+        def big():
+            return "big"
+
+        @task(state_handlers=handlers("small"))
+        def small():
+            return "small"
+
+        @task(state_handlers=handlers("report"))
+        def report(size):
+            root.context.logger.info("it was %s", size)
+            return size
+
+        with Flow("branches", state_handlers=handlers("flow")) as flow:
+            with root.tags("sizing"):
+                first, second = big(), small()
+            control_flow.ifelse(check(Parameter("x")), first, second)
+            report(control_flow.merge(first, second))
+        flow.run(x=5)
+        return flow.run(x=1)
+
+    def switch_all_skipped() -> Any:
+        control_flow = import_module(f"{root.__name__}.tasks.control_flow")
+
+        @task(state_handlers=handlers("pick"))
+        def pick():
+            return "c"
+
+        @task(state_handlers=handlers("a"))
+        def a():
+            return "a"
+
+        # One case: with two, Prefect runs the two CompareValue tasks in no fixed order.
+        with Flow("switch all skipped", state_handlers=handlers("flow")) as flow:
+            first = a()
+            control_flow.switch(pick(), {"a": first})
+            control_flow.merge(first)
+        return flow.run()
+
     return {
         "cache": cache,
+        "branches": branches,
+        "switch_all_skipped": switch_all_skipped,
         "filter_task": filter_task,
         "validator_error": validator_error,
         "executor_error": executor_error,

@@ -39,6 +39,8 @@ SCENARIOS = [
     "executor_error",
     "validator_error",
     "filter_task",
+    "branches",
+    "switch_all_skipped",
 ]
 
 

@@ -1,9 +1,8 @@
-"""Control-flow tasks (``prefect.tasks.control_flow``): only ``FilterTask`` so far.
-
-``ifelse``, ``switch``, ``merge`` and ``case`` are not implemented; importing them fails with
-an ``ImportError`` naming them (see ``docs/differences.md``).
+"""Control-flow tasks (``prefect.tasks.control_flow``): ``FilterTask``, ``switch``,
+``ifelse`` and ``merge``. ``case`` is not implemented (see ``docs/differences.md``).
 """
 
+from compat.tasks.control_flow.conditional import ifelse, merge, switch
 from compat.tasks.control_flow.filter import FilterTask
 
-__all__ = ["FilterTask"]
+__all__ = ["FilterTask", "ifelse", "merge", "switch"]
