@@ -18,6 +18,7 @@ and friends keep working in code written for Prefect::
     ├── ResultReadError (ValueError)
     ├── ResultWriteError (OSError)
     ├── ConfigurationError (ValueError)
+    ├── ReturnTypeError (TypeError)
     ├── PrefectVersionError (ImportError)
     └── BridgeNotInstalledError (RuntimeError)
 """
@@ -38,6 +39,7 @@ __all__ = [
     "ResultNotImplementedError",
     "ResultReadError",
     "ResultWriteError",
+    "ReturnTypeError",
     "StorageNotAllowedError",
     "TemplateFieldError",
     "TemplateSpecError",
@@ -110,6 +112,11 @@ class ResultWriteError(CompatError, OSError):
 
 class ConfigurationError(CompatError, ValueError):
     """The user configuration file or an environment override cannot be used."""
+
+
+class ReturnTypeError(CompatError, TypeError):
+    """User code that compat calls back returned the wrong type: a state handler something
+    that is neither a ``State`` nor ``None``, a ``Result`` subclass's ``write`` no ``Result``."""
 
 
 class UnsupportedArgumentError(CompatError, TypeError):

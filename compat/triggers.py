@@ -19,6 +19,7 @@ __all__ = [
     "always_run",
     "any_failed",
     "any_successful",
+    "not_all_skipped",
 ]
 
 UpstreamStates = Mapping[Any, State]
@@ -64,5 +65,18 @@ def any_successful(upstream_states: UpstreamStates) -> bool:
     """Run if at least one upstream task succeeded."""
     if upstream_states and not any(s.is_successful() for s in upstream_states.values()):
         msg = 'Trigger was "any_successful" but none of the upstream tasks succeeded.'
+        raise signals.TRIGGERFAIL(msg)
+    return True
+
+
+def not_all_skipped(upstream_states: UpstreamStates) -> bool:
+    """Run if every upstream task succeeded and not all of them were skipped.
+
+    All skipped: this task is skipped too (``SKIP``), as Prefect's; used by ``merge``.
+    """
+    if all(s.is_skipped() for s in upstream_states.values()):
+        raise signals.SKIP("All upstreams were skipped", result=None)
+    if not all(s.is_successful() for s in upstream_states.values()):
+        msg = 'Trigger was "not_all_skipped" but some of the upstream tasks failed.'
         raise signals.TRIGGERFAIL(msg)
     return True

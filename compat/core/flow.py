@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import functools
 import heapq
 import logging
 from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from compat.core._arguments import IGNORED_FLOW_ARGUMENTS, unsupported, warn_ignored
+from compat.core._arguments import (
+    IGNORED_FLOW_ARGUMENTS,
+    check_state_handlers,
+    unsupported,
+    warn_ignored,
+)
 from compat.core.edge import Edge, unmapped
 from compat.core.task import (
     ResultLike,
@@ -75,6 +81,7 @@ class Flow:
         self._slug_counts: dict[str, int] = {}
         self.constants: dict[Task, dict[str, Any]] = {}
         self._reference_tasks: set[Task] = set()
+        check_state_handlers(f"Flow {name!r}", state_handlers)
         self.state_handlers = list(state_handlers or [])
         if on_failure is not None:
             self.state_handlers.append(_on_failure_handler(on_failure))
@@ -90,6 +97,13 @@ class Flow:
             self.set_reference_tasks(reference_tasks)
 
     result_handler = _legacy_handler_property("flow")
+
+    @functools.cached_property
+    def logger(self) -> logging.Logger:
+        """The ``prefect.<flow name>`` logger, Prefect's ``Flow.logger`` (made on first use)."""
+        from compat.utilities.logging import get_logger
+
+        return get_logger(self.name)
 
     def __repr__(self) -> str:
         return f"<Flow: name={self.name!r}>"
@@ -403,10 +417,8 @@ class Flow:
             raise TypeError(msg)
         state = runner_cls(self).run(parameters=values, context=context, **runner_kwargs)
         if isinstance(state.result, Exception):  # the run ended before its tasks ran
-            from compat.utilities.logging import get_logger
-
             # Prefect's line, spelling included, on the flow's own logger ("prefect.<name>").
-            get_logger(self.name).error(
+            self.logger.error(
                 "Unexpected error occured in %s: %r", runner_cls.__name__, state.result
             )
         return state

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import functools
 import inspect
 import logging
 import typing
@@ -17,11 +18,13 @@ from typing import TYPE_CHECKING, Any
 
 from compat import triggers
 from compat._deprecation import warn_deprecated
+from compat.core._arguments import check_state_handlers, check_task_arguments
 from compat.engine import cache_validators
 from compat.engine.conversion import to_handler, to_result
 from compat.engine.result.base import Result
 from compat.engine.result_handlers.result_handler import ResultHandler
 from compat.engine.results.result_handler_result import ResultHandlerResult
+from compat.utilities.context import context as _context
 
 if TYPE_CHECKING:
     from compat.core.flow import Flow
@@ -132,8 +135,11 @@ class Task:
         from compat.utilities.configuration import config
 
         self.name = name or type(self).__name__
+        owner = f"Task {self.name!r}"
+        check_task_arguments(owner, tags, timeout, trigger, retry_delay, cache_for)
+        check_state_handlers(owner, state_handlers)
         self.slug = slug
-        self.tags = set(tags or ())
+        self.tags = set(tags or ()) | set(_context.get("tags") or ())  # `with tags(...)`
         if max_retries is None:
             max_retries = int(config.get_nested("tasks.defaults.max_retries", 0) or 0)
         if retry_delay is None and config.get_nested("tasks.defaults.retry_delay") is not None:
@@ -175,6 +181,13 @@ class Task:
         self.task_run_name = task_run_name
         self.nout = nout if nout is not None else _nout_from_annotation(self.run)
 
+    @functools.cached_property
+    def logger(self) -> logging.Logger:
+        """The ``prefect.<task name>`` logger, Prefect's ``Task.logger`` (made on first use)."""
+        from compat.utilities.logging import get_logger
+
+        return get_logger(self.name)
+
     # -- the work --------------------------------------------------------------------------
 
     def run(self) -> Any:
@@ -209,7 +222,7 @@ class Task:
         for key, value in task_args.items():
             setattr(new, key, value)
         new.slug = task_args.get("slug")
-        new.tags = set(new.tags)
+        new.tags = set(new.tags) | set(_context.get("tags") or ())  # `with tags(...)`
         return new
 
     # -- building flows --------------------------------------------------------------------
@@ -265,7 +278,22 @@ class Task:
         task_args: dict[str, Any] | None = None,
         **kwargs: Any,
     ) -> Task:
-        """Run one copy per element of the mapped arguments (``unmapped`` ones go whole)."""
+        """Run one copy per element of the mapped arguments (``unmapped`` ones go whole).
+
+        A mapped constant that cannot be indexed (a number, a generator) is a ``TypeError``
+        here, as in Prefect, rather than a failed run.
+        """
+        from compat.core.edge import unmapped
+
+        for key, value in (*enumerate(args), *kwargs.items()):
+            if not hasattr(value, "__getitem__") and not isinstance(value, unmapped):
+                where = f"argument {key!r}" if isinstance(key, str) else f"argument #{key}"
+                msg = (
+                    f"{self!r}.map(): cannot map over {where}, a {type(value).__name__} "
+                    f"({repr(value)[:40]}): it has no elements to index; pass a list, or wrap "
+                    "it in unmapped(...) to give every copy the whole value"
+                )
+                raise TypeError(msg)
         new = self.copy(**(task_args or {}))
         return new.bind(*args, mapped=True, upstream_tasks=upstream_tasks, flow=flow, **kwargs)
 

@@ -36,7 +36,13 @@ from compat.engine.state import (
     Success,
     TriggerFailed,
 )
-from compat.engine.task_runner import EndRun, HandlerCache, TaskRunner, run_task
+from compat.engine.task_runner import (
+    EndRun,
+    HandlerCache,
+    TaskRunner,
+    call_state_handler,
+    run_task,
+)
 from compat.tasks.core.constants import Constant
 from compat.utilities.context import context
 from compat.utilities.logging import configure_logging, get_logger
@@ -172,7 +178,7 @@ class FlowRunner:
                 with executor.start():
                     states = schedule.run()
             except Exception as exc:
-                message = f"Unexpected error while running flow: {exc!r}"
+                message = f"Unexpected error: {exc!r}"  # Prefect's words for this step
                 logger.exception(message)
                 if _raise_on_exception():
                     raise
@@ -195,7 +201,7 @@ class FlowRunner:
             )
         try:
             for handler in self.flow.state_handlers:
-                new = handler(self.flow, old, new) or new
+                new = call_state_handler(handler, self.flow, old, new)
         except signals.PrefectStateSignal as signal:
             if _raise_on_exception():
                 raise

@@ -17,17 +17,22 @@ __all__ = [
 ]
 
 
+#: Tells ``SKIP(result=None)`` (the state's result is ``None``) from ``SKIP()`` (the signal).
+_NOT_GIVEN: Any = object()
+
+
 class PrefectStateSignal(Exception):
     """Base signal: carries the state class it stands for, a message and a result."""
 
     _state_cls: type[state.State] = state.State
 
-    def __init__(self, message: str | None = None, *args: Any, result: Any = None) -> None:
+    def __init__(self, message: str | None = None, *args: Any, result: Any = _NOT_GIVEN) -> None:
         super().__init__(message, *args)
         self.message = message
-        self.result = result
-        # As in Prefect: without an explicit result, the state's result is the signal.
-        self.state = self._state_cls(message=message, result=self if result is None else result)
+        given = result is not _NOT_GIVEN
+        self.result = result if given else None
+        # As in Prefect: without a result (``result=None`` is one), the state's is the signal.
+        self.state = self._state_cls(message=message, result=result if given else self)
 
 
 class FAIL(PrefectStateSignal):

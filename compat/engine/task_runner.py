@@ -47,7 +47,7 @@ from compat.engine.state import (
     TriggerFailed,
     utcnow,
 )
-from compat.exceptions import ResultNotImplementedError
+from compat.exceptions import ResultNotImplementedError, ReturnTypeError
 from compat.utilities.context import context
 from compat.utilities.logging import RedirectToLog, configure_logging, get_logger
 
@@ -55,6 +55,7 @@ __all__ = [
     "EndRun",
     "HandlerCache",
     "TaskRunner",
+    "call_state_handler",
     "checkpoint_value",
     "result_for_task",
     "run_task",
@@ -129,7 +130,16 @@ def _written(
         written = result.write(value, **kwargs)
     except ResultNotImplementedError:
         return result.from_value(value)
-    written.safe_value = SafeResult(written.location, handler or to_handler(written))
+    try:
+        location = written.location
+    except AttributeError:  # only a broken write gets here: no cost on the common path
+        msg = (
+            f"{type(result).__name__}.write() returned {type(written).__name__}, not a "
+            "Result; a Result's write must return the Result holding the value and its "
+            "location (usually a copy of itself)"
+        )
+        raise ReturnTypeError(msg) from None
+    written.safe_value = SafeResult(location, handler or to_handler(written))
     return written
 
 
@@ -177,7 +187,7 @@ class TaskRunner:
             return new
         try:
             for handler in self._handlers:
-                new = handler(self.task, old, new) or new
+                new = call_state_handler(handler, self.task, old, new)
         except signals.PrefectStateSignal as signal:  # a handler may decide with a signal
             _reraise_if_asked(signal)
             return self._tag(signal.state)
@@ -321,6 +331,8 @@ class TaskRunner:
         for upstream_state in upstream_states.values():  # one pass over them, not two
             skipped = skipped or upstream_state.is_skipped()
             mapped = mapped or isinstance(upstream_state, Mapped)
+        if mapped and not skipped:  # a reduce step sees a mapped task's children, as Prefect
+            skipped = _a_child_skipped(upstream_states)
         if skipped and task.skip_on_upstream_skip:
             message = (
                 "Upstream task was skipped; if this was not the intended behavior, consider "
@@ -334,18 +346,23 @@ class TaskRunner:
                 raise signals.TRIGGERFAIL(
                     f"Trigger {task.trigger.__name__!r} refused the upstream states."
                 )
-        except signals.TRIGGERFAIL as exc:
+        except signals.PrefectStateSignal as exc:  # TRIGGERFAIL, or SKIP from not_all_skipped
             _debug(
                 "Task '%s': %s signal raised during execution.",
                 self._full_name,
                 type(exc).__name__,
             )
             _reraise_if_asked(exc)
-            return self.set_state(state, TriggerFailed(str(exc), result=exc))
-        except Exception as exc:
-            return self.set_state(
-                state, Failed(f"Error while checking the trigger: {exc!r}", result=exc)
+            return self.set_state(state, exc.state)
+        except Exception as exc:  # Prefect's words: the trigger itself failed
+            logger.exception(
+                "Task '%s': Unexpected error while evaluating task trigger: %r",
+                self._full_name,
+                exc,
             )
+            _reraise_if_asked(exc)
+            message = f"Unexpected error while checking task trigger: {exc!r}"
+            return self.set_state(state, TriggerFailed(message, result=exc))
         loop_count, loop_result = 1, None
         if isinstance(state, Retrying) and "_loop_count" in state.context:
             loop_count = int(state.context["_loop_count"])
@@ -363,11 +380,16 @@ class TaskRunner:
                     found = self._check_target(inputs, raw, kwargs)
                 if found is None and task.cache_for is not None:
                     found = self._check_cache(raw)
-            except Exception as exc:
-                logger.exception("Task '%s': Error preparing the task run", self._full_name)
-                return self.set_state(
-                    state, Failed(f"Error preparing the task run: {exc!r}", result=exc)
+            except Exception as exc:  # a target, validator or run name that failed: Prefect's words
+                message = f"Unexpected error: {exc!r}"
+                logger.exception(message)
+                _reraise_if_asked(exc)
+                state = self.set_state(state, Failed(message, result=exc))
+                _debug(
+                    "Task '%s': Can't set state to Running because it isn't Pending; ending run.",
+                    self._full_name,
                 )
+                return state
             if found is not None:
                 state = self.set_state(state, found)
                 _debug(
@@ -509,9 +531,10 @@ class TaskRunner:
                 return state, loop_count, loop_result
             loop_result = looped[0]
             self._last_loop_result = new._result  # written when checkpointing, for Retrying
-            loop_count += 1
             # Prefect starts each further iteration as a new run: Pending → Running.
-            state = _still_running(self.set_state(Pending(), _running()))
+            pending = Pending(f"Looping task (on loop index {loop_count})")
+            loop_count += 1
+            state = _still_running(self.set_state(pending, _running()))
 
     def _call_run(self, raw: Mapping[str, Any]) -> Any:
         """``task.run(**raw)``, with stdout logged (``log_stdout``) and a ``timeout``."""
@@ -531,17 +554,15 @@ class TaskRunner:
             _reraise_if_asked(exc)
             return TimedOut("Task timed out during execution.", result=exc), ()
         except signals.LOOP as loop:
-            message = loop.message or f"Looping task (on loop index {loop_count})"
+            message = loop.message or f"Task is looping ({loop_count})"
             try:
                 result = self._checkpoint(loop.result, raw)
             except Exception as exc:
                 return _checkpoint_failed(self.task, exc), ()
             return Looped(message, result=result, loop_count=loop_count), (loop.result,)
-        except signals.SUCCESS as success:
-            _log_signal(success)
-            _reraise_if_asked(success)
-            value, message = success.result, success.message or "Task run succeeded."
         except signals.PrefectStateSignal as signal:
+            # SUCCESS too: Prefect keeps the signal's state as it is (its message, its result
+            # or the signal itself), unwritten.
             _log_signal(signal)
             _reraise_if_asked(signal)
             if isinstance(signal, signals.RETRY):
@@ -612,6 +633,29 @@ class EndRun(BaseException):
         message = f"Unexpected error while calling state handlers: {exc!r}"
         runner_logger.exception(message)
         return cls(Failed(message, result=exc))
+
+
+def call_state_handler(handler: Callable[..., Any], owner: Any, old: State, new: State) -> State:
+    """``handler(owner, old, new)``: the state it returns, or ``new`` when it returns nothing.
+
+    Anything else is the handler's fault, named here (Prefect failed later, somewhere
+    inside the runner, with an ``AttributeError``).
+    """
+    returned = handler(owner, old, new) or new
+    if not isinstance(returned, State):
+        name = getattr(handler, "__qualname__", repr(handler))
+        msg = (
+            f"state handler {name} of {owner!r} returned {type(returned).__name__} "
+            f"{_short_repr(returned)}; a state handler must return a State (or None to keep "
+            f"the new state, {type(new).__name__})"
+        )
+        raise ReturnTypeError(msg)
+    return returned
+
+
+def _short_repr(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 80 else f"{text[:77]}..."
 
 
 def _reraise_if_asked(exc: BaseException) -> None:
@@ -726,6 +770,20 @@ def _uuid4_text(raw: bytes) -> str:
 
 #: A fresh ``task_run_id`` per task run (the same 122 random bits as ``uuid.uuid4()``).
 _new_run_id = random_identifiers(16, _uuid4_text)
+
+
+def _a_child_skipped(upstream_states: dict[Edge, State]) -> bool:
+    """Whether a child of a ``Mapped`` upstream state, reduced over here, was skipped.
+
+    Prefect's ``skip_on_upstream_skip`` looks at those children: one skipped element skips
+    the reduce step. An edge mapped over is judged child by child instead.
+    """
+    return any(
+        child.is_skipped()
+        for edge, state in upstream_states.items()
+        if isinstance(state, Mapped) and not edge.mapped
+        for child in state.map_states
+    )
 
 
 def _trigger_view(upstream_states: dict[Edge, State]) -> dict[Any, State]:

@@ -1,17 +1,19 @@
-"""The ``@task`` decorator (with or without arguments), ``unmapped`` and
-``defaults_from_attrs`` (a ``run`` keyword left out or ``None`` takes the task's attribute)."""
+"""The ``@task`` decorator (with or without arguments), ``unmapped``, ``tags`` (tags for the
+tasks created inside a block) and ``defaults_from_attrs`` (a ``run`` keyword left out or
+``None`` takes the task's attribute)."""
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import inspect
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any, TypeVar, overload
 
 from compat.core.edge import unmapped
 from compat.tasks.core.function import FunctionTask
 
-__all__ = ["defaults_from_attrs", "task", "unmapped"]
+__all__ = ["defaults_from_attrs", "tags", "task", "unmapped"]
 
 _Method = TypeVar("_Method", bound=Callable[..., Any])
 
@@ -64,3 +66,13 @@ def defaults_from_attrs(*attr_names: str) -> Callable[[_Method], _Method]:
         return with_defaults  # type: ignore[return-value]
 
     return decorate
+
+
+@contextlib.contextmanager
+def tags(*names: str) -> Iterator[None]:
+    """Add ``names`` to the tags of every task created or called inside the block, as
+    ``prefect.tags`` does (blocks nest; the outer tags stay)."""
+    from compat.utilities.context import context
+
+    with context(tags=set(names) | set(context.get("tags") or ())):
+        yield

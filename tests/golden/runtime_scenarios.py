@@ -39,6 +39,25 @@ def _recorder(root: Any, sink: list[list[Any]], owner: str) -> Callable[..., Any
     return handler
 
 
+def _message_recorder(root: Any, sink: list[list[Any]], owner: str) -> Callable[..., Any]:
+    """Like :func:`_recorder`, with both states' messages."""
+
+    def handler(obj: Any, old: Any, new: Any) -> Any:
+        sink.append(
+            [
+                owner,
+                root.context.get("map_index"),
+                type(old).__name__,
+                type(new).__name__,
+                old.message,
+                new.message,
+            ]
+        )
+        return new
+
+    return handler
+
+
 def _scenarios(root: Any, sink: list[list[Any]]) -> dict[str, Callable[[], Any]]:
     from importlib import import_module
 
@@ -225,8 +244,223 @@ def _scenarios(root: Any, sink: list[list[Any]]) -> dict[str, Callable[[], Any]]
             never()
         return flow.run()
 
+    def mapped_skip() -> Any:
+        triggers = import_module(f"{root.__name__}.triggers")
+
+        @task(state_handlers=handlers("part"))
+        def part(x):
+            if x == 2:
+                raise signals.SKIP("two is skipped")
+            return x
+
+        @task(trigger=triggers.all_finished, state_handlers=handlers("reduce"))
+        def reduce(values):
+            return len(values)
+
+        @task(skip_on_upstream_skip=False, state_handlers=handlers("keep"))
+        def keep(values):
+            root.context.logger.info("kept %s values", len(values))
+            return len(values)
+
+        @task(state_handlers=handlers("again"))
+        def again(x):
+            return x
+
+        # One flow per reader of the mapped task: independent tasks run in no fixed order.
+        for name, reader in (("reduce", reduce), ("again", again.map)):
+            with Flow(f"mapped skip {name}", state_handlers=handlers("flow")) as flow:
+                reader(part.map([1, 2, 3]))
+            flow.run()
+        with Flow("mapped skip keep", state_handlers=handlers("flow")) as flow:
+            keep(part.map([1, 2, 3]))
+        return flow.run()
+
+    def signal_results() -> Any:
+        @task(state_handlers=handlers("bare"))
+        def bare():
+            raise signals.SUCCESS()
+
+        @task(state_handlers=handlers("valued"))
+        def valued():
+            raise signals.SUCCESS("done early", result=7)
+
+        @task(state_handlers=handlers("reader"))
+        def reader(x, y):
+            root.context.logger.info("got a %s and %r", type(x).__name__, y)
+            return y
+
+        @task(state_handlers=handlers("failing"))
+        def failing():
+            raise signals.FAIL()
+
+        with Flow("signal results", state_handlers=handlers("flow")) as flow:
+            first = bare()
+            second = valued(upstream_tasks=[first])
+            read = reader(first, second)
+            failing(upstream_tasks=[read])
+        return flow.run()
+
+    def loop_messages() -> Any:
+        def recorded(owner: str) -> list[Callable[..., Any]]:
+            return [_message_recorder(root, sink, owner)]
+
+        @task(state_handlers=recorded("quiet"))
+        def quiet():
+            count = root.context.get("task_loop_count", 1)
+            if count < 3:
+                raise signals.LOOP(result=count)
+            return count
+
+        @task(state_handlers=recorded("told"))
+        def told(x):
+            count = root.context.get("task_loop_count", 1)
+            if count < 2:
+                raise signals.LOOP(message=f"round {count}", result=count)
+            return x + count
+
+        with Flow("loop messages") as flow:
+            told(quiet())
+        return flow.run()
+
+    def task_logger() -> Any:
+        class Shout(root.Task):
+            def run(self, x):
+                self.logger.info("shouting %s", x)
+                return x
+
+        with Flow("task logger", state_handlers=handlers("flow")) as flow:
+            Shout(name="shout", state_handlers=handlers("shout")).map([1, 2])
+        flow.logger.info("flow %s built", flow.name)
+        return flow.run()
+
+    def trigger_error() -> Any:
+        def picky(upstream_states):
+            raise RuntimeError("trigger broke")
+
+        @task(state_handlers=handlers("first"))
+        def first():
+            return 1
+
+        @task(trigger=picky, state_handlers=handlers("second"))
+        def second(x):
+            return x
+
+        with Flow("trigger error", state_handlers=handlers("flow")) as flow:
+            second(first())
+        return flow.run()
+
+    def executor_error() -> Any:
+        from contextlib import contextmanager
+
+        executors = import_module(f"{root.__name__}.engine.executors")
+
+        class NoWorkers(executors.LocalExecutor):
+            @contextmanager
+            def start(self):
+                raise RuntimeError("no workers today")
+                yield
+
+        @task(state_handlers=handlers("idle"))
+        def idle():
+            return 1
+
+        with Flow("executor error", state_handlers=handlers("flow")) as flow:
+            idle()
+        return flow.run(executor=NoWorkers())
+
+    def validator_error() -> Any:
+        def broken_validator(state, inputs, parameters):
+            raise RuntimeError("validator broke")
+
+        @task(
+            cache_for=datetime.timedelta(hours=1),
+            cache_validator=broken_validator,
+            state_handlers=handlers("cached"),
+        )
+        def cached():
+            return 1
+
+        with Flow("validator error", state_handlers=handlers("flow")) as flow:
+            cached()
+        flow.run()  # nothing cached yet: the validator is not asked
+        return flow.run()  # asked now, and it fails
+
+    def filter_task() -> Any:
+        control_flow = import_module(f"{root.__name__}.tasks.control_flow")
+
+        @task(state_handlers=handlers("divide"))
+        def divide(x):
+            return 12 // x
+
+        @task(state_handlers=handlers("total"))
+        def total(values):
+            root.context.logger.info("summing %s", values)
+            return sum(values)
+
+        keep = control_flow.FilterTask(name="keep", state_handlers=handlers("keep"))
+        evens = control_flow.FilterTask(filter_func=lambda v: v % 2 == 0, name="evens")
+        with Flow("filter task", state_handlers=handlers("flow")) as flow:
+            total(evens(keep(divide.map([1, 0, 3, 4]))))
+        return flow.run()
+
+    def branches() -> Any:
+        control_flow = import_module(f"{root.__name__}.tasks.control_flow")
+
+        @task(state_handlers=handlers("check"))
+        def check(x):
+            return x > 2
+
+        @task(state_handlers=handlers("big"))
+        def big():
+            return "big"
+
+        @task(state_handlers=handlers("small"))
+        def small():
+            return "small"
+
+        @task(state_handlers=handlers("report"))
+        def report(size):
+            root.context.logger.info("it was %s", size)
+            return size
+
+        with Flow("branches", state_handlers=handlers("flow")) as flow:
+            with root.tags("sizing"):
+                first, second = big(), small()
+            control_flow.ifelse(check(Parameter("x")), first, second)
+            report(control_flow.merge(first, second))
+        flow.run(x=5)
+        return flow.run(x=1)
+
+    def switch_all_skipped() -> Any:
+        control_flow = import_module(f"{root.__name__}.tasks.control_flow")
+
+        @task(state_handlers=handlers("pick"))
+        def pick():
+            return "c"
+
+        @task(state_handlers=handlers("a"))
+        def a():
+            return "a"
+
+        # One case: with two, Prefect runs the two CompareValue tasks in no fixed order.
+        with Flow("switch all skipped", state_handlers=handlers("flow")) as flow:
+            first = a()
+            control_flow.switch(pick(), {"a": first})
+            control_flow.merge(first)
+        return flow.run()
+
     return {
         "cache": cache,
+        "branches": branches,
+        "switch_all_skipped": switch_all_skipped,
+        "filter_task": filter_task,
+        "validator_error": validator_error,
+        "executor_error": executor_error,
+        "trigger_error": trigger_error,
+        "mapped_skip": mapped_skip,
+        "signal_results": signal_results,
+        "loop_messages": loop_messages,
+        "task_logger": task_logger,
         "handler_errors": handler_errors,
         "flow_handler_error": flow_handler_error,
         "chain": chain,

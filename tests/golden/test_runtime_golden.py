@@ -31,6 +31,16 @@ SCENARIOS = [
     "retry",
     "skip",
     "stdout",
+    "mapped_skip",
+    "signal_results",
+    "loop_messages",
+    "task_logger",
+    "trigger_error",
+    "executor_error",
+    "validator_error",
+    "filter_task",
+    "branches",
+    "switch_all_skipped",
 ]
 
 

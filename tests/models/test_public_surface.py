@@ -128,6 +128,7 @@ def test_top_level_all_is_pinned() -> None:
         "__version__",
         "config",
         "context",
+        "tags",
         "task",
         "unmapped",
     ]

@@ -268,3 +268,80 @@ def test_a_timeout_in_another_thread_abandons_the_run():
     worker.start()
     worker.join(30)
     assert isinstance(states[0].result[s], TimedOut)
+
+
+# -- mistakes in arguments: named when the flow is built, as Prefect does (review of issue 11)
+
+
+@pytest.mark.parametrize(
+    ("arguments", "named"),
+    [
+        ({"tags": "nightly"}, "tags must be a collection of strings, not a string"),
+        ({"timeout": "10"}, "timeout must be a number of seconds, got str '10'"),
+        ({"trigger": "any_failed"}, "trigger must be a callable"),
+        ({"state_handlers": print}, "state_handlers must be a list of callables"),
+        ({"state_handlers": ["not callable"]}, "every state handler must be callable"),
+        ({"cache_for": 5}, "cache_for must be a datetime.timedelta, got int 5"),
+        (
+            {"max_retries": 1, "retry_delay": "5s"},
+            "retry_delay must be a datetime.timedelta, got str '5s'",
+        ),
+    ],
+)
+def test_task_argument_mistakes_are_type_errors_naming_the_task(arguments, named):
+    """Prefect refuses string tags, non-int timeouts and a bare handler with TypeError too;
+    a string of tags would otherwise become a set of letters. A cache_for or retry_delay
+    that is not a timedelta used to end the whole flow run at the first run of the task."""
+    with pytest.raises(TypeError, match="Task 'checked'") as caught:
+        Task(name="checked", **arguments)
+    assert named in str(caught.value)
+
+
+def test_flow_state_handlers_must_be_a_list():
+    with pytest.raises(TypeError, match="Flow 'etl': state_handlers must be a list"):
+        Flow("etl", state_handlers=print)
+
+
+def test_mapping_over_a_value_without_elements_fails_when_the_flow_is_built():
+    """Prefect: TypeError at .map() ("Cannot map over unsubscriptable object"), not a run."""
+    with Flow("m"), pytest.raises(TypeError, match=r"cannot map over argument #0, a int \(5\)"):
+        plus_one.map(5)
+    with Flow("m") as flow:
+        from compat import unmapped
+
+        mapped = plus_one.map([1, 2])
+        plus_one.map(x=unmapped(3))  # a mapped call with nothing mapped: allowed, as in Prefect
+    assert flow.run().result[mapped].result == [2, 3]
+
+
+def test_a_state_handler_returning_junk_fails_its_task_by_name():
+    """Prefect failed far away (AttributeError: 'str' object has no attribute 'is_running'),
+    and compat used to end the whole flow run; now only that task fails, naming the handler."""
+
+    def careless(task_obj, old, new):
+        return "done"
+
+    @task(state_handlers=[careless])
+    def first():
+        return 1
+
+    with Flow("junk") as flow:
+        bad = first()
+        fine = plus_one(2)
+    state = flow.run()
+    assert isinstance(state.result[bad], Failed)
+    assert "state handler test_a_state_handler_returning_junk_fails_its_task_by_name." in (
+        state.result[bad].message
+    )
+    assert "careless of <Task: first> returned str 'done'" in state.result[bad].message
+    assert state.result[fine].result == 3
+
+
+def test_a_flow_state_handler_returning_junk_fails_the_flow_by_name():
+    def careless(flow_obj, old, new):
+        return 42
+
+    flow, _ = small_flow(state_handlers=[careless])
+    state = flow.run()
+    assert isinstance(state, Failed)
+    assert "careless of <Flow: name='small'> returned int 42" in state.message

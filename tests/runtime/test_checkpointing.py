@@ -67,6 +67,22 @@ def test_failures_and_skips_are_never_checkpointed(tmp_path, checkpointing):
     assert list(tmp_path.iterdir()) == []
 
 
+def test_a_success_signal_value_is_kept_in_memory_only(tmp_path, checkpointing):
+    """Prefect 0.10.7 and 0.13.19 write nothing for SUCCESS(result=...): the state is the
+    signal's own, its result a bare ``Result`` (checked on both releases)."""
+    from compat.engine import signals
+
+    @task
+    def early():
+        raise signals.SUCCESS("done early", result=7)
+
+    with Flow("f", result=LocalResult(dir=str(tmp_path))) as flow:
+        done = early()
+    state = flow.run().result[done]
+    assert (state.message, state.result, state._result.location) == ("done early", 7, None)
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_template_uses_every_context_key(tmp_path, checkpointing):
     """A location can use every §4.9 context key, parameters and custom context keys."""
     keys = [

@@ -172,3 +172,33 @@ def test_store_safe_value_checks_the_reference_too() -> None:
     with pytest.raises(ValueError, match=r"SetReferenceHandler.*not JSON-compatible") as info:
         result.store_safe_value()
     assert isinstance(info.value, PayloadError)
+
+
+def test_a_result_write_returning_no_result_fails_that_task_naming_the_class(
+    tmp_path: Path,
+) -> None:
+    """A ``Result`` subclass whose ``write`` returns a path instead of a ``Result``: Prefect
+    stored the string as the task's result silently; here that task fails, saying why."""
+    from compat import context
+    from compat.exceptions import ReturnTypeError
+
+    class PathOnlyResult(LocalResult):
+        def write(self, value_, **kwargs):
+            return str(tmp_path / "out.pkl")
+
+    @task(result=PathOnlyResult(dir=str(tmp_path)))
+    def produce():
+        return 1
+
+    @task
+    def other():
+        return 2
+
+    with Flow("broken write") as flow:
+        broken, fine = produce(), other()
+    with context(checkpointing=True):
+        state = flow.run()
+    assert isinstance(state.result[broken], states.Failed)
+    assert isinstance(state.result[broken].result, ReturnTypeError)
+    assert "PathOnlyResult.write() returned str, not a Result" in state.result[broken].message
+    assert state.result[fine].result == 2
