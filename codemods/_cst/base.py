@@ -157,7 +157,9 @@ class RuleTransformer(cst.CSTTransformer):
         self.handler_classes: dict[str, cst.ClassDef] = {}
         self.project = _project.current()
         self.imports_prefect = False
-        self._skipped: set[cst.CSTNode] = set()
+        # The ids of the top-level statements this pass does not enter (alive as long as
+        # the module: an id is a cheaper key than a node, whose hash is Python code).
+        self._skipped: set[int] = set()
         self._noqa: frozenset[int] = frozenset()
         self._silenced: set[cst.CSTNode] = set()
         self._reported: set[Site] = set(state.sites)
@@ -194,12 +196,12 @@ class RuleTransformer(cst.CSTTransformer):
         Otherwise the same as libcst's dispatch to ``visit_<Node>``, with the method looked
         up once per node type.
         """
-        if node in self._skipped:
+        if self._skipped and id(node) in self._skipped:
             return False
         if self._noqa and self.suppressed(node):
             self._silenced.add(node)
             return False
-        method = _method(type(self), "visit_", type(node))
+        method = _method(type(self), _VISITS, type(node))
         return method is None or method(self, node) is not False
 
     @classmethod
@@ -235,7 +237,7 @@ class RuleTransformer(cst.CSTTransformer):
         metadata = self.state.metadata
         if metadata is None or module is not metadata.module:
             return
-        self._skipped = set(self._ruled_out(metadata) or ())
+        self._skipped = {id(stmt) for stmt in self._ruled_out(metadata) or ()}
 
     def suppressed(self, node: cst.CSTNode) -> bool:
         """Return whether ``node`` starts on a line a ``# noqa`` comment silences.
@@ -524,13 +526,13 @@ class RuleTransformer(cst.CSTTransformer):
         self, original_node: cst.CSTNode, updated_node: cst.CSTNode
     ) -> cst.CSTNode | cst.RemovalSentinel | cst.FlattenSentinel[cst.CSTNode]:
         """Dispatch to the rule's ``leave_*``, then attach any pending TODO comments."""
-        if original_node in self._silenced:
+        if self._silenced and original_node in self._silenced:
             return updated_node  # left as written; its sites are counted as suppressed
-        method = _method(type(self), "leave_", type(original_node))
+        method = _method(type(self), _LEAVES, type(original_node))
         result = updated_node if method is None else method(self, original_node, updated_node)
         if result is not updated_node:
             self.changed = True
-        comments = self._todos.get(original_node)
+        comments = self._todos.get(original_node) if self._todos else None
         if comments and isinstance(result, cst.SimpleStatementLine | cst.BaseCompoundStatement):
             existing = {line.comment.value for line in result.leading_lines if line.comment}
             extra = [cst.EmptyLine(comment=cst.Comment(c)) for c in comments if c not in existing]
@@ -562,24 +564,28 @@ def _is_flow(qname: str) -> bool:
 
 
 _PLAIN_LEAVE_MODULE = cst.CSTTransformer.leave_Module
-_METHODS: dict[tuple[type, str, type], Any] = {}
+#: Per rule class and node type: its ``visit_<Node>`` / ``leave_<Node>`` (or ``None``).
+_VISITS: dict[type, dict[type, Any]] = {}
+_LEAVES: dict[type, dict[type, Any]] = {}
+_MISSING = object()
 
 
-def _method(owner: type, prefix: str, kind: type) -> Any:
-    """Return ``owner``'s ``<prefix><Node>`` callback for node type ``kind``.
+def _method(owner: type, table: dict[type, dict[type, Any]], kind: type) -> Any:
+    """Return ``owner``'s callback for node type ``kind`` from ``table`` (found once).
 
     ``None`` if the rule does not define one (libcst's default does nothing).
     """
-    key = (owner, prefix, kind)
-    try:
-        return _METHODS[key]
-    except KeyError:
-        name = prefix + kind.__name__
+    methods = table.get(owner)
+    if methods is None:
+        methods = table[owner] = {}
+    found = methods.get(kind, _MISSING)
+    if found is _MISSING:
+        name = ("visit_" if table is _VISITS else "leave_") + kind.__name__
         found = getattr(owner, name, None)
         if found is not None and found is getattr(cst.CSTTransformer, name, None):
             found = None
-        _METHODS[key] = found
-        return found
+        methods[kind] = found
+    return found
 
 
 def _always(cls: type, code: str, target: Target) -> bool:

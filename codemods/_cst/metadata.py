@@ -11,6 +11,8 @@ every node that has a scope).
 
 from __future__ import annotations
 
+import functools
+import inspect
 from collections.abc import Collection, Iterator, Mapping
 from typing import Any
 
@@ -111,21 +113,82 @@ def _scopes(module: cst.Module) -> Mapping[cst.CSTNode, Scope | None]:
     """Resolve ``ScopeProvider`` without the batched traversals around it.
 
     libcst's scope visitors are read-only; they run with :func:`read_only_visits`, which
-    spares them a copy of every node they enter.
+    spares them a copy of every node they enter. What ``ScopeProvider.visit_Module`` does
+    is done here, with :func:`_scope_visitor_type`'s visitor.
     """
     try:
         from libcst.metadata.expression_context_provider import ExpressionContextVisitor
-        from libcst.metadata.scope_provider import ScopeVisitor
 
-        with read_only_visits(ExpressionContextVisitor, ScopeVisitor):
+        visitor_type = _scope_visitor_type()
+        with read_only_visits(ExpressionContextVisitor, visitor_type):
             context = ExpressionContextProvider()
             context.visit_Module(module)
             scopes = ScopeProvider()
             scopes.metadata = {ExpressionContextProvider: context._computed}
-            scopes.visit_Module(module)
+            visitor = visitor_type(scopes)
+            module.visit(visitor)
+            visitor.infer_accesses()
         return scopes._computed
     except (AttributeError, ImportError):  # a libcst without these internals: the public way
         return MetadataWrapper(module, unsafe_skip_copy=True).resolve(ScopeProvider)
+
+
+#: libcst's ``ScopeVisitor.on_leave`` and ``ScopeProvider.visit_Module``, as
+#: :func:`_scope_visitor_type` expects them (whitespace aside).
+_EXPECTED_SOURCES = (
+    """def on_leave(self, original_node: cst.CSTNode) -> None:
+        self.provider.set_metadata(original_node, self.scope)
+        if isinstance(original_node, _ASSIGNMENT_LIKE_NODES):
+            self.scope._assignment_count += 1
+        super().on_leave(original_node)""",
+    """def visit_Module(self, node: cst.Module) -> Optional[bool]:
+        visitor = ScopeVisitor(self)
+        node.visit(visitor)
+        visitor.infer_accesses()""",
+)
+
+
+@functools.cache
+def _scope_visitor_type() -> type[cst.CSTVisitor]:
+    """libcst's ``ScopeVisitor``, or a subclass whose ``on_leave`` does the same faster.
+
+    Its ``on_leave`` runs for every node and tests the node against a tuple of node
+    classes, which are ABCs: a slow test, a large share of the scope analysis. The subclass
+    makes the same test once per node type. It is used only if libcst's code is the one
+    it was written against; any other libcst gets its own visitor.
+    """
+    from libcst.metadata import scope_provider
+
+    base = scope_provider.ScopeVisitor
+    try:
+        found = (
+            inspect.getsource(base.on_leave),
+            inspect.getsource(ScopeProvider.visit_Module),
+        )
+        assignment_like = scope_provider._ASSIGNMENT_LIKE_NODES
+    except (OSError, TypeError, AttributeError):
+        return base
+    if [_squeezed(t) for t in found] != [_squeezed(t) for t in _EXPECTED_SOURCES]:
+        return base
+    kinds: dict[type, bool] = {}
+    plain_on_leave = cst.CSTVisitor.on_leave
+
+    class FastScopeVisitor(base):  # type: ignore[misc, valid-type]
+        def on_leave(self, original_node: cst.CSTNode) -> None:
+            self.provider._computed[original_node] = self.scope  # what set_metadata does
+            kind = type(original_node)
+            counts = kinds.get(kind)
+            if counts is None:
+                counts = kinds[kind] = issubclass(kind, assignment_like)
+            if counts:
+                self.scope._assignment_count += 1
+            plain_on_leave(self, original_node)
+
+    return FastScopeVisitor
+
+
+def _squeezed(text: str) -> str:
+    return " ".join(text.split())
 
 
 class _Scopes(Mapping[cst.CSTNode, Scope | None]):

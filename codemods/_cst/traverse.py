@@ -19,6 +19,7 @@ libcst itself, so the result is the same either way.
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 import re
 import threading
@@ -228,34 +229,102 @@ def visit(node: CSTNode, visitor: cst.CSTVisitor) -> None:
 
     Layout nodes the visitor has no callback for are not entered (see :func:`is_trivia`).
     """
-    _visit(node, visitor, _attribute_callbacks(visitor), _skipped(visitor))
+    _visit(node, visitor, _attribute_callbacks(visitor), _skipped(visitor), _callbacks(visitor))
+
+
+_MISSING = object()
+_PLAIN_ON_VISIT = cst.CSTVisitor.on_visit
+_PLAIN_ON_LEAVE = cst.CSTVisitor.on_leave
+
+
+class _Callbacks:
+    """A read-only visitor's ``visit_<Node>``/``leave_<Node>`` methods, found once per type.
+
+    libcst's ``CSTVisitor.on_visit``/``on_leave`` build the method name and look it up on
+    every node; a visitor that keeps those two as they are gets the same methods from here
+    (``visits``/``leaves`` are ``None`` where it overrides them: it is then called as is).
+    """
+
+    __slots__ = ("leaves", "visitor", "visits")
+
+    def __init__(self, visitor: cst.CSTVisitor) -> None:
+        kind = type(visitor)
+        own = getattr(visitor, "__dict__", {})
+        # Callbacks set on the instance itself are looked up as libcst does, every time.
+        plain = not any(name.startswith(("visit_", "leave_")) for name in own)
+        self.visitor = visitor
+        self.visits: dict[type, Any] | None = (
+            {} if plain and kind.on_visit is _PLAIN_ON_VISIT else None
+        )
+        self.leaves: dict[type, Any] | None = (
+            {} if plain and kind.on_leave is _PLAIN_ON_LEAVE else None
+        )
+
+    def enter(self, node: CSTNode) -> bool:
+        """What ``visitor.on_visit(node)`` returns."""
+        visits = self.visits
+        if visits is None:
+            return self.visitor.on_visit(node)
+        method = visits.get(type(node), _MISSING)
+        if method is _MISSING:
+            method = getattr(self.visitor, f"visit_{type(node).__name__}", None)
+            visits[type(node)] = method
+        return method is None or method(node) is not False
+
+    def leave(self, node: CSTNode) -> None:
+        """What ``visitor.on_leave(node)`` does."""
+        leaves = self.leaves
+        if leaves is None:
+            self.visitor.on_leave(node)
+            return
+        method = leaves.get(type(node), _MISSING)
+        if method is _MISSING:
+            method = getattr(self.visitor, f"leave_{type(node).__name__}", None)
+            leaves[type(node)] = method
+        if method is not None:
+            method(node)
+
+
+def _callbacks(visitor: cst.CSTVisitor) -> _Callbacks:
+    """The :class:`_Callbacks` of ``visitor``, kept on it while it lives (if it can be)."""
+    found = getattr(visitor, "_codemods_callbacks", None)
+    if isinstance(found, _Callbacks) and found.visitor is visitor:
+        return found
+    found = _Callbacks(visitor)
+    with contextlib.suppress(AttributeError):  # with __slots__: found again next time
+        object.__setattr__(visitor, "_codemods_callbacks", found)
+    return found
 
 
 def _visit(
-    node: CSTNode, visitor: cst.CSTVisitor, attributes: frozenset[str], skip: frozenset[type]
+    node: CSTNode,
+    visitor: cst.CSTVisitor,
+    attributes: frozenset[str],
+    skip: frozenset[type],
+    callbacks: _Callbacks,
 ) -> None:
-    if visitor.on_visit(node):
+    if callbacks.enter(node):
         order = field_order(type(node))
         if order is None:
             node._visit_and_replace_children(visitor)
         else:
-            callbacks = _wants_attributes(node, attributes)
+            wanted = _wants_attributes(node, attributes)
             for name, kind in order:
                 value = getattr(node, name)
-                if callbacks and not _visited(value, kind):
+                if wanted and not _visited(value, kind):
                     continue
-                if callbacks:
+                if wanted:
                     visitor.on_visit_attribute(node, name)
                 if _is_node(value):
                     if type(value) not in skip:
-                        _visit(value, visitor, attributes, skip)
+                        _visit(value, visitor, attributes, skip, callbacks)
                 elif type(value) is tuple or type(value) is list:
                     for child in value:
                         if type(child) not in skip:
-                            _visit(child, visitor, attributes, skip)
-                if callbacks:
+                            _visit(child, visitor, attributes, skip, callbacks)
+                if wanted:
                     visitor.on_leave_attribute(node, name)
-    visitor.on_leave(node)
+    callbacks.leave(node)
 
 
 Result = CSTNode | RemovalSentinel | FlattenSentinel[CSTNode]
@@ -296,13 +365,15 @@ def _transform(
                 if callbacks:
                     transformer.on_visit_attribute(node, name)
                 new: Any = value
-                if _is_node(value):
-                    if type(value) not in skip:
-                        new = _transform(value, transformer, attributes, skip)
-                        if new is not value:
-                            new = _single(value, new, kind)
-                elif type(value) is tuple or type(value) is list:
+                value_type = type(value)
+                if value_type in skip:
+                    pass  # a layout node, kept as it is
+                elif value_type is tuple or value_type is list:
                     new = _sequence(value, transformer, attributes, skip, kind is _Kind.BODY)
+                elif _NODE_TYPES.get(value_type) or _is_node(value):
+                    new = _transform(value, transformer, attributes, skip)
+                    if new is not value:
+                        new = _single(value, new, kind)
                 if callbacks:
                     transformer.on_leave_attribute(node, name)
                 if new is not value:
@@ -386,7 +457,7 @@ _REPLACED: list[Callable[..., Any]] = []  # the ``CSTNode.visit`` in place befor
 
 def _dispatching_visit(self: CSTNode, visitor: Any) -> Any:
     if type(visitor) in _PATCH_USERS:
-        _visit(self, visitor, _attribute_callbacks(visitor), _skipped(visitor))
+        _visit(self, visitor, _attribute_callbacks(visitor), _skipped(visitor), _callbacks(visitor))
         return self
     return _REPLACED[0](self, visitor)
 
