@@ -1,0 +1,118 @@
+"""The engine's shortcuts skip work only where the answer is known without it.
+
+Each shortcut is checked two ways: it gives the answer the full computation gives, and it
+does skip the work (counted, never timed).
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import libcst as cst
+import pytest
+from libcst.codemod import CodemodContext
+from libcst.metadata import QualifiedNameProvider
+
+from codemods._cst.metadata import ModuleMetadata, preorder
+from codemods._engine import rewrite_checked
+from codemods._types import Target
+from codemods.rules import LegacyResultRule, PassState
+
+# Imports that bind names in every way libcst resolves: plain, dotted, aliased (module,
+# class, dotted module), relative, and a local binding shadowing an imported name.
+NAMING = """\
+import prefect
+import prefect.engine.result
+import prefect.engine.result as legacy
+from prefect.engine import result
+from prefect.engine import result as res
+from prefect.engine.result import SafeResult
+from prefect.engine.result import SafeResult as Safe
+from prefect.engine.result.base import SafeResult as BaseSafe
+from .local import SafeResult as Relative
+import os.path as SafeResult2
+
+a = SafeResult
+b = Safe
+c = BaseSafe
+d = legacy.SafeResult
+e = result.SafeResult
+f = res.SafeResult
+g = prefect.engine.result.SafeResult
+h = Relative
+i = SafeResult2.join
+j = SafeResult.location
+k = make().SafeResult
+l = other.SafeResult
+
+
+def shadow(SafeResult=None):
+    return SafeResult, Safe, legacy
+
+
+class Holder:
+    Safe = 1
+    value = Safe
+"""
+
+
+def legacy_pass(source: str) -> LegacyResultRule:
+    module = cst.parse_module(source)
+    metadata = ModuleMetadata(module, source)
+    state = PassState(target=Target.PREFECT, active=frozenset(), lines=metadata.lines)
+    state.metadata = metadata
+    rule_pass = LegacyResultRule(CodemodContext(), state)
+    rule_pass.metadata = metadata.for_dependencies(rule_pass.get_inherited_dependencies())
+    return rule_pass
+
+
+def dotted_nodes(rule_pass: LegacyResultRule) -> list[cst.CSTNode]:
+    metadata = rule_pass.state.metadata
+    assert metadata is not None
+    return [n for n in preorder(metadata.module) if isinstance(n, cst.Name | cst.Attribute)]
+
+
+@pytest.mark.parametrize("last", ["SafeResult", "join", "location", "result", "legacy"])
+def test_may_name_is_false_only_where_no_qualified_name_ends_so(last: str) -> None:
+    rule_pass = legacy_pass(NAMING)
+    ruled_out = 0
+    for node in dotted_nodes(rule_pass):
+        names = {q.name for q in rule_pass.get_metadata(QualifiedNameProvider, node, set())}
+        ends = any(n == last or n.endswith("." + last) for n in names)
+        if not rule_pass.may_name(node, last):
+            ruled_out += 1
+            assert not ends, (cst.Module([]).code_for_node(node), names)
+    assert ruled_out > 10  # the test rules something out
+
+
+def test_may_name_needs_the_full_lookup_for_aliases_and_own_names() -> None:
+    rule_pass = legacy_pass(NAMING)
+    by_code = {cst.Module([]).code_for_node(n): n for n in dotted_nodes(rule_pass)}
+    for code in ["Safe", "BaseSafe", "legacy.SafeResult", "SafeResult", "Relative", "res"]:
+        assert rule_pass.may_name(by_code[code], "SafeResult"), code
+    for code in ["prefect", "os.path", "make", "SafeResult.location", "other"]:
+        assert not rule_pass.may_name(by_code[code], "SafeResult"), code
+
+
+def test_safe_result_check_looks_up_only_names_that_may_match(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    looked_up: list[str] = []
+    original = LegacyResultRule.qnames
+
+    def counting(self: LegacyResultRule, node: cst.CSTNode) -> set[str]:
+        if isinstance(node, cst.Name):
+            looked_up.append(node.value)
+        return original(self, node)
+
+    monkeypatch.setattr(LegacyResultRule, "qnames", counting)
+    names = [f"name{n}" for n in range(50)]
+    source = (
+        "from prefect.engine.result import SafeResult\n"
+        + "".join(f"{a} = {b}\n" for a, b in itertools.pairwise(names))
+        + "x = SafeResult\n"
+    )
+    outcome = rewrite_checked(source)
+    assert [s.message for s in outcome.sites] == ["SafeResult is gone: use `.location`"]
+    assert not any(value.startswith("name") for value in looked_up)
+    assert "SafeResult" in looked_up
