@@ -37,7 +37,7 @@ from codemods._catalogue import Rule
 from codemods._types import Site, SiteStatus, Target
 
 from . import names as _names
-from .metadata import ModuleMetadata, preorder
+from .metadata import ModuleMetadata, is_statement, preorder
 
 __all__ = [
     "DOCS_POINTER",
@@ -129,9 +129,11 @@ class RuleTransformer(cst.CSTTransformer):
     """
 
     rule: ClassVar[Rule]
-    #: The index words (see :class:`StatementIndex`) a top-level statement must hold for
-    #: this pass to enter it; ``None`` enters every statement. Must cover every node the
-    #: pass rewrites or reports on, and the statement holding it.
+    #: The index words (see :class:`StatementIndex`) a statement must hold for this pass
+    #: to enter it; ``None`` enters every statement. Must cover every node the pass
+    #: rewrites or reports on (such a node holds one of them), and so every statement
+    #: holding it: a top-level statement without any is not entered, nor a statement
+    #: nested in an entered one (its ``on_leave`` still runs, as for any declined node).
     TRIGGERS: ClassVar[frozenset[str] | None] = None
     #: Whether names bound by ``import ... as`` also trigger (for qualified-name matches).
     TRIGGERED_BY_ALIASES: ClassVar[bool] = False
@@ -160,10 +162,15 @@ class RuleTransformer(cst.CSTTransformer):
         # The ids of the top-level statements this pass does not enter (alive as long as
         # the module: an id is a cheaper key than a node, whose hash is Python code).
         self._skipped: set[int] = set()
+        # The statement index's words and this pass's triggers, once the module is entered.
+        self._statement_words: dict[cst.CSTNode, set[str]] | None = None
+        self._triggers: frozenset[str] = frozenset()
         self._noqa: frozenset[int] = frozenset()
         self._silenced: set[cst.CSTNode] = set()
         self._reported: set[Site] = set(state.sites)
         self._resolving: set[cst.CSTNode] = set()
+        self._visit_methods = _VISITS.setdefault(type(self), {})
+        self._leave_methods = _LEAVES.setdefault(type(self), {})
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -191,7 +198,7 @@ class RuleTransformer(cst.CSTTransformer):
         return [n for n in preorder(root) if isinstance(n, types)]
 
     def on_visit(self, node: cst.CSTNode) -> bool:
-        """Do not enter a top-level statement the statement index rules out.
+        """Do not enter a statement the statement index rules out.
 
         Otherwise the same as libcst's dispatch to ``visit_<Node>``, with the method looked
         up once per node type.
@@ -201,7 +208,13 @@ class RuleTransformer(cst.CSTTransformer):
         if self._noqa and self.suppressed(node):
             self._silenced.add(node)
             return False
-        method = _method(type(self), _VISITS, type(node))
+        if self._statement_words is not None and is_statement(type(node)):
+            words = self._statement_words.get(node)
+            if words is not None and self._triggers.isdisjoint(words):
+                return False  # a nested statement without any trigger
+        method = self._visit_methods.get(type(node), _MISSING)
+        if method is _MISSING:
+            method = _method(type(self), _VISITS, type(node))
         return method is None or method(self, node) is not False
 
     @classmethod
@@ -238,6 +251,12 @@ class RuleTransformer(cst.CSTTransformer):
         if metadata is None or module is not metadata.module:
             return
         self._skipped = {id(stmt) for stmt in self._ruled_out(metadata) or ()}
+        if self.TRIGGERS is not None:
+            index = metadata.index
+            self._triggers = self.TRIGGERS
+            if self.TRIGGERED_BY_ALIASES:
+                self._triggers = self._triggers | index.import_aliases
+            self._statement_words = index.words
 
     def suppressed(self, node: cst.CSTNode) -> bool:
         """Return whether ``node`` starts on a line a ``# noqa`` comment silences.
@@ -555,7 +574,9 @@ class RuleTransformer(cst.CSTTransformer):
         """Dispatch to the rule's ``leave_*``, then attach any pending TODO comments."""
         if self._silenced and original_node in self._silenced:
             return updated_node  # left as written; its sites are counted as suppressed
-        method = _method(type(self), _LEAVES, type(original_node))
+        method = self._leave_methods.get(type(original_node), _MISSING)
+        if method is _MISSING:
+            method = _method(type(self), _LEAVES, type(original_node))
         result = updated_node if method is None else method(self, original_node, updated_node)
         if result is not updated_node:
             self.changed = True

@@ -10,6 +10,7 @@ position is what ``PositionProvider`` computes, shifted by the lines above the s
 
 from __future__ import annotations
 
+import contextlib
 import re
 
 import libcst as cst
@@ -32,7 +33,12 @@ class GeneratedCode:
         self.text = "".join(tokens)
         self.tokens = len(tokens)
         self.last_token = tokens[-1] if tokens else ""
-        self.lines = sum(line_count(t) for t in tokens)  # as libcst counts for positions
+        # Line endings as libcst's positions count them, token by token (a "\r" ending one
+        # token and a "\n" starting the next are two); without "\r" that is a plain count.
+        if "\r" in self.text:
+            self.lines = sum(line_count(t) for t in tokens)
+        else:
+            self.lines = self.text.count("\n")
         self.ranges: dict[int, _Range] | None = None
 
 
@@ -53,7 +59,7 @@ class CodeCache:
         cache = self._for(module)
         found = cache.get(node)
         if found is None:
-            state = CodegenState(
+            state = _CodeState(
                 default_indent=module.default_indent, default_newline=module.default_newline
             )
             node._codegen(state)
@@ -99,6 +105,26 @@ class CodeCache:
             CodePosition(start_line_in + shift, start_column),
             CodePosition(end_line_in + shift, end_column),
         )
+
+
+class _CodeState(CodegenState):
+    """libcst's code generation state, with a cheaper no-op ``record_syntactic_position``.
+
+    libcst's is a generator-based context manager doing nothing, entered for most nodes;
+    a shared ``nullcontext`` does the same nothing without building a generator each time.
+    """
+
+    def record_syntactic_position(  # type: ignore[override]
+        self,
+        node: cst.CSTNode,
+        *,
+        start_node: cst.CSTNode | None = None,
+        end_node: cst.CSTNode | None = None,
+    ) -> contextlib.nullcontext[None]:
+        return _NOTHING
+
+
+_NOTHING: contextlib.nullcontext[None] = contextlib.nullcontext()
 
 
 def _relative_ranges(module: cst.Module, statement: cst.CSTNode) -> dict[int, _Range]:

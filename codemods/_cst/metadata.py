@@ -35,7 +35,14 @@ from codemods._lines import split_lines
 from .codegen import CodeCache
 from .traverse import code_children, read_only_visits
 
-__all__ = ["ESCAPED_STRING", "IMPORT", "ModuleMetadata", "StatementIndex", "preorder"]
+__all__ = [
+    "ESCAPED_STRING",
+    "IMPORT",
+    "ModuleMetadata",
+    "StatementIndex",
+    "is_statement",
+    "preorder",
+]
 
 
 #: Index keys for what a statement holds besides names (see :class:`StatementIndex`).
@@ -44,10 +51,11 @@ ESCAPED_STRING = "<escaped string>"
 
 
 class StatementIndex:
-    """What each top-level statement holds: its names (identifiers, attribute names,
-    keywords), the text of its short strings, and markers for imports and strings with
-    escapes; plus every name an import binds with ``as``. Rules use it to skip statements
-    that cannot hold what they match.
+    """What each statement holds: its names (identifiers, attribute names, keywords), the
+    text of its short strings, and markers for imports and strings with escapes; plus
+    every name an import binds with ``as``. Rules use it to skip statements that cannot
+    hold what they match: top-level statements, and statements nested in the ones they
+    enter (a method of a class, the body of an ``if``).
     """
 
     def __init__(self) -> None:
@@ -91,8 +99,30 @@ class _Walk:
             name = node.name  # type: ignore[attr-defined]
             if isinstance(name, cst.Name):
                 self.index.import_aliases.add(name.value)
+        if is_statement(kind) and parent is not self.nodes[0]:
+            # A nested statement: its own words, which its enclosing statements also hold.
+            outer, self._words = self._words, set()
+            for child in code_children(node):
+                self._enter(child, node)
+            self.index.words[node] = self._words
+            outer |= self._words
+            self._words = outer
+            return
         for child in code_children(node):
             self._enter(child, node)
+
+
+_STATEMENT_KINDS: dict[type, bool] = {}
+
+
+def is_statement(kind: type) -> bool:
+    """Whether nodes of ``kind`` are statements (simple statement lines or compound)."""
+    found = _STATEMENT_KINDS.get(kind)
+    if found is None:
+        found = _STATEMENT_KINDS[kind] = issubclass(
+            kind, cst.SimpleStatementLine | cst.BaseCompoundStatement
+        )
+    return found
 
 
 def preorder(root: cst.CSTNode) -> list[cst.CSTNode]:

@@ -7,16 +7,18 @@ does skip the work (counted, never timed).
 from __future__ import annotations
 
 import itertools
+from pathlib import Path
 
 import libcst as cst
 import pytest
 from libcst.codemod import CodemodContext
 from libcst.metadata import QualifiedNameProvider
 
+from codemods._cst import base as _base
 from codemods._cst.metadata import ModuleMetadata, preorder
-from codemods._engine import rewrite_checked
+from codemods._engine import rewrite_checked, transform_source
 from codemods._types import Target
-from codemods.rules import LegacyResultRule, PassState
+from codemods.rules import LegacyResultRule, PassState, ResultHandlerKeywordRule
 
 # Imports that bind names in every way libcst resolves: plain, dotted, aliased (module,
 # class, dotted module), relative, and a local binding shadowing an imported name.
@@ -116,3 +118,67 @@ def test_safe_result_check_looks_up_only_names_that_may_match(
     assert [s.message for s in outcome.sites] == ["SafeResult is gone: use `.location`"]
     assert not any(value.startswith("name") for value in looked_up)
     assert "SafeResult" in looked_up
+
+
+# -- statements nested in entered ones are skipped without triggers ------------------------
+
+FIXTURES = Path(__file__).parent / "fixtures"
+BEFORE = sorted(FIXTURES.rglob("*.before.py"))
+
+
+def methods_source(count: int) -> str:
+    """A Task subclass with ``count`` unrelated methods and one using a legacy handler."""
+    methods = "".join(
+        f"    def plain{n}(self, value):\n        return value + {n}\n\n" for n in range(count)
+    )
+    return (
+        "from prefect import Task\n"
+        "from prefect.engine.result_handlers import LocalResultHandler\n\n\n"
+        "class Job(Task):\n"
+        f"{methods}"
+        "    def legacy(self):\n"
+        "        return Task(result_handler=LocalResultHandler(dir='/tmp'))\n"
+    )
+
+
+def test_a_pass_enters_only_the_nested_statements_holding_its_triggers(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    offered: list[str] = []
+    original = ResultHandlerKeywordRule.on_visit
+
+    def counting(self: ResultHandlerKeywordRule, node: cst.CSTNode) -> bool:
+        if isinstance(node, cst.Name):
+            offered.append(node.value)
+        return original(self, node)
+
+    monkeypatch.setattr(ResultHandlerKeywordRule, "on_visit", counting)
+    outcome = rewrite_checked(methods_source(40))
+    assert "result=LocalResult(dir='/tmp')" in outcome.code
+    assert "LocalResultHandler" in offered  # the method with `result_handler=` is entered
+    assert not any(name.startswith("plain") or name == "value" for name in offered)
+
+
+def whole_statements(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make every pass enter every nested statement of the top-level ones it enters."""
+    monkeypatch.setattr(_base, "is_statement", lambda kind: False)
+
+
+@pytest.mark.parametrize("target", list(Target))
+@pytest.mark.parametrize("path", BEFORE, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_skipping_nested_statements_changes_no_outcome(
+    path: Path, target: Target, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    source = path.read_text(encoding="utf-8")
+    skipping = transform_source(source, target=target)
+    with monkeypatch.context() as patch:
+        whole_statements(patch)
+        entering = transform_source(source, target=target)
+    assert skipping == entering
+
+
+def test_the_fixtures_compared_above_nest_their_sites() -> None:
+    """A sanity check: some fixture sites sit in statements nested in others."""
+    assert len(BEFORE) > 50
+    nested = [p for p in BEFORE if "\n    " in p.read_text(encoding="utf-8")]
+    assert len(nested) > 20
