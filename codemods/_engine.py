@@ -190,8 +190,8 @@ def _collector_paused() -> Iterator[None]:
 _COMPILE_BATCH = 500
 
 
-def _compile_error(code: str) -> Exception | None:
-    """Return why CPython does not compile ``code``, or ``None`` if it does.
+def _compile_error(code: str, tree: ast.Module | None = None) -> Exception | None:
+    """Return why CPython does not compile ``code`` (parsed: ``tree``), or ``None``.
 
     CPython's compiler takes time that grows faster than the length of one long module
     (10 MB: 1.2 s per MB, against 0.3 s at 2 MB), so the statements are compiled a few
@@ -200,7 +200,8 @@ def _compile_error(code: str) -> Exception | None:
     ties statements together: then the module is compiled whole.
     """
     try:
-        tree = ast.parse(code, "<rewritten>")
+        if tree is None:
+            tree = ast.parse(code, "<rewritten>")
         features = None if "global" in code else _future_features(tree)
         if features is None:
             compile(tree, "<rewritten>", "exec", dont_inherit=True)
@@ -263,7 +264,11 @@ class _Parsed:
 
 def _parse(source: str) -> _Parsed:
     """Parse what the rules need of ``source``: its view (see ``_subset``) or all of it."""
-    view = make_view(source)
+    return _parse_view(source, make_view(source))
+
+
+def _parse_view(source: str, view: View | None) -> _Parsed:
+    """Parse ``view`` of ``source`` (see ``_subset``), or, without one, all of it."""
     if view is not None:
         try:
             return _Parsed(cst.parse_module(view.code), view.code, view)
@@ -400,10 +405,17 @@ def _checked(
     outcome = transform_source(source, target=target, select=select, ignore=ignore)
     if outcome.code == source:
         return outcome
-    # Compiled before the re-parse, so that CPython's tree is gone before libcst's is built.
-    compile_error = _compile_error(outcome.code)
+    # CPython's tree serves the compile check and the view, and is gone before libcst's
+    # tree is built (the two are never in memory together).
     try:
-        reparsed = _parse(outcome.code)
+        tree: ast.Module | None = ast.parse(outcome.code, "<rewritten>")
+    except (SyntaxError, ValueError):
+        tree = None  # the compile check reports it
+    compile_error = _compile_error(outcome.code, tree)
+    view = make_view(outcome.code, tree) if tree is not None else None
+    del tree
+    try:
+        reparsed = _parse_view(outcome.code, view)
     except cst.ParserSyntaxError as exc:
         raise RewriteVerificationError(f"re-parse failed: the output is not valid: {exc}") from exc
     if compile_error is not None:

@@ -83,6 +83,10 @@ class CodeCache:
         last = next((p.last_token for p in reversed(parts) if p.tokens), "")
         return text[: len(text) - len(last)]
 
+    def lines(self, module: cst.Module, node: cst.CSTNode) -> int:
+        """Return the number of lines of top-level ``node``'s code (header, body or footer)."""
+        return self._statement(module, node).lines
+
     def starts(self, module: cst.Module) -> dict[cst.CSTNode, int]:
         """Return the line (1-based) where each top-level statement's code begins."""
         line = 1 + sum(self._statement(module, n).lines for n in module.header)

@@ -284,7 +284,11 @@ class _Positions(Mapping[cst.CSTNode, CodeRange]):
         self._module = module
         self._parents = parents
         self._code = code
-        self._starts: dict[cst.CSTNode, int] | None = None
+        # Where top-level statements begin, found in order as far as asked: a site near
+        # the top does not need the code of the statements below it.
+        self._starts: dict[cst.CSTNode, int] = {}
+        self._placed = 0  # statements of the body whose start is known
+        self._next_line = 0  # where the next one begins (0: not computed yet)
         self._whole: Mapping[cst.CSTNode, CodeRange] | None = None
 
     def __getitem__(self, node: cst.CSTNode) -> CodeRange:
@@ -293,12 +297,27 @@ class _Positions(Mapping[cst.CSTNode, CodeRange]):
             statement, parent = parent, self._parents.get(parent)
         if parent is None:  # the module, or a node of its header or footer
             return self._all()[node]
-        if self._starts is None:
-            self._starts = self._code.starts(self._module)
-        start = self._starts.get(statement)
+        start = self._start_of(statement)
         if start is None:
             return self._all()[node]
         return self._code.position(self._module, statement, start, node)
+
+    def _start_of(self, statement: cst.CSTNode) -> int | None:
+        """The line where top-level ``statement`` begins (``None``: not in the body)."""
+        found = self._starts.get(statement)
+        if found is not None:
+            return found
+        module, body = self._module, self._module.body
+        if not self._next_line:
+            self._next_line = 1 + sum(self._code.lines(module, n) for n in module.header)
+        while self._placed < len(body):
+            current = body[self._placed]
+            self._starts[current] = self._next_line
+            self._next_line += self._code.lines(module, current)
+            self._placed += 1
+            if current is statement:
+                return self._starts[current]
+        return None
 
     def _all(self) -> Mapping[cst.CSTNode, CodeRange]:
         if self._whole is None:

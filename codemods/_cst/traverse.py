@@ -55,6 +55,7 @@ _FIELD_CALL = re.compile(
     r"\(\s*self,\s*\"(\w+)\""
 )
 _ORDER: dict[type, tuple[tuple[str, _Kind], ...] | None] = {}
+_MISSING: Any = object()
 
 
 def field_order(kind: type) -> tuple[tuple[str, _Kind], ...] | None:
@@ -147,7 +148,30 @@ def iter_children(node: CSTNode) -> Iterator[CSTNode]:
 
 def code_children(node: CSTNode) -> list[CSTNode]:
     """Return the direct children of ``node`` that are not layout (see :func:`is_trivia`)."""
-    return [child for child in iter_children(node) if not is_trivia(type(child))]
+    kind = type(node)
+    order = _ORDER.get(kind, _MISSING)
+    if order is _MISSING:
+        order = field_order(kind)
+    if order is None:
+        return [child for child in node.children if not is_trivia(type(child))]
+    found: list[CSTNode] = []
+    for name, _ in order:  # iter_children, inlined: this runs for every node of a walk
+        value = getattr(node, name)
+        value_type = type(value)
+        if value_type is tuple or value_type is list:
+            for child in value:
+                trivia = _TRIVIA_TYPES.get(type(child))
+                if not (is_trivia(type(child)) if trivia is None else trivia):
+                    found.append(child)
+            continue
+        is_node = _NODE_TYPES.get(value_type)
+        if is_node is None:
+            is_node = _is_node(value)
+        if is_node:
+            trivia = _TRIVIA_TYPES.get(value_type)
+            if not (is_trivia(value_type) if trivia is None else trivia):
+                found.append(value)
+    return found
 
 
 _ALL_NODES = frozenset({"*"})
@@ -229,10 +253,10 @@ def visit(node: CSTNode, visitor: cst.CSTVisitor) -> None:
 
     Layout nodes the visitor has no callback for are not entered (see :func:`is_trivia`).
     """
-    _visit(node, visitor, _attribute_callbacks(visitor), _skipped(visitor), _callbacks(visitor))
+    callbacks = _callbacks(visitor)
+    _visit(node, visitor, callbacks.attributes, callbacks.skip, callbacks)
 
 
-_MISSING = object()
 _PLAIN_ON_VISIT = cst.CSTVisitor.on_visit
 _PLAIN_ON_LEAVE = cst.CSTVisitor.on_leave
 
@@ -245,7 +269,7 @@ class _Callbacks:
     (``visits``/``leaves`` are ``None`` where it overrides them: it is then called as is).
     """
 
-    __slots__ = ("leaves", "visitor", "visits")
+    __slots__ = ("attributes", "leaves", "skip", "visitor", "visits")
 
     def __init__(self, visitor: cst.CSTVisitor) -> None:
         kind = type(visitor)
@@ -253,6 +277,8 @@ class _Callbacks:
         # Callbacks set on the instance itself are looked up as libcst does, every time.
         plain = not any(name.startswith(("visit_", "leave_")) for name in own)
         self.visitor = visitor
+        self.attributes = _attribute_callbacks(visitor)
+        self.skip = _skipped(visitor)
         self.visits: dict[type, Any] | None = (
             {} if plain and kind.on_visit is _PLAIN_ON_VISIT else None
         )
@@ -288,7 +314,7 @@ class _Callbacks:
 def _callbacks(visitor: cst.CSTVisitor) -> _Callbacks:
     """The :class:`_Callbacks` of ``visitor``, kept on it while it lives (if it can be)."""
     found = getattr(visitor, "_codemods_callbacks", None)
-    if isinstance(found, _Callbacks) and found.visitor is visitor:
+    if type(found) is _Callbacks and found.visitor is visitor:
         return found
     found = _Callbacks(visitor)
     with contextlib.suppress(AttributeError):  # with __slots__: found again next time
@@ -303,28 +329,65 @@ def _visit(
     skip: frozenset[type],
     callbacks: _Callbacks,
 ) -> None:
-    if callbacks.enter(node):
-        order = field_order(type(node))
+    kind = type(node)
+    # callbacks.enter(node), inlined: this runs for every node of every scope analysis.
+    visits = callbacks.visits
+    if visits is None:
+        entered = visitor.on_visit(node)
+    else:
+        method = visits.get(kind, _MISSING)
+        if method is _MISSING:
+            method = visits[kind] = getattr(visitor, f"visit_{kind.__name__}", None)
+        entered = method is None or method(node) is not False
+    if entered:
+        order = _ORDER.get(kind, _MISSING)
+        if order is _MISSING:
+            order = field_order(kind)
         if order is None:
             node._visit_and_replace_children(visitor)
+        elif attributes and _wants_attributes(node, attributes):
+            _visit_fields_with_callbacks(node, visitor, attributes, skip, callbacks, order)
         else:
-            wanted = _wants_attributes(node, attributes)
-            for name, kind in order:
+            for name, _ in order:
                 value = getattr(node, name)
-                if wanted and not _visited(value, kind):
+                value_type = type(value)
+                if value_type in skip:
                     continue
-                if wanted:
-                    visitor.on_visit_attribute(node, name)
-                if _is_node(value):
-                    if type(value) not in skip:
-                        _visit(value, visitor, attributes, skip, callbacks)
-                elif type(value) is tuple or type(value) is list:
+                if value_type is tuple or value_type is list:
                     for child in value:
                         if type(child) not in skip:
                             _visit(child, visitor, attributes, skip, callbacks)
-                if wanted:
-                    visitor.on_leave_attribute(node, name)
+                    continue
+                is_node = _NODE_TYPES.get(value_type)
+                if is_node is None:
+                    is_node = _is_node(value)
+                if is_node:
+                    _visit(value, visitor, attributes, skip, callbacks)
     callbacks.leave(node)
+
+
+def _visit_fields_with_callbacks(
+    node: CSTNode,
+    visitor: cst.CSTVisitor,
+    attributes: frozenset[str],
+    skip: frozenset[type],
+    callbacks: _Callbacks,
+    order: tuple[tuple[str, _Kind], ...],
+) -> None:
+    """Visit ``node``'s fields with the attribute callbacks around each visited one."""
+    for name, kind in order:
+        value = getattr(node, name)
+        if not _visited(value, kind):
+            continue
+        visitor.on_visit_attribute(node, name)
+        if _is_node(value):
+            if type(value) not in skip:
+                _visit(value, visitor, attributes, skip, callbacks)
+        elif type(value) is tuple or type(value) is list:
+            for child in value:
+                if type(child) not in skip:
+                    _visit(child, visitor, attributes, skip, callbacks)
+        visitor.on_leave_attribute(node, name)
 
 
 Result = CSTNode | RemovalSentinel | FlattenSentinel[CSTNode]
@@ -370,7 +433,9 @@ def _transform(
                     pass  # a layout node, kept as it is
                 elif value_type is tuple or value_type is list:
                     new = _sequence(value, transformer, attributes, skip, kind is _Kind.BODY)
-                elif _NODE_TYPES.get(value_type) or _is_node(value):
+                elif _NODE_TYPES.get(value_type, False) or (
+                    value_type not in _NODE_TYPES and _is_node(value)
+                ):
                     new = _transform(value, transformer, attributes, skip)
                     if new is not value:
                         new = _single(value, new, kind)
@@ -457,7 +522,8 @@ _REPLACED: list[Callable[..., Any]] = []  # the ``CSTNode.visit`` in place befor
 
 def _dispatching_visit(self: CSTNode, visitor: Any) -> Any:
     if type(visitor) in _PATCH_USERS:
-        _visit(self, visitor, _attribute_callbacks(visitor), _skipped(visitor), _callbacks(visitor))
+        callbacks = _callbacks(visitor)
+        _visit(self, visitor, callbacks.attributes, callbacks.skip, callbacks)
         return self
     return _REPLACED[0](self, visitor)
 

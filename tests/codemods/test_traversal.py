@@ -989,6 +989,34 @@ def test_positions_are_position_provider_positions(name: str) -> None:
     assert_positions_match(parsed(name), CodeCache())
 
 
+@pytest.mark.parametrize("name", SAMPLE_IDS)
+def test_metadata_positions_asked_in_any_order_are_position_provider_positions(
+    name: str,
+) -> None:
+    """The rules' ``PositionProvider`` (statement starts found lazily, in order)."""
+    module = parsed(name)
+    expected = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+    metadata = _metadata.ModuleMetadata(module, module.code)
+    positions = metadata.for_dependencies([PositionProvider])[PositionProvider]
+    nodes = [n for n in walk(module) if not is_trivia(type(n))]
+    # Last statement first, then the rest from the top: later starts are found first.
+    for node in [*reversed(nodes[len(nodes) // 2 :]), *nodes[: len(nodes) // 2]]:
+        assert positions[node] == expected[node], type(node).__name__
+
+
+def test_metadata_positions_need_only_the_code_above_the_node() -> None:
+    """A node in the first statement is placed without the code of the ones below."""
+    module = parsed("classes")
+    cache = CodeCache()
+    metadata = _metadata.ModuleMetadata(module, module.code, cache)
+    positions = metadata.for_dependencies([PositionProvider])[PositionProvider]
+    first = module.body[0]
+    assert positions[first].start.line == 1
+    generated = cache._for(module)
+    assert first in generated
+    assert not any(statement in generated for statement in module.body[1:])
+
+
 def test_positions_in_new_versions_sharing_statements() -> None:
     cache = CodeCache()
     module = parsed("match_and_strings")
