@@ -100,9 +100,15 @@ class CodeCache:
         self, module: cst.Module, statement: cst.CSTNode, start_line: int, node: cst.CSTNode
     ) -> CodeRange:
         """Return ``PositionProvider``'s range for ``node`` inside top-level ``statement``."""
-        generated = self._statement(module, statement)
-        if generated.ranges is None:
-            generated.ranges = _relative_ranges(module, statement)
+        cache = self._for(module)
+        generated = cache.get(statement)
+        if generated is None or generated.ranges is None:
+            # One code generation gives the positions and the code (the same tokens).
+            state = _PositionState(module.default_indent, module.default_newline)
+            statement._codegen(state)
+            if generated is None:
+                generated = cache[statement] = GeneratedCode(state.tokens)
+            generated.ranges = state.ranges
         start_line_in, start_column, end_line_in, end_column = generated.ranges[id(node)]
         shift = start_line - 1
         return CodeRange(
@@ -129,16 +135,6 @@ class _CodeState(CodegenState):
 
 
 _NOTHING: contextlib.nullcontext[None] = contextlib.nullcontext()
-
-
-def _relative_ranges(module: cst.Module, statement: cst.CSTNode) -> dict[int, _Range]:
-    """Positions of ``statement`` and its descendants as if its code began on line 1.
-
-    Keyed by node id: the statement, cached with them, keeps its nodes alive.
-    """
-    state = _PositionState(module.default_indent, module.default_newline)
-    statement._codegen(state)
-    return state.ranges
 
 
 #: start line, start column, end line, end column (as ``PositionProvider`` gives them)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import types
 from collections.abc import Collection, Iterator, Mapping
 from typing import Any
 
@@ -200,19 +201,28 @@ def _scope_visitor_type() -> type[cst.CSTVisitor]:
         return base
     if [_squeezed(t) for t in found] != [_squeezed(t) for t in _EXPECTED_SOURCES]:
         return base
-    kinds: dict[type, bool] = {}
+    kinds: dict[type, tuple[bool, Any]] = {}
     plain_on_leave = cst.CSTVisitor.on_leave
 
     class FastScopeVisitor(base):  # type: ignore[misc, valid-type]
         def on_leave(self, original_node: cst.CSTNode) -> None:
             self.provider._computed[original_node] = self.scope  # what set_metadata does
             kind = type(original_node)
-            counts = kinds.get(kind)
-            if counts is None:
-                counts = kinds[kind] = issubclass(kind, assignment_like)
+            found = kinds.get(kind)
+            if found is None:
+                # Whether it counts as an assignment, and its leave_<Node> (a plain
+                # function, or None for none; anything else goes through libcst).
+                leave = inspect.getattr_static(base, f"leave_{kind.__name__}", None)
+                if leave is not None and not isinstance(leave, types.FunctionType):
+                    leave = plain_on_leave
+                found = kinds[kind] = (issubclass(kind, assignment_like), leave)
+            counts, leave = found
             if counts:
                 self.scope._assignment_count += 1
-            plain_on_leave(self, original_node)
+            if leave is plain_on_leave:
+                plain_on_leave(self, original_node)
+            elif leave is not None:
+                leave(self, original_node)
 
     return FastScopeVisitor
 
@@ -312,11 +322,12 @@ class _Positions(Mapping[cst.CSTNode, CodeRange]):
             self._next_line = 1 + sum(self._code.lines(module, n) for n in module.header)
         while self._placed < len(body):
             current = body[self._placed]
-            self._starts[current] = self._next_line
+            if current not in self._starts:
+                self._starts[current] = self._next_line
+                if current is statement:
+                    return self._next_line  # its own code is not needed for that
             self._next_line += self._code.lines(module, current)
             self._placed += 1
-            if current is statement:
-                return self._starts[current]
         return None
 
     def _all(self) -> Mapping[cst.CSTNode, CodeRange]:

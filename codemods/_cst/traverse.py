@@ -19,10 +19,10 @@ libcst itself, so the result is the same either way.
 
 from __future__ import annotations
 
-import contextlib
 import inspect
 import re
 import threading
+import types
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from enum import Enum
@@ -262,21 +262,19 @@ _PLAIN_ON_LEAVE = cst.CSTVisitor.on_leave
 
 
 class _Callbacks:
-    """A read-only visitor's ``visit_<Node>``/``leave_<Node>`` methods, found once per type.
+    """A read-only visitor class's ``visit_<Node>``/``leave_<Node>`` methods, per node type.
 
     libcst's ``CSTVisitor.on_visit``/``on_leave`` build the method name and look it up on
-    every node; a visitor that keeps those two as they are gets the same methods from here
-    (``visits``/``leaves`` are ``None`` where it overrides them: it is then called as is).
+    every node; for a class that keeps those two as they are, the same functions are
+    found here once per node type and called with the visitor (``visits``/``leaves`` are
+    ``None`` where the class overrides them, or for a visitor with callbacks of its own
+    set on the instance: ``on_visit``/``on_leave`` are then called as they are).
     """
 
-    __slots__ = ("attributes", "leaves", "skip", "visitor", "visits")
+    __slots__ = ("attributes", "kind", "leaves", "skip", "visits")
 
-    def __init__(self, visitor: cst.CSTVisitor) -> None:
-        kind = type(visitor)
-        own = getattr(visitor, "__dict__", {})
-        # Callbacks set on the instance itself are looked up as libcst does, every time.
-        plain = not any(name.startswith(("visit_", "leave_")) for name in own)
-        self.visitor = visitor
+    def __init__(self, visitor: cst.CSTVisitor, plain: bool) -> None:
+        kind = self.kind = type(visitor)
         self.attributes = _attribute_callbacks(visitor)
         self.skip = _skipped(visitor)
         self.visits: dict[type, Any] | None = (
@@ -286,40 +284,62 @@ class _Callbacks:
             {} if plain and kind.on_leave is _PLAIN_ON_LEAVE else None
         )
 
-    def enter(self, node: CSTNode) -> bool:
-        """What ``visitor.on_visit(node)`` returns."""
-        visits = self.visits
-        if visits is None:
-            return self.visitor.on_visit(node)
-        method = visits.get(type(node), _MISSING)
-        if method is _MISSING:
-            method = getattr(self.visitor, f"visit_{type(node).__name__}", None)
-            visits[type(node)] = method
-        return method is None or method(node) is not False
+    def method(self, table: dict[type, Any], prefix: str, node_type: type) -> Any:
+        """Find ``<prefix><Node>`` on the class once; ``None`` if it has none.
 
-    def leave(self, node: CSTNode) -> None:
-        """What ``visitor.on_leave(node)`` does."""
-        leaves = self.leaves
-        if leaves is None:
-            self.visitor.on_leave(node)
-            return
-        method = leaves.get(type(node), _MISSING)
-        if method is _MISSING:
-            method = getattr(self.visitor, f"leave_{type(node).__name__}", None)
-            leaves[type(node)] = method
-        if method is not None:
-            method(node)
+        A class attribute that is not a plain function (a static method, say) makes the
+        class use libcst's own dispatch from then on.
+        """
+        found = inspect.getattr_static(self.kind, prefix + node_type.__name__, None)
+        if found is not None and not isinstance(found, types.FunctionType):
+            self.visits = self.leaves = None
+            return None
+        table[node_type] = found
+        return found
+
+
+_CALLBACKS: dict[tuple[type, bool], _Callbacks] = {}
 
 
 def _callbacks(visitor: cst.CSTVisitor) -> _Callbacks:
-    """The :class:`_Callbacks` of ``visitor``, kept on it while it lives (if it can be)."""
-    found = getattr(visitor, "_codemods_callbacks", None)
-    if type(found) is _Callbacks and found.visitor is visitor:
-        return found
-    found = _Callbacks(visitor)
-    with contextlib.suppress(AttributeError):  # with __slots__: found again next time
-        object.__setattr__(visitor, "_codemods_callbacks", found)
+    """The :class:`_Callbacks` for ``visitor``'s class (and for how it was built)."""
+    own = getattr(visitor, "__dict__", None)
+    # Callbacks set on the instance itself are looked up as libcst does, every time.
+    plain = not own or not any(name.startswith(("visit_", "leave_")) for name in own)
+    key = (type(visitor), plain)
+    found = _CALLBACKS.get(key)
+    if found is None:
+        found = _CALLBACKS[key] = _Callbacks(visitor, plain)
     return found
+
+
+def _enter(visitor: cst.CSTVisitor, node: CSTNode, callbacks: _Callbacks) -> bool:
+    """What ``visitor.on_visit(node)`` returns."""
+    visits = callbacks.visits
+    if visits is None:
+        return visitor.on_visit(node)
+    method = visits.get(type(node), _MISSING)
+    if method is _MISSING:
+        method = callbacks.method(visits, "visit_", type(node))
+        if callbacks.visits is None:
+            return visitor.on_visit(node)
+    return method is None or method(visitor, node) is not False
+
+
+def _leave(visitor: cst.CSTVisitor, node: CSTNode, callbacks: _Callbacks) -> None:
+    """What ``visitor.on_leave(node)`` does."""
+    leaves = callbacks.leaves
+    if leaves is None:
+        visitor.on_leave(node)
+        return
+    method = leaves.get(type(node), _MISSING)
+    if method is _MISSING:
+        method = callbacks.method(leaves, "leave_", type(node))
+        if callbacks.leaves is None:
+            visitor.on_leave(node)
+            return
+    if method is not None:
+        method(visitor, node)
 
 
 def _visit(
@@ -330,15 +350,13 @@ def _visit(
     callbacks: _Callbacks,
 ) -> None:
     kind = type(node)
-    # callbacks.enter(node), inlined: this runs for every node of every scope analysis.
+    # _enter, inlined: this runs for every node of every scope analysis.
     visits = callbacks.visits
-    if visits is None:
-        entered = visitor.on_visit(node)
+    method = _MISSING if visits is None else visits.get(kind, _MISSING)
+    if method is _MISSING:
+        entered = _enter(visitor, node, callbacks)
     else:
-        method = visits.get(kind, _MISSING)
-        if method is _MISSING:
-            method = visits[kind] = getattr(visitor, f"visit_{kind.__name__}", None)
-        entered = method is None or method(node) is not False
+        entered = method is None or method(visitor, node) is not False
     if entered:
         order = _ORDER.get(kind, _MISSING)
         if order is _MISSING:
@@ -363,7 +381,7 @@ def _visit(
                     is_node = _is_node(value)
                 if is_node:
                     _visit(value, visitor, attributes, skip, callbacks)
-    callbacks.leave(node)
+    _leave(visitor, node, callbacks)
 
 
 def _visit_fields_with_callbacks(
