@@ -79,10 +79,10 @@ class _Walk:
         for child in code_children(root):  # the statements of a module body
             self._words = self.index.words[child] = set()
             self._enter(child, root)
+        # A node entered twice has one entry in ``parents`` but two in ``nodes``.
+        self.repeated = len(self.parents) != len(self.nodes) - 1
 
     def _enter(self, node: cst.CSTNode, parent: cst.CSTNode) -> None:
-        if node in self.parents:
-            self.repeated = True
         self.parents[node] = parent
         self.nodes.append(node)
         kind = type(node)

@@ -302,15 +302,27 @@ _CALLBACKS: dict[tuple[type, bool], _Callbacks] = {}
 
 
 def _callbacks(visitor: cst.CSTVisitor) -> _Callbacks:
-    """The :class:`_Callbacks` for ``visitor``'s class (and for how it was built)."""
+    """The :class:`_Callbacks` for ``visitor``'s class (and for how it was built).
+
+    Remembered on the visitor (libcst's scope visitor walks each subtree anew).
+    """
     own = getattr(visitor, "__dict__", None)
+    if own is not None:
+        found = own.get(_REMEMBERED)
+        if found is not None:
+            return found  # type: ignore[no-any-return]
     # Callbacks set on the instance itself are looked up as libcst does, every time.
     plain = not own or not any(name.startswith(("visit_", "leave_")) for name in own)
     key = (type(visitor), plain)
     found = _CALLBACKS.get(key)
     if found is None:
         found = _CALLBACKS[key] = _Callbacks(visitor, plain)
+    if own is not None:
+        own[_REMEMBERED] = found
     return found
+
+
+_REMEMBERED = "_codemods_callbacks"
 
 
 def _enter(visitor: cst.CSTVisitor, node: CSTNode, callbacks: _Callbacks) -> bool:
