@@ -20,6 +20,7 @@ from typing import Any
 import libcst as cst
 from libcst.metadata import (
     CodeRange,
+    ExpressionContext,
     ExpressionContextProvider,
     MetadataWrapper,
     ParentNodeProvider,
@@ -34,7 +35,7 @@ from libcst.metadata.base_provider import ProviderT
 from codemods._lines import split_lines
 
 from .codegen import CodeCache
-from .traverse import code_children, read_only_visits
+from .traverse import code_children, field_order, is_node, is_trivia, read_only_visits
 
 __all__ = [
     "ESCAPED_STRING",
@@ -75,17 +76,23 @@ class _Walk:
         self.nodes: list[cst.CSTNode] = [root]
         self.repeated = False
         self.index = StatementIndex()
+        #: ``ExpressionContextProvider``'s values (see :data:`_CONTEXT_FIELDS`).
+        self.contexts: dict[cst.CSTNode, ExpressionContext] = {}
         self._words: set[str] = set()
         for child in code_children(root):  # the statements of a module body
             self._words = self.index.words[child] = set()
-            self._enter(child, root)
+            self._enter(child, root, _LOAD)
         # A node entered twice has one entry in ``parents`` but two in ``nodes``.
         self.repeated = len(self.parents) != len(self.nodes) - 1
 
-    def _enter(self, node: cst.CSTNode, parent: cst.CSTNode) -> None:
+    def _enter(
+        self, node: cst.CSTNode, parent: cst.CSTNode, context: ExpressionContext | None
+    ) -> None:
         self.parents[node] = parent
         self.nodes.append(node)
         kind = type(node)
+        if context is not None and kind in _OWN_CONTEXT:
+            self.contexts[node] = context
         if kind is cst.Name:
             self._words.add(node.value)  # type: ignore[attr-defined]
         elif kind is cst.SimpleString:
@@ -103,14 +110,72 @@ class _Walk:
         if is_statement(kind) and parent is not self.nodes[0]:
             # A nested statement: its own words, which its enclosing statements also hold.
             outer, self._words = self._words, set()
-            for child in code_children(node):
-                self._enter(child, node)
+            self._enter_children(node, kind, context)
             self.index.words[node] = self._words
             outer |= self._words
             self._words = outer
             return
-        for child in code_children(node):
-            self._enter(child, node)
+        self._enter_children(node, kind, context)
+
+    def _enter_children(
+        self, node: cst.CSTNode, kind: type, context: ExpressionContext | None
+    ) -> None:
+        fields = _CONTEXT_FIELDS.get(kind) if context is not None else None
+        if fields is None:
+            inner = None if kind is cst.Name else context
+            for child in code_children(node):
+                self._enter(child, node, inner)
+            return
+        for name, _ in field_order(kind) or ():
+            value = getattr(node, name)
+            field_context = fields.get(name)
+            if field_context is _SAME:
+                field_context = context
+            children = value if type(value) is tuple or type(value) is list else (value,)
+            for child in children:
+                if is_node(child) and not is_trivia(type(child)):
+                    self._enter(child, node, field_context)
+
+
+#: The contexts libcst's ``ExpressionContextProvider`` gives (LOAD, unless a rule here
+#: says otherwise), computed in the metadata walk instead of a walk of their own. Each node
+#: of these types gets the context it is in, and its children that of the field holding
+#: them: the one named below, the node's own (``_SAME``) or, for a field not named, none
+#: (libcst's analysis never enters it: an attribute's name, type parameters). A node with
+#: no context passes none on; a ``Name`` has no children that take one. A test checks the
+#: result against libcst's provider.
+_LOAD, _STORE, _DEL = ExpressionContext.LOAD, ExpressionContext.STORE, ExpressionContext.DEL
+_SAME: Any = object()
+_OWN_CONTEXT = frozenset(
+    {cst.Name, cst.Attribute, cst.Subscript, cst.Tuple, cst.List, cst.StarredElement}
+)
+_CONTEXT_FIELDS: dict[type, dict[str, Any]] = {
+    cst.Assign: {"targets": _STORE, "value": _SAME},
+    cst.AnnAssign: {"target": _STORE, "annotation": _SAME, "value": _SAME},
+    cst.AugAssign: {"target": _STORE, "value": _SAME},
+    cst.NamedExpr: {"target": _STORE, "value": _SAME},
+    cst.AsName: {"name": _STORE},
+    cst.CompFor: {"target": _STORE, "iter": _SAME, "ifs": _SAME, "inner_for_in": _SAME},
+    cst.For: {"target": _STORE, "iter": _SAME, "body": _SAME, "orelse": _SAME},
+    cst.Del: {"target": _DEL},
+    cst.Attribute: {"value": _LOAD},
+    cst.Subscript: {"value": _LOAD, "slice": _LOAD},
+    cst.ClassDef: {
+        "name": _STORE,
+        "body": _SAME,
+        "bases": _SAME,
+        "keywords": _SAME,
+        "decorators": _SAME,
+    },
+    cst.FunctionDef: {
+        "name": _STORE,
+        "params": _SAME,
+        "body": _SAME,
+        "decorators": _SAME,
+        "returns": _SAME,
+    },
+    cst.Param: {"name": _STORE, "annotation": _SAME, "default": _SAME},
+}
 
 
 _STATEMENT_KINDS: dict[type, bool] = {}
@@ -140,22 +205,27 @@ def preorder(root: cst.CSTNode) -> list[cst.CSTNode]:
     return out
 
 
-def _scopes(module: cst.Module) -> Mapping[cst.CSTNode, Scope | None]:
+def _scopes(
+    module: cst.Module, contexts: Mapping[cst.CSTNode, ExpressionContext] | None = None
+) -> Mapping[cst.CSTNode, Scope | None]:
     """Resolve ``ScopeProvider`` without the batched traversals around it.
 
     libcst's scope visitors are read-only; they run with :func:`read_only_visits`, which
     spares them a copy of every node they enter. What ``ScopeProvider.visit_Module`` does
-    is done here, with :func:`_scope_visitor_type`'s visitor.
+    is done here, with :func:`_scope_visitor_type`'s visitor, and with the expression
+    contexts the metadata walk found (``contexts``), if given, instead of libcst's walk.
     """
     try:
         from libcst.metadata.expression_context_provider import ExpressionContextVisitor
 
         visitor_type = _scope_visitor_type()
         with read_only_visits(ExpressionContextVisitor, visitor_type):
-            context = ExpressionContextProvider()
-            context.visit_Module(module)
+            if contexts is None:
+                provider = ExpressionContextProvider()
+                provider.visit_Module(module)
+                contexts = provider._computed
             scopes = ScopeProvider()
-            scopes.metadata = {ExpressionContextProvider: context._computed}
+            scopes.metadata = {ExpressionContextProvider: contexts}
             visitor = visitor_type(scopes)
             module.visit(visitor)
             visitor.infer_accesses()
@@ -234,13 +304,16 @@ def _squeezed(text: str) -> str:
 class _Scopes(Mapping[cst.CSTNode, Scope | None]):
     """``ScopeProvider``'s values, resolved for the whole module on first use."""
 
-    def __init__(self, module: cst.Module) -> None:
+    def __init__(
+        self, module: cst.Module, contexts: Mapping[cst.CSTNode, ExpressionContext]
+    ) -> None:
         self._module = module
+        self._contexts = contexts
         self._resolved: Mapping[cst.CSTNode, Scope | None] | None = None
 
     def _get(self) -> Mapping[cst.CSTNode, Scope | None]:
         if self._resolved is None:
-            self._resolved = _scopes(self._module)
+            self._resolved = _scopes(self._module, self._contexts)
         return self._resolved
 
     def __getitem__(self, node: cst.CSTNode) -> Scope | None:
@@ -358,7 +431,7 @@ class ModuleMetadata:
         self.nodes = walk.nodes
         self._by_type: dict[type, list[int]] | None = None
         self.index = walk.index
-        scopes = _Scopes(module)
+        scopes = _Scopes(module, walk.contexts)
         self._metadata: dict[ProviderT, Mapping[cst.CSTNode, Any]] = {
             ScopeProvider: scopes,
             QualifiedNameProvider: _QualifiedNames(scopes, module, walk.parents),

@@ -34,6 +34,7 @@ from libcst import CSTNode, FlattenSentinel, MaybeSentinel, RemovalSentinel
 __all__ = [
     "code_children",
     "field_order",
+    "is_node",
     "is_trivia",
     "iter_children",
     "read_only_visits",
@@ -123,7 +124,7 @@ def is_trivia(kind: type) -> bool:
     return found
 
 
-def _is_node(value: object) -> bool:
+def is_node(value: object) -> bool:
     """``isinstance(value, CSTNode)``, cached per type (``CSTNode`` is an ABC: slow)."""
     kind = type(value)
     found = _NODE_TYPES.get(kind)
@@ -140,7 +141,7 @@ def iter_children(node: CSTNode) -> Iterator[CSTNode]:
         return
     for name, _ in order:
         value = getattr(node, name)
-        if _is_node(value):
+        if is_node(value):
             yield value
         elif type(value) is tuple or type(value) is list:
             yield from value
@@ -164,10 +165,10 @@ def code_children(node: CSTNode) -> list[CSTNode]:
                 if not (is_trivia(type(child)) if trivia is None else trivia):
                     found.append(child)
             continue
-        is_node = _NODE_TYPES.get(value_type)
-        if is_node is None:
-            is_node = _is_node(value)
-        if is_node:
+        holds_node = _NODE_TYPES.get(value_type)
+        if holds_node is None:
+            holds_node = is_node(value)
+        if holds_node:
             trivia = _TRIVIA_TYPES.get(value_type)
             if not (is_trivia(value_type) if trivia is None else trivia):
                 found.append(value)
@@ -388,10 +389,10 @@ def _visit(
                         if type(child) not in skip:
                             _visit(child, visitor, attributes, skip, callbacks)
                     continue
-                is_node = _NODE_TYPES.get(value_type)
-                if is_node is None:
-                    is_node = _is_node(value)
-                if is_node:
+                holds_node = _NODE_TYPES.get(value_type)
+                if holds_node is None:
+                    holds_node = is_node(value)
+                if holds_node:
                     _visit(value, visitor, attributes, skip, callbacks)
     _leave(visitor, node, callbacks)
 
@@ -410,7 +411,7 @@ def _visit_fields_with_callbacks(
         if not _visited(value, kind):
             continue
         visitor.on_visit_attribute(node, name)
-        if _is_node(value):
+        if is_node(value):
             if type(value) not in skip:
                 _visit(value, visitor, attributes, skip, callbacks)
         elif type(value) is tuple or type(value) is list:
@@ -464,7 +465,7 @@ def _transform(
                 elif value_type is tuple or value_type is list:
                     new = _sequence(value, transformer, attributes, skip, kind is _Kind.BODY)
                 elif _NODE_TYPES.get(value_type, False) or (
-                    value_type not in _NODE_TYPES and _is_node(value)
+                    value_type not in _NODE_TYPES and is_node(value)
                 ):
                     new = _transform(value, transformer, attributes, skip)
                     if new is not value:
@@ -479,7 +480,7 @@ def _transform(
                 updated = node.with_changes(**changes)
     result = transformer.on_leave(node, updated)
     if result is not updated and not (
-        _is_node(result) or isinstance(result, RemovalSentinel | FlattenSentinel)
+        is_node(result) or isinstance(result, RemovalSentinel | FlattenSentinel)
     ):
         raise cst.CSTValidationError(
             "Expected a node of type CSTNode or a RemovalSentinel, "

@@ -20,6 +20,7 @@ import libcst as cst
 import pytest
 from libcst.metadata import (
     CodeRange,
+    ExpressionContextProvider,
     MetadataWrapper,
     PositionProvider,
     QualifiedName,
@@ -1242,3 +1243,62 @@ def test_node_types_without_a_readable_order_are_left_to_libcst(
         if expected[0] == "result":
             assert got[0] == "result"
             assert got[1].code == expected[1].code  # type: ignore[union-attr]
+
+
+# -- _cst.metadata: expression contexts from the metadata walk --------------------------
+
+
+def libcst_contexts(module: cst.Module) -> dict[cst.CSTNode, object]:
+    return dict(MetadataWrapper(module, unsafe_skip_copy=True).resolve(ExpressionContextProvider))
+
+
+CONTEXT_SAMPLES = {
+    **SAMPLES,
+    "targets": (
+        "a, (b, *c), d[e] = f.g = h\n"
+        "i: j = k\n"
+        "l += m\n"
+        "del n, o.p, q[r]\n"
+        "for s, t in u: pass\n"
+        "[v for w, x in y if z]\n"
+        "with aa as (bb, cc), dd as ee.ff: pass\n"
+        "try: pass\nexcept gg as hh: pass\n"
+        "if (ii := jj): pass\n"
+        "import kk.ll as mm\nfrom nn import oo as pp\n"
+        "lambda qq, *rr, ss=tt, **uu: vv\n"
+        "@ww(xx)\nclass Yy(zz, metaclass=Ab):\n    cd: Ef = gh\n"
+        "@ij\ndef kl(mn: Op = qr, /, *st: Uv, wx=yz) -> Za: return [*bc]\n"
+        "match de:\n    case {'k': fg, **hi} | [jk, *lm] | No(pq=rs) as tu: pass\n"
+        "global vw\n"
+    ),
+    "type_parameters": "class Ab[T: Cd](Ef): pass\ndef gh[U, *V, **W](x: U) -> V: pass\n",
+}
+
+
+@pytest.mark.parametrize("name", list(CONTEXT_SAMPLES))
+def test_the_metadata_walk_finds_libcsts_expression_contexts(name: str) -> None:
+    module = cst.parse_module(CONTEXT_SAMPLES[name])
+    walk = _metadata._Walk(module)
+    assert walk.contexts == libcst_contexts(module)
+
+
+def test_the_expression_contexts_compared_above_hold_every_kind() -> None:
+    """A sanity check that the comparison above compares something."""
+    module = cst.parse_module(CONTEXT_SAMPLES["targets"])
+    found = _metadata._Walk(module).contexts
+    assert {str(c) for c in found.values()} == {
+        "ExpressionContext.LOAD",
+        "ExpressionContext.STORE",
+        "ExpressionContext.DEL",
+    }
+    attribute_names = [n.attr for n in walk(module) if isinstance(n, cst.Attribute)]
+    assert attribute_names
+    assert not any(n in found for n in attribute_names)  # an attribute's name has none
+
+
+@pytest.mark.parametrize("name", SMALL_SAMPLE_IDS)
+def test_engine_scopes_from_the_walks_contexts_are_libcsts(name: str) -> None:
+    module = parsed(name)
+    expected = MetadataWrapper(module, unsafe_skip_copy=True).resolve(ScopeProvider)
+    got = _metadata._scopes(module, _metadata._Walk(module).contexts)
+    assert scope_facts(module, got) == scope_facts(module, expected)
