@@ -280,6 +280,15 @@ class RuleTransformer(cst.CSTTransformer):
                 self.state.scratch["noqa"] = cache
             self._noqa = cache[1]
         self._skip_statements(node)
+        metadata = self.state.metadata
+        shared = metadata is not None and node is metadata.module
+        found = metadata.local_classes if shared else None  # type: ignore[union-attr]
+        if found is not None and found[0] is self.project:
+            # Found by an earlier pass over this version (the same answers: they depend on
+            # the module, its metadata and the project only).
+            _, self.imports_prefect, task_classes, handler_classes = found
+            self.task_classes, self.handler_classes = dict(task_classes), dict(handler_classes)
+            return
         for imp in self.find(node, (cst.ImportFrom, cst.Import)):
             if self._mentions_root(imp):
                 self.imports_prefect = True
@@ -289,6 +298,13 @@ class RuleTransformer(cst.CSTTransformer):
                     self.task_classes[cls.name.value] = cls
                 elif self._is_handler_ref(base.value):
                     self.handler_classes[cls.name.value] = cls
+        if shared:
+            metadata.local_classes = (  # type: ignore[union-attr]
+                self.project,
+                self.imports_prefect,
+                dict(self.task_classes),
+                dict(self.handler_classes),
+            )
 
     @staticmethod
     def _mentions_root(imp: cst.Import | cst.ImportFrom) -> bool:

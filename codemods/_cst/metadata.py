@@ -431,6 +431,9 @@ class ModuleMetadata:
         self.nodes = walk.nodes
         self._by_type: dict[type, list[int]] | None = None
         self.index = walk.index
+        #: What the rules' ``visit_Module`` finds, kept for the next pass over this version:
+        #: (project index, imports a package root, local task classes, handler classes).
+        self.local_classes: tuple[Any, bool, dict[str, Any], dict[str, Any]] | None = None
         scopes = _Scopes(module, walk.contexts)
         self._metadata: dict[ProviderT, Mapping[cst.CSTNode, Any]] = {
             ScopeProvider: scopes,

@@ -182,3 +182,55 @@ def test_the_fixtures_compared_above_nest_their_sites() -> None:
     assert len(BEFORE) > 50
     nested = [p for p in BEFORE if "\n    " in p.read_text(encoding="utf-8")]
     assert len(nested) > 20
+
+
+# -- local classes are found once per version of the module --------------------------------
+
+CLASSES_SOURCE = """\
+from prefect import Task
+from prefect.engine.result_handlers import LocalResultHandler
+
+
+class Job(Task):
+    pass
+
+
+class Other(Job):
+    pass
+
+
+job = Job(result_handler=LocalResultHandler(dir="/tmp"))
+other = Other(result=LocalResultHandler(dir="/tmp"))
+"""
+
+
+def test_local_classes_are_found_once_per_version(monkeypatch: pytest.MonkeyPatch) -> None:
+    checked: list[cst.CSTNode] = []
+    passes: list[str] = []
+    versions: list[ModuleMetadata] = []
+    is_task_ref = _base.RuleTransformer._is_task_ref
+    make_pass = _base.RuleTransformer.__init__
+    init = ModuleMetadata.__init__
+
+    def counting(self: _base.RuleTransformer, node: cst.CSTNode) -> bool:
+        checked.append(node)
+        return is_task_ref(self, node)
+
+    def made(self: _base.RuleTransformer, *args: object) -> None:
+        passes.append(type(self).__name__)
+        make_pass(self, *args)  # type: ignore[arg-type]
+
+    def recording(self: ModuleMetadata, *args: object, **kwargs: object) -> None:
+        init(self, *args, **kwargs)  # type: ignore[arg-type]
+        versions.append(self)
+
+    monkeypatch.setattr(_base.RuleTransformer, "_is_task_ref", counting)
+    monkeypatch.setattr(_base.RuleTransformer, "__init__", made)
+    monkeypatch.setattr(ModuleMetadata, "__init__", recording)
+    outcome = transform_source(CLASSES_SOURCE)
+    # Both calls become Tasks with results: Other is known as a Task through Job.
+    assert "job = Job(result=LocalResult(dir=" in outcome.code
+    assert "other = Other(result=LocalResult(dir=" in outcome.code
+    # Several passes read each version; the two class bases are checked once per version.
+    assert len(passes) > len(versions)
+    assert len(checked) == 2 * len(versions)
