@@ -19,7 +19,6 @@ import __future__
 import ast
 import difflib
 import gc
-import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -55,7 +54,7 @@ RULES: tuple[Rule, ...] = tuple(Rule)
 # Every rule starts from one of these spellings: handler names and `result_handler(s)`
 # (a `*` import from the legacy package names the package), `SafeResult`, and the legacy
 # result attributes. A file without any of them cannot produce a site.
-_GATE = re.compile(r"result_handler|ResultHandler|SafeResult|safe_value|to_result")
+_GATE = ("result_handler", "ResultHandler", "SafeResult", "safe_value", "to_result")
 
 
 class RewriteVerificationError(Exception):
@@ -64,7 +63,8 @@ class RewriteVerificationError(Exception):
 
 def may_contain_legacy(source: str) -> bool:
     """Return whether ``source`` might use the legacy API (a substring test, no parsing)."""
-    return _GATE.search(source) is not None
+    # Substring tests: several times faster than one regular expression alternating them.
+    return any(spelling in source for spelling in _GATE)
 
 
 def _active(select: frozenset[str] | None, ignore: frozenset[str]) -> frozenset[Rule]:
