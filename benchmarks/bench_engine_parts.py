@@ -16,7 +16,9 @@ runs per file) by the full engine and with one part replaced by the plain libcst
 * ``whole-module codegen``: ``Module.code`` and ``PositionProvider`` over the whole module
   for every version (``_cst/codegen`` off);
 * ``one traversal per rule``: PRU003, PRU004 and PRU002 in separate traversals, each over
-  its own version of the module (``_cst/composite`` off).
+  its own version of the module (``_cst/composite`` off);
+* ``whole top-level statements``: a pass enters every statement nested in a top-level
+  statement it enters, instead of only those holding one of its triggers.
 
 Every variant must give the same code and sites as the full engine (checked; site columns
 excepted, see ``_run``). The table
@@ -46,6 +48,7 @@ from bench_codemods import generate_tree, real_tree  # noqa: E402
 from bench_scaling import generate_module  # noqa: E402
 
 from codemods import _engine  # noqa: E402
+from codemods._cst import base as _base  # noqa: E402
 from codemods._cst import codegen as _codegen  # noqa: E402
 from codemods._cst import metadata as _metadata  # noqa: E402
 
@@ -66,7 +69,7 @@ def _patched(target: object, name: str, value: object) -> Iterator[None]:
 
 @contextlib.contextmanager
 def _no_view() -> Iterator[None]:
-    with _patched(_engine, "make_view", lambda source: None):
+    with _patched(_engine, "make_view", lambda source, tree=None: None):
         yield
 
 
@@ -95,6 +98,12 @@ def _whole_module_codegen() -> Iterator[None]:
 
 
 @contextlib.contextmanager
+def _whole_statements() -> Iterator[None]:
+    with _patched(_base, "is_statement", lambda kind: False):
+        yield
+
+
+@contextlib.contextmanager
 def _one_traversal_per_rule() -> Iterator[None]:
     with _patched(_engine, "_groups", lambda pipeline: [[step] for step in pipeline]):
         yield
@@ -106,6 +115,7 @@ VARIANTS: dict[str, Callable[[], contextlib.AbstractContextManager[None]]] = {
     "libcst traversal": _libcst_traversal,
     "whole-module codegen": _whole_module_codegen,
     "one traversal per rule": _one_traversal_per_rule,
+    "whole top-level statements": _whole_statements,
 }
 
 

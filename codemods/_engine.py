@@ -19,7 +19,6 @@ import __future__
 import ast
 import difflib
 import gc
-import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -55,7 +54,7 @@ RULES: tuple[Rule, ...] = tuple(Rule)
 # Every rule starts from one of these spellings: handler names and `result_handler(s)`
 # (a `*` import from the legacy package names the package), `SafeResult`, and the legacy
 # result attributes. A file without any of them cannot produce a site.
-_GATE = re.compile(r"result_handler|ResultHandler|SafeResult|safe_value|to_result")
+_GATE = ("result_handler", "ResultHandler", "SafeResult", "safe_value", "to_result")
 
 
 class RewriteVerificationError(Exception):
@@ -64,7 +63,8 @@ class RewriteVerificationError(Exception):
 
 def may_contain_legacy(source: str) -> bool:
     """Return whether ``source`` might use the legacy API (a substring test, no parsing)."""
-    return _GATE.search(source) is not None
+    # Substring tests: several times faster than one regular expression alternating them.
+    return any(spelling in source for spelling in _GATE)
 
 
 def _active(select: frozenset[str] | None, ignore: frozenset[str]) -> frozenset[Rule]:
@@ -190,8 +190,8 @@ def _collector_paused() -> Iterator[None]:
 _COMPILE_BATCH = 500
 
 
-def _compile_error(code: str) -> Exception | None:
-    """Return why CPython does not compile ``code``, or ``None`` if it does.
+def _compile_error(code: str, tree: ast.Module | None = None) -> Exception | None:
+    """Return why CPython does not compile ``code`` (parsed: ``tree``), or ``None``.
 
     CPython's compiler takes time that grows faster than the length of one long module
     (10 MB: 1.2 s per MB, against 0.3 s at 2 MB), so the statements are compiled a few
@@ -200,7 +200,8 @@ def _compile_error(code: str) -> Exception | None:
     ties statements together: then the module is compiled whole.
     """
     try:
-        tree = ast.parse(code, "<rewritten>")
+        if tree is None:
+            tree = ast.parse(code, "<rewritten>")
         features = None if "global" in code else _future_features(tree)
         if features is None:
             compile(tree, "<rewritten>", "exec", dont_inherit=True)
@@ -263,7 +264,11 @@ class _Parsed:
 
 def _parse(source: str) -> _Parsed:
     """Parse what the rules need of ``source``: its view (see ``_subset``) or all of it."""
-    view = make_view(source)
+    return _parse_view(source, make_view(source))
+
+
+def _parse_view(source: str, view: View | None) -> _Parsed:
+    """Parse ``view`` of ``source`` (see ``_subset``), or, without one, all of it."""
     if view is not None:
         try:
             return _Parsed(cst.parse_module(view.code), view.code, view)
@@ -400,10 +405,17 @@ def _checked(
     outcome = transform_source(source, target=target, select=select, ignore=ignore)
     if outcome.code == source:
         return outcome
-    # Compiled before the re-parse, so that CPython's tree is gone before libcst's is built.
-    compile_error = _compile_error(outcome.code)
+    # CPython's tree serves the compile check and the view, and is gone before libcst's
+    # tree is built (the two are never in memory together).
     try:
-        reparsed = _parse(outcome.code)
+        tree: ast.Module | None = ast.parse(outcome.code, "<rewritten>")
+    except (SyntaxError, ValueError):
+        tree = None  # the compile check reports it
+    compile_error = _compile_error(outcome.code, tree)
+    view = make_view(outcome.code, tree) if tree is not None else None
+    del tree
+    try:
+        reparsed = _parse_view(outcome.code, view)
     except cst.ParserSyntaxError as exc:
         raise RewriteVerificationError(f"re-parse failed: the output is not valid: {exc}") from exc
     if compile_error is not None:

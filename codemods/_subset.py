@@ -241,16 +241,18 @@ def _kept(chunks: list[_Chunk], texts: list[str]) -> set[int]:
     return kept
 
 
-def make_view(source: str) -> View | None:
-    """Return a view of ``source`` without the statements that cannot matter.
+def make_view(source: str, tree: ast.Module | None = None) -> View | None:
+    """Return a view of ``source`` (parsed by :mod:`ast`: ``tree``, if given) without the
+    statements that cannot matter.
 
     ``None`` if ``source`` does not parse with :mod:`ast` (libcst then reports the error)
     or if too little would be left out to be worth it.
     """
-    try:
-        tree = ast.parse(source)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return None
+    if tree is None:
+        try:
+            tree = ast.parse(source)
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            return None
     chunks = _chunks(tree)
     lines = LINE.findall(source)
     if not chunks or chunks[-1].last >= len(lines):

@@ -37,7 +37,7 @@ from codemods._catalogue import Rule
 from codemods._types import Site, SiteStatus, Target
 
 from . import names as _names
-from .metadata import ModuleMetadata, preorder
+from .metadata import ModuleMetadata, is_statement, preorder
 
 __all__ = [
     "DOCS_POINTER",
@@ -129,9 +129,11 @@ class RuleTransformer(cst.CSTTransformer):
     """
 
     rule: ClassVar[Rule]
-    #: The index words (see :class:`StatementIndex`) a top-level statement must hold for
-    #: this pass to enter it; ``None`` enters every statement. Must cover every node the
-    #: pass rewrites or reports on, and the statement holding it.
+    #: The index words (see :class:`StatementIndex`) a statement must hold for this pass
+    #: to enter it; ``None`` enters every statement. Must cover every node the pass
+    #: rewrites or reports on (such a node holds one of them), and so every statement
+    #: holding it: a top-level statement without any is not entered, nor a statement
+    #: nested in an entered one (its ``on_leave`` still runs, as for any declined node).
     TRIGGERS: ClassVar[frozenset[str] | None] = None
     #: Whether names bound by ``import ... as`` also trigger (for qualified-name matches).
     TRIGGERED_BY_ALIASES: ClassVar[bool] = False
@@ -157,11 +159,18 @@ class RuleTransformer(cst.CSTTransformer):
         self.handler_classes: dict[str, cst.ClassDef] = {}
         self.project = _project.current()
         self.imports_prefect = False
-        self._skipped: set[cst.CSTNode] = set()
+        # The ids of the top-level statements this pass does not enter (alive as long as
+        # the module: an id is a cheaper key than a node, whose hash is Python code).
+        self._skipped: set[int] = set()
+        # The statement index's words and this pass's triggers, once the module is entered.
+        self._statement_words: dict[cst.CSTNode, set[str]] | None = None
+        self._triggers: frozenset[str] = frozenset()
         self._noqa: frozenset[int] = frozenset()
         self._silenced: set[cst.CSTNode] = set()
         self._reported: set[Site] = set(state.sites)
         self._resolving: set[cst.CSTNode] = set()
+        self._visit_methods = _VISITS.setdefault(type(self), {})
+        self._leave_methods = _LEAVES.setdefault(type(self), {})
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -189,17 +198,23 @@ class RuleTransformer(cst.CSTTransformer):
         return [n for n in preorder(root) if isinstance(n, types)]
 
     def on_visit(self, node: cst.CSTNode) -> bool:
-        """Do not enter a top-level statement the statement index rules out.
+        """Do not enter a statement the statement index rules out.
 
         Otherwise the same as libcst's dispatch to ``visit_<Node>``, with the method looked
         up once per node type.
         """
-        if node in self._skipped:
+        if self._skipped and id(node) in self._skipped:
             return False
         if self._noqa and self.suppressed(node):
             self._silenced.add(node)
             return False
-        method = _method(type(self), "visit_", type(node))
+        if self._statement_words is not None and is_statement(type(node)):
+            words = self._statement_words.get(node)
+            if words is not None and self._triggers.isdisjoint(words):
+                return False  # a nested statement without any trigger
+        method = self._visit_methods.get(type(node), _MISSING)
+        if method is _MISSING:
+            method = _method(type(self), _VISITS, type(node))
         return method is None or method(self, node) is not False
 
     @classmethod
@@ -235,7 +250,13 @@ class RuleTransformer(cst.CSTTransformer):
         metadata = self.state.metadata
         if metadata is None or module is not metadata.module:
             return
-        self._skipped = set(self._ruled_out(metadata) or ())
+        self._skipped = {id(stmt) for stmt in self._ruled_out(metadata) or ()}
+        if self.TRIGGERS is not None:
+            index = metadata.index
+            self._triggers = self.TRIGGERS
+            if self.TRIGGERED_BY_ALIASES:
+                self._triggers = self._triggers | index.import_aliases
+            self._statement_words = index.words
 
     def suppressed(self, node: cst.CSTNode) -> bool:
         """Return whether ``node`` starts on a line a ``# noqa`` comment silences.
@@ -259,6 +280,15 @@ class RuleTransformer(cst.CSTTransformer):
                 self.state.scratch["noqa"] = cache
             self._noqa = cache[1]
         self._skip_statements(node)
+        metadata = self.state.metadata
+        shared = metadata is not None and node is metadata.module
+        found = metadata.local_classes if shared else None  # type: ignore[union-attr]
+        if found is not None and found[0] is self.project:
+            # Found by an earlier pass over this version (the same answers: they depend on
+            # the module, its metadata and the project only).
+            _, self.imports_prefect, task_classes, handler_classes = found
+            self.task_classes, self.handler_classes = dict(task_classes), dict(handler_classes)
+            return
         for imp in self.find(node, (cst.ImportFrom, cst.Import)):
             if self._mentions_root(imp):
                 self.imports_prefect = True
@@ -268,6 +298,13 @@ class RuleTransformer(cst.CSTTransformer):
                     self.task_classes[cls.name.value] = cls
                 elif self._is_handler_ref(base.value):
                     self.handler_classes[cls.name.value] = cls
+        if shared:
+            metadata.local_classes = (  # type: ignore[union-attr]
+                self.project,
+                self.imports_prefect,
+                dict(self.task_classes),
+                dict(self.handler_classes),
+            )
 
     @staticmethod
     def _mentions_root(imp: cst.Import | cst.ImportFrom) -> bool:
@@ -313,6 +350,33 @@ class RuleTransformer(cst.CSTTransformer):
     def qnames(self, node: cst.CSTNode) -> set[str]:
         """Return the qualified names ``node`` may refer to."""
         return {q.name for q in self.get_metadata(QualifiedNameProvider, node, set())}
+
+    def may_name(self, node: cst.CSTNode, last: str) -> bool:
+        """Return ``False`` only if no qualified name of ``node`` can end in ``.last``.
+
+        A cheap test before :meth:`qnames` on the many nodes that cannot match. libcst
+        derives a ``Name``'s or ``Attribute``'s qualified names from its dotted name: it
+        prefixes it with the enclosing scopes, or replaces a leading part by what an
+        import binds that part to, which keeps the last part unless the import renames
+        (``as``). So without a part bound by an ``import ... as`` (the statement index
+        lists them all), the last part of every qualified name is the node's own.
+        """
+        metadata = self.state.metadata
+        if metadata is None:
+            return True
+        aliases = metadata.index.import_aliases
+        current = node
+        own_last: str | None = None
+        while isinstance(current, cst.Attribute):
+            own_last = own_last or current.attr.value
+            if current.attr.value in aliases:
+                return True
+            current = current.value
+        if not isinstance(current, cst.Name):
+            return True  # a dotted name built otherwise (a call's): not judged here
+        if current.value in aliases:
+            return True
+        return (own_last or current.value) == last
 
     def handler_of(self, node: cst.CSTNode) -> str | None:
         """Return the legacy handler class name ``node`` refers to, if any."""
@@ -524,13 +588,15 @@ class RuleTransformer(cst.CSTTransformer):
         self, original_node: cst.CSTNode, updated_node: cst.CSTNode
     ) -> cst.CSTNode | cst.RemovalSentinel | cst.FlattenSentinel[cst.CSTNode]:
         """Dispatch to the rule's ``leave_*``, then attach any pending TODO comments."""
-        if original_node in self._silenced:
+        if self._silenced and original_node in self._silenced:
             return updated_node  # left as written; its sites are counted as suppressed
-        method = _method(type(self), "leave_", type(original_node))
+        method = self._leave_methods.get(type(original_node), _MISSING)
+        if method is _MISSING:
+            method = _method(type(self), _LEAVES, type(original_node))
         result = updated_node if method is None else method(self, original_node, updated_node)
         if result is not updated_node:
             self.changed = True
-        comments = self._todos.get(original_node)
+        comments = self._todos.get(original_node) if self._todos else None
         if comments and isinstance(result, cst.SimpleStatementLine | cst.BaseCompoundStatement):
             existing = {line.comment.value for line in result.leading_lines if line.comment}
             extra = [cst.EmptyLine(comment=cst.Comment(c)) for c in comments if c not in existing]
@@ -562,24 +628,28 @@ def _is_flow(qname: str) -> bool:
 
 
 _PLAIN_LEAVE_MODULE = cst.CSTTransformer.leave_Module
-_METHODS: dict[tuple[type, str, type], Any] = {}
+#: Per rule class and node type: its ``visit_<Node>`` / ``leave_<Node>`` (or ``None``).
+_VISITS: dict[type, dict[type, Any]] = {}
+_LEAVES: dict[type, dict[type, Any]] = {}
+_MISSING = object()
 
 
-def _method(owner: type, prefix: str, kind: type) -> Any:
-    """Return ``owner``'s ``<prefix><Node>`` callback for node type ``kind``.
+def _method(owner: type, table: dict[type, dict[type, Any]], kind: type) -> Any:
+    """Return ``owner``'s callback for node type ``kind`` from ``table`` (found once).
 
     ``None`` if the rule does not define one (libcst's default does nothing).
     """
-    key = (owner, prefix, kind)
-    try:
-        return _METHODS[key]
-    except KeyError:
-        name = prefix + kind.__name__
+    methods = table.get(owner)
+    if methods is None:
+        methods = table[owner] = {}
+    found = methods.get(kind, _MISSING)
+    if found is _MISSING:
+        name = ("visit_" if table is _VISITS else "leave_") + kind.__name__
         found = getattr(owner, name, None)
         if found is not None and found is getattr(cst.CSTTransformer, name, None):
             found = None
-        _METHODS[key] = found
-        return found
+        methods[kind] = found
+    return found
 
 
 def _always(cls: type, code: str, target: Target) -> bool:

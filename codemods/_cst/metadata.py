@@ -11,12 +11,16 @@ every node that has a scope).
 
 from __future__ import annotations
 
+import functools
+import inspect
+import types
 from collections.abc import Collection, Iterator, Mapping
 from typing import Any
 
 import libcst as cst
 from libcst.metadata import (
     CodeRange,
+    ExpressionContext,
     ExpressionContextProvider,
     MetadataWrapper,
     ParentNodeProvider,
@@ -31,9 +35,16 @@ from libcst.metadata.base_provider import ProviderT
 from codemods._lines import split_lines
 
 from .codegen import CodeCache
-from .traverse import code_children, read_only_visits
+from .traverse import code_children, field_order, is_node, is_trivia, read_only_visits
 
-__all__ = ["ESCAPED_STRING", "IMPORT", "ModuleMetadata", "StatementIndex", "preorder"]
+__all__ = [
+    "ESCAPED_STRING",
+    "IMPORT",
+    "ModuleMetadata",
+    "StatementIndex",
+    "is_statement",
+    "preorder",
+]
 
 
 #: Index keys for what a statement holds besides names (see :class:`StatementIndex`).
@@ -42,10 +53,11 @@ ESCAPED_STRING = "<escaped string>"
 
 
 class StatementIndex:
-    """What each top-level statement holds: its names (identifiers, attribute names,
-    keywords), the text of its short strings, and markers for imports and strings with
-    escapes; plus every name an import binds with ``as``. Rules use it to skip statements
-    that cannot hold what they match.
+    """What each statement holds: its names (identifiers, attribute names, keywords), the
+    text of its short strings, and markers for imports and strings with escapes; plus
+    every name an import binds with ``as``. Rules use it to skip statements that cannot
+    hold what they match: top-level statements, and statements nested in the ones they
+    enter (a method of a class, the body of an ``if``).
     """
 
     def __init__(self) -> None:
@@ -64,17 +76,23 @@ class _Walk:
         self.nodes: list[cst.CSTNode] = [root]
         self.repeated = False
         self.index = StatementIndex()
+        #: ``ExpressionContextProvider``'s values (see :data:`_CONTEXT_FIELDS`).
+        self.contexts: dict[cst.CSTNode, ExpressionContext] = {}
         self._words: set[str] = set()
         for child in code_children(root):  # the statements of a module body
             self._words = self.index.words[child] = set()
-            self._enter(child, root)
+            self._enter(child, root, _LOAD)
+        # A node entered twice has one entry in ``parents`` but two in ``nodes``.
+        self.repeated = len(self.parents) != len(self.nodes) - 1
 
-    def _enter(self, node: cst.CSTNode, parent: cst.CSTNode) -> None:
-        if node in self.parents:
-            self.repeated = True
+    def _enter(
+        self, node: cst.CSTNode, parent: cst.CSTNode, context: ExpressionContext | None
+    ) -> None:
         self.parents[node] = parent
         self.nodes.append(node)
         kind = type(node)
+        if context is not None and kind in _OWN_CONTEXT:
+            self.contexts[node] = context
         if kind is cst.Name:
             self._words.add(node.value)  # type: ignore[attr-defined]
         elif kind is cst.SimpleString:
@@ -89,8 +107,88 @@ class _Walk:
             name = node.name  # type: ignore[attr-defined]
             if isinstance(name, cst.Name):
                 self.index.import_aliases.add(name.value)
-        for child in code_children(node):
-            self._enter(child, node)
+        if is_statement(kind) and parent is not self.nodes[0]:
+            # A nested statement: its own words, which its enclosing statements also hold.
+            outer, self._words = self._words, set()
+            self._enter_children(node, kind, context)
+            self.index.words[node] = self._words
+            outer |= self._words
+            self._words = outer
+            return
+        self._enter_children(node, kind, context)
+
+    def _enter_children(
+        self, node: cst.CSTNode, kind: type, context: ExpressionContext | None
+    ) -> None:
+        fields = _CONTEXT_FIELDS.get(kind) if context is not None else None
+        if fields is None:
+            inner = None if kind is cst.Name else context
+            for child in code_children(node):
+                self._enter(child, node, inner)
+            return
+        for name, _ in field_order(kind) or ():
+            value = getattr(node, name)
+            field_context = fields.get(name)
+            if field_context is _SAME:
+                field_context = context
+            children = value if type(value) is tuple or type(value) is list else (value,)
+            for child in children:
+                if is_node(child) and not is_trivia(type(child)):
+                    self._enter(child, node, field_context)
+
+
+#: The contexts libcst's ``ExpressionContextProvider`` gives (LOAD, unless a rule here
+#: says otherwise), computed in the metadata walk instead of a walk of their own. Each node
+#: of these types gets the context it is in, and its children that of the field holding
+#: them: the one named below, the node's own (``_SAME``) or, for a field not named, none
+#: (libcst's analysis never enters it: an attribute's name, type parameters). A node with
+#: no context passes none on; a ``Name`` has no children that take one. A test checks the
+#: result against libcst's provider.
+_LOAD, _STORE, _DEL = ExpressionContext.LOAD, ExpressionContext.STORE, ExpressionContext.DEL
+_SAME: Any = object()
+_OWN_CONTEXT = frozenset(
+    {cst.Name, cst.Attribute, cst.Subscript, cst.Tuple, cst.List, cst.StarredElement}
+)
+_CONTEXT_FIELDS: dict[type, dict[str, Any]] = {
+    cst.Assign: {"targets": _STORE, "value": _SAME},
+    cst.AnnAssign: {"target": _STORE, "annotation": _SAME, "value": _SAME},
+    cst.AugAssign: {"target": _STORE, "value": _SAME},
+    cst.NamedExpr: {"target": _STORE, "value": _SAME},
+    cst.AsName: {"name": _STORE},
+    cst.CompFor: {"target": _STORE, "iter": _SAME, "ifs": _SAME, "inner_for_in": _SAME},
+    cst.For: {"target": _STORE, "iter": _SAME, "body": _SAME, "orelse": _SAME},
+    cst.Del: {"target": _DEL},
+    cst.Attribute: {"value": _LOAD},
+    cst.Subscript: {"value": _LOAD, "slice": _LOAD},
+    cst.ClassDef: {
+        "name": _STORE,
+        "body": _SAME,
+        "bases": _SAME,
+        "keywords": _SAME,
+        "decorators": _SAME,
+    },
+    cst.FunctionDef: {
+        "name": _STORE,
+        "params": _SAME,
+        "body": _SAME,
+        "decorators": _SAME,
+        "returns": _SAME,
+    },
+    cst.Param: {"name": _STORE, "annotation": _SAME, "default": _SAME},
+}
+
+
+_STATEMENT_KINDS: dict[type, bool] = {}
+
+
+def is_statement(kind: type) -> bool:
+    """Whether nodes of ``kind`` are statements (simple statement lines or compound)."""
+    found = _STATEMENT_KINDS.get(kind)
+    if found is None:
+        found = _STATEMENT_KINDS[kind] = issubclass(
+            kind, cst.SimpleStatementLine | cst.BaseCompoundStatement
+        )
+    return found
 
 
 def preorder(root: cst.CSTNode) -> list[cst.CSTNode]:
@@ -107,37 +205,115 @@ def preorder(root: cst.CSTNode) -> list[cst.CSTNode]:
     return out
 
 
-def _scopes(module: cst.Module) -> Mapping[cst.CSTNode, Scope | None]:
+def _scopes(
+    module: cst.Module, contexts: Mapping[cst.CSTNode, ExpressionContext] | None = None
+) -> Mapping[cst.CSTNode, Scope | None]:
     """Resolve ``ScopeProvider`` without the batched traversals around it.
 
     libcst's scope visitors are read-only; they run with :func:`read_only_visits`, which
-    spares them a copy of every node they enter.
+    spares them a copy of every node they enter. What ``ScopeProvider.visit_Module`` does
+    is done here, with :func:`_scope_visitor_type`'s visitor, and with the expression
+    contexts the metadata walk found (``contexts``), if given, instead of libcst's walk.
     """
     try:
         from libcst.metadata.expression_context_provider import ExpressionContextVisitor
-        from libcst.metadata.scope_provider import ScopeVisitor
 
-        with read_only_visits(ExpressionContextVisitor, ScopeVisitor):
-            context = ExpressionContextProvider()
-            context.visit_Module(module)
+        visitor_type = _scope_visitor_type()
+        with read_only_visits(ExpressionContextVisitor, visitor_type):
+            if contexts is None:
+                provider = ExpressionContextProvider()
+                provider.visit_Module(module)
+                contexts = provider._computed
             scopes = ScopeProvider()
-            scopes.metadata = {ExpressionContextProvider: context._computed}
-            scopes.visit_Module(module)
+            scopes.metadata = {ExpressionContextProvider: contexts}
+            visitor = visitor_type(scopes)
+            module.visit(visitor)
+            visitor.infer_accesses()
         return scopes._computed
     except (AttributeError, ImportError):  # a libcst without these internals: the public way
         return MetadataWrapper(module, unsafe_skip_copy=True).resolve(ScopeProvider)
 
 
+#: libcst's ``ScopeVisitor.on_leave`` and ``ScopeProvider.visit_Module``, as
+#: :func:`_scope_visitor_type` expects them (whitespace aside).
+_EXPECTED_SOURCES = (
+    """def on_leave(self, original_node: cst.CSTNode) -> None:
+        self.provider.set_metadata(original_node, self.scope)
+        if isinstance(original_node, _ASSIGNMENT_LIKE_NODES):
+            self.scope._assignment_count += 1
+        super().on_leave(original_node)""",
+    """def visit_Module(self, node: cst.Module) -> Optional[bool]:
+        visitor = ScopeVisitor(self)
+        node.visit(visitor)
+        visitor.infer_accesses()""",
+)
+
+
+@functools.cache
+def _scope_visitor_type() -> type[cst.CSTVisitor]:
+    """libcst's ``ScopeVisitor``, or a subclass whose ``on_leave`` does the same faster.
+
+    Its ``on_leave`` runs for every node and tests the node against a tuple of node
+    classes, which are ABCs: a slow test, a large share of the scope analysis. The subclass
+    makes the same test once per node type. It is used only if libcst's code is the one
+    it was written against; any other libcst gets its own visitor.
+    """
+    from libcst.metadata import scope_provider
+
+    base = scope_provider.ScopeVisitor
+    try:
+        found = (
+            inspect.getsource(base.on_leave),
+            inspect.getsource(ScopeProvider.visit_Module),
+        )
+        assignment_like = scope_provider._ASSIGNMENT_LIKE_NODES
+    except (OSError, TypeError, AttributeError):
+        return base
+    if [_squeezed(t) for t in found] != [_squeezed(t) for t in _EXPECTED_SOURCES]:
+        return base
+    kinds: dict[type, tuple[bool, Any]] = {}
+    plain_on_leave = cst.CSTVisitor.on_leave
+
+    class FastScopeVisitor(base):  # type: ignore[misc, valid-type]
+        def on_leave(self, original_node: cst.CSTNode) -> None:
+            self.provider._computed[original_node] = self.scope  # what set_metadata does
+            kind = type(original_node)
+            found = kinds.get(kind)
+            if found is None:
+                # Whether it counts as an assignment, and its leave_<Node> (a plain
+                # function, or None for none; anything else goes through libcst).
+                leave = inspect.getattr_static(base, f"leave_{kind.__name__}", None)
+                if leave is not None and not isinstance(leave, types.FunctionType):
+                    leave = plain_on_leave
+                found = kinds[kind] = (issubclass(kind, assignment_like), leave)
+            counts, leave = found
+            if counts:
+                self.scope._assignment_count += 1
+            if leave is plain_on_leave:
+                plain_on_leave(self, original_node)
+            elif leave is not None:
+                leave(self, original_node)
+
+    return FastScopeVisitor
+
+
+def _squeezed(text: str) -> str:
+    return " ".join(text.split())
+
+
 class _Scopes(Mapping[cst.CSTNode, Scope | None]):
     """``ScopeProvider``'s values, resolved for the whole module on first use."""
 
-    def __init__(self, module: cst.Module) -> None:
+    def __init__(
+        self, module: cst.Module, contexts: Mapping[cst.CSTNode, ExpressionContext]
+    ) -> None:
         self._module = module
+        self._contexts = contexts
         self._resolved: Mapping[cst.CSTNode, Scope | None] | None = None
 
     def _get(self) -> Mapping[cst.CSTNode, Scope | None]:
         if self._resolved is None:
-            self._resolved = _scopes(self._module)
+            self._resolved = _scopes(self._module, self._contexts)
         return self._resolved
 
     def __getitem__(self, node: cst.CSTNode) -> Scope | None:
@@ -191,7 +367,11 @@ class _Positions(Mapping[cst.CSTNode, CodeRange]):
         self._module = module
         self._parents = parents
         self._code = code
-        self._starts: dict[cst.CSTNode, int] | None = None
+        # Where top-level statements begin, found in order as far as asked: a site near
+        # the top does not need the code of the statements below it.
+        self._starts: dict[cst.CSTNode, int] = {}
+        self._placed = 0  # statements of the body whose start is known
+        self._next_line = 0  # where the next one begins (0: not computed yet)
         self._whole: Mapping[cst.CSTNode, CodeRange] | None = None
 
     def __getitem__(self, node: cst.CSTNode) -> CodeRange:
@@ -200,12 +380,28 @@ class _Positions(Mapping[cst.CSTNode, CodeRange]):
             statement, parent = parent, self._parents.get(parent)
         if parent is None:  # the module, or a node of its header or footer
             return self._all()[node]
-        if self._starts is None:
-            self._starts = self._code.starts(self._module)
-        start = self._starts.get(statement)
+        start = self._start_of(statement)
         if start is None:
             return self._all()[node]
         return self._code.position(self._module, statement, start, node)
+
+    def _start_of(self, statement: cst.CSTNode) -> int | None:
+        """The line where top-level ``statement`` begins (``None``: not in the body)."""
+        found = self._starts.get(statement)
+        if found is not None:
+            return found
+        module, body = self._module, self._module.body
+        if not self._next_line:
+            self._next_line = 1 + sum(self._code.lines(module, n) for n in module.header)
+        while self._placed < len(body):
+            current = body[self._placed]
+            if current not in self._starts:
+                self._starts[current] = self._next_line
+                if current is statement:
+                    return self._next_line  # its own code is not needed for that
+            self._next_line += self._code.lines(module, current)
+            self._placed += 1
+        return None
 
     def _all(self) -> Mapping[cst.CSTNode, CodeRange]:
         if self._whole is None:
@@ -235,7 +431,10 @@ class ModuleMetadata:
         self.nodes = walk.nodes
         self._by_type: dict[type, list[int]] | None = None
         self.index = walk.index
-        scopes = _Scopes(module)
+        #: What the rules' ``visit_Module`` finds, kept for the next pass over this version:
+        #: (project index, imports a package root, local task classes, handler classes).
+        self.local_classes: tuple[Any, bool, dict[str, Any], dict[str, Any]] | None = None
+        scopes = _Scopes(module, walk.contexts)
         self._metadata: dict[ProviderT, Mapping[cst.CSTNode, Any]] = {
             ScopeProvider: scopes,
             QualifiedNameProvider: _QualifiedNames(scopes, module, walk.parents),

@@ -22,6 +22,7 @@ from __future__ import annotations
 import inspect
 import re
 import threading
+import types
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from enum import Enum
@@ -33,6 +34,7 @@ from libcst import CSTNode, FlattenSentinel, MaybeSentinel, RemovalSentinel
 __all__ = [
     "code_children",
     "field_order",
+    "is_node",
     "is_trivia",
     "iter_children",
     "read_only_visits",
@@ -54,6 +56,7 @@ _FIELD_CALL = re.compile(
     r"\(\s*self,\s*\"(\w+)\""
 )
 _ORDER: dict[type, tuple[tuple[str, _Kind], ...] | None] = {}
+_MISSING: Any = object()
 
 
 def field_order(kind: type) -> tuple[tuple[str, _Kind], ...] | None:
@@ -121,7 +124,7 @@ def is_trivia(kind: type) -> bool:
     return found
 
 
-def _is_node(value: object) -> bool:
+def is_node(value: object) -> bool:
     """``isinstance(value, CSTNode)``, cached per type (``CSTNode`` is an ABC: slow)."""
     kind = type(value)
     found = _NODE_TYPES.get(kind)
@@ -138,7 +141,7 @@ def iter_children(node: CSTNode) -> Iterator[CSTNode]:
         return
     for name, _ in order:
         value = getattr(node, name)
-        if _is_node(value):
+        if is_node(value):
             yield value
         elif type(value) is tuple or type(value) is list:
             yield from value
@@ -146,7 +149,30 @@ def iter_children(node: CSTNode) -> Iterator[CSTNode]:
 
 def code_children(node: CSTNode) -> list[CSTNode]:
     """Return the direct children of ``node`` that are not layout (see :func:`is_trivia`)."""
-    return [child for child in iter_children(node) if not is_trivia(type(child))]
+    kind = type(node)
+    order = _ORDER.get(kind, _MISSING)
+    if order is _MISSING:
+        order = field_order(kind)
+    if order is None:
+        return [child for child in node.children if not is_trivia(type(child))]
+    found: list[CSTNode] = []
+    for name, _ in order:  # iter_children, inlined: this runs for every node of a walk
+        value = getattr(node, name)
+        value_type = type(value)
+        if value_type is tuple or value_type is list:
+            for child in value:
+                trivia = _TRIVIA_TYPES.get(type(child))
+                if not (is_trivia(type(child)) if trivia is None else trivia):
+                    found.append(child)
+            continue
+        holds_node = _NODE_TYPES.get(value_type)
+        if holds_node is None:
+            holds_node = is_node(value)
+        if holds_node:
+            trivia = _TRIVIA_TYPES.get(value_type)
+            if not (is_trivia(value_type) if trivia is None else trivia):
+                found.append(value)
+    return found
 
 
 _ALL_NODES = frozenset({"*"})
@@ -228,34 +254,171 @@ def visit(node: CSTNode, visitor: cst.CSTVisitor) -> None:
 
     Layout nodes the visitor has no callback for are not entered (see :func:`is_trivia`).
     """
-    _visit(node, visitor, _attribute_callbacks(visitor), _skipped(visitor))
+    callbacks = _callbacks(visitor)
+    _visit(node, visitor, callbacks.attributes, callbacks.skip, callbacks)
+
+
+_PLAIN_ON_VISIT = cst.CSTVisitor.on_visit
+_PLAIN_ON_LEAVE = cst.CSTVisitor.on_leave
+
+
+class _Callbacks:
+    """A read-only visitor class's ``visit_<Node>``/``leave_<Node>`` methods, per node type.
+
+    libcst's ``CSTVisitor.on_visit``/``on_leave`` build the method name and look it up on
+    every node; for a class that keeps those two as they are, the same functions are
+    found here once per node type and called with the visitor (``visits``/``leaves`` are
+    ``None`` where the class overrides them, or for a visitor with callbacks of its own
+    set on the instance: ``on_visit``/``on_leave`` are then called as they are).
+    """
+
+    __slots__ = ("attributes", "kind", "leaves", "skip", "visits")
+
+    def __init__(self, visitor: cst.CSTVisitor, plain: bool) -> None:
+        kind = self.kind = type(visitor)
+        self.attributes = _attribute_callbacks(visitor)
+        self.skip = _skipped(visitor)
+        self.visits: dict[type, Any] | None = (
+            {} if plain and kind.on_visit is _PLAIN_ON_VISIT else None
+        )
+        self.leaves: dict[type, Any] | None = (
+            {} if plain and kind.on_leave is _PLAIN_ON_LEAVE else None
+        )
+
+    def method(self, table: dict[type, Any], prefix: str, node_type: type) -> Any:
+        """Find ``<prefix><Node>`` on the class once; ``None`` if it has none.
+
+        A class attribute that is not a plain function (a static method, say) makes the
+        class use libcst's own dispatch from then on.
+        """
+        found = inspect.getattr_static(self.kind, prefix + node_type.__name__, None)
+        if found is not None and not isinstance(found, types.FunctionType):
+            self.visits = self.leaves = None
+            return None
+        table[node_type] = found
+        return found
+
+
+_CALLBACKS: dict[tuple[type, bool], _Callbacks] = {}
+
+
+def _callbacks(visitor: cst.CSTVisitor) -> _Callbacks:
+    """The :class:`_Callbacks` for ``visitor``'s class (and for how it was built).
+
+    Remembered on the visitor (libcst's scope visitor walks each subtree anew).
+    """
+    own = getattr(visitor, "__dict__", None)
+    if own is not None:
+        found = own.get(_REMEMBERED)
+        if found is not None:
+            return found  # type: ignore[no-any-return]
+    # Callbacks set on the instance itself are looked up as libcst does, every time.
+    plain = not own or not any(name.startswith(("visit_", "leave_")) for name in own)
+    key = (type(visitor), plain)
+    found = _CALLBACKS.get(key)
+    if found is None:
+        found = _CALLBACKS[key] = _Callbacks(visitor, plain)
+    if own is not None:
+        own[_REMEMBERED] = found
+    return found
+
+
+_REMEMBERED = "_codemods_callbacks"
+
+
+def _enter(visitor: cst.CSTVisitor, node: CSTNode, callbacks: _Callbacks) -> bool:
+    """What ``visitor.on_visit(node)`` returns."""
+    visits = callbacks.visits
+    if visits is None:
+        return visitor.on_visit(node)
+    method = visits.get(type(node), _MISSING)
+    if method is _MISSING:
+        method = callbacks.method(visits, "visit_", type(node))
+        if callbacks.visits is None:
+            return visitor.on_visit(node)
+    return method is None or method(visitor, node) is not False
+
+
+def _leave(visitor: cst.CSTVisitor, node: CSTNode, callbacks: _Callbacks) -> None:
+    """What ``visitor.on_leave(node)`` does."""
+    leaves = callbacks.leaves
+    if leaves is None:
+        visitor.on_leave(node)
+        return
+    method = leaves.get(type(node), _MISSING)
+    if method is _MISSING:
+        method = callbacks.method(leaves, "leave_", type(node))
+        if callbacks.leaves is None:
+            visitor.on_leave(node)
+            return
+    if method is not None:
+        method(visitor, node)
 
 
 def _visit(
-    node: CSTNode, visitor: cst.CSTVisitor, attributes: frozenset[str], skip: frozenset[type]
+    node: CSTNode,
+    visitor: cst.CSTVisitor,
+    attributes: frozenset[str],
+    skip: frozenset[type],
+    callbacks: _Callbacks,
 ) -> None:
-    if visitor.on_visit(node):
-        order = field_order(type(node))
+    kind = type(node)
+    # _enter, inlined: this runs for every node of every scope analysis.
+    visits = callbacks.visits
+    method = _MISSING if visits is None else visits.get(kind, _MISSING)
+    if method is _MISSING:
+        entered = _enter(visitor, node, callbacks)
+    else:
+        entered = method is None or method(visitor, node) is not False
+    if entered:
+        order = _ORDER.get(kind, _MISSING)
+        if order is _MISSING:
+            order = field_order(kind)
         if order is None:
             node._visit_and_replace_children(visitor)
+        elif attributes and _wants_attributes(node, attributes):
+            _visit_fields_with_callbacks(node, visitor, attributes, skip, callbacks, order)
         else:
-            callbacks = _wants_attributes(node, attributes)
-            for name, kind in order:
+            for name, _ in order:
                 value = getattr(node, name)
-                if callbacks and not _visited(value, kind):
+                value_type = type(value)
+                if value_type in skip:
                     continue
-                if callbacks:
-                    visitor.on_visit_attribute(node, name)
-                if _is_node(value):
-                    if type(value) not in skip:
-                        _visit(value, visitor, attributes, skip)
-                elif type(value) is tuple or type(value) is list:
+                if value_type is tuple or value_type is list:
                     for child in value:
                         if type(child) not in skip:
-                            _visit(child, visitor, attributes, skip)
-                if callbacks:
-                    visitor.on_leave_attribute(node, name)
-    visitor.on_leave(node)
+                            _visit(child, visitor, attributes, skip, callbacks)
+                    continue
+                holds_node = _NODE_TYPES.get(value_type)
+                if holds_node is None:
+                    holds_node = is_node(value)
+                if holds_node:
+                    _visit(value, visitor, attributes, skip, callbacks)
+    _leave(visitor, node, callbacks)
+
+
+def _visit_fields_with_callbacks(
+    node: CSTNode,
+    visitor: cst.CSTVisitor,
+    attributes: frozenset[str],
+    skip: frozenset[type],
+    callbacks: _Callbacks,
+    order: tuple[tuple[str, _Kind], ...],
+) -> None:
+    """Visit ``node``'s fields with the attribute callbacks around each visited one."""
+    for name, kind in order:
+        value = getattr(node, name)
+        if not _visited(value, kind):
+            continue
+        visitor.on_visit_attribute(node, name)
+        if is_node(value):
+            if type(value) not in skip:
+                _visit(value, visitor, attributes, skip, callbacks)
+        elif type(value) is tuple or type(value) is list:
+            for child in value:
+                if type(child) not in skip:
+                    _visit(child, visitor, attributes, skip, callbacks)
+        visitor.on_leave_attribute(node, name)
 
 
 Result = CSTNode | RemovalSentinel | FlattenSentinel[CSTNode]
@@ -296,13 +459,17 @@ def _transform(
                 if callbacks:
                     transformer.on_visit_attribute(node, name)
                 new: Any = value
-                if _is_node(value):
-                    if type(value) not in skip:
-                        new = _transform(value, transformer, attributes, skip)
-                        if new is not value:
-                            new = _single(value, new, kind)
-                elif type(value) is tuple or type(value) is list:
+                value_type = type(value)
+                if value_type in skip:
+                    pass  # a layout node, kept as it is
+                elif value_type is tuple or value_type is list:
                     new = _sequence(value, transformer, attributes, skip, kind is _Kind.BODY)
+                elif _NODE_TYPES.get(value_type, False) or (
+                    value_type not in _NODE_TYPES and is_node(value)
+                ):
+                    new = _transform(value, transformer, attributes, skip)
+                    if new is not value:
+                        new = _single(value, new, kind)
                 if callbacks:
                     transformer.on_leave_attribute(node, name)
                 if new is not value:
@@ -313,7 +480,7 @@ def _transform(
                 updated = node.with_changes(**changes)
     result = transformer.on_leave(node, updated)
     if result is not updated and not (
-        _is_node(result) or isinstance(result, RemovalSentinel | FlattenSentinel)
+        is_node(result) or isinstance(result, RemovalSentinel | FlattenSentinel)
     ):
         raise cst.CSTValidationError(
             "Expected a node of type CSTNode or a RemovalSentinel, "
@@ -386,7 +553,8 @@ _REPLACED: list[Callable[..., Any]] = []  # the ``CSTNode.visit`` in place befor
 
 def _dispatching_visit(self: CSTNode, visitor: Any) -> Any:
     if type(visitor) in _PATCH_USERS:
-        _visit(self, visitor, _attribute_callbacks(visitor), _skipped(visitor))
+        callbacks = _callbacks(visitor)
+        _visit(self, visitor, callbacks.attributes, callbacks.skip, callbacks)
         return self
     return _REPLACED[0](self, visitor)
 

@@ -35,7 +35,7 @@ from compat.conversion_table import conversion_for
 
 __all__ = ["LegacyResultRule"]
 
-_SAFE_RESULT_PATHS = ("engine.result.SafeResult", "engine.result.base.SafeResult")
+_SAFE_RESULT_PATHS = ("engine.result.SafeResult", "engine.result.base.SafeResult")  # end: may_name
 _WRAPPER = "ResultHandlerResult"
 # The legacy constructor is named `Result` where it is imported or called (even aliased).
 _RESULT_WORD = re.compile(r"\bResult\b")
@@ -80,6 +80,8 @@ class LegacyResultRule(SlotMixin):
     def _check_safe_result(self, node: cst.Name | cst.Attribute) -> None:
         if self.target is Target.COMPAT:
             return  # compat keeps SafeResult
+        if not self.may_name(node, "SafeResult"):
+            return
         if not any(_is_safe_result(q) for q in self.qnames(node)):
             return
         parent = self.parent(node)

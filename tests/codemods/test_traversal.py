@@ -11,7 +11,7 @@ of the installed libcst package.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -20,15 +20,19 @@ import libcst as cst
 import pytest
 from libcst.metadata import (
     CodeRange,
+    ExpressionContextProvider,
     MetadataWrapper,
     PositionProvider,
     QualifiedName,
     QualifiedNameProvider,
+    Scope,
+    ScopeProvider,
     WhitespaceInclusivePositionProvider,
 )
 from libcst.metadata.expression_context_provider import ExpressionContextVisitor
 from libcst.metadata.scope_provider import ScopeVisitor
 
+from codemods._cst import metadata as _metadata
 from codemods._cst import traverse as _traverse
 from codemods._cst.codegen import CodeCache
 from codemods._cst.composite import CompositePass
@@ -286,6 +290,40 @@ class NamedAttributeRecorder(Recorder):
         self.events.append(("visit_IndentedBlock_body", node, "body"))
 
 
+class MethodRecorder(cst.CSTVisitor):
+    """Only ``visit_<Node>``/``leave_<Node>`` methods, which the traversal looks up once per
+    node type; one declines to enter, one is set on the instance."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.events: list[Event] = []
+
+    def visit_Name(self, node: cst.Name) -> None:
+        self.events.append(("visit_Name", node, ""))
+
+    def leave_Name(self, original_node: cst.Name) -> None:
+        self.events.append(("leave_Name", original_node, ""))
+
+    def visit_Call(self, node: cst.Call) -> bool:
+        self.events.append(("visit_Call", node, ""))
+        return True
+
+    def visit_Lambda(self, node: cst.Lambda) -> bool:
+        self.events.append(("visit_Lambda", node, ""))
+        return False  # nothing below a lambda is offered
+
+    def leave_Lambda(self, original_node: cst.Lambda) -> None:
+        self.events.append(("leave_Lambda", original_node, ""))
+
+
+class InstanceCallbackRecorder(MethodRecorder):
+    """A callback set on the instance, which libcst finds too."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.leave_Call = lambda node: self.events.append(("leave_Call", node, ""))
+
+
 class EveryNode(cst.CSTVisitor):
     """Records every node it is offered, layout included."""
 
@@ -364,6 +402,27 @@ def test_visit_gives_libcst_callbacks_on_code_nodes(name: str) -> None:
     fast, slow = runs(Recorder, module)
     assert fast  # the module itself at least
     assert_same_events(fast, slow)
+
+
+@pytest.mark.parametrize("visitor_type", [MethodRecorder, InstanceCallbackRecorder])
+@pytest.mark.parametrize("name", SAMPLE_IDS)
+def test_visit_finds_node_callbacks_as_libcst_does(
+    name: str, visitor_type: type[MethodRecorder]
+) -> None:
+    fast, slow = runs(visitor_type, parsed(name))  # type: ignore[arg-type]
+    assert_same_events(fast, slow)
+
+
+def test_node_callbacks_are_delivered() -> None:
+    """A sanity check that the comparison above compares something."""
+    fast, _ = runs(InstanceCallbackRecorder, parsed("classes"))  # type: ignore[arg-type]
+    kinds = {kind for kind, _, _ in fast}
+    assert {"visit_Name", "leave_Name", "visit_Call", "leave_Call", "visit_Lambda"} <= kinds
+    lambdas = [node for kind, node, _ in fast if kind == "visit_Lambda"]
+    assert lambdas
+    assert not any(
+        kind == "visit_Name" and any(node in walk(lam) for lam in lambdas) for kind, node, _ in fast
+    )
 
 
 @pytest.mark.parametrize("name", SAMPLE_IDS)
@@ -710,6 +769,44 @@ def test_scope_analysis_is_the_same_with_read_only_visits(name: str) -> None:
     assert len(expected) == sum(isinstance(n, cst.Name) for n in walk(module))
 
 
+def scope_facts(
+    module: cst.Module, scopes: Mapping[cst.CSTNode, Scope | None]
+) -> dict[cst.CSTNode, tuple[str, int, frozenset[str], frozenset[str]]]:
+    """For every node: its scope's kind and assignment count, its qualified names, and
+    the assignments and accesses the scope records for it if it is a ``Name``."""
+    facts = {}
+    for node in walk(module):
+        if is_trivia(type(node)):
+            continue  # the engine's analysis does not enter layout nodes
+        scope = scopes.get(node)
+        if scope is None:
+            continue
+        names = frozenset(q.name for q in scope.get_qualified_names_for(node))
+        recorded: frozenset[str] = frozenset()
+        if isinstance(node, cst.Name):
+            recorded = frozenset(
+                f"{type(a).__name__}:{type(getattr(a, 'node', None)).__name__}:{len(a.references)}"
+                for a in scope[node.value]
+            ) | frozenset(f"access:{len(a.referents)}" for a in scope.accesses[node.value])
+        facts[node] = (type(scope).__name__, scope._assignment_count, names, recorded)
+    return facts
+
+
+@pytest.mark.parametrize("name", SMALL_SAMPLE_IDS)
+def test_engine_scopes_are_libcsts(name: str) -> None:
+    """The engine's scope analysis (its faster visitor) gives what ``ScopeProvider`` does."""
+    module = parsed(name)
+    expected = MetadataWrapper(module, unsafe_skip_copy=True).resolve(ScopeProvider)
+    got = _metadata._scopes(module)
+    assert scope_facts(module, got) == scope_facts(module, expected)
+
+
+def test_the_faster_scope_visitor_serves_this_libcst() -> None:
+    """It is used only where libcst's code is the one it was written for: this one."""
+    assert _metadata._scope_visitor_type() is not ScopeVisitor
+    assert issubclass(_metadata._scope_visitor_type(), ScopeVisitor)
+
+
 def test_qualified_names_are_resolved() -> None:
     """A sanity check that the comparison above compares something."""
     module = parsed("classes")
@@ -891,6 +988,34 @@ def assert_positions_match(module: cst.Module, cache: CodeCache) -> None:
 @pytest.mark.parametrize("name", SAMPLE_IDS)
 def test_positions_are_position_provider_positions(name: str) -> None:
     assert_positions_match(parsed(name), CodeCache())
+
+
+@pytest.mark.parametrize("name", SAMPLE_IDS)
+def test_metadata_positions_asked_in_any_order_are_position_provider_positions(
+    name: str,
+) -> None:
+    """The rules' ``PositionProvider`` (statement starts found lazily, in order)."""
+    module = parsed(name)
+    expected = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+    metadata = _metadata.ModuleMetadata(module, module.code)
+    positions = metadata.for_dependencies([PositionProvider])[PositionProvider]
+    nodes = [n for n in walk(module) if not is_trivia(type(n))]
+    # Last statement first, then the rest from the top: later starts are found first.
+    for node in [*reversed(nodes[len(nodes) // 2 :]), *nodes[: len(nodes) // 2]]:
+        assert positions[node] == expected[node], type(node).__name__
+
+
+def test_metadata_positions_need_only_the_code_above_the_node() -> None:
+    """A node in the first statement is placed without the code of the ones below."""
+    module = parsed("classes")
+    cache = CodeCache()
+    metadata = _metadata.ModuleMetadata(module, module.code, cache)
+    positions = metadata.for_dependencies([PositionProvider])[PositionProvider]
+    first = module.body[0]
+    assert positions[first].start.line == 1
+    generated = cache._for(module)
+    assert first in generated
+    assert not any(statement in generated for statement in module.body[1:])
 
 
 def test_positions_in_new_versions_sharing_statements() -> None:
@@ -1118,3 +1243,62 @@ def test_node_types_without_a_readable_order_are_left_to_libcst(
         if expected[0] == "result":
             assert got[0] == "result"
             assert got[1].code == expected[1].code  # type: ignore[union-attr]
+
+
+# -- _cst.metadata: expression contexts from the metadata walk --------------------------
+
+
+def libcst_contexts(module: cst.Module) -> dict[cst.CSTNode, object]:
+    return dict(MetadataWrapper(module, unsafe_skip_copy=True).resolve(ExpressionContextProvider))
+
+
+CONTEXT_SAMPLES = {
+    **SAMPLES,
+    "targets": (
+        "a, (b, *c), d[e] = f.g = h\n"
+        "i: j = k\n"
+        "l += m\n"
+        "del n, o.p, q[r]\n"
+        "for s, t in u: pass\n"
+        "[v for w, x in y if z]\n"
+        "with aa as (bb, cc), dd as ee.ff: pass\n"
+        "try: pass\nexcept gg as hh: pass\n"
+        "if (ii := jj): pass\n"
+        "import kk.ll as mm\nfrom nn import oo as pp\n"
+        "lambda qq, *rr, ss=tt, **uu: vv\n"
+        "@ww(xx)\nclass Yy(zz, metaclass=Ab):\n    cd: Ef = gh\n"
+        "@ij\ndef kl(mn: Op = qr, /, *st: Uv, wx=yz) -> Za: return [*bc]\n"
+        "match de:\n    case {'k': fg, **hi} | [jk, *lm] | No(pq=rs) as tu: pass\n"
+        "global vw\n"
+    ),
+    "type_parameters": "class Ab[T: Cd](Ef): pass\ndef gh[U, *V, **W](x: U) -> V: pass\n",
+}
+
+
+@pytest.mark.parametrize("name", list(CONTEXT_SAMPLES))
+def test_the_metadata_walk_finds_libcsts_expression_contexts(name: str) -> None:
+    module = cst.parse_module(CONTEXT_SAMPLES[name])
+    walk = _metadata._Walk(module)
+    assert walk.contexts == libcst_contexts(module)
+
+
+def test_the_expression_contexts_compared_above_hold_every_kind() -> None:
+    """A sanity check that the comparison above compares something."""
+    module = cst.parse_module(CONTEXT_SAMPLES["targets"])
+    found = _metadata._Walk(module).contexts
+    assert {str(c) for c in found.values()} == {
+        "ExpressionContext.LOAD",
+        "ExpressionContext.STORE",
+        "ExpressionContext.DEL",
+    }
+    attribute_names = [n.attr for n in walk(module) if isinstance(n, cst.Attribute)]
+    assert attribute_names
+    assert not any(n in found for n in attribute_names)  # an attribute's name has none
+
+
+@pytest.mark.parametrize("name", SMALL_SAMPLE_IDS)
+def test_engine_scopes_from_the_walks_contexts_are_libcsts(name: str) -> None:
+    module = parsed(name)
+    expected = MetadataWrapper(module, unsafe_skip_copy=True).resolve(ScopeProvider)
+    got = _metadata._scopes(module, _metadata._Walk(module).contexts)
+    assert scope_facts(module, got) == scope_facts(module, expected)
