@@ -6,7 +6,7 @@ import importlib
 from collections.abc import Callable, Mapping
 from typing import Any
 
-__all__ = ["lazy_attributes"]
+__all__ = ["configuration", "lazy_attributes"]
 
 
 def lazy_attributes(
@@ -33,3 +33,21 @@ def lazy_attributes(
         return sorted(public)
 
     return __getattr__, __dir__
+
+
+def configuration() -> Any:
+    """``compat.utilities.configuration.config``, imported on its first use.
+
+    For modules that the configuration module itself imports (the storage layer) or that
+    must not import it at import time; after the first call it costs one global lookup,
+    which matters on the per-task path.
+    """
+    global _config
+    if _config is None:
+        from compat.utilities.configuration import config
+
+        _config = config
+    return _config
+
+
+_config: Any = None

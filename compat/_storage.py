@@ -20,6 +20,7 @@ import stat
 import uuid
 from typing import Any, Protocol
 
+from compat._lazy import configuration
 from compat._tempfiles import sweep_crashed_temporaries, temporary_name
 from compat.exceptions import (
     ConfigurationError,
@@ -229,24 +230,11 @@ class LocalStorage:
         if self.durable is not None:
             return self.durable
         # One dict lookup per write instead of get_nested's dotted walk (same answer).
-        config = _configuration()
+        config = configuration()
         results = config.get("results")
         if isinstance(results, dict):
             return bool(results.get("durable_writes", False))
         return bool(config.get_nested("results.durable_writes", False))
-
-
-def _configuration() -> Any:
-    """The process's configuration (imported on first use: it imports this module)."""
-    global _config
-    if _config is None:
-        from compat.utilities.configuration import config
-
-        _config = config
-    return _config
-
-
-_config: Any = None
 
 
 def _write_all(handle: int, data: bytes) -> None:

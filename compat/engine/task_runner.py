@@ -21,6 +21,7 @@ from collections.abc import Callable, Mapping
 from contextlib import redirect_stdout
 from typing import Any
 
+from compat._lazy import configuration
 from compat._process import random_identifiers
 from compat._templating import format_location, format_template
 from compat.core.edge import Edge
@@ -695,7 +696,7 @@ def _checkpoint_failed(task: Task, exc: Exception) -> State:
 def _config_checkpointing() -> Any:
     config = context.get("config")
     if config is None:
-        config = _configuration()
+        config = configuration()
     return config.get_nested("flows.checkpointing", False)
 
 
@@ -717,7 +718,7 @@ def run_task(
     ``state_handlers`` are the flow run's ``task_runner_state_handlers``; ``handler_cache``
     is the flow run's, shared by its task runs (see :meth:`TaskRunner._handler_for`).
     """
-    config = _configuration()
+    config = configuration()
     travelled = run_context.get("config")
     saved = None
     if travelled is not None and travelled is not config:
@@ -744,19 +745,6 @@ def run_task(
         if saved is not None:
             config.clear()
             config.update(saved)
-
-
-def _configuration() -> Any:
-    """The process's configuration (imported on first use, then one global lookup)."""
-    global _config
-    if _config is None:
-        from compat.utilities.configuration import config
-
-        _config = config
-    return _config
-
-
-_config: Any = None
 
 
 def _uuid4_text(raw: bytes) -> str:
