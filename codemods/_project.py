@@ -41,7 +41,8 @@ __all__ = [
 
 HANDLER = "handler"
 TASK = "task"
-#: Names a class statement must mention to be read in the first round.
+#: Names a class statement must mention to be read in the first round: as the end of a word,
+#: so a subclass of a built-in (``LocalResultHandler``, ``FunctionTask``) is read too.
 _SEED_BASES = ("ResultHandler", "Task")
 #: Larger files are not indexed: handler modules are small, and the pass must stay cheap
 #: next to the rewrite on trees holding huge generated modules.
@@ -144,7 +145,14 @@ def build_index(paths: Iterable[Path]) -> ProjectIndex:
     kinds: dict[str, str] = {}
     names = set(_SEED_BASES)
     while True:
-        pattern = re.compile(r"\b(?:" + "|".join(map(re.escape, sorted(names))) + r")\b")
+        others = sorted(names - set(_SEED_BASES))
+        pattern = re.compile(
+            r"\b(?:\w*(?:"
+            + "|".join(_SEED_BASES)
+            + ")"
+            + "".join("|" + re.escape(n) for n in others)
+            + r")\b"
+        )
         todo = [p for p in candidates if p not in parsed and _mentions(p, texts, names, pattern)]
         if not todo:
             break

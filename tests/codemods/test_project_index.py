@@ -53,9 +53,11 @@ def test_index_knows_handlers_subclasses_and_tasks() -> None:
     index = build_index([PROJECT / "before" / "pkg" / "flows.py"])
     kinds = {name: cls.kind for name, cls in index.classes.items()}
     assert kinds == {
+        "pkg.compressed.Compressed": HANDLER,  # through a subclass of a built-in handler
         "pkg.handlers.Archive": HANDLER,
         "pkg.handlers.Picky": HANDLER,
         "pkg.handlers.Shared": HANDLER,
+        "pkg.local_handlers.VersionedLocal": HANDLER,  # a built-in's subclass with `__init__`
         "pkg.more.Nested": HANDLER,
         "pkg.tasks.Extract": TASK,
     }
