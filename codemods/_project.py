@@ -61,12 +61,18 @@ class ProjectClass:
 
 @dataclass(frozen=True)
 class ProjectIndex:
-    """Project classes by qualified name (``package.module.Class``)."""
+    """Project classes by qualified name (``package.module.Class``), and re-exports.
+
+    ``imported`` maps a project module to the names other modules import from it
+    (``from pkg.setup import LocalDaskExecutor``): such an import is part of the module's
+    interface even when the module itself does not use it.
+    """
 
     classes: dict[str, ProjectClass] = field(default_factory=dict)
+    imported: dict[str, frozenset[str]] = field(default_factory=dict)
 
     def __bool__(self) -> bool:
-        return bool(self.classes)
+        return bool(self.classes or self.imported)
 
 
 @dataclass(frozen=True)
@@ -75,10 +81,21 @@ class ProjectContext:
 
     index: ProjectIndex
     package: str  # the package relative imports start from ("" for a top-level script)
+    module: str = ""  # the file's own module ("" when unknown)
 
     def lookup(self, qname: str) -> ProjectClass | None:
         """Return the project class ``qname`` (as libcst spells it) refers to, if any."""
         return self.index.classes.get(resolve(qname, self.package))
+
+    def exports(self, name: str) -> bool:
+        """Whether other code may import ``name`` from this file.
+
+        True in a package's ``__init__.py`` (what it imports is the package's interface) and
+        for a name another module of the project imports from this one.
+        """
+        if not self.module:
+            return False
+        return self.module == self.package or name in self.index.imported.get(self.module, ())
 
 
 _CURRENT: ContextVar[ProjectContext | None] = ContextVar("project", default=None)
@@ -168,8 +185,36 @@ def build_index(paths: Iterable[Path]) -> ProjectIndex:
         {
             name: ProjectClass(name, kind, _problem(classes[name]) if kind == HANDLER else None)
             for name, kind in sorted(kinds.items())
-        }
+        },
+        _imported_names(texts),
     )
+
+
+#: ``from module import names`` at the start of a line (a parenthesised list may span lines).
+_FROM_IMPORT = re.compile(
+    r"^[ \t]*from[ \t]+(\.*[\w.]*)[ \t]+import[ \t]+(\([^)]*\)|[^\n;#]*)", re.MULTILINE
+)
+
+
+def _imported_names(texts: dict[Path, str]) -> dict[str, frozenset[str]]:
+    """Map each module of ``texts`` to the names the others import from it by name."""
+    modules = {path: module_name(path) for path in texts}
+    known = {module for module, _ in modules.values()}
+    found: dict[str, set[str]] = {}
+    for path, text in texts.items():
+        if "import" not in text:
+            continue
+        package = modules[path][1]
+        for match in _FROM_IMPORT.finditer(text):
+            source = resolve(match.group(1), package) if match.group(1) else ""
+            if source not in known:
+                continue
+            listed = re.sub(r"#[^\n]*", "", match.group(2)).strip("() \t\n")
+            for item in listed.split(","):
+                name = item.split()[0] if item.split() else ""
+                if name.isidentifier():
+                    found.setdefault(source, set()).add(name)
+    return {module: frozenset(names) for module, names in sorted(found.items())}
 
 
 def _kinds(classes: dict[str, _Class], names: ModuleType) -> dict[str, str]:

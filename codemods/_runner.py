@@ -87,10 +87,13 @@ class Options:
     #: The project's class index (see ``_project``) and the file's package, if known.
     project: ProjectIndex | None = None
     package: str = ""
+    module: str = ""
 
     def project_context(self) -> ProjectContext | None:
         """The project context the rules read while rewriting this file."""
-        return ProjectContext(self.project, self.package) if self.project else None
+        if not self.project:
+            return None
+        return ProjectContext(self.project, self.package, self.module)
 
 
 @dataclass(frozen=True)
@@ -481,8 +484,8 @@ def _index_project(paths: Sequence[Path], pending: list[_Pending]) -> None:
     if not index:
         return
     for item in pending:
-        package = module_name(item.record.path)[1]
-        item.options = replace(item.options, project=index, package=package)
+        module, package = module_name(item.record.path)
+        item.options = replace(item.options, project=index, package=package, module=module)
 
 
 def _write(record: FileRecord) -> None:
@@ -503,7 +506,8 @@ def process_stdin(data: bytes, *, name: str, options: Options) -> FileRecord:
     record = FileRecord(path=Path(name), display=name)
     index = build_index([record.path]) if record.path.parent.is_dir() else None
     if index:  # the file's siblings, when its name says where it lives
-        options = replace(options, project=index, package=module_name(record.path)[1])
+        module, package = module_name(record.path)
+        options = replace(options, project=index, package=package, module=module)
     prepared = _prepare(record, data, options)
     if prepared is not None:
         _finish(prepared, [transform_unit((text, options)) for (_, text, _) in prepared.units])

@@ -163,8 +163,13 @@ class ImportRule(RuleTransformer):
             return 0
         return sum(len(a.references) for a in scope.assignments[bound] if a.node is statement)
 
+    def _exported(self, bound: str) -> bool:
+        """Whether other code may import ``bound`` from this module (``__all__``, a package's
+        ``__init__``, or a sibling's ``from this_module import bound``)."""
+        return bound in self.all_names or (self.project is not None and self.project.exports(bound))
+
     def _convertible(self, statement: cst.CSTNode, bound: str) -> bool:
-        if bound in self.all_names:
+        if self._exported(bound):
             return False
         return bound in self.kept or self._references(statement, bound) == 0
 
@@ -292,7 +297,7 @@ class ImportRule(RuleTransformer):
             if bound not in self.kept and self._unused(original, bound):
                 self.rewritten(orig, "unused `result_handlers` import removed")
                 continue
-            if bound in self.all_names or not (
+            if self._exported(bound) or not (
                 bound in self.kept or self._references(original, bound) == 0
             ):
                 aliases.append(alias)
@@ -353,7 +358,7 @@ class ImportRule(RuleTransformer):
 
     def _unused(self, statement: cst.CSTNode, bound: str) -> bool:
         """Return whether the name ``statement`` binds is read nowhere (nor exported)."""
-        return bound not in self.all_names and self._references(statement, bound) == 0
+        return not self._exported(bound) and self._references(statement, bound) == 0
 
     # -- import ... --------------------------------------------------------------------
 
