@@ -22,7 +22,7 @@ from codemods._cst.slots import SlotMixin, map_arguments
 from codemods._types import Target
 from compat.conversion_table import HANDLER_NAMES, HANDLERS_MODULE, Conversion, conversion_for
 
-__all__ = ["KEPT_BINDINGS", "ConstructorRule", "module_all_names"]
+__all__ = ["KEPT_BINDINGS", "ConstructorRule", "module_all_names", "result_class_expression"]
 
 #: Scratch key: names whose import PRU001 may retarget while keeping the user's alias.
 KEPT_BINDINGS = "PRU002.kept_bindings"
@@ -111,6 +111,8 @@ class ConstructorRule(SlotMixin):
         results = _names.results_module(self.target)
         pru001 = Rule.PRU001 in self.state.active
         kept: set[str] = self.state.scratch.setdefault(KEPT_BINDINGS, set())
+        if _binds_otherwise(self, func, conversion.result):
+            return result_class_expression(self, func, results, conversion.result)
         if isinstance(func, cst.Name):
             alias = self._import_alias(func)
             if alias is not None and pru001 and self._binding_convertible(func):
@@ -128,8 +130,7 @@ class ConstructorRule(SlotMixin):
             elif _is_dotted(base):
                 AddImportsVisitor.add_needed_import(self.context, results)
                 return cst.parse_expression(f"{results}.{conversion.result}")
-        AddImportsVisitor.add_needed_import(self.context, results, conversion.result)
-        return cst.Name(conversion.result)
+        return result_class_expression(self, func, results, conversion.result)
 
     def _import_alias(self, name: cst.Name) -> str | None:
         """Return the imported name if ``name`` is bound by one ``from ... import``."""
@@ -243,3 +244,41 @@ def module_all_names(module: cst.Module) -> set[str]:
 
 def _is_dotted(node: cst.BaseExpression) -> bool:
     return isinstance(node, cst.Attribute)
+
+
+def result_class_expression(
+    rule: cst.CSTTransformer, node: cst.CSTNode, module: str, name: str
+) -> cst.BaseExpression:
+    """Name ``module.name`` where ``node`` is, scheduling the import that makes it resolve.
+
+    ``from module import name`` as a rule, but never one that would shadow, or be shadowed
+    by, another binding of ``name`` (the user's own ``class PrefectResult``, a domain class
+    imported as ``LocalResult``): then the import takes an alias nothing binds
+    (``PrefectResult as PrefectResult_``).
+    """
+    alias = name
+    while _binds_otherwise(rule, node, alias):
+        alias += "_"
+    AddImportsVisitor.add_needed_import(  # type: ignore[attr-defined]
+        rule.context, module, name, alias if alias != name else None
+    )
+    return cst.Name(alias)
+
+
+def _binds_otherwise(rule: cst.CSTTransformer, node: cst.CSTNode, name: str) -> bool:
+    """Whether ``name`` is bound where ``node`` is by anything but an import of results."""
+    scope = rule.get_metadata(ScopeProvider, node, None)  # type: ignore[attr-defined]
+    if scope is None:
+        return False
+    results = {f"{root}.engine.results" for root in _names.ROOTS}
+    for assignment in scope[name]:
+        statement = getattr(assignment, "node", None)
+        if (
+            isinstance(statement, cst.ImportFrom)
+            and not statement.relative
+            and statement.module is not None
+            and cst.helpers.get_full_name_for_node(statement.module) in results
+        ):
+            continue
+        return True
+    return False

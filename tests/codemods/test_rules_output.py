@@ -119,6 +119,7 @@ def _run_without_prefect(script: Path) -> subprocess.CompletedProcess[str]:
         ("compat_runnable", "doubled 6 "),
         ("compat_prefect_attributes", ""),
         ("compat_defaults_from_attrs", "url http://x"),
+        ("compat_name_clash", "computed 1 compat.engine.results"),
     ],
 )
 def test_compat_target_output_runs_on_compat_without_prefect(
