@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import ast
 import re
+import textwrap
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -35,6 +36,7 @@ __all__ = [
     "ProjectIndex",
     "build_index",
     "current",
+    "init_reads_handler",
     "module_name",
     "using",
 ]
@@ -57,6 +59,8 @@ class ProjectClass:
     kind: str  # HANDLER or TASK
     #: For handlers: why ``read``/``write`` cannot be called like the base's, if so.
     problem: str | None = None
+    #: For tasks: whether ``__init__`` (its own or a project base's) reads ``result_handler``.
+    reads_handler: bool = False
 
 
 @dataclass(frozen=True)
@@ -183,7 +187,12 @@ def build_index(paths: Iterable[Path]) -> ProjectIndex:
         names = set(_SEED_BASES) | {name.rsplit(".", 1)[-1] for name in kinds}
     return ProjectIndex(
         {
-            name: ProjectClass(name, kind, _problem(classes[name]) if kind == HANDLER else None)
+            name: ProjectClass(
+                name,
+                kind,
+                _problem(classes[name]) if kind == HANDLER else None,
+                kind == TASK and _reads_handler(name, classes, kinds),
+            )
             for name, kind in sorted(kinds.items())
         },
         _imported_names(texts),
@@ -317,6 +326,62 @@ def _kind(bases: list[str], kinds: dict[str, str], names: ModuleType) -> str | N
         if names.is_task_class(base) or kinds.get(base) == TASK:
             return TASK
     return None
+
+
+def _reads_handler(name: str, classes: dict[str, _Class], kinds: dict[str, str]) -> bool:
+    """Whether the Task class ``name`` or a project base it inherits from reads the handler."""
+    seen: set[str] = set()
+    while name in classes and name not in seen and kinds.get(name) == TASK:
+        seen.add(name)
+        cls = classes[name]
+        if init_reads_handler(cls.source):
+            return True
+        name = cls.bases[0] if cls.bases else ""
+    return False
+
+
+def init_reads_handler(class_source: str) -> bool:
+    """Whether a class's ``__init__`` takes or reads ``result_handler`` itself.
+
+    A ``result_handler`` parameter, or the key read from ``**kwargs`` (``setdefault``,
+    ``get``, ``pop``, ``kwargs["result_handler"]`` read, ``in kwargs``): the class then
+    decides what the handler becomes, so its callers' ``result_handler=`` is not a plain
+    pass-through to ``Task`` and cannot be renamed on its own. Setting the key
+    (``kwargs["result_handler"] = h``) is not reading it.
+    """
+    if "result_handler" not in class_source:
+        return False
+    try:
+        tree = ast.parse(textwrap.dedent(class_source))
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return True  # cannot tell: the safe answer
+    cls = tree.body[0] if tree.body else None
+    if not isinstance(cls, ast.ClassDef):
+        return False
+    for init in cls.body:
+        if not (isinstance(init, ast.FunctionDef) and init.name == "__init__"):
+            continue
+        arguments = init.args
+        if any(
+            a.arg == "result_handler"
+            for a in [*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs]
+        ):
+            return True
+        written = {
+            id(target.slice)
+            for node in ast.walk(init)
+            if isinstance(node, ast.Assign)
+            for target in node.targets
+            if isinstance(target, ast.Subscript)
+        }
+        for node in ast.walk(init):
+            if (
+                isinstance(node, ast.Constant)
+                and node.value == "result_handler"
+                and id(node) not in written
+            ):
+                return True
+    return False
 
 
 def _problem(cls: _Class) -> str | None:

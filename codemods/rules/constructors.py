@@ -50,6 +50,8 @@ class ConstructorRule(SlotMixin):
             or self.in_legacy_result(original_node)
         ):
             return updated_node
+        if self._given_to_own_parameter(original_node):
+            return updated_node  # PRU003 reports the call (prefect); compat runs it as written
         problem = self.problem(original_node, conversion)
         if problem is not None:
             if not self._converted_at_run_time(original_node):
@@ -72,6 +74,22 @@ class ConstructorRule(SlotMixin):
         if slot is None and not self._held_for_results(call):
             return f"{conversion.handler} is used as a handler object"
         return None
+
+    def _given_to_own_parameter(self, call: cst.Call) -> bool:
+        """Whether ``call`` is the ``result_handler=`` of a Task subclass whose ``__init__``
+        reads that keyword itself (PRU003 leaves such a slot as it is)."""
+        from .result_handler_keyword import reads_handler_itself
+
+        arg = self.parent(call)
+        holder = self.parent(arg) if isinstance(arg, cst.Arg) else None
+        return (
+            isinstance(arg, cst.Arg)
+            and arg.keyword is not None
+            and arg.keyword.value == "result_handler"
+            and isinstance(holder, cst.Call)
+            and self.is_holder_call(holder)
+            and reads_handler_itself(self, holder) is not None
+        )
 
     def _converted_at_run_time(self, call: cst.Call) -> bool:
         """Return whether ``call`` goes (or PRU003 hands it) to compat's ``to_result``."""

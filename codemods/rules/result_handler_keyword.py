@@ -26,6 +26,7 @@ from libcst.codemod import CodemodContext
 from libcst.codemod.visitors import AddImportsVisitor
 from libcst.metadata import ScopeProvider
 
+from codemods import _project
 from codemods._catalogue import Rule
 from codemods._cst.base import PassState
 from codemods._cst.metadata import ESCAPED_STRING
@@ -41,12 +42,45 @@ from codemods._cst.slots import (
 from codemods._types import Target
 from compat.conversion_table import conversion_for
 
-__all__ = ["ResultHandlerKeywordRule"]
+__all__ = ["ResultHandlerKeywordRule", "reads_handler_itself"]
 
 _RENAMED = "`result_handler` -> `result`"
 #: compat's public handler-to-result conversion, for values no rule can prove are results.
 _CONVERTER_MODULE = "compat.engine.conversion"
 _CONVERTER = "to_result"
+
+
+def reads_handler_itself(rule: SlotMixin, call: cst.Call) -> str | None:
+    """Return the name of the Task subclass ``call`` builds if its ``__init__`` takes or
+    reads ``result_handler`` itself (a parameter, ``kwargs.setdefault(...)``).
+
+    Renaming its callers' keyword to ``result=`` would bypass that code: the class's
+    default handler would win over the caller's (``setdefault``), or ``result=`` would
+    reach ``Task`` twice (a parameter passed on as ``result=``).
+    """
+    func = call.func
+    name = func.value if isinstance(func, cst.Name) else None
+    cls = rule.task_classes.get(name) if name else None
+    while cls is not None:
+        if _project.init_reads_handler(cst.Module([]).code_for_node(cls)):
+            return cls.name.value
+        if any(_is_init(s) for s in cls.body.body):
+            return None
+        bases = [b.value for b in cls.bases]
+        local = [b.value for b in bases if isinstance(b, cst.Name) and b.value in rule.task_classes]
+        if local:
+            cls = rule.task_classes[local[0]]
+            continue
+        found = next((c for c in (rule.project_class(b, _project.TASK) for b in bases) if c), None)
+        return cls.name.value if found is not None and found.reads_handler else None
+    found = rule.project_class(func, _project.TASK)
+    if found is not None and found.reads_handler:
+        return found.qualname.rsplit(".", 1)[-1]
+    return None
+
+
+def _is_init(statement: cst.CSTNode) -> bool:
+    return isinstance(statement, cst.FunctionDef) and statement.name.value == "__init__"
 
 
 def _compared_to_none(node: cst.Attribute, parent: cst.CSTNode | None) -> bool:
@@ -123,7 +157,10 @@ class ResultHandlerKeywordRule(SlotMixin):
         if isinstance(node, cst.Arg):
             call = self._holder_of(node)
             return (
-                call is not None and not has_keyword(call, "result") and self._renamable(node.value)
+                call is not None
+                and not has_keyword(call, "result")
+                and reads_handler_itself(self, call) is None
+                and self._renamable(node.value)
             )
         return self._sets_handler(node) and self._renamable(node.value)
 
@@ -222,6 +259,12 @@ class ResultHandlerKeywordRule(SlotMixin):
                 original_node,
                 "`result=` and `result_handler=`: keep one",
             )
+            return updated_node
+        owner = reads_handler_itself(self, call)
+        if owner is not None:
+            # compat runs the class's own handling as written; Prefect 0.14+ needs it ported.
+            if self.target is Target.PREFECT:
+                self.todo(original_node, f"`{owner}.__init__` reads `result_handler` itself")
             return updated_node
         if not self._renamable(original_node.value):
             if not self._explained_elsewhere(original_node.value):

@@ -53,6 +53,7 @@ def test_index_knows_handlers_subclasses_and_tasks() -> None:
     index = build_index([PROJECT / "before" / "pkg" / "flows.py"])
     kinds = {name: cls.kind for name, cls in index.classes.items()}
     assert kinds == {
+        "pkg.base_tasks.Defaulted": TASK,
         "pkg.compressed.Compressed": HANDLER,  # through a subclass of a built-in handler
         "pkg.handlers.Archive": HANDLER,
         "pkg.handlers.Picky": HANDLER,
@@ -63,6 +64,9 @@ def test_index_knows_handlers_subclasses_and_tasks() -> None:
     }
     assert index.classes["pkg.handlers.Picky"].problem == "`Picky.write` takes other arguments"
     assert index.classes["pkg.handlers.Archive"].problem is None
+    # `kwargs.setdefault("result_handler", ...)`: its callers' keyword is not renamed
+    assert index.classes["pkg.base_tasks.Defaulted"].reads_handler
+    assert not index.classes["pkg.tasks.Extract"].reads_handler
 
 
 def test_module_names_follow_the_packages() -> None:

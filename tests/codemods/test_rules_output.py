@@ -99,10 +99,12 @@ def test_the_compat_target_moves_everything_compat_has_at_prefect_paths(module: 
 _BLOCKER = "import runpy, sys; sys.modules['prefect'] = None; runpy.run_path(sys.argv[1])"
 
 
-def _run_without_prefect(script: Path) -> subprocess.CompletedProcess[str]:
+def _run_without_prefect(
+    script: Path, *, warnings: str = "error::DeprecationWarning"
+) -> subprocess.CompletedProcess[str]:
     """Run ``script`` (in its directory) with ``prefect`` unimportable, warnings as errors."""
     return subprocess.run(
-        [sys.executable, "-W", "error::DeprecationWarning", "-c", _BLOCKER, str(script)],
+        [sys.executable, "-W", warnings, "-c", _BLOCKER, str(script)],
         capture_output=True,
         text=True,
         timeout=120,
@@ -143,6 +145,21 @@ def test_compat_target_output_runs_on_compat_without_prefect(
         check=False,
     )
     assert "import of prefect halted" in legacy.stderr
+
+
+@pytest.mark.timeout(120)
+def test_callers_of_a_task_class_reading_the_handler_keep_their_storage(tmp_path: Path) -> None:
+    """``setdefault("result_handler", ...)`` / a ``result_handler`` parameter passed on: the
+    callers keep ``result_handler=``, so each task writes where its caller chose (not to the
+    class's default, and no ``result=`` given twice)."""
+    case = FIXTURES / "result_handler_keyword" / "compat_reads_handler_itself"
+    outcome = rewrite_checked(case.with_suffix(".before.py").read_text(), target=Target.COMPAT)
+    script = tmp_path / "flow.py"
+    script.write_text(outcome.code)
+    # The kept `setdefault("result_handler", ...)` (a TODO) still warns on compat.
+    done = _run_without_prefect(script, warnings="ignore::DeprecationWarning")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["based", "child", "chosen"]
 
 
 def _ruff(tmp_path: Path, name: str, code: str) -> str:
