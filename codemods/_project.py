@@ -74,9 +74,13 @@ class ProjectIndex:
 
     classes: dict[str, ProjectClass] = field(default_factory=dict)
     imported: dict[str, frozenset[str]] = field(default_factory=dict)
+    #: Module-level functions decorated with Prefect's ``@task`` (``pkg.tasks.load``).
+    task_functions: frozenset[str] = frozenset()
+    #: Every module the index looked at (the files of the run and their siblings).
+    modules: frozenset[str] = frozenset()
 
     def __bool__(self) -> bool:
-        return bool(self.classes or self.imported)
+        return bool(self.classes or self.imported or self.task_functions)
 
 
 @dataclass(frozen=True)
@@ -90,6 +94,15 @@ class ProjectContext:
     def lookup(self, qname: str) -> ProjectClass | None:
         """Return the project class ``qname`` (as libcst spells it) refers to, if any."""
         return self.index.classes.get(resolve(qname, self.package))
+
+    def is_task_function(self, qname: str) -> bool:
+        """Whether ``qname`` (as libcst spells it) is a ``@task`` function of the project."""
+        return resolve(qname, self.package) in self.index.task_functions
+
+    def defines(self, qname: str) -> bool:
+        """Whether ``qname`` (as libcst spells it) names something in a project module."""
+        module = resolve(qname, self.package).rpartition(".")[0]
+        return module in self.index.modules
 
     def exports(self, name: str) -> bool:
         """Whether other code may import ``name`` from this file.
@@ -196,7 +209,55 @@ def build_index(paths: Iterable[Path]) -> ProjectIndex:
             for name, kind in sorted(kinds.items())
         },
         _imported_names(texts),
+        _task_functions(texts, rule_names),
+        frozenset(module_name(path)[0] for path in texts),
     )
+
+
+#: A module-level function decorated with something called ``task`` (checked with ``ast``).
+_TASK_DECORATED = re.compile(r"^@[\w.]*\btask\b[^\n]*\n(?:@[^\n]*\n)*(?:async[ \t]+)?def ", re.M)
+
+
+def _task_functions(texts: dict[Path, str], names: ModuleType) -> frozenset[str]:
+    """The qualified names of the module-level ``@task`` functions in ``texts``."""
+    found: set[str] = set()
+    for path, text in texts.items():
+        if "task" not in text or _TASK_DECORATED.search(text) is None:
+            continue
+        try:
+            tree = ast.parse(text)
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            continue
+        module, package = module_name(path)
+        imported = _imports(tree, package)
+        for node in tree.body:
+            if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                continue
+            for decorator in node.decorator_list:
+                target = decorator.func if isinstance(decorator, ast.Call) else decorator
+                dotted = _dotted(target, imported)
+                if dotted and names.is_holder(dotted) and dotted.endswith(".task"):
+                    found.add(f"{module}.{node.name}" if module else node.name)
+    return frozenset(found)
+
+
+def _imports(tree: ast.Module, package: str) -> dict[str, str]:
+    """Map the names a module's top-level imports bind to what they import."""
+    imported: dict[str, str] = {}
+    for node in tree.body:
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.asname:
+                    imported[alias.asname] = alias.name
+                else:
+                    root = alias.name.split(".")[0]
+                    imported[root] = root
+        elif isinstance(node, ast.ImportFrom):
+            source = "." * node.level + (node.module or "")
+            for alias in node.names:
+                dotted = f"{source}.{alias.name}" if node.module else source + alias.name
+                imported[alias.asname or alias.name] = resolve(dotted, package)
+    return imported
 
 
 #: ``from module import names`` at the start of a line (a parenthesised list may span lines).
@@ -285,22 +346,10 @@ def _classes(path: Path, text: str) -> list[_Class]:
         return []
     module, package = module_name(path)
     lines = text.splitlines(keepends=True)
-    imported: dict[str, str] = {}
+    imported = _imports(tree, package)
     found: list[_Class] = []
     for node in tree.body:
-        if isinstance(node, ast.Import):
-            for alias in node.names:
-                if alias.asname:
-                    imported[alias.asname] = alias.name
-                else:
-                    root = alias.name.split(".")[0]
-                    imported[root] = root
-        elif isinstance(node, ast.ImportFrom):
-            source = "." * node.level + (node.module or "")
-            for alias in node.names:
-                dotted = f"{source}.{alias.name}" if node.module else source + alias.name
-                imported[alias.asname or alias.name] = resolve(dotted, package)
-        elif isinstance(node, ast.ClassDef):
+        if isinstance(node, ast.ClassDef):
             qualname = f"{module}.{node.name}" if module else node.name
             bases = [b for b in (_dotted(base, imported) for base in node.bases) if b]
             source = "".join(lines[node.lineno - 1 : node.end_lineno])

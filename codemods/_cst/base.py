@@ -423,6 +423,11 @@ class RuleTransformer(cst.CSTTransformer):
         """Return whether ``name`` is bound once, by a function decorated with ``@task``."""
         scope: Scope | None = self.get_metadata(ScopeProvider, name, None)
         found = list(scope[name.value]) if scope is not None else []
+        if len(found) == 1 and isinstance(found[0].node, cst.Import | cst.ImportFrom):
+            # a `@task` function another module of the project defines
+            return self.project is not None and any(
+                self.project.is_task_function(q) for q in self.qnames(name)
+            )
         if len(found) != 1 or not isinstance(found[0].node, cst.FunctionDef):
             return False
         for decorator in found[0].node.decorators:

@@ -50,7 +50,9 @@ class ConstructorRule(SlotMixin):
             or self.in_legacy_result(original_node)
         ):
             return updated_node
-        if self._given_to_own_parameter(original_node):
+        if self._given_to_own_parameter(original_node) or self._in_unproven_task_args(
+            original_node
+        ):
             return updated_node  # PRU003 reports the call (prefect); compat runs it as written
         problem = self.problem(original_node, conversion)
         if problem is not None:
@@ -90,6 +92,16 @@ class ConstructorRule(SlotMixin):
             and self.is_holder_call(holder)
             and reads_handler_itself(self, holder) is not None
         )
+
+    def _in_unproven_task_args(self, call: cst.Call) -> bool:
+        """Whether ``call`` is the ``result_handler`` entry of a ``task_args`` PRU003 reports
+        as given to a callee not provably a task."""
+        from .result_handler_keyword import unproven_task_args
+
+        entry = self.parent(call)
+        container = self.parent(entry) if isinstance(entry, cst.DictElement | cst.Arg) else None
+        arg = self.parent(container) if container is not None else None
+        return isinstance(arg, cst.Arg) and unproven_task_args(self, arg)
 
     def _converted_at_run_time(self, call: cst.Call) -> bool:
         """Return whether ``call`` goes (or PRU003 hands it) to compat's ``to_result``."""

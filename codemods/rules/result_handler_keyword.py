@@ -42,7 +42,7 @@ from codemods._cst.slots import (
 from codemods._types import Target
 from compat.conversion_table import conversion_for
 
-__all__ = ["ResultHandlerKeywordRule", "reads_handler_itself"]
+__all__ = ["ResultHandlerKeywordRule", "reads_handler_itself", "unproven_task_args"]
 
 _RENAMED = "`result_handler` -> `result`"
 #: compat's public handler-to-result conversion, for values no rule can prove are results.
@@ -77,6 +77,41 @@ def reads_handler_itself(rule: SlotMixin, call: cst.Call) -> str | None:
     if found is not None and found.reads_handler:
         return found.qualname.rsplit(".", 1)[-1]
     return None
+
+
+def unproven_task_args(rule: SlotMixin, arg: cst.Arg) -> bool:
+    """Whether ``arg`` is a ``task_args`` spelling a ``result_handler`` entry, given to a
+    callee another module of the project defines but that cannot be proven a Task (a task
+    object built there, a plain function): reported, so the file never passes ``--check``
+    silently. Without the project index an imported callee may be another library's."""
+    if arg.keyword is None or arg.keyword.value != "task_args" or rule.suppressed(arg):
+        return False
+    if not rule.imports_prefect or rule.project is None or rule.task_args_call(arg) is not None:
+        return False
+    call = rule.parent(arg)
+    callee = call.func if isinstance(call, cst.Call) else None
+    if isinstance(callee, cst.Attribute) and callee.attr.value == "map":
+        callee = callee.value
+    if callee is None or not any(rule.project.defines(q) for q in rule.qnames(callee)):
+        return False
+    return task_args_spell_handler(arg.value)
+
+
+def task_args_spell_handler(value: cst.BaseExpression) -> bool:
+    """Whether a ``task_args`` value spells a ``result_handler`` entry (``{"result_handler":
+    ...}`` or ``dict(result_handler=...)``)."""
+    if isinstance(value, cst.Dict):
+        return any(
+            isinstance(e, cst.DictElement)
+            and isinstance(e.key, cst.SimpleString)
+            and e.key.evaluated_value == "result_handler"
+            for e in value.elements
+        )
+    return (
+        isinstance(value, cst.Call)
+        and m.matches(value.func, m.Name("dict"))
+        and any(a.keyword is not None and a.keyword.value == "result_handler" for a in value.args)
+    )
 
 
 def _is_init(statement: cst.CSTNode) -> bool:
@@ -211,6 +246,10 @@ class ResultHandlerKeywordRule(SlotMixin):
         if isinstance(arg.value, cst.Dict) or self._mentions_handlers():
             self.todo(arg, problem)
 
+    def _check_unproven_task_args(self, arg: cst.Arg) -> None:
+        if unproven_task_args(self, arg):
+            self.todo(arg, "`task_args` `result_handler`: callee not provably a task")
+
     def _holds_no_slot(self, value: cst.BaseExpression) -> bool:
         """Return whether ``value`` names a literal dict without result slots, only given
         as ``task_args=`` (never changed or passed anywhere else)."""
@@ -253,6 +292,7 @@ class ResultHandlerKeywordRule(SlotMixin):
         call = self._holder_of(original_node)
         if call is None:
             self._check_task_args(original_node)
+            self._check_unproven_task_args(original_node)
             return updated_node
         if has_keyword(call, "result"):
             self.todo(

@@ -67,6 +67,13 @@ def test_index_knows_handlers_subclasses_and_tasks() -> None:
     # `kwargs.setdefault("result_handler", ...)`: its callers' keyword is not renamed
     assert index.classes["pkg.base_tasks.Defaulted"].reads_handler
     assert not index.classes["pkg.tasks.Extract"].reads_handler
+    # `@task` functions, however `task` was imported; a plain function is none
+    assert index.task_functions == {
+        "pkg.aliased.one",
+        "pkg.aliased.two",
+        "pkg.task_functions.count",
+        "pkg.task_functions.load",
+    }
 
 
 def test_module_names_follow_the_packages() -> None:
