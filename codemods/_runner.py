@@ -176,10 +176,10 @@ def transform_unit(item: tuple[str, Options]) -> UnitResult:
     return UnitResult(outcome.code, tuple(outcome.sites))
 
 
-def _may_contain_legacy(text: str) -> bool:
+def _may_contain_legacy(text: str, target: Target) -> bool:
     from codemods import _engine
 
-    return bool(_engine.may_contain_legacy(text))
+    return bool(_engine.may_contain_legacy(text, target))
 
 
 # --- preparing files -------------------------------------------------------------------
@@ -207,7 +207,7 @@ def _prepare(record: FileRecord, data: bytes, options: Options) -> _Pending | No
     try:
         decoded = decode_source(data)
     except SourceDecodeError as exc:
-        if _may_contain_legacy(data.decode("latin-1")):
+        if _may_contain_legacy(data.decode("latin-1"), options.target):
             record.status, record.reason = FileStatus.ERROR, str(exc)
         else:
             record.status, record.reason = FileStatus.SKIPPED, f"{exc} (no legacy names found)"
@@ -215,7 +215,7 @@ def _prepare(record: FileRecord, data: bytes, options: Options) -> _Pending | No
     if record.path.suffix == ".ipynb":
         return _prepare_notebook(record, decoded, options)
     text = decoded.text
-    if not _may_contain_legacy(text):
+    if not _may_contain_legacy(text, options.target):
         return None
     if is_generated(text):
         record.status, record.reason = FileStatus.SKIPPED, _GENERATED
@@ -229,7 +229,7 @@ def _prepare_notebook(
     """Join the notebook's code cells into one module, so names imported in one cell are
     resolved in the others (as the kernel would); boundaries are marked by statements the
     rules never touch, and the output is split back at them."""
-    if not _may_contain_legacy(decoded.text):
+    if not _may_contain_legacy(decoded.text, options.target):
         return None
     try:
         notebook = Notebook.parse(decoded.text)
@@ -242,7 +242,7 @@ def _prepare_notebook(
     for index, source in notebook.code_cells():
         masked = mask_magics(source)
         if masked is None:
-            if _may_contain_legacy(source):
+            if _may_contain_legacy(source, options.target):
                 skipped.append(index)
             hidden.append((index, 1, source))
             continue
@@ -251,7 +251,7 @@ def _prepare_notebook(
     if skipped:
         record.reason = "cell magic cells left alone: " + ", ".join(map(str, skipped))
     texts = [text for _, text, _ in pending.cells] + [text for _, _, text in hidden]
-    if not any(_may_contain_legacy(text) for text in texts):
+    if not any(_may_contain_legacy(text, options.target) for text in texts):
         return None
     joined = "".join(
         f"{text}\n{_CELL_MARK.format(n=n)}\n" for n, (_, text, _) in enumerate(pending.cells)
@@ -335,7 +335,9 @@ def _finish(pending: _Pending, results: Sequence[UnitResult]) -> None:
         if per_cell is None:
             # Cells that do not join into one valid module: rewrite each on its own.
             per_cell = [
-                _rewrite_cell(text, pending) if _may_contain_legacy(text) else UnitResult(text)
+                _rewrite_cell(text, pending)
+                if _may_contain_legacy(text, pending.options.target)
+                else UnitResult(text)
                 for _, text, _ in pending.cells
             ]
         pending.units, results = pending.cells, per_cell
