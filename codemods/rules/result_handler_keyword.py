@@ -358,6 +358,15 @@ class ResultHandlerKeywordRule(SlotMixin):
         if isinstance(parent, cst.AssignTarget):
             return updated_node  # a write: leave_Assign decides
         if not self.is_holder_object(original_node.value):
+            if (
+                self.imports_prefect
+                and not isinstance(parent, cst.Del)
+                and keyword_of(parent) != "result_handler"  # the slot's TODO says it
+                and not self._module_path(original_node)
+            ):
+                # A task or flow made elsewhere (a test reading `flow.result_handler`):
+                # Prefect 0.14+ and compat have no such attribute.
+                self.todo(original_node, "`.result_handler` is gone: use `.result`")
             return updated_node
         if _compared_to_none(original_node, parent) or (
             isinstance(parent, cst.Attribute)
@@ -371,6 +380,12 @@ class ResultHandlerKeywordRule(SlotMixin):
             "`.result_handler` is gone: use `.result`",
         )
         return updated_node
+
+    def _module_path(self, node: cst.Attribute) -> bool:
+        """Whether ``node`` names a module (``prefect.engine.result_handlers.result_handler``)."""
+        if any(isinstance(a, cst.Import | cst.ImportFrom) for a in self.ancestors(node)):
+            return True
+        return any(q.split(".")[0] in ("prefect", "compat") for q in self.qnames(node))
 
     def _same_attribute(self, holder: cst.BaseExpression, attr: str) -> bool:
         """Return whether ``holder.result.<attr>`` is provably ``holder.result_handler.<attr>``."""
