@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import libcst as cst
 from libcst.codemod.visitors import AddImportsVisitor
-from libcst.metadata import FunctionScope, Scope, ScopeProvider
+from libcst.metadata import FunctionScope, GlobalScope, Scope, ScopeProvider
 
 from codemods._catalogue import Rule
 from codemods._cst import names as _names
@@ -24,6 +24,7 @@ from compat.conversion_table import HANDLER_NAMES, HANDLERS_MODULE, Conversion, 
 
 __all__ = ["KEPT_BINDINGS", "ConstructorRule", "module_all_names", "result_class_expression"]
 
+_HANDLER_OBJECT = " is used as a handler object"
 #: Scratch key: names whose import PRU001 may retarget while keeping the user's alias.
 KEPT_BINDINGS = "PRU002.kept_bindings"
 
@@ -56,7 +57,9 @@ class ConstructorRule(SlotMixin):
             return updated_node  # PRU003 reports the call (prefect); compat runs it as written
         problem = self.problem(original_node, conversion)
         if problem is not None:
-            if not self._converted_at_run_time(original_node):
+            if not self._converted_at_run_time(original_node) and not self._fine_on_compat(
+                original_node, problem
+            ):
                 self.todo(original_node, problem)
             return updated_node
         mapped = map_arguments(updated_node, conversion, self.target)
@@ -130,8 +133,12 @@ class ConstructorRule(SlotMixin):
             return False
         uses = self.uses_of(target)
         if uses == []:
-            # Never read: a local of a function cannot be read from elsewhere either.
-            return isinstance(self.get_metadata(ScopeProvider, target, None), FunctionScope)
+            # Never read: a local of a function cannot be read from elsewhere either; a
+            # module-level name can, unless the project shows nothing imports it.
+            scope = self.get_metadata(ScopeProvider, target, None)
+            return isinstance(scope, FunctionScope) or (
+                isinstance(scope, GlobalScope) and self._private_to_module(target.value)
+            )
         return bool(uses) and all(self.result_slot(use) == "result" for use in uses or ())
 
     # -- naming the result class ---------------------------------------------------------
@@ -222,6 +229,22 @@ class ConstructorRule(SlotMixin):
                 if conversion is None or self.problem(call, conversion) is not None:
                     return False
         return True
+
+    def _fine_on_compat(self, call: cst.Call, problem: str) -> bool:
+        """Whether ``call`` is a handler object the compat target leaves as it is: compat
+        keeps the handler classes with their whole API, so the code runs as written."""
+        return self.target is Target.COMPAT and problem.endswith(_HANDLER_OBJECT)
+
+    def _private_to_module(self, name: str) -> bool:
+        """Whether no other module can read the module-level ``name``: the project index
+        knows this file and no module imports ``name`` from it (nor ``__all__`` lists it)."""
+        project = self.project
+        return (
+            project is not None
+            and bool(project.module)
+            and not project.exports(name)
+            and name not in self.all_names()
+        )
 
     def _call_using(self, node: cst.CSTNode) -> cst.Call | None:
         parent = self.parent(node)
