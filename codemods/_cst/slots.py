@@ -50,6 +50,17 @@ def keyword_of(node: cst.CSTNode | None) -> str | None:
     return None
 
 
+#: Handler arguments whose default value (a literal) can simply be dropped: the conversion
+#: of the call without them is the same. ``LocalResultHandler(validate=True)`` expands and
+#: creates the directory at construction, as ``LocalResult``'s default ``validate_dir`` does.
+_DROPPABLE_DEFAULTS: dict[tuple[str, str], str] = {("LocalResultHandler", "validate"): "True"}
+
+
+def _spells_default(handler: str, name: str, value: cst.BaseExpression) -> bool:
+    default = _DROPPABLE_DEFAULTS.get((handler, name))
+    return default is not None and isinstance(value, cst.Name) and value.value == default
+
+
 def map_arguments(call: cst.Call, conversion: Conversion, target: Target) -> list[cst.Arg] | str:
     """Map a handler call's arguments to the result class, or say why that is unsafe.
 
@@ -69,6 +80,8 @@ def map_arguments(call: cst.Call, conversion: Conversion, target: Target) -> lis
         rule = conversion.rule_for(name)
         if rule is None or rule.result_arg is None:
             return f"`{name}=` has no equivalent on {conversion.result}"
+        if _spells_default(conversion.handler, name, arg.value):
+            continue  # the handler's default, which the conversion without it already means
         if target is Target.PREFECT and not rule.prefect_safe:
             return f"no safe `{name}=` on {conversion.result}"
         if arg.keyword is None:
@@ -85,6 +98,8 @@ def map_arguments(call: cst.Call, conversion: Conversion, target: Target) -> lis
             mapped.append(arg.with_changes(keyword=cst.Name(rule.result_arg)))
         else:
             mapped.append(arg)
+    if mapped and len(mapped) < len(call.args):  # a dropped last argument takes its comma
+        mapped[-1] = mapped[-1].with_changes(comma=call.args[-1].comma)
     return mapped
 
 
