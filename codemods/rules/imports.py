@@ -31,7 +31,7 @@ from codemods._cst import names as _names
 from codemods._cst.add_imports import sort_import_runs, sorted_aliases
 from codemods._cst.base import RuleTransformer
 from codemods._cst.metadata import IMPORT
-from codemods._types import Target
+from codemods._types import SiteStatus, Target
 from compat.conversion_table import HANDLER_MODULES, HANDLER_NAMES, HANDLERS_MODULE, conversion_for
 
 from .constructors import KEPT_BINDINGS, module_all_names
@@ -244,7 +244,11 @@ class ImportRule(RuleTransformer):
             kept.append(alias)
             if self.target is Target.PREFECT:
                 subclassed = self._subclassed(original, bound)
-                self.todo(orig, self._kept_reason(name, subclassed=subclassed))
+                reason = self._kept_reason(name, subclassed=subclassed)
+                if self._used_only_where_silenced(original, bound):
+                    self.report(orig, SiteStatus.SUPPRESSED, reason)  # asked once, not twice
+                else:
+                    self.todo(orig, reason)
         kept_module = module
         if self.target is Target.COMPAT and not module.startswith("compat."):
             kept_module = f"compat.{HANDLERS_MODULE}"
@@ -359,6 +363,19 @@ class ImportRule(RuleTransformer):
                 alias.evaluated_alias,
             )
         return updated.with_changes(names=sorted_aliases(stays, updated))
+
+    def _used_only_where_silenced(self, statement: cst.CSTNode, bound: str) -> bool:
+        """Whether every use of the name ``statement`` binds is on a ``# noqa`` line."""
+        scope = self.get_metadata(ScopeProvider, statement, None)
+        if scope is None or bound in self.all_names:
+            return False
+        uses = [
+            ref.node
+            for assignment in scope.assignments[bound]
+            if assignment.node is statement
+            for ref in assignment.references
+        ]
+        return bool(uses) and all(self.suppressed(node) for node in uses)
 
     def _unused(self, statement: cst.CSTNode, bound: str) -> bool:
         """Return whether the name ``statement`` binds is read nowhere (nor exported)."""

@@ -230,6 +230,22 @@ def test_noqa_silences_sites_counts_them_and_passes_check(
     assert (tmp_path / "flow.py").read_text() == NOQA_SOURCE
 
 
+def test_an_import_used_only_on_silenced_lines_is_silenced_too(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """One ``# noqa`` on the only use: the import it keeps is not a TODO of its own."""
+    monkeypatch.chdir(tmp_path)
+    source = NOQA_SOURCE.replace("  # noqa: PRU001", "").replace("# noqa: PRU003", "# noqa")
+    (tmp_path / "flow.py").write_text(source)
+    assert main(["--check", "--report", "report.json", "flow.py"]) == 0
+    report = json.loads((tmp_path / "report.json").read_text())
+    assert report["summary"]["todos"] == 0
+    assert [(s["line"], s["status"]) for s in report["sites"] if s["line"] == 2] == [
+        (2, "suppressed")
+    ]
+    assert (tmp_path / "flow.py").read_text() == source
+
+
 def test_other_codes_in_noqa_do_not_silence() -> None:
     source = NOQA_SOURCE.replace("# noqa: PRU003", "# noqa: E501").replace("  # noqa\n", "\n")
     outcome = rewrite_checked(source)
