@@ -35,6 +35,7 @@ from codemods._types import SiteStatus, Target
 from compat.conversion_table import HANDLER_MODULES, HANDLER_NAMES, HANDLERS_MODULE, conversion_for
 
 from .constructors import KEPT_BINDINGS, module_all_names
+from .legacy_results import REWRITTEN_AWAY
 
 __all__ = ["ImportRule", "StarImportRule"]
 
@@ -186,6 +187,20 @@ class ImportRule(RuleTransformer):
         if original_node.relative or original_node.module is None:
             return updated_node
         module = get_full_name_for_node_or_raise(original_node.module)
+        away = self._rewritten_away(original_node)
+        if away:
+            result = self._dispatch(original_node, updated_node, module)
+            if not isinstance(result, cst.ImportFrom) or isinstance(result.names, cst.ImportStar):
+                return result
+            kept = [a for a in result.names if (a.evaluated_alias or a.evaluated_name) not in away]
+            if not kept:
+                return cst.RemoveFromParent()
+            return result.with_changes(names=sorted_aliases(kept, result))
+        return self._dispatch(original_node, updated_node, module)
+
+    def _dispatch(
+        self, original_node: cst.ImportFrom, updated_node: cst.ImportFrom, module: str
+    ) -> cst.ImportFrom | cst.RemovalSentinel:
         if isinstance(updated_node.names, cst.ImportStar):
             if self.target is Target.COMPAT and module.split(".")[0] == "prefect":
                 # Prefect binds more names than compat provides: which ones the file uses
@@ -201,6 +216,20 @@ class ImportRule(RuleTransformer):
         if self.target is Target.COMPAT:
             return self._to_compat(original_node, updated_node, module)
         return updated_node
+
+    def _rewritten_away(self, original: cst.ImportFrom) -> set[str]:
+        """The names of ``original`` a rule rewrote every use of (``Result`` once PRU005 made
+        ``Result(v, result_handler=...)`` a ``LocalResult(...)``) and nothing else uses."""
+        away = self.state.scratch.get(REWRITTEN_AWAY)
+        if not away or isinstance(original.names, cst.ImportStar):
+            return set()
+        found = set()
+        for alias in original.names:
+            bound = alias.evaluated_alias or alias.evaluated_name
+            if bound in away and self._unused(original, bound):
+                found.add(bound)
+                self.rewritten(alias, f"import of `{bound}` left unused: removed")
+        return found
 
     def _imports_results_elsewhere(self, statement: cst.ImportFrom, results: str) -> bool:
         """Return whether another module-level statement imports from ``results``."""

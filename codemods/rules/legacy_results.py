@@ -34,7 +34,11 @@ from compat.conversion_table import conversion_for
 
 from .constructors import result_class_expression
 
-__all__ = ["LegacyResultRule"]
+#: Scratch key: names whose uses a rule rewrote away (the legacy ``Result``); PRU001 removes
+#: their import once nothing else uses them.
+REWRITTEN_AWAY = "rewritten_away"
+
+__all__ = ["REWRITTEN_AWAY", "LegacyResultRule"]
 
 _SAFE_RESULT_PATHS = ("engine.result.SafeResult", "engine.result.base.SafeResult")
 _WRAPPER = "ResultHandlerResult"
@@ -183,6 +187,8 @@ class LegacyResultRule(SlotMixin):
             rest = []  # `Result(v, result_handler=ConstantResultHandler(v))`
         spelled = cst.Module([]).code_for_node(func)
         self.rewritten(original, f"legacy `Result(..., result_handler=)` -> `{spelled}(...)`")
+        if isinstance(original.func, cst.Name):  # PRU001 drops its import if now unused
+            self.state.scratch.setdefault(REWRITTEN_AWAY, set()).add(original.func.value)
         return cst.Call(
             func=func,
             args=[a.with_changes(comma=cst.MaybeSentinel.DEFAULT) for a in [*args, *rest]],
