@@ -369,9 +369,14 @@ def _finish(pending: _Pending, results: Sequence[UnitResult]) -> None:
         new_text = pending.notebook.dumps()
     else:
         new_text = changed_cells[0][1]
+    try:
+        output = encode_source(new_text, pending.decoded)
+    except SourceDecodeError as exc:
+        record.status, record.reason = FileStatus.ERROR, str(exc)
+        return
     record.status = FileStatus.CHANGED
     record.diff = "".join(diffs)
-    record.output = encode_source(new_text, pending.decoded)
+    record.output = output
 
 
 def display_path(path: Path, cwd: Path) -> str:
