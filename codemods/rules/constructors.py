@@ -51,8 +51,10 @@ class ConstructorRule(SlotMixin):
             or self.in_legacy_result(original_node)
         ):
             return updated_node
-        if self._given_to_own_parameter(original_node) or self._in_unproven_task_args(
-            original_node
+        if (
+            self._given_to_own_parameter(original_node)
+            or self._in_unproven_task_args(original_node)
+            or self._part_of_a_slot_value(original_node)
         ):
             return updated_node  # PRU003 reports the call (prefect); compat runs it as written
         problem = self.problem(original_node, conversion)
@@ -94,6 +96,24 @@ class ConstructorRule(SlotMixin):
             and isinstance(holder, cst.Call)
             and self.is_holder_call(holder)
             and reads_handler_itself(self, holder) is not None
+        )
+
+    def _part_of_a_slot_value(self, call: cst.Call) -> bool:
+        """Whether ``call`` is a branch of a conditional given as ``result_handler=``
+        (``H1(...) if DEV else H2(...)``): PRU003 reports that slot once, for the prefect
+        target; the compat target converts the whole value at run time."""
+        node: cst.CSTNode = call
+        parent = self.parent(node)
+        nested = False
+        while isinstance(parent, cst.IfExp | cst.BooleanOperation):
+            nested, node, parent = True, parent, self.parent(parent)
+        return (
+            nested
+            and isinstance(parent, cst.Arg)
+            and parent.keyword is not None
+            and parent.keyword.value == "result_handler"
+            and isinstance(self.parent(parent), cst.Call)
+            and self.is_holder_call(self.parent(parent))  # type: ignore[arg-type]
         )
 
     def _in_unproven_task_args(self, call: cst.Call) -> bool:
