@@ -94,10 +94,10 @@ def unproven_task_args(rule: SlotMixin, arg: cst.Arg) -> bool:
         callee = callee.value
     if callee is None or not any(rule.project.defines(q) for q in rule.qnames(callee)):
         return False
-    return task_args_spell_handler(arg.value)
+    return _task_args_spell_handler(arg.value)
 
 
-def task_args_spell_handler(value: cst.BaseExpression) -> bool:
+def _task_args_spell_handler(value: cst.BaseExpression) -> bool:
     """Whether a ``task_args`` value spells a ``result_handler`` entry (``{"result_handler":
     ...}`` or ``dict(result_handler=...)``)."""
     if isinstance(value, cst.Dict):
