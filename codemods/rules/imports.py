@@ -473,21 +473,14 @@ class ImportRule(RuleTransformer):
             self._renamed_roots.update(roots)
             self.rewritten(orig, "`import prefect` -> `import compat`: every use is in compat")
             return alias.with_changes(name=cst.Name("compat"))
-        provided = self._compat_roots(original, some=True) if dotted == "prefect" else None
-        if provided and alias.asname is None:
-            # `prefect.task`, `prefect.Flow` move on their own; the rest keeps Prefect.
-            self._renamed_roots.update(provided)
-            AddImportsVisitor.add_needed_import(self.context, "compat")
-            self.rewritten(orig, "uses of `prefect.X` that compat's root has -> `compat.X`")
         self.todo(orig, _NEEDS_PREFECT.format(module=dotted))
         return alias
 
-    def _compat_roots(self, statement: cst.Import, *, some: bool = False) -> list[cst.Name] | None:
+    def _compat_roots(self, statement: cst.Import) -> list[cst.Name] | None:
         """Return the ``prefect`` names of ``prefect.X`` uses, if compat's root has each X.
 
         ``None`` if any use is something else (``prefect.engine.state.Success``, ``prefect``
-        passed around): the import then stays, with a TODO. With ``some``, the uses whose X
-        compat's root has, whatever the others are.
+        passed around): the import then stays, with a TODO.
         """
         scope = self.get_metadata(ScopeProvider, statement, None)
         if scope is None or "compat" in scope:
@@ -498,10 +491,9 @@ class ImportRule(RuleTransformer):
                 continue
             for ref in assignment.references:
                 node = ref.node
-                if isinstance(node, cst.Name) and self._provided_path(node):
-                    roots.append(node)
-                elif not some:
+                if not isinstance(node, cst.Name) or not self._provided_path(node):
                     return None
+                roots.append(node)
         return roots
 
     def _provided_path(self, root: cst.Name) -> bool:
