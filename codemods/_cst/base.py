@@ -457,7 +457,17 @@ class RuleTransformer(cst.CSTTransformer):
             if arg.keyword.value == "result_handler" and self.renamed_earlier(arg):
                 return "result", call
             return arg.keyword.value, call
+        if arg.keyword.value in _RESULT_SLOTS and self.dict_task_args(arg):
+            assert isinstance(call, cst.Call)
+            if arg.keyword.value == "result_handler" and self.renamed_earlier(arg):
+                return "result", call
+            return arg.keyword.value, call
         return None
+
+    def dict_task_args(self, arg: cst.Arg) -> bool:
+        """Whether ``arg`` is an entry of ``task_args=dict(...)`` given to a provable task,
+        with keywords only (its keys are as literal as a dict display's)."""
+        return False  # the slot rules (SlotMixin) say more
 
     def renamed_earlier(self, node: cst.Arg | cst.Assign | cst.DictElement) -> bool:
         """Return whether a rule earlier in this traversal renames this result-handler slot.

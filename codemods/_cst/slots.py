@@ -23,6 +23,7 @@ from .base import RuleTransformer
 __all__ = [
     "CustomHandler",
     "SlotMixin",
+    "dict_call_keys",
     "has_keyword",
     "keyword_of",
     "literal_keys",
@@ -144,6 +145,13 @@ def literal_keys(entries: cst.Dict) -> list[str] | None:
     return keys
 
 
+def dict_call_keys(call: cst.Call) -> list[str] | None:
+    """Return the keys of ``dict(k=v, ...)`` (keywords only), or ``None`` if not readable."""
+    if any(arg.star or arg.keyword is None for arg in call.args):
+        return None
+    return [arg.keyword.value for arg in call.args if arg.keyword is not None]
+
+
 def task_args_problem(value: cst.BaseExpression) -> str | None:
     """Say why the slots of a ``task_args=`` value cannot be read statically, if so."""
     if not isinstance(value, cst.Dict):
@@ -243,7 +251,8 @@ class SlotMixin(RuleTransformer):
         """
         element = self.parent(value)
         if keyword_of(element) == "result_handler" and self._in_dict_call_task_args(element):
-            return True  # `task_args=dict(result_handler=...)`: PRU003 reports it
+            # `task_args=dict(**other, result_handler=...)`: PRU003 reports it
+            return self.readable_dict_call(self.parent(element)) is None
         if isinstance(element, cst.DictElement) and element.value is value:
             entries = self.parent(element)
             return (
@@ -258,6 +267,23 @@ class SlotMixin(RuleTransformer):
             and keyword_of(self.parent(value)) == "result_handler"
             and has_keyword(slot[1], "result")
         )
+
+    def dict_task_args(self, arg: cst.Arg) -> bool:
+        return (
+            not self.suppressed(arg)
+            and self._in_dict_call_task_args(arg)
+            and self.readable_dict_call(self.parent(arg)) is not None
+        )
+
+    def readable_dict_call(self, call: cst.CSTNode | None) -> list[str] | None:
+        """The keys of a ``task_args=dict(...)`` the rules rewrite like a dict display
+        (keywords only, not both ``result`` and ``result_handler``), else ``None``."""
+        if not isinstance(call, cst.Call) or "builtins.dict" not in self.qnames(call.func):
+            return None
+        keys = dict_call_keys(call)
+        if keys is None or {"result", "result_handler"} <= set(keys):
+            return None
+        return keys
 
     def _in_dict_call_task_args(self, arg: cst.CSTNode | None) -> bool:
         call = self.parent(arg) if arg is not None else None

@@ -190,6 +190,8 @@ class ResultHandlerKeywordRule(SlotMixin):
         if isinstance(node, cst.DictElement):
             return self._renames_entry(node)
         if isinstance(node, cst.Arg):
+            if self._dict_entry(node):
+                return self._renamable(node.value)
             call = self._holder_of(node)
             return (
                 call is not None
@@ -205,6 +207,25 @@ class ResultHandlerKeywordRule(SlotMixin):
             return None
         call = self.parent(arg)
         return call if isinstance(call, cst.Call) and self.is_holder_call(call) else None
+
+    def _dict_entry(self, arg: cst.Arg) -> bool:
+        """Whether ``arg`` is ``result_handler=`` in a readable ``task_args=dict(...)``."""
+        return (
+            arg.keyword is not None
+            and arg.keyword.value == "result_handler"
+            and self.dict_task_args(arg)
+        )
+
+    def _rename_dict_entry(self, original: cst.Arg, updated: cst.Arg) -> cst.Arg:
+        """``dict(result_handler=h)`` -> ``dict(result=...)``, as the key of a dict display."""
+        if not self._renamable(original.value):
+            if not self._explained_elsewhere(original.value):
+                self.todo(original, self._why_not("`task_args` `result_handler`"))
+            return updated
+        self._report_renamed(original, original.value)
+        return updated.with_changes(
+            keyword=cst.Name("result"), value=self._as_result(original.value, updated.value)
+        )
 
     def _sets_handler(self, assign: cst.Assign) -> bool:
         """Return whether ``assign`` sets a result-handler slot (attribute or kwargs key)."""
@@ -243,6 +264,8 @@ class ResultHandlerKeywordRule(SlotMixin):
         problem = task_args_problem(arg.value)
         if problem is None or self._holds_no_slot(arg.value):
             return
+        if self.readable_dict_call(arg.value) is not None:
+            return  # `dict(result_handler=...)`: its entry is renamed like a dict display's
         if isinstance(arg.value, cst.Dict) or self._mentions_handlers():
             self.todo(arg, problem)
 
@@ -289,6 +312,8 @@ class ResultHandlerKeywordRule(SlotMixin):
         return f"{what} may not get a Result"
 
     def leave_Arg(self, original_node: cst.Arg, updated_node: cst.Arg) -> cst.Arg:
+        if self._dict_entry(original_node):
+            return self._rename_dict_entry(original_node, updated_node)
         call = self._holder_of(original_node)
         if call is None:
             self._check_task_args(original_node)

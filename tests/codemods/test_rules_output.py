@@ -122,6 +122,7 @@ def _run_without_prefect(
         ("compat_prefect_attributes", ""),
         ("compat_defaults_from_attrs", "url http://x"),
         ("compat_name_clash", "computed 1 compat.engine.results"),
+        ("compat_task_args_dict_call", "LocalResult True n None"),
     ],
 )
 def test_compat_target_output_runs_on_compat_without_prefect(
