@@ -186,7 +186,7 @@ def _has_sites(
     """Return whether the Python part of IPython ``text`` has a site after ``joined``."""
     from codemods import _engine
 
-    if not _engine.may_contain_legacy(text):
+    if not _engine.may_contain_legacy(text, target):
         return False
     body = python_part(text)
     if body is None:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import ast
 import re
+import textwrap
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -35,13 +36,15 @@ __all__ = [
     "ProjectIndex",
     "build_index",
     "current",
+    "init_reads_handler",
     "module_name",
     "using",
 ]
 
 HANDLER = "handler"
 TASK = "task"
-#: Names a class statement must mention to be read in the first round.
+#: Names a class statement must mention to be read in the first round: as the end of a word,
+#: so a subclass of a built-in (``LocalResultHandler``, ``FunctionTask``) is read too.
 _SEED_BASES = ("ResultHandler", "Task")
 #: Larger files are not indexed: handler modules are small, and the pass must stay cheap
 #: next to the rewrite on trees holding huge generated modules.
@@ -56,16 +59,28 @@ class ProjectClass:
     kind: str  # HANDLER or TASK
     #: For handlers: why ``read``/``write`` cannot be called like the base's, if so.
     problem: str | None = None
+    #: For tasks: whether ``__init__`` (its own or a project base's) reads ``result_handler``.
+    reads_handler: bool = False
 
 
 @dataclass(frozen=True)
 class ProjectIndex:
-    """Project classes by qualified name (``package.module.Class``)."""
+    """Project classes by qualified name (``package.module.Class``), and re-exports.
+
+    ``imported`` maps a project module to the names other modules import from it
+    (``from pkg.setup import LocalDaskExecutor``): such an import is part of the module's
+    interface even when the module itself does not use it.
+    """
 
     classes: dict[str, ProjectClass] = field(default_factory=dict)
+    imported: dict[str, frozenset[str]] = field(default_factory=dict)
+    #: Module-level functions decorated with Prefect's ``@task`` (``pkg.tasks.load``).
+    task_functions: frozenset[str] = frozenset()
+    #: Every module the index looked at (the files of the run and their siblings).
+    modules: frozenset[str] = frozenset()
 
     def __bool__(self) -> bool:
-        return bool(self.classes)
+        return bool(self.classes or self.imported or self.task_functions)
 
 
 @dataclass(frozen=True)
@@ -74,10 +89,30 @@ class ProjectContext:
 
     index: ProjectIndex
     package: str  # the package relative imports start from ("" for a top-level script)
+    module: str = ""  # the file's own module ("" when unknown)
 
     def lookup(self, qname: str) -> ProjectClass | None:
         """Return the project class ``qname`` (as libcst spells it) refers to, if any."""
         return self.index.classes.get(resolve(qname, self.package))
+
+    def is_task_function(self, qname: str) -> bool:
+        """Whether ``qname`` (as libcst spells it) is a ``@task`` function of the project."""
+        return resolve(qname, self.package) in self.index.task_functions
+
+    def defines(self, qname: str) -> bool:
+        """Whether ``qname`` (as libcst spells it) names something in a project module."""
+        module = resolve(qname, self.package).rpartition(".")[0]
+        return module in self.index.modules
+
+    def exports(self, name: str) -> bool:
+        """Whether other code may import ``name`` from this file.
+
+        True in a package's ``__init__.py`` (what it imports is the package's interface) and
+        for a name another module of the project imports from this one.
+        """
+        if not self.module:
+            return False
+        return self.module == self.package or name in self.index.imported.get(self.module, ())
 
 
 _CURRENT: ContextVar[ProjectContext | None] = ContextVar("project", default=None)
@@ -144,7 +179,14 @@ def build_index(paths: Iterable[Path]) -> ProjectIndex:
     kinds: dict[str, str] = {}
     names = set(_SEED_BASES)
     while True:
-        pattern = re.compile(r"\b(?:" + "|".join(map(re.escape, sorted(names))) + r")\b")
+        others = sorted(names - set(_SEED_BASES))
+        pattern = re.compile(
+            r"\b(?:\w*(?:"
+            + "|".join(_SEED_BASES)
+            + ")"
+            + "".join("|" + re.escape(n) for n in others)
+            + r")\b"
+        )
         todo = [p for p in candidates if p not in parsed and _mentions(p, texts, names, pattern)]
         if not todo:
             break
@@ -158,10 +200,91 @@ def build_index(paths: Iterable[Path]) -> ProjectIndex:
         names = set(_SEED_BASES) | {name.rsplit(".", 1)[-1] for name in kinds}
     return ProjectIndex(
         {
-            name: ProjectClass(name, kind, _problem(classes[name]) if kind == HANDLER else None)
+            name: ProjectClass(
+                name,
+                kind,
+                _problem(classes[name]) if kind == HANDLER else None,
+                kind == TASK and _reads_handler(name, classes, kinds),
+            )
             for name, kind in sorted(kinds.items())
-        }
+        },
+        _imported_names(texts),
+        _task_functions(texts, rule_names),
+        frozenset(module_name(path)[0] for path in texts),
     )
+
+
+#: A module-level function decorated with something called ``task`` (checked with ``ast``).
+_TASK_DECORATED = re.compile(r"^@[\w.]*\btask\b[^\n]*\n(?:@[^\n]*\n)*(?:async[ \t]+)?def ", re.M)
+
+
+def _task_functions(texts: dict[Path, str], names: ModuleType) -> frozenset[str]:
+    """The qualified names of the module-level ``@task`` functions in ``texts``."""
+    found: set[str] = set()
+    for path, text in texts.items():
+        if "task" not in text or _TASK_DECORATED.search(text) is None:
+            continue
+        try:
+            tree = ast.parse(text)
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            continue
+        module, package = module_name(path)
+        imported = _imports(tree, package)
+        for node in tree.body:
+            if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                continue
+            for decorator in node.decorator_list:
+                target = decorator.func if isinstance(decorator, ast.Call) else decorator
+                dotted = _dotted(target, imported)
+                if dotted and names.is_holder(dotted) and dotted.endswith(".task"):
+                    found.add(f"{module}.{node.name}" if module else node.name)
+    return frozenset(found)
+
+
+def _imports(tree: ast.Module, package: str) -> dict[str, str]:
+    """Map the names a module's top-level imports bind to what they import."""
+    imported: dict[str, str] = {}
+    for node in tree.body:
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.asname:
+                    imported[alias.asname] = alias.name
+                else:
+                    root = alias.name.split(".")[0]
+                    imported[root] = root
+        elif isinstance(node, ast.ImportFrom):
+            source = "." * node.level + (node.module or "")
+            for alias in node.names:
+                dotted = f"{source}.{alias.name}" if node.module else source + alias.name
+                imported[alias.asname or alias.name] = resolve(dotted, package)
+    return imported
+
+
+#: ``from module import names`` at the start of a line (a parenthesised list may span lines).
+_FROM_IMPORT = re.compile(
+    r"^[ \t]*from[ \t]+(\.*[\w.]*)[ \t]+import[ \t]+(\([^)]*\)|[^\n;#]*)", re.MULTILINE
+)
+
+
+def _imported_names(texts: dict[Path, str]) -> dict[str, frozenset[str]]:
+    """Map each module of ``texts`` to the names the others import from it by name."""
+    modules = {path: module_name(path) for path in texts}
+    known = {module for module, _ in modules.values()}
+    found: dict[str, set[str]] = {}
+    for path, text in texts.items():
+        if "import" not in text:
+            continue
+        package = modules[path][1]
+        for match in _FROM_IMPORT.finditer(text):
+            source = resolve(match.group(1), package) if match.group(1) else ""
+            if source not in known:
+                continue
+            listed = re.sub(r"#[^\n]*", "", match.group(2)).strip("() \t\n")
+            for item in listed.split(","):
+                name = item.split()[0] if item.split() else ""
+                if name.isidentifier():
+                    found.setdefault(source, set()).add(name)
+    return {module: frozenset(names) for module, names in sorted(found.items())}
 
 
 def _kinds(classes: dict[str, _Class], names: ModuleType) -> dict[str, str]:
@@ -223,22 +346,10 @@ def _classes(path: Path, text: str) -> list[_Class]:
         return []
     module, package = module_name(path)
     lines = text.splitlines(keepends=True)
-    imported: dict[str, str] = {}
+    imported = _imports(tree, package)
     found: list[_Class] = []
     for node in tree.body:
-        if isinstance(node, ast.Import):
-            for alias in node.names:
-                if alias.asname:
-                    imported[alias.asname] = alias.name
-                else:
-                    root = alias.name.split(".")[0]
-                    imported[root] = root
-        elif isinstance(node, ast.ImportFrom):
-            source = "." * node.level + (node.module or "")
-            for alias in node.names:
-                dotted = f"{source}.{alias.name}" if node.module else source + alias.name
-                imported[alias.asname or alias.name] = resolve(dotted, package)
-        elif isinstance(node, ast.ClassDef):
+        if isinstance(node, ast.ClassDef):
             qualname = f"{module}.{node.name}" if module else node.name
             bases = [b for b in (_dotted(base, imported) for base in node.bases) if b]
             source = "".join(lines[node.lineno - 1 : node.end_lineno])
@@ -264,6 +375,62 @@ def _kind(bases: list[str], kinds: dict[str, str], names: ModuleType) -> str | N
         if names.is_task_class(base) or kinds.get(base) == TASK:
             return TASK
     return None
+
+
+def _reads_handler(name: str, classes: dict[str, _Class], kinds: dict[str, str]) -> bool:
+    """Whether the Task class ``name`` or a project base it inherits from reads the handler."""
+    seen: set[str] = set()
+    while name in classes and name not in seen and kinds.get(name) == TASK:
+        seen.add(name)
+        cls = classes[name]
+        if init_reads_handler(cls.source):
+            return True
+        name = cls.bases[0] if cls.bases else ""
+    return False
+
+
+def init_reads_handler(class_source: str) -> bool:
+    """Whether a class's ``__init__`` takes or reads ``result_handler`` itself.
+
+    A ``result_handler`` parameter, or the key read from ``**kwargs`` (``setdefault``,
+    ``get``, ``pop``, ``kwargs["result_handler"]`` read, ``in kwargs``): the class then
+    decides what the handler becomes, so its callers' ``result_handler=`` is not a plain
+    pass-through to ``Task`` and cannot be renamed on its own. Setting the key
+    (``kwargs["result_handler"] = h``) is not reading it.
+    """
+    if "result_handler" not in class_source:
+        return False
+    try:
+        tree = ast.parse(textwrap.dedent(class_source))
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return True  # cannot tell: the safe answer
+    cls = tree.body[0] if tree.body else None
+    if not isinstance(cls, ast.ClassDef):
+        return False
+    for init in cls.body:
+        if not (isinstance(init, ast.FunctionDef) and init.name == "__init__"):
+            continue
+        arguments = init.args
+        if any(
+            a.arg == "result_handler"
+            for a in [*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs]
+        ):
+            return True
+        written = {
+            id(target.slice)
+            for node in ast.walk(init)
+            if isinstance(node, ast.Assign)
+            for target in node.targets
+            if isinstance(target, ast.Subscript)
+        }
+        for node in ast.walk(init):
+            if (
+                isinstance(node, ast.Constant)
+                and node.value == "result_handler"
+                and id(node) not in written
+            ):
+                return True
+    return False
 
 
 def _problem(cls: _Class) -> str | None:

@@ -151,6 +151,30 @@ def find_requirements(project_dir: Path) -> list[DeclaredRequirement]:
     return found
 
 
+_PACKAGING_FILES = ("pyproject.toml", "setup.cfg", "setup.py", "requirements*.txt")
+
+
+def _packaging_files(project_dir: Path) -> list[Path]:
+    """The packaging files in ``project_dir`` (whether or not they declare anything)."""
+    found: list[Path] = []
+    for pattern in _PACKAGING_FILES:
+        found.extend(p for p in sorted(project_dir.glob(pattern)) if p.is_file())
+    return found
+
+
+def _project_name(project_dir: Path) -> str | None:
+    """The project's canonical name from ``pyproject.toml``'s ``[project].name``, if any."""
+    path = project_dir / "pyproject.toml"
+    if tomllib is None or not path.is_file():  # pragma: no cover - 3.10 without tomli
+        return None
+    try:
+        with path.open("rb") as handle:
+            name = tomllib.load(handle).get("project", {}).get("name")
+    except (OSError, tomllib.TOMLDecodeError):
+        return None
+    return canonicalize_name(name) if isinstance(name, str) else None
+
+
 def _allowed(spec: SpecifierSet) -> list[Version]:
     return [v for v in _PREFECT_RELEASES if spec.contains(v, prereleases=True)]
 
@@ -167,10 +191,21 @@ def check_requirements(project_dir: Path, *, target: str, uses_handler_result: b
     declared = find_requirements(project_dir)
     warnings: list[str] = []
     if target == "compat":
-        if not any(d.name == PACKAGE_NAME for d in declared):
+        if any(d.name == PACKAGE_NAME for d in declared):
+            return warnings
+        name = _project_name(project_dir)
+        if name == PACKAGE_NAME:
+            return warnings  # the package's own tree (its examples) needs no requirement on it
+        if not _packaging_files(project_dir):
+            warnings.append(
+                f"the rewritten code imports 'compat', but no packaging file "
+                f"({', '.join(_PACKAGING_FILES)}) was found in {project_dir}: "
+                f"add '{PACKAGE_NAME}' to your dependencies"
+            )
+        else:
             warnings.append(
                 f"the rewritten code imports 'compat', but no requirement on {PACKAGE_NAME!r} "
-                f"was found in {project_dir.name or project_dir}'s packaging files; "
+                f"was found in the packaging files of {name or project_dir.name or project_dir}; "
                 f"add '{PACKAGE_NAME}' to your dependencies"
             )
         return warnings

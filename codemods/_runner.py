@@ -87,10 +87,13 @@ class Options:
     #: The project's class index (see ``_project``) and the file's package, if known.
     project: ProjectIndex | None = None
     package: str = ""
+    module: str = ""
 
     def project_context(self) -> ProjectContext | None:
         """The project context the rules read while rewriting this file."""
-        return ProjectContext(self.project, self.package) if self.project else None
+        if not self.project:
+            return None
+        return ProjectContext(self.project, self.package, self.module)
 
 
 @dataclass(frozen=True)
@@ -173,10 +176,10 @@ def transform_unit(item: tuple[str, Options]) -> UnitResult:
     return UnitResult(outcome.code, tuple(outcome.sites))
 
 
-def _may_contain_legacy(text: str) -> bool:
+def _may_contain_legacy(text: str, target: Target) -> bool:
     from codemods import _engine
 
-    return bool(_engine.may_contain_legacy(text))
+    return bool(_engine.may_contain_legacy(text, target))
 
 
 # --- preparing files -------------------------------------------------------------------
@@ -204,7 +207,7 @@ def _prepare(record: FileRecord, data: bytes, options: Options) -> _Pending | No
     try:
         decoded = decode_source(data)
     except SourceDecodeError as exc:
-        if _may_contain_legacy(data.decode("latin-1")):
+        if _may_contain_legacy(data.decode("latin-1"), options.target):
             record.status, record.reason = FileStatus.ERROR, str(exc)
         else:
             record.status, record.reason = FileStatus.SKIPPED, f"{exc} (no legacy names found)"
@@ -212,7 +215,7 @@ def _prepare(record: FileRecord, data: bytes, options: Options) -> _Pending | No
     if record.path.suffix == ".ipynb":
         return _prepare_notebook(record, decoded, options)
     text = decoded.text
-    if not _may_contain_legacy(text):
+    if not _may_contain_legacy(text, options.target):
         return None
     if is_generated(text):
         record.status, record.reason = FileStatus.SKIPPED, _GENERATED
@@ -226,7 +229,7 @@ def _prepare_notebook(
     """Join the notebook's code cells into one module, so names imported in one cell are
     resolved in the others (as the kernel would); boundaries are marked by statements the
     rules never touch, and the output is split back at them."""
-    if not _may_contain_legacy(decoded.text):
+    if not _may_contain_legacy(decoded.text, options.target):
         return None
     try:
         notebook = Notebook.parse(decoded.text)
@@ -239,7 +242,7 @@ def _prepare_notebook(
     for index, source in notebook.code_cells():
         masked = mask_magics(source)
         if masked is None:
-            if _may_contain_legacy(source):
+            if _may_contain_legacy(source, options.target):
                 skipped.append(index)
             hidden.append((index, 1, source))
             continue
@@ -248,7 +251,7 @@ def _prepare_notebook(
     if skipped:
         record.reason = "cell magic cells left alone: " + ", ".join(map(str, skipped))
     texts = [text for _, text, _ in pending.cells] + [text for _, _, text in hidden]
-    if not any(_may_contain_legacy(text) for text in texts):
+    if not any(_may_contain_legacy(text, options.target) for text in texts):
         return None
     joined = "".join(
         f"{text}\n{_CELL_MARK.format(n=n)}\n" for n, (_, text, _) in enumerate(pending.cells)
@@ -332,7 +335,9 @@ def _finish(pending: _Pending, results: Sequence[UnitResult]) -> None:
         if per_cell is None:
             # Cells that do not join into one valid module: rewrite each on its own.
             per_cell = [
-                _rewrite_cell(text, pending) if _may_contain_legacy(text) else UnitResult(text)
+                _rewrite_cell(text, pending)
+                if _may_contain_legacy(text, pending.options.target)
+                else UnitResult(text)
                 for _, text, _ in pending.cells
             ]
         pending.units, results = pending.cells, per_cell
@@ -364,9 +369,14 @@ def _finish(pending: _Pending, results: Sequence[UnitResult]) -> None:
         new_text = pending.notebook.dumps()
     else:
         new_text = changed_cells[0][1]
+    try:
+        output = encode_source(new_text, pending.decoded)
+    except SourceDecodeError as exc:
+        record.status, record.reason = FileStatus.ERROR, str(exc)
+        return
     record.status = FileStatus.CHANGED
     record.diff = "".join(diffs)
-    record.output = encode_source(new_text, pending.decoded)
+    record.output = output
 
 
 def display_path(path: Path, cwd: Path) -> str:
@@ -481,8 +491,8 @@ def _index_project(paths: Sequence[Path], pending: list[_Pending]) -> None:
     if not index:
         return
     for item in pending:
-        package = module_name(item.record.path)[1]
-        item.options = replace(item.options, project=index, package=package)
+        module, package = module_name(item.record.path)
+        item.options = replace(item.options, project=index, package=package, module=module)
 
 
 def _write(record: FileRecord) -> None:
@@ -503,7 +513,8 @@ def process_stdin(data: bytes, *, name: str, options: Options) -> FileRecord:
     record = FileRecord(path=Path(name), display=name)
     index = build_index([record.path]) if record.path.parent.is_dir() else None
     if index:  # the file's siblings, when its name says where it lives
-        options = replace(options, project=index, package=module_name(record.path)[1])
+        module, package = module_name(record.path)
+        options = replace(options, project=index, package=package, module=module)
     prepared = _prepare(record, data, options)
     if prepared is not None:
         _finish(prepared, [transform_unit((text, options)) for (_, text, _) in prepared.units])

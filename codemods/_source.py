@@ -10,10 +10,12 @@ next run can remove what a killed run left behind without touching one still in 
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import os
 import re
 import stat
+import string
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -137,6 +139,18 @@ class DecodedSource:
     text: str
     bom: bool
     crlf: bool
+    #: The declared encoding of a pure-ASCII file with a non-UTF-8 cookie (``latin-1``):
+    #: its bytes read the same in UTF-8, and the output is encoded back with it.
+    encoding: str = "utf-8"
+
+
+def _ascii_compatible(name: str) -> bool:
+    """Whether the codec ``name`` encodes ASCII text as ASCII (``latin-1``, ``cp1252``)."""
+    try:
+        codecs.lookup(name)
+        return string.printable.encode(name) == string.printable.encode("ascii")
+    except (LookupError, UnicodeError):
+        return False
 
 
 def decode_source(data: bytes) -> DecodedSource:
@@ -146,11 +160,14 @@ def decode_source(data: bytes) -> DecodedSource:
     """
     bom = data.startswith(_BOM)
     body = data[len(_BOM) :] if bom else data
+    encoding = "utf-8"
     for line in body.split(b"\n", 2)[:2]:
         match = _CODING_RE.match(line)
         if match:
             name = match.group(1).decode("ascii", "replace").lower()
-            if name not in _UTF8_NAMES:
+            if name not in _UTF8_NAMES and not bom and body.isascii() and _ascii_compatible(name):
+                encoding = name  # ASCII bytes: the same text in UTF-8
+            elif name not in _UTF8_NAMES:
                 raise SourceDecodeError(
                     f"declares encoding {name!r}; only UTF-8 sources are rewritten "
                     "(convert the file to UTF-8 or exclude it)"
@@ -167,14 +184,20 @@ def decode_source(data: bytes) -> DecodedSource:
     crlf = lf > 0 and text.count("\r\n") == lf
     if crlf:
         text = text.replace("\r\n", "\n")
-    return DecodedSource(text=text, bom=bom, crlf=crlf)
+    return DecodedSource(text=text, bom=bom, crlf=crlf, encoding=encoding)
 
 
 def encode_source(text: str, like: DecodedSource) -> bytes:
     """Encode ``text`` with the BOM and newline style of the original ``like``."""
     if like.crlf:
         text = text.replace("\r\n", "\n").replace("\n", "\r\n")
-    data = text.encode("utf-8")
+    try:
+        data = text.encode(like.encoding)
+    except UnicodeEncodeError as exc:
+        raise SourceDecodeError(
+            f"declares encoding {like.encoding!r} and the rewrite would add a character it "
+            "cannot hold; convert the file to UTF-8"
+        ) from exc
     return _BOM + data if like.bom else data
 
 

@@ -487,6 +487,11 @@ class RuleTransformer(cst.CSTTransformer):
         """Return whether ``name`` is bound once, by a function decorated with ``@task``."""
         scope: Scope | None = self.get_metadata(ScopeProvider, name, None)
         found = list(scope[name.value]) if scope is not None else []
+        if len(found) == 1 and isinstance(found[0].node, cst.Import | cst.ImportFrom):
+            # a `@task` function another module of the project defines
+            return self.project is not None and any(
+                self.project.is_task_function(q) for q in self.qnames(name)
+            )
         if len(found) != 1 or not isinstance(found[0].node, cst.FunctionDef):
             return False
         for decorator in found[0].node.decorators:
@@ -516,7 +521,17 @@ class RuleTransformer(cst.CSTTransformer):
             if arg.keyword.value == "result_handler" and self.renamed_earlier(arg):
                 return "result", call
             return arg.keyword.value, call
+        if arg.keyword.value in _RESULT_SLOTS and self.dict_task_args(arg):
+            assert isinstance(call, cst.Call)
+            if arg.keyword.value == "result_handler" and self.renamed_earlier(arg):
+                return "result", call
+            return arg.keyword.value, call
         return None
+
+    def dict_task_args(self, arg: cst.Arg) -> bool:
+        """Whether ``arg`` is an entry of ``task_args=dict(...)`` given to a provable task,
+        with keywords only (its keys are as literal as a dict display's)."""
+        return False  # the slot rules (SlotMixin) say more
 
     def renamed_earlier(self, node: cst.Arg | cst.Assign | cst.DictElement) -> bool:
         """Return whether a rule earlier in this traversal renames this result-handler slot.

@@ -31,37 +31,56 @@ ROOTS: tuple[str, ...] = ("prefect", "compat")
 LEGACY_RESULT_MODULE = "engine.result"
 
 #: What ``compat`` provides under Prefect's module paths (relative to the root, ``""`` for
-#: the root itself): module -> the names it holds. The compat target moves exactly these
-#: imports to ``compat``; any other ``prefect`` import stays and gets a TODO, because the
-#: rewritten file then needs Prefect as well. Pinned against compat by a test.
+#: the root itself): module -> the names it holds (its ``__all__``). The compat target moves
+#: exactly these imports to ``compat``; any other ``prefect`` import stays and gets a TODO,
+#: because the rewritten file then needs Prefect as well. A test checks it against compat:
+#: every public compat module at a Prefect path is listed with its whole ``__all__``.
 COMPAT_PROVIDES: dict[str, frozenset[str]] = {
     module: frozenset(names.split())
     for module, names in {
-        "": "Flow Task task Parameter context config unmapped",
-        "core.edge": "Edge",
+        "": "Flow Task task Parameter context config tags unmapped",
+        "core": "Edge Flow Parameter Task",
+        "core.edge": "Edge unmapped",
         "core.flow": "Flow",
         "core.task": "Task",
         "core.parameter": "Parameter",
-        "utilities.tasks": "defaults_from_attrs task unmapped",
+        "utilities.tasks": "defaults_from_attrs tags task unmapped",
         "utilities.edges": "unmapped",
-        "utilities.configuration": "Config config set_temporary_config",
+        "utilities.configuration": "Config config set_temporary_config load_configuration "
+        "reload_config ENV_PREFIX USER_CONFIG_ENV",
+        "utilities.context": "Context context",
+        "utilities.debug": "raise_on_exception",
+        "utilities.logging": "DEFAULT_DATEFMT DEFAULT_FORMAT DEFAULT_LEVEL ROOT_LOGGER_NAME "
+        "RedirectToLog configure_logging get_logger",
         "engine.state": "Cached Cancelled Failed Finished Looped Mapped Pending Retrying "
         "Running Scheduled Skipped State Success TimedOut TriggerFailed",
         "engine.signals": "FAIL LOOP RETRY SKIP SUCCESS TRIGGERFAIL PrefectStateSignal",
-        "engine.result": "NoResult NoResultType Result SafeResult",
+        "engine.result": "NoResult NoResultType Result ResultInterface SafeResult",
         "engine.results": "AzureResult ConstantResult GCSResult LocalResult PrefectResult "
         "ResultHandlerResult S3Result SecretResult",
         "engine.result_handlers": " ".join(HANDLER_NAMES),
         "engine.serializers": "CompressedSerializer DateTimeSerializer JSONSerializer "
-        "PickleSerializer Serializer",
+        "PickleSerializer Serializer Base64PickleSerializer PandasSerializer",
         "engine.cache_validators": "all_inputs all_parameters duration_only never_use "
         "partial_inputs_only partial_parameters_only",
-        "engine.executors": "Executor LocalExecutor",
+        "engine.executors": "Executor LocalExecutor DaskExecutor LocalDaskExecutor "
+        "SynchronousExecutor",
+        "engine.executors.base": "Executor",
+        "engine.executors.dask": "DaskExecutor LocalDaskExecutor SynchronousExecutor",
+        "engine.executors.local": "LocalExecutor",
+        "executors": "DaskExecutor Executor LocalDaskExecutor LocalExecutor",
         "engine.flow_runner": "FlowRunner",
         "engine.task_runner": "TaskRunner",
+        "triggers": "all_failed all_finished all_successful always_run any_failed any_successful "
+        "not_all_skipped",
         "tasks.secrets": "EnvVarSecret PrefectSecret SecretBase",
         "tasks.core.constants": "Constant",
+        "tasks.control_flow": "FilterTask ifelse merge switch",
+        "tasks.control_flow.conditional": "CompareValue Merge ifelse merge switch",
+        "tasks.control_flow.filter": "FilterTask",
         "tasks.core.function": "FunctionTask",
+        "tasks.core.collections": "Dict List Set Tuple",
+        "tasks.core.operators": "GetItem",
         "client": "Secret",
         "client.secrets": "Secret",
     }.items()

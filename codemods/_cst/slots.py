@@ -23,6 +23,7 @@ from .base import RuleTransformer
 __all__ = [
     "CustomHandler",
     "SlotMixin",
+    "dict_call_keys",
     "has_keyword",
     "keyword_of",
     "literal_keys",
@@ -50,6 +51,17 @@ def keyword_of(node: cst.CSTNode | None) -> str | None:
     return None
 
 
+#: Handler arguments whose default value (a literal) can simply be dropped: the conversion
+#: of the call without them is the same. ``LocalResultHandler(validate=True)`` expands and
+#: creates the directory at construction, as ``LocalResult``'s default ``validate_dir`` does.
+_DROPPABLE_DEFAULTS: dict[tuple[str, str], str] = {("LocalResultHandler", "validate"): "True"}
+
+
+def _spells_default(handler: str, name: str, value: cst.BaseExpression) -> bool:
+    default = _DROPPABLE_DEFAULTS.get((handler, name))
+    return default is not None and isinstance(value, cst.Name) and value.value == default
+
+
 def map_arguments(call: cst.Call, conversion: Conversion, target: Target) -> list[cst.Arg] | str:
     """Map a handler call's arguments to the result class, or say why that is unsafe.
 
@@ -69,6 +81,8 @@ def map_arguments(call: cst.Call, conversion: Conversion, target: Target) -> lis
         rule = conversion.rule_for(name)
         if rule is None or rule.result_arg is None:
             return f"`{name}=` has no equivalent on {conversion.result}"
+        if _spells_default(conversion.handler, name, arg.value):
+            continue  # the handler's default, which the conversion without it already means
         if target is Target.PREFECT and not rule.prefect_safe:
             return f"no safe `{name}=` on {conversion.result}"
         if arg.keyword is None:
@@ -85,6 +99,8 @@ def map_arguments(call: cst.Call, conversion: Conversion, target: Target) -> lis
             mapped.append(arg.with_changes(keyword=cst.Name(rule.result_arg)))
         else:
             mapped.append(arg)
+    if mapped and len(mapped) < len(call.args):  # a dropped last argument takes its comma
+        mapped[-1] = mapped[-1].with_changes(comma=call.args[-1].comma)
     return mapped
 
 
@@ -127,6 +143,13 @@ def literal_keys(entries: cst.Dict) -> list[str] | None:
             return None
         keys.append(key)
     return keys
+
+
+def dict_call_keys(call: cst.Call) -> list[str] | None:
+    """Return the keys of ``dict(k=v, ...)`` (keywords only), or ``None`` if not readable."""
+    if any(arg.star or arg.keyword is None for arg in call.args):
+        return None
+    return [arg.keyword.value for arg in call.args if arg.keyword is not None]
 
 
 def task_args_problem(value: cst.BaseExpression) -> str | None:
@@ -228,7 +251,8 @@ class SlotMixin(RuleTransformer):
         """
         element = self.parent(value)
         if keyword_of(element) == "result_handler" and self._in_dict_call_task_args(element):
-            return True  # `task_args=dict(result_handler=...)`: PRU003 reports it
+            # `task_args=dict(**other, result_handler=...)`: PRU003 reports it
+            return self.readable_dict_call(self.parent(element)) is None
         if isinstance(element, cst.DictElement) and element.value is value:
             entries = self.parent(element)
             return (
@@ -243,6 +267,23 @@ class SlotMixin(RuleTransformer):
             and keyword_of(self.parent(value)) == "result_handler"
             and has_keyword(slot[1], "result")
         )
+
+    def dict_task_args(self, arg: cst.Arg) -> bool:
+        return (
+            not self.suppressed(arg)
+            and self._in_dict_call_task_args(arg)
+            and self.readable_dict_call(self.parent(arg)) is not None
+        )
+
+    def readable_dict_call(self, call: cst.CSTNode | None) -> list[str] | None:
+        """The keys of a ``task_args=dict(...)`` the rules rewrite like a dict display
+        (keywords only, not both ``result`` and ``result_handler``), else ``None``."""
+        if not isinstance(call, cst.Call) or "builtins.dict" not in self.qnames(call.func):
+            return None
+        keys = dict_call_keys(call)
+        if keys is None or {"result", "result_handler"} <= set(keys):
+            return None
+        return keys
 
     def _in_dict_call_task_args(self, arg: cst.CSTNode | None) -> bool:
         call = self.parent(arg) if arg is not None else None

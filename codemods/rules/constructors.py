@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import libcst as cst
 from libcst.codemod.visitors import AddImportsVisitor
-from libcst.metadata import FunctionScope, Scope, ScopeProvider
+from libcst.metadata import FunctionScope, GlobalScope, Scope, ScopeProvider
 
 from codemods._catalogue import Rule
 from codemods._cst import names as _names
@@ -22,8 +22,9 @@ from codemods._cst.slots import SlotMixin, map_arguments
 from codemods._types import Target
 from compat.conversion_table import HANDLER_NAMES, HANDLERS_MODULE, Conversion, conversion_for
 
-__all__ = ["KEPT_BINDINGS", "ConstructorRule", "module_all_names"]
+__all__ = ["KEPT_BINDINGS", "ConstructorRule", "module_all_names", "result_class_expression"]
 
+_HANDLER_OBJECT = " is used as a handler object"
 #: Scratch key: names whose import PRU001 may retarget while keeping the user's alias.
 KEPT_BINDINGS = "PRU002.kept_bindings"
 
@@ -50,9 +51,17 @@ class ConstructorRule(SlotMixin):
             or self.in_legacy_result(original_node)
         ):
             return updated_node
+        if (
+            self._given_to_own_parameter(original_node)
+            or self._in_unproven_task_args(original_node)
+            or self._part_of_a_slot_value(original_node)
+        ):
+            return updated_node  # PRU003 reports the call (prefect); compat runs it as written
         problem = self.problem(original_node, conversion)
         if problem is not None:
-            if not self._converted_at_run_time(original_node):
+            if not self._converted_at_run_time(original_node) and not self._fine_on_compat(
+                original_node, problem
+            ):
                 self.todo(original_node, problem)
             return updated_node
         mapped = map_arguments(updated_node, conversion, self.target)
@@ -72,6 +81,50 @@ class ConstructorRule(SlotMixin):
         if slot is None and not self._held_for_results(call):
             return f"{conversion.handler} is used as a handler object"
         return None
+
+    def _given_to_own_parameter(self, call: cst.Call) -> bool:
+        """Whether ``call`` is the ``result_handler=`` of a Task subclass whose ``__init__``
+        reads that keyword itself (PRU003 leaves such a slot as it is)."""
+        from .result_handler_keyword import reads_handler_itself
+
+        arg = self.parent(call)
+        holder = self.parent(arg) if isinstance(arg, cst.Arg) else None
+        return (
+            isinstance(arg, cst.Arg)
+            and arg.keyword is not None
+            and arg.keyword.value == "result_handler"
+            and isinstance(holder, cst.Call)
+            and self.is_holder_call(holder)
+            and reads_handler_itself(self, holder) is not None
+        )
+
+    def _part_of_a_slot_value(self, call: cst.Call) -> bool:
+        """Whether ``call`` is a branch of a conditional given as ``result_handler=``
+        (``H1(...) if DEV else H2(...)``): PRU003 reports that slot once, for the prefect
+        target; the compat target converts the whole value at run time."""
+        node: cst.CSTNode = call
+        parent = self.parent(node)
+        nested = False
+        while isinstance(parent, cst.IfExp | cst.BooleanOperation):
+            nested, node, parent = True, parent, self.parent(parent)
+        return (
+            nested
+            and isinstance(parent, cst.Arg)
+            and parent.keyword is not None
+            and parent.keyword.value == "result_handler"
+            and isinstance(self.parent(parent), cst.Call)
+            and self.is_holder_call(self.parent(parent))  # type: ignore[arg-type]
+        )
+
+    def _in_unproven_task_args(self, call: cst.Call) -> bool:
+        """Whether ``call`` is the ``result_handler`` entry of a ``task_args`` PRU003 reports
+        as given to a callee not provably a task."""
+        from .result_handler_keyword import unproven_task_args
+
+        entry = self.parent(call)
+        container = self.parent(entry) if isinstance(entry, cst.DictElement | cst.Arg) else None
+        arg = self.parent(container) if container is not None else None
+        return isinstance(arg, cst.Arg) and unproven_task_args(self, arg)
 
     def _converted_at_run_time(self, call: cst.Call) -> bool:
         """Return whether ``call`` goes (or PRU003 hands it) to compat's ``to_result``."""
@@ -100,8 +153,12 @@ class ConstructorRule(SlotMixin):
             return False
         uses = self.uses_of(target)
         if uses == []:
-            # Never read: a local of a function cannot be read from elsewhere either.
-            return isinstance(self.get_metadata(ScopeProvider, target, None), FunctionScope)
+            # Never read: a local of a function cannot be read from elsewhere either; a
+            # module-level name can, unless the project shows nothing imports it.
+            scope = self.get_metadata(ScopeProvider, target, None)
+            return isinstance(scope, FunctionScope) or (
+                isinstance(scope, GlobalScope) and self._private_to_module(target.value)
+            )
         return bool(uses) and all(self.result_slot(use) == "result" for use in uses or ())
 
     # -- naming the result class ---------------------------------------------------------
@@ -111,6 +168,8 @@ class ConstructorRule(SlotMixin):
         results = _names.results_module(self.target)
         pru001 = Rule.PRU001 in self.state.active
         kept: set[str] = self.state.scratch.setdefault(KEPT_BINDINGS, set())
+        if _binds_otherwise(self, func, conversion.result):
+            return result_class_expression(self, func, results, conversion.result)
         if isinstance(func, cst.Name):
             alias = self._import_alias(func)
             if alias is not None and pru001 and self._binding_convertible(func):
@@ -128,8 +187,7 @@ class ConstructorRule(SlotMixin):
             elif _is_dotted(base):
                 AddImportsVisitor.add_needed_import(self.context, results)
                 return cst.parse_expression(f"{results}.{conversion.result}")
-        AddImportsVisitor.add_needed_import(self.context, results, conversion.result)
-        return cst.Name(conversion.result)
+        return result_class_expression(self, func, results, conversion.result)
 
     def _import_alias(self, name: cst.Name) -> str | None:
         """Return the imported name if ``name`` is bound by one ``from ... import``."""
@@ -192,6 +250,22 @@ class ConstructorRule(SlotMixin):
                     return False
         return True
 
+    def _fine_on_compat(self, call: cst.Call, problem: str) -> bool:
+        """Whether ``call`` is a handler object the compat target leaves as it is: compat
+        keeps the handler classes with their whole API, so the code runs as written."""
+        return self.target is Target.COMPAT and problem.endswith(_HANDLER_OBJECT)
+
+    def _private_to_module(self, name: str) -> bool:
+        """Whether no other module can read the module-level ``name``: the project index
+        knows this file and no module imports ``name`` from it (nor ``__all__`` lists it)."""
+        project = self.project
+        return (
+            project is not None
+            and bool(project.module)
+            and not project.exports(name)
+            and name not in self.all_names()
+        )
+
     def _call_using(self, node: cst.CSTNode) -> cst.Call | None:
         parent = self.parent(node)
         if isinstance(parent, cst.Attribute) and parent.value is node:
@@ -243,3 +317,41 @@ def module_all_names(module: cst.Module) -> set[str]:
 
 def _is_dotted(node: cst.BaseExpression) -> bool:
     return isinstance(node, cst.Attribute)
+
+
+def result_class_expression(
+    rule: cst.CSTTransformer, node: cst.CSTNode, module: str, name: str
+) -> cst.BaseExpression:
+    """Name ``module.name`` where ``node`` is, scheduling the import that makes it resolve.
+
+    ``from module import name`` as a rule, but never one that would shadow, or be shadowed
+    by, another binding of ``name`` (the user's own ``class PrefectResult``, a domain class
+    imported as ``LocalResult``): then the import takes an alias nothing binds
+    (``PrefectResult as PrefectResult_``).
+    """
+    alias = name
+    while _binds_otherwise(rule, node, alias):
+        alias += "_"
+    AddImportsVisitor.add_needed_import(  # type: ignore[attr-defined]
+        rule.context, module, name, alias if alias != name else None
+    )
+    return cst.Name(alias)
+
+
+def _binds_otherwise(rule: cst.CSTTransformer, node: cst.CSTNode, name: str) -> bool:
+    """Whether ``name`` is bound where ``node`` is by anything but an import of results."""
+    scope = rule.get_metadata(ScopeProvider, node, None)  # type: ignore[attr-defined]
+    if scope is None:
+        return False
+    results = {f"{root}.engine.results" for root in _names.ROOTS}
+    for assignment in scope[name]:
+        statement = getattr(assignment, "node", None)
+        if (
+            isinstance(statement, cst.ImportFrom)
+            and not statement.relative
+            and statement.module is not None
+            and cst.helpers.get_full_name_for_node(statement.module) in results
+        ):
+            continue
+        return True
+    return False

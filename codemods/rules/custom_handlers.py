@@ -16,13 +16,14 @@ from __future__ import annotations
 from typing import TypeVar
 
 import libcst as cst
-from libcst.codemod.visitors import AddImportsVisitor
 
 from codemods._catalogue import Rule
 from codemods._cst import names as _names
 from codemods._cst.metadata import ESCAPED_STRING
 from codemods._cst.slots import CustomHandler, SlotMixin
 from codemods._types import Target
+
+from .constructors import result_class_expression
 
 __all__ = ["CustomHandlerRule"]
 
@@ -60,8 +61,8 @@ class CustomHandlerRule(SlotMixin):
         if custom.problem is not None:
             self.todo(original, custom.problem)
             return updated
-        AddImportsVisitor.add_needed_import(
-            self.context, _names.results_module(self.target), _WRAPPER
+        wrapper = result_class_expression(
+            self, original, _names.results_module(self.target), _WRAPPER
         )
         note = (
             "; needs Prefect 0.11-0.13 (0.14 removed ResultHandlerResult)"
@@ -69,7 +70,7 @@ class CustomHandlerRule(SlotMixin):
             else ""
         )
         self.rewritten(original, f"custom handler wrapped in {_WRAPPER}{note}")
-        return cst.Call(func=cst.Name(_WRAPPER), args=[cst.Arg(updated)])
+        return cst.Call(func=wrapper, args=[cst.Arg(updated)])
 
     def leave_Arg(self, original_node: cst.Arg, updated_node: cst.Arg) -> cst.Arg:
         slot = self.slot_of(original_node.value)

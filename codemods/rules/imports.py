@@ -31,10 +31,11 @@ from codemods._cst import names as _names
 from codemods._cst.add_imports import sort_import_runs, sorted_aliases
 from codemods._cst.base import RuleTransformer
 from codemods._cst.metadata import IMPORT
-from codemods._types import Target
+from codemods._types import SiteStatus, Target
 from compat.conversion_table import HANDLER_MODULES, HANDLER_NAMES, HANDLERS_MODULE, conversion_for
 
 from .constructors import KEPT_BINDINGS, module_all_names
+from .legacy_results import REWRITTEN_AWAY
 
 __all__ = ["ImportRule", "StarImportRule"]
 
@@ -163,8 +164,13 @@ class ImportRule(RuleTransformer):
             return 0
         return sum(len(a.references) for a in scope.assignments[bound] if a.node is statement)
 
+    def _exported(self, bound: str) -> bool:
+        """Whether other code may import ``bound`` from this module (``__all__``, a package's
+        ``__init__``, or a sibling's ``from this_module import bound``)."""
+        return bound in self.all_names or (self.project is not None and self.project.exports(bound))
+
     def _convertible(self, statement: cst.CSTNode, bound: str) -> bool:
-        if bound in self.all_names:
+        if self._exported(bound):
             return False
         return bound in self.kept or self._references(statement, bound) == 0
 
@@ -180,9 +186,27 @@ class ImportRule(RuleTransformer):
     ) -> cst.ImportFrom | cst.RemovalSentinel:
         if original_node.relative or original_node.module is None:
             return updated_node
-        if isinstance(updated_node.names, cst.ImportStar):
-            return updated_node
         module = get_full_name_for_node_or_raise(original_node.module)
+        away = self._rewritten_away(original_node)
+        if away:
+            result = self._dispatch(original_node, updated_node, module)
+            if not isinstance(result, cst.ImportFrom) or isinstance(result.names, cst.ImportStar):
+                return result
+            kept = [a for a in result.names if (a.evaluated_alias or a.evaluated_name) not in away]
+            if not kept:
+                return cst.RemoveFromParent()
+            return result.with_changes(names=sorted_aliases(kept, result))
+        return self._dispatch(original_node, updated_node, module)
+
+    def _dispatch(
+        self, original_node: cst.ImportFrom, updated_node: cst.ImportFrom, module: str
+    ) -> cst.ImportFrom | cst.RemovalSentinel:
+        if isinstance(updated_node.names, cst.ImportStar):
+            if self.target is Target.COMPAT and module.split(".")[0] == "prefect":
+                # Prefect binds more names than compat provides: which ones the file uses
+                # cannot be told from the source.
+                self.todo(original_node, _NEEDS_PREFECT.format(module=f"from {module} import *"))
+            return updated_node
         if _names.handlers_module_root(module) is not None:
             return self._from_handlers(original_node, updated_node, module)
         if module in {f"{r}.engine" for r in _names.ROOTS} and any(
@@ -192,6 +216,20 @@ class ImportRule(RuleTransformer):
         if self.target is Target.COMPAT:
             return self._to_compat(original_node, updated_node, module)
         return updated_node
+
+    def _rewritten_away(self, original: cst.ImportFrom) -> set[str]:
+        """The names of ``original`` a rule rewrote every use of (``Result`` once PRU005 made
+        ``Result(v, result_handler=...)`` a ``LocalResult(...)``) and nothing else uses."""
+        away = self.state.scratch.get(REWRITTEN_AWAY)
+        if not away or isinstance(original.names, cst.ImportStar):
+            return set()
+        found = set()
+        for alias in original.names:
+            bound = alias.evaluated_alias or alias.evaluated_name
+            if bound in away and self._unused(original, bound):
+                found.add(bound)
+                self.rewritten(alias, f"import of `{bound}` left unused: removed")
+        return found
 
     def _imports_results_elsewhere(self, statement: cst.ImportFrom, results: str) -> bool:
         """Return whether another module-level statement imports from ``results``."""
@@ -235,7 +273,11 @@ class ImportRule(RuleTransformer):
             kept.append(alias)
             if self.target is Target.PREFECT:
                 subclassed = self._subclassed(original, bound)
-                self.todo(orig, self._kept_reason(name, subclassed=subclassed))
+                reason = self._kept_reason(name, subclassed=subclassed)
+                if self._used_only_where_silenced(original, bound):
+                    self.report(orig, SiteStatus.SUPPRESSED, reason)  # asked once, not twice
+                else:
+                    self.todo(orig, reason)
         kept_module = module
         if self.target is Target.COMPAT and not module.startswith("compat."):
             kept_module = f"compat.{HANDLERS_MODULE}"
@@ -292,7 +334,7 @@ class ImportRule(RuleTransformer):
             if bound not in self.kept and self._unused(original, bound):
                 self.rewritten(orig, "unused `result_handlers` import removed")
                 continue
-            if bound in self.all_names or not (
+            if self._exported(bound) or not (
                 bound in self.kept or self._references(original, bound) == 0
             ):
                 aliases.append(alias)
@@ -351,9 +393,22 @@ class ImportRule(RuleTransformer):
             )
         return updated.with_changes(names=sorted_aliases(stays, updated))
 
+    def _used_only_where_silenced(self, statement: cst.CSTNode, bound: str) -> bool:
+        """Whether every use of the name ``statement`` binds is on a ``# noqa`` line."""
+        scope = self.get_metadata(ScopeProvider, statement, None)
+        if scope is None or bound in self.all_names:
+            return False
+        uses = [
+            ref.node
+            for assignment in scope.assignments[bound]
+            if assignment.node is statement
+            for ref in assignment.references
+        ]
+        return bool(uses) and all(self.suppressed(node) for node in uses)
+
     def _unused(self, statement: cst.CSTNode, bound: str) -> bool:
         """Return whether the name ``statement`` binds is read nowhere (nor exported)."""
-        return bound not in self.all_names and self._references(statement, bound) == 0
+        return not self._exported(bound) and self._references(statement, bound) == 0
 
     # -- import ... --------------------------------------------------------------------
 

@@ -25,7 +25,6 @@ import re
 
 import libcst as cst
 import libcst.matchers as m
-from libcst.codemod.visitors import AddImportsVisitor
 
 from codemods._catalogue import Rule
 from codemods._cst import names as _names
@@ -33,7 +32,13 @@ from codemods._cst.slots import SlotMixin, map_arguments
 from codemods._types import Target
 from compat.conversion_table import conversion_for
 
-__all__ = ["LegacyResultRule"]
+from .constructors import result_class_expression
+
+#: Scratch key: names whose uses a rule rewrote away (the legacy ``Result``); PRU001 removes
+#: their import once nothing else uses them.
+REWRITTEN_AWAY = "rewritten_away"
+
+__all__ = ["REWRITTEN_AWAY", "LegacyResultRule"]
 
 _SAFE_RESULT_PATHS = ("engine.result.SafeResult", "engine.result.base.SafeResult")  # end: may_name
 _WRAPPER = "ResultHandlerResult"
@@ -182,9 +187,12 @@ class LegacyResultRule(SlotMixin):
                 self._todo_unless_compat(original, "two different values for `Result(...)`")
                 return updated
             rest = []  # `Result(v, result_handler=ConstantResultHandler(v))`
-        self.rewritten(original, f"legacy `Result(..., result_handler=)` -> `{func}(...)`")
+        spelled = cst.Module([]).code_for_node(func)
+        self.rewritten(original, f"legacy `Result(..., result_handler=)` -> `{spelled}(...)`")
+        if isinstance(original.func, cst.Name):  # PRU001 drops its import if now unused
+            self.state.scratch.setdefault(REWRITTEN_AWAY, set()).add(original.func.value)
         return cst.Call(
-            func=cst.Name(func),
+            func=func,
             args=[a.with_changes(comma=cst.MaybeSentinel.DEFAULT) for a in [*args, *rest]],
         )
 
@@ -195,7 +203,7 @@ class LegacyResultRule(SlotMixin):
 
     def _result_for(
         self, handler: cst.BaseExpression, new_handler: cst.BaseExpression
-    ) -> tuple[str, list[cst.Arg]] | str:
+    ) -> tuple[cst.BaseExpression, list[cst.Arg]] | str:
         """Return the result class and its arguments for a handler expression, or why not."""
         results = _names.results_module(self.target)
         if isinstance(handler, cst.Call) and isinstance(new_handler, cst.Call):
@@ -207,12 +215,11 @@ class LegacyResultRule(SlotMixin):
                 mapped = map_arguments(new_handler, conversion, self.target)
                 if isinstance(mapped, str):
                     return mapped
-                AddImportsVisitor.add_needed_import(self.context, results, conversion.result)
-                return conversion.result, mapped
+                return result_class_expression(self, handler, results, conversion.result), mapped
             custom = self.custom_handler_class(handler)
             if custom is not None and custom.problem is None and Rule.PRU004 in self.state.active:
-                AddImportsVisitor.add_needed_import(self.context, results, _WRAPPER)
-                return _WRAPPER, [cst.Arg(new_handler)]
+                wrapper = result_class_expression(self, handler, results, _WRAPPER)
+                return wrapper, [cst.Arg(new_handler)]
             if custom is not None and custom.problem is not None:
                 return custom.problem
         if not isinstance(handler, cst.Call):

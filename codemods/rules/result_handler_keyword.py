@@ -26,6 +26,7 @@ from libcst.codemod import CodemodContext
 from libcst.codemod.visitors import AddImportsVisitor
 from libcst.metadata import ScopeProvider
 
+from codemods import _project
 from codemods._catalogue import Rule
 from codemods._cst.base import PassState
 from codemods._cst.metadata import ESCAPED_STRING
@@ -41,12 +42,80 @@ from codemods._cst.slots import (
 from codemods._types import Target
 from compat.conversion_table import conversion_for
 
-__all__ = ["ResultHandlerKeywordRule"]
+__all__ = ["ResultHandlerKeywordRule", "reads_handler_itself", "unproven_task_args"]
 
 _RENAMED = "`result_handler` -> `result`"
 #: compat's public handler-to-result conversion, for values no rule can prove are results.
 _CONVERTER_MODULE = "compat.engine.conversion"
 _CONVERTER = "to_result"
+
+
+def reads_handler_itself(rule: SlotMixin, call: cst.Call) -> str | None:
+    """Return the name of the Task subclass ``call`` builds if its ``__init__`` takes or
+    reads ``result_handler`` itself (a parameter, ``kwargs.setdefault(...)``).
+
+    Renaming its callers' keyword to ``result=`` would bypass that code: the class's
+    default handler would win over the caller's (``setdefault``), or ``result=`` would
+    reach ``Task`` twice (a parameter passed on as ``result=``).
+    """
+    func = call.func
+    name = func.value if isinstance(func, cst.Name) else None
+    cls = rule.task_classes.get(name) if name else None
+    while cls is not None:
+        if _project.init_reads_handler(cst.Module([]).code_for_node(cls)):
+            return cls.name.value
+        if any(_is_init(s) for s in cls.body.body):
+            return None
+        bases = [b.value for b in cls.bases]
+        local = [b.value for b in bases if isinstance(b, cst.Name) and b.value in rule.task_classes]
+        if local:
+            cls = rule.task_classes[local[0]]
+            continue
+        found = next((c for c in (rule.project_class(b, _project.TASK) for b in bases) if c), None)
+        return cls.name.value if found is not None and found.reads_handler else None
+    found = rule.project_class(func, _project.TASK)
+    if found is not None and found.reads_handler:
+        return found.qualname.rsplit(".", 1)[-1]
+    return None
+
+
+def unproven_task_args(rule: SlotMixin, arg: cst.Arg) -> bool:
+    """Whether ``arg`` is a ``task_args`` spelling a ``result_handler`` entry, given to a
+    callee another module of the project defines but that cannot be proven a Task (a task
+    object built there, a plain function): reported, so the file never passes ``--check``
+    silently. Without the project index an imported callee may be another library's."""
+    if arg.keyword is None or arg.keyword.value != "task_args" or rule.suppressed(arg):
+        return False
+    if not rule.imports_prefect or rule.project is None or rule.task_args_call(arg) is not None:
+        return False
+    call = rule.parent(arg)
+    callee = call.func if isinstance(call, cst.Call) else None
+    if isinstance(callee, cst.Attribute) and callee.attr.value == "map":
+        callee = callee.value
+    if callee is None or not any(rule.project.defines(q) for q in rule.qnames(callee)):
+        return False
+    return _task_args_spell_handler(arg.value)
+
+
+def _task_args_spell_handler(value: cst.BaseExpression) -> bool:
+    """Whether a ``task_args`` value spells a ``result_handler`` entry (``{"result_handler":
+    ...}`` or ``dict(result_handler=...)``)."""
+    if isinstance(value, cst.Dict):
+        return any(
+            isinstance(e, cst.DictElement)
+            and isinstance(e.key, cst.SimpleString)
+            and e.key.evaluated_value == "result_handler"
+            for e in value.elements
+        )
+    return (
+        isinstance(value, cst.Call)
+        and m.matches(value.func, m.Name("dict"))
+        and any(a.keyword is not None and a.keyword.value == "result_handler" for a in value.args)
+    )
+
+
+def _is_init(statement: cst.CSTNode) -> bool:
+    return isinstance(statement, cst.FunctionDef) and statement.name.value == "__init__"
 
 
 def _compared_to_none(node: cst.Attribute, parent: cst.CSTNode | None) -> bool:
@@ -121,9 +190,14 @@ class ResultHandlerKeywordRule(SlotMixin):
         if isinstance(node, cst.DictElement):
             return self._renames_entry(node)
         if isinstance(node, cst.Arg):
+            if self._dict_entry(node):
+                return self._renamable(node.value)
             call = self._holder_of(node)
             return (
-                call is not None and not has_keyword(call, "result") and self._renamable(node.value)
+                call is not None
+                and not has_keyword(call, "result")
+                and reads_handler_itself(self, call) is None
+                and self._renamable(node.value)
             )
         return self._sets_handler(node) and self._renamable(node.value)
 
@@ -133,6 +207,25 @@ class ResultHandlerKeywordRule(SlotMixin):
             return None
         call = self.parent(arg)
         return call if isinstance(call, cst.Call) and self.is_holder_call(call) else None
+
+    def _dict_entry(self, arg: cst.Arg) -> bool:
+        """Whether ``arg`` is ``result_handler=`` in a readable ``task_args=dict(...)``."""
+        return (
+            arg.keyword is not None
+            and arg.keyword.value == "result_handler"
+            and self.dict_task_args(arg)
+        )
+
+    def _rename_dict_entry(self, original: cst.Arg, updated: cst.Arg) -> cst.Arg:
+        """``dict(result_handler=h)`` -> ``dict(result=...)``, as the key of a dict display."""
+        if not self._renamable(original.value):
+            if not self._explained_elsewhere(original.value):
+                self.todo(original, self._why_not("`task_args` `result_handler`"))
+            return updated
+        self._report_renamed(original, original.value)
+        return updated.with_changes(
+            keyword=cst.Name("result"), value=self._as_result(original.value, updated.value)
+        )
 
     def _sets_handler(self, assign: cst.Assign) -> bool:
         """Return whether ``assign`` sets a result-handler slot (attribute or kwargs key)."""
@@ -171,8 +264,14 @@ class ResultHandlerKeywordRule(SlotMixin):
         problem = task_args_problem(arg.value)
         if problem is None or self._holds_no_slot(arg.value):
             return
+        if self.readable_dict_call(arg.value) is not None:
+            return  # `dict(result_handler=...)`: its entry is renamed like a dict display's
         if isinstance(arg.value, cst.Dict) or self._mentions_handlers():
             self.todo(arg, problem)
+
+    def _check_unproven_task_args(self, arg: cst.Arg) -> None:
+        if unproven_task_args(self, arg):
+            self.todo(arg, "`task_args` `result_handler`: callee not provably a task")
 
     def _holds_no_slot(self, value: cst.BaseExpression) -> bool:
         """Return whether ``value`` names a literal dict without result slots, only given
@@ -213,15 +312,24 @@ class ResultHandlerKeywordRule(SlotMixin):
         return f"{what} may not get a Result"
 
     def leave_Arg(self, original_node: cst.Arg, updated_node: cst.Arg) -> cst.Arg:
+        if self._dict_entry(original_node):
+            return self._rename_dict_entry(original_node, updated_node)
         call = self._holder_of(original_node)
         if call is None:
             self._check_task_args(original_node)
+            self._check_unproven_task_args(original_node)
             return updated_node
         if has_keyword(call, "result"):
             self.todo(
                 original_node,
                 "`result=` and `result_handler=`: keep one",
             )
+            return updated_node
+        owner = reads_handler_itself(self, call)
+        if owner is not None:
+            # compat runs the class's own handling as written; Prefect 0.14+ needs it ported.
+            if self.target is Target.PREFECT:
+                self.todo(original_node, f"`{owner}.__init__` reads `result_handler` itself")
             return updated_node
         if not self._renamable(original_node.value):
             if not self._explained_elsewhere(original_node.value):
@@ -275,6 +383,15 @@ class ResultHandlerKeywordRule(SlotMixin):
         if isinstance(parent, cst.AssignTarget):
             return updated_node  # a write: leave_Assign decides
         if not self.is_holder_object(original_node.value):
+            if (
+                self.imports_prefect
+                and not isinstance(parent, cst.Del)
+                and keyword_of(parent) != "result_handler"  # the slot's TODO says it
+                and not self._module_path(original_node)
+            ):
+                # A task or flow made elsewhere (a test reading `flow.result_handler`):
+                # Prefect 0.14+ and compat have no such attribute.
+                self.todo(original_node, "`.result_handler` is gone: use `.result`")
             return updated_node
         if _compared_to_none(original_node, parent) or (
             isinstance(parent, cst.Attribute)
@@ -288,6 +405,12 @@ class ResultHandlerKeywordRule(SlotMixin):
             "`.result_handler` is gone: use `.result`",
         )
         return updated_node
+
+    def _module_path(self, node: cst.Attribute) -> bool:
+        """Whether ``node`` names a module (``prefect.engine.result_handlers.result_handler``)."""
+        if any(isinstance(a, cst.Import | cst.ImportFrom) for a in self.ancestors(node)):
+            return True
+        return any(q.split(".")[0] in ("prefect", "compat") for q in self.qnames(node))
 
     def _same_attribute(self, holder: cst.BaseExpression, attr: str) -> bool:
         """Return whether ``holder.result.<attr>`` is provably ``holder.result_handler.<attr>``."""

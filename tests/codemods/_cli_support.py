@@ -85,7 +85,7 @@ class RewriteVerificationError(Exception):
     pass
 
 
-def may_contain_legacy(source: str) -> bool:
+def may_contain_legacy(source: str, target: Target = Target.PREFECT) -> bool:
     return "result_handler" in source or "ResultHandler" in source
 
 

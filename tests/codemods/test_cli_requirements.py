@@ -88,6 +88,19 @@ def test_too_old_pin_with_handler_result_suggests_ranges_that_run_it(tmp_path: P
     assert "'prefect>=0.14,<2' and add 'prefect-result-compat[bridge]'" in warning
 
 
+def test_compat_warning_names_what_is_missing(tmp_path: Path) -> None:
+    [warning] = check_requirements(tmp_path, target="compat", uses_handler_result=False)
+    assert "no packaging file (pyproject.toml, setup.cfg, setup.py, requirements*.txt)" in warning
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "Acme_Flows"\n')
+    [warning] = check_requirements(tmp_path, target="compat", uses_handler_result=False)
+    assert "in the packaging files of acme-flows;" in warning
+
+
+def test_no_compat_warning_for_this_package_itself(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "prefect-result-compat"\n')
+    assert check_requirements(tmp_path, target="compat", uses_handler_result=False) == []
+
+
 def test_compat_target_needs_this_package(tmp_path: Path) -> None:
     (tmp_path / "requirements.txt").write_text("prefect==0.10.7\n")
     [warning] = check_requirements(tmp_path, target="compat", uses_handler_result=False)

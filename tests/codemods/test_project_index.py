@@ -53,14 +53,27 @@ def test_index_knows_handlers_subclasses_and_tasks() -> None:
     index = build_index([PROJECT / "before" / "pkg" / "flows.py"])
     kinds = {name: cls.kind for name, cls in index.classes.items()}
     assert kinds == {
+        "pkg.base_tasks.Defaulted": TASK,
+        "pkg.compressed.Compressed": HANDLER,  # through a subclass of a built-in handler
         "pkg.handlers.Archive": HANDLER,
         "pkg.handlers.Picky": HANDLER,
         "pkg.handlers.Shared": HANDLER,
+        "pkg.local_handlers.VersionedLocal": HANDLER,  # a built-in's subclass with `__init__`
         "pkg.more.Nested": HANDLER,
         "pkg.tasks.Extract": TASK,
     }
     assert index.classes["pkg.handlers.Picky"].problem == "`Picky.write` takes other arguments"
     assert index.classes["pkg.handlers.Archive"].problem is None
+    # `kwargs.setdefault("result_handler", ...)`: its callers' keyword is not renamed
+    assert index.classes["pkg.base_tasks.Defaulted"].reads_handler
+    assert not index.classes["pkg.tasks.Extract"].reads_handler
+    # `@task` functions, however `task` was imported; a plain function is none
+    assert index.task_functions == {
+        "pkg.aliased.one",
+        "pkg.aliased.two",
+        "pkg.task_functions.count",
+        "pkg.task_functions.load",
+    }
 
 
 def test_module_names_follow_the_packages() -> None:
