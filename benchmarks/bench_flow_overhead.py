@@ -38,9 +38,8 @@ checkpointing a small value costs at the least). ``overhead/write`` = per-task o
 divided by the bare write per value, per process; the target for ``compat`` is at most 2.
 The same ratio is also given in CPU time of the process (``time.process_time``), which a busy
 machine inflates much less than wall-clock time. The bare write runs in a tight loop, with
-the kernel's and the interpreter's caches warm; the same four system calls made between
-task runs cost more (on tmpfs, about 26 us instead of 18 us per value when swapped in for
-compat's storage in the flow), so the ratio charges that difference to the engine.
+the kernel's and the interpreter's caches warm; the same system calls made between task
+runs cost more, and the ratio charges that difference to the engine.
 
 Both packages log at ``ERROR`` (``PREFECT__LOGGING__LEVEL=ERROR``) so that terminal output
 of 2,000 INFO lines is not what gets measured; ``home_dir`` points at a temporary directory.
