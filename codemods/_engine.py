@@ -283,10 +283,18 @@ def _parse_view(source: str, view: View | None) -> _Parsed:
     return _Parsed(cst.parse_module(source), source, None)
 
 
-def _run(parsed: _Parsed, target: Target, active: frozenset[Rule]) -> FileOutcome:
-    outcome = _with_suppressed(
-        _transform(parsed.module, parsed.code, target, active), parsed, target, active
-    )
+def _run(
+    parsed: _Parsed, target: Target, active: frozenset[Rule], *, want_sites: bool = True
+) -> FileOutcome:
+    """Run the rules over ``parsed``; with ``want_sites=False`` only the code is wanted.
+
+    The verification run compares code only: it skips what serves the report alone (the
+    run that finds the sites ``# noqa`` silenced, and mapping site lines back), never
+    anything the code depends on (noqa handling, TODO placement).
+    """
+    outcome = _transform(parsed.module, parsed.code, target, active, want_sites=want_sites)
+    if want_sites:
+        outcome = _with_suppressed(outcome, parsed, target, active)
     if parsed.view is None:
         return outcome
     try:
@@ -315,8 +323,9 @@ def _transform(
     active: frozenset[Rule],
     *,
     honour_noqa: bool = True,
+    want_sites: bool = True,
 ) -> FileOutcome:
-    """Run the pipeline over ``module``, the parsed ``source``.
+    """Run the pipeline over ``module``, the parsed ``source`` (code only: ``want_sites=False``).
 
     A pass whose gate rejects the current code, or whose statement index rules out every
     top-level statement, is skipped (scopes are resolved only once a pass runs). Passes
@@ -362,13 +371,13 @@ def _transform(
         assert isinstance(new_module, cst.Module)
         for rule_pass in passes:
             rule_pass.metadata = {}
-            for site in rule_pass.state.sites:
+            for site in rule_pass.state.sites if want_sites else ():
                 line = to_original[min(site.line, len(to_original) - 1)]
                 sites.append(Site(line, site.column, site.rule, site.status, site.message))
         if not any(p.changed for p in passes):
             continue  # the output equals the input: keep it, and its metadata
         new_code = code_cache.code(new_module)
-        if line_count(new_code) != line_count(code):
+        if want_sites and line_count(new_code) != line_count(code):
             step_map = _line_map(code_cache, module, new_module)
             to_original = [to_original[min(i, len(to_original) - 1)] for i in step_map]
         module, code, metadata = new_module, new_code, None
@@ -427,7 +436,7 @@ def _checked(
     if compile_error is not None:
         raise RewriteVerificationError(f"compile failed: {compile_error}") from compile_error
     # The second run starts from what the re-parse check built (same code, same tree).
-    again = _run(reparsed, target, _active(select, ignore))
+    again = _run(reparsed, target, _active(select, ignore), want_sites=False)
     if again.code != outcome.code:
         raise RewriteVerificationError(
             "idempotency failed: a second run over the output changed it again"

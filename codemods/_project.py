@@ -150,15 +150,43 @@ def module_name(path: Path) -> tuple[str, str]:
     A file outside any package is a top-level module named after its stem (the way a
     script's directory is on ``sys.path``).
     """
-    parts: list[str] = [] if path.name == "__init__.py" else [path.stem]
-    directory = path.parent
-    while (directory / "__init__.py").is_file() and directory.parent != directory:
-        parts.insert(0, directory.name)
-        directory = directory.parent
-    module = ".".join(parts)
+    return _module_name(path, _package_of(path.parent, {}))
+
+
+def _module_name(path: Path, package: str) -> tuple[str, str]:
+    """``module_name`` for a file of ``package`` (its directory's dotted name, or "")."""
     if path.name == "__init__.py":
-        return module, module
-    return module, module.rpartition(".")[0]
+        return package, package
+    module = f"{package}.{path.stem}" if package else path.stem
+    return module, package
+
+
+def _package_of(directory: Path, known: dict[Path, str]) -> str:
+    """The dotted package name of ``directory`` ("" outside a package), cached in ``known``."""
+    found = known.get(directory)
+    if found is None:
+        if (directory / "__init__.py").is_file() and directory.parent != directory:
+            above = _package_of(directory.parent, known)
+            found = f"{above}.{directory.name}" if above else directory.name
+        else:
+            found = ""
+        known[directory] = found
+    return found
+
+
+class _Sources:
+    """The texts of the indexed files, and their module names.
+
+    Module names come from one ``__init__.py`` lookup per directory, not one per file and
+    package level.
+    """
+
+    def __init__(self) -> None:
+        self.texts: dict[Path, str] = {}
+        self._packages: dict[Path, str] = {}
+
+    def module_name(self, path: Path) -> tuple[str, str]:
+        return _module_name(path, _package_of(path.parent, self._packages))
 
 
 @dataclass
@@ -173,7 +201,8 @@ def build_index(paths: Iterable[Path]) -> ProjectIndex:
     from codemods._cst import names as rule_names
 
     candidates = _candidates(paths)
-    texts: dict[Path, str] = {}
+    sources = _Sources()
+    texts = sources.texts
     parsed: set[Path] = set()
     classes: dict[str, _Class] = {}
     kinds: dict[str, str] = {}
@@ -192,7 +221,7 @@ def build_index(paths: Iterable[Path]) -> ProjectIndex:
             break
         for path in todo:
             parsed.add(path)
-            for found in _classes(path, texts[path]):
+            for found in _classes(path, sources):
                 classes[found.qualname] = found
         kinds = _kinds(classes, rule_names)
         # Only handler and task classes can be the base of one: searching the other files for
@@ -208,9 +237,9 @@ def build_index(paths: Iterable[Path]) -> ProjectIndex:
             )
             for name, kind in sorted(kinds.items())
         },
-        _imported_names(texts),
-        _task_functions(texts, rule_names),
-        frozenset(module_name(path)[0] for path in texts),
+        _imported_names(sources),
+        _task_functions(sources, rule_names),
+        frozenset(sources.module_name(path)[0] for path in texts),
     )
 
 
@@ -218,17 +247,17 @@ def build_index(paths: Iterable[Path]) -> ProjectIndex:
 _TASK_DECORATED = re.compile(r"^@[\w.]*\btask\b[^\n]*\n(?:@[^\n]*\n)*(?:async[ \t]+)?def ", re.M)
 
 
-def _task_functions(texts: dict[Path, str], names: ModuleType) -> frozenset[str]:
-    """The qualified names of the module-level ``@task`` functions in ``texts``."""
+def _task_functions(sources: _Sources, names: ModuleType) -> frozenset[str]:
+    """The qualified names of the module-level ``@task`` functions in ``sources``."""
     found: set[str] = set()
-    for path, text in texts.items():
+    for path, text in sources.texts.items():
         if "task" not in text or _TASK_DECORATED.search(text) is None:
             continue
         try:
             tree = ast.parse(text)
         except (SyntaxError, ValueError, RecursionError, MemoryError):
             continue
-        module, package = module_name(path)
+        module, package = sources.module_name(path)
         imported = _imports(tree, package)
         for node in tree.body:
             if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
@@ -266,9 +295,10 @@ _FROM_IMPORT = re.compile(
 )
 
 
-def _imported_names(texts: dict[Path, str]) -> dict[str, frozenset[str]]:
-    """Map each module of ``texts`` to the names the others import from it by name."""
-    modules = {path: module_name(path) for path in texts}
+def _imported_names(sources: _Sources) -> dict[str, frozenset[str]]:
+    """Map each module of ``sources`` to the names the others import from it by name."""
+    texts = sources.texts
+    modules = {path: sources.module_name(path) for path in texts}
     known = {module for module, _ in modules.values()}
     found: dict[str, set[str]] = {}
     for path, text in texts.items():
@@ -338,13 +368,14 @@ def _mentions(
     )
 
 
-def _classes(path: Path, text: str) -> list[_Class]:
-    """Return the module-level classes of ``text`` with their bases' qualified names."""
+def _classes(path: Path, sources: _Sources) -> list[_Class]:
+    """Return the module-level classes of ``path`` with their bases' qualified names."""
+    text = sources.texts[path]
     try:
         tree = ast.parse(text)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return []
-    module, package = module_name(path)
+    module, package = sources.module_name(path)
     lines = text.splitlines(keepends=True)
     imported = _imports(tree, package)
     found: list[_Class] = []

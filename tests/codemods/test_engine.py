@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import libcst as cst
 import pytest
 
@@ -185,6 +187,39 @@ def test_non_idempotent_output_is_rejected(monkeypatch: pytest.MonkeyPatch) -> N
     _swap(monkeypatch, _NotIdempotent)
     with pytest.raises(RewriteVerificationError, match="idempotency failed"):
         rewrite_checked(LEGACY)
+
+
+class _StackedTodo(ConstructorRule):
+    """Asks for a TODO whose text differs on every run, so the comments would pile up."""
+
+    runs = itertools.count()
+
+    def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.BaseExpression:
+        self.todo(original_node, f"look again (run {next(self.runs)})")
+        return updated_node
+
+
+def test_non_idempotent_todo_comments_are_rejected(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The verification run reports no sites, but still places TODO comments."""
+    _swap(monkeypatch, _StackedTodo)
+    with pytest.raises(RewriteVerificationError, match="idempotency failed"):
+        rewrite_checked(LEGACY)
+
+
+def test_non_idempotent_output_is_rejected_beside_noqa(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The verification run skips the search for silenced sites, not the rules."""
+    _swap(monkeypatch, _NotIdempotent)
+    source = LEGACY + 'other = Task(result_handler=LocalResultHandler(dir="/b"))  # noqa\n'
+    with pytest.raises(RewriteVerificationError, match="idempotency failed"):
+        rewrite_checked(source)
+
+
+def test_noqa_lines_stay_as_written_and_are_reported() -> None:
+    silenced = 'other = Task(result_handler=LocalResultHandler(dir="/b"))  # noqa\n'
+    outcome = rewrite_checked(LEGACY + silenced)
+    assert outcome.code.endswith(silenced)
+    assert "result=LocalResult" in outcome.code
+    assert any(s.line == 5 and s.status is SiteStatus.SUPPRESSED for s in outcome.sites)
 
 
 def test_unparsable_output_is_rejected(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -82,6 +82,29 @@ def test_module_names_follow_the_packages() -> None:
     assert module_name(before / "pkg" / "__init__.py") == ("pkg", "pkg")
 
 
+def test_the_index_names_modules_like_module_name(tmp_path: Path) -> None:
+    """Nested packages, a directory without ``__init__.py`` above them, scripts beside."""
+    files = [
+        tmp_path / "top" / "outer" / "__init__.py",
+        tmp_path / "top" / "outer" / "a.py",
+        tmp_path / "top" / "outer" / "inner" / "__init__.py",
+        tmp_path / "top" / "outer" / "inner" / "b.py",
+        tmp_path / "top" / "script.py",
+    ]
+    for path in files:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("x = 1\n")
+    index = build_index(files)
+    assert index.modules == {"outer", "outer.a", "outer.inner", "outer.inner.b", "script"}
+    assert {module_name(path) for path in files} == {
+        ("outer", "outer"),
+        ("outer.a", "outer"),
+        ("outer.inner", "outer.inner"),
+        ("outer.inner.b", "outer.inner"),
+        ("script", ""),
+    }
+
+
 def test_without_the_index_an_imported_handler_is_not_wrapped() -> None:
     source = (PROJECT / "before" / "pkg" / "flows.py").read_text()
     alone = rewrite_checked(source)
