@@ -16,8 +16,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import libcst as cst
 import pytest
 
+from codemods._cst.layout import fit_long_lines
 from codemods._cst.names import COMPAT_PROVIDES
 from codemods._engine import rewrite_checked
 from codemods._types import Target
@@ -312,3 +314,30 @@ def test_task_args_rewritten_for_compat_give_tasks_results(tmp_path: Path) -> No
         "LocalResult True",
         "LocalResult True",
     ]
+
+
+_FIRST = 'first=Wrap(Inner(os.path.join(BASE, "a-long-directory-name-here")))'
+GROWN = f"""\
+def f():
+    if x:
+        value = build({_FIRST}, other=[1, 2], last=call_of(alpha, beta, gamma))
+    kept_as_it_was = build({_FIRST}, x=1)
+"""
+
+
+def test_a_new_overlong_call_is_split_one_argument_per_line() -> None:
+    """When the arguments do not fit on one line either, each gets its own, as ruff puts them;
+    a long line the source already had is left alone."""
+    kept = GROWN.splitlines()[3]
+    fitted = fit_long_lines(cst.parse_module(GROWN), GROWN, kept).code
+    assert fitted == (
+        "def f():\n"
+        "    if x:\n"
+        "        value = build(\n"
+        f"            {_FIRST},\n"
+        "            other=[1, 2],\n"
+        "            last=call_of(alpha, beta, gamma),\n"
+        "        )\n"
+        f"{kept}\n"
+    )
+    assert fit_long_lines(cst.parse_module(fitted), fitted, fitted).code == fitted
