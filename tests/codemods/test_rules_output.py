@@ -100,6 +100,7 @@ def test_the_compat_target_moves_everything_compat_has_at_prefect_paths(module: 
 
 
 _BLOCKER = "import runpy, sys; sys.modules['prefect'] = None; runpy.run_path(sys.argv[1])"
+_MAIN_BLOCKER = _BLOCKER.replace("sys.argv[1])", "sys.argv[1], run_name='__main__')")
 
 
 def _run_without_prefect(
@@ -341,3 +342,33 @@ def test_a_new_overlong_call_is_split_one_argument_per_line() -> None:
         f"{kept}\n"
     )
     assert fit_long_lines(cst.parse_module(fitted), fitted, fitted).code == fitted
+
+
+@pytest.mark.timeout(120)
+def test_legacy_attributes_and_dynamic_task_args_run_on_compat_without_todos(
+    tmp_path: Path,
+) -> None:
+    """compat keeps 0.10's ``.result_handler`` reads and converts a ``result_handler``
+    entry of any ``task_args`` mapping: the compat target leaves them, with no TODO."""
+    case = FIXTURES / "result_handler_keyword" / "compat_legacy_attributes"
+    outcome = rewrite_checked(case.with_suffix(".before.py").read_text(), target=Target.COMPAT)
+    assert outcome.todos == ()
+    script = tmp_path / "flow.py"
+    script.write_text(outcome.code)
+    # The kept reads warn (deprecated) on compat, naming `.result`.
+    done = subprocess.run(
+        [sys.executable, "-W", "ignore::DeprecationWarning", "-c", _MAIN_BLOCKER, str(script)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        cwd=tmp_path,
+        env={**os.environ, "PREFECT__LOGGING__LEVEL": "ERROR"},
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == [
+        "task None",
+        "flow None",
+        "copy LocalResult True",
+        "ran True",
+    ]
