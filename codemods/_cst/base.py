@@ -452,7 +452,14 @@ class RuleTransformer(cst.CSTTransformer):
             return self.is_task_object(func.value)  # `task.copy(**task_args)`
         return m.matches(
             func, m.Attribute(value=m.Call(func=m.Name("super")), attr=m.Name("__init__"))
-        ) and self.in_task_class(call)
+        ) and (self.in_task_class(call) or self._in_flow_class(call))
+
+    def _in_flow_class(self, node: cst.CSTNode) -> bool:
+        """Return whether ``node`` is inside a method of a class deriving from ``Flow``."""
+        cls = self.enclosing_class(node)
+        return cls is not None and any(
+            _is_flow(q) for base in cls.bases for q in self.qnames(base.value)
+        )
 
     def is_holder_object(self, expr: cst.BaseExpression) -> bool:
         """Return whether ``expr`` is provably a Task or Flow object."""

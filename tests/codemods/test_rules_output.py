@@ -372,3 +372,16 @@ def test_legacy_attributes_and_dynamic_task_args_run_on_compat_without_todos(
         "copy LocalResult True",
         "ran True",
     ]
+
+
+@pytest.mark.timeout(120)
+def test_a_flow_subclass_slot_runs_on_compat(tmp_path: Path) -> None:
+    """``super().__init__(result_handler=...)`` in a ``Flow`` subclass is a result slot."""
+    case = FIXTURES / "result_handler_keyword" / "compat_flow_subclass"
+    outcome = rewrite_checked(case.with_suffix(".before.py").read_text(), target=Target.COMPAT)
+    assert outcome.todos == ()
+    script = tmp_path / "flow.py"
+    script.write_text(outcome.code)
+    done = _run_without_prefect(script)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == "S3Result team\n"
