@@ -167,11 +167,8 @@ class ConstructorRule(SlotMixin):
     def _exported_variable(self, call: cst.Call) -> str | None:
         """Say so if ``call`` is held in a module-level variable that this module uses only
         in result slots (or not at all), but that other modules may import."""
-        assign = self.parent(call)
-        if not isinstance(assign, cst.Assign) or len(assign.targets) != 1:
-            return None
-        target = assign.targets[0].target
-        if not isinstance(target, cst.Name):
+        target = self._assigned_name(call)
+        if target is None:
             return None
         uses = self.uses_of(target)
         scope = self.get_metadata(ScopeProvider, target, None)
@@ -186,12 +183,17 @@ class ConstructorRule(SlotMixin):
             return f"`{target.value}` is imported by another module"
         return f"`{target.value}` may be imported by other modules"
 
-    def _held_for_results(self, call: cst.Call) -> bool:
+    def _assigned_name(self, call: cst.Call) -> cst.Name | None:
+        """Return ``name`` if ``call`` is the value of ``name = call``."""
         assign = self.parent(call)
         if not isinstance(assign, cst.Assign) or len(assign.targets) != 1:
-            return False
+            return None
         target = assign.targets[0].target
-        if not isinstance(target, cst.Name):
+        return target if isinstance(target, cst.Name) else None
+
+    def _held_for_results(self, call: cst.Call) -> bool:
+        target = self._assigned_name(call)
+        if target is None:
             return False
         uses = self.uses_of(target)
         if uses == []:
