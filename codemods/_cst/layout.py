@@ -60,11 +60,21 @@ class _Splitter(cst.CSTTransformer):
         super().__init__()
         self._indents = indents
         self._module = module
+        self._in_fstring = 0
+
+    def visit_FormattedString(self, node: cst.FormattedString) -> None:
+        self._in_fstring += 1
+
+    def leave_FormattedString(
+        self, original_node: cst.FormattedString, updated_node: cst.FormattedString
+    ) -> cst.FormattedString:
+        self._in_fstring -= 1
+        return updated_node
 
     def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.Call:
         indent = self._indents.get(original_node)
-        if indent is None or not updated_node.args:
-            return updated_node
+        if indent is None or not updated_node.args or self._in_fstring:
+            return updated_node  # a line break inside an f-string's braces needs 3.12
         return _split(updated_node, indent, self._module)
 
 

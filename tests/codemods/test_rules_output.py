@@ -385,3 +385,9 @@ def test_a_flow_subclass_slot_runs_on_compat(tmp_path: Path) -> None:
     done = _run_without_prefect(script)
     assert done.returncode == 0, done.stderr
     assert done.stdout == "S3Result team\n"
+
+
+def test_a_call_inside_an_f_string_is_not_split() -> None:
+    """Breaking a line inside an f-string's braces is a syntax error before Python 3.12."""
+    code = f'label = f"{{build({_FIRST}, other=[1, 2], last=call_of(alpha, beta))}}"\n'
+    assert fit_long_lines(cst.parse_module(code), code, "").code == code
