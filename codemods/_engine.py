@@ -32,6 +32,7 @@ from ._cst.add_imports import add_imports
 from ._cst.base import noqa_lines
 from ._cst.codegen import CodeCache, GeneratedCode
 from ._cst.composite import CompositePass
+from ._cst.layout import fit_long_lines
 from ._cst.metadata import ModuleMetadata
 from ._cst.traverse import transform
 from ._lines import line_count, split_lines
@@ -384,6 +385,9 @@ def _transform(
     scheduled = context.scratch.get(AddImportsVisitor.CONTEXT_KEY)
     if scheduled:
         module = add_imports(module, scheduled)
+        code = code_cache.code(module)
+    if code != source:
+        module = fit_long_lines(module, code, source)
         code = code_cache.code(module)
     if code != source and code_cache.code(original) != source:
         raise RewriteVerificationError(

@@ -54,6 +54,8 @@ _TODO_TAG = "TODO(prefect-result-upgrade"
 _ANY_NOQA = re.compile("noqa", re.I)
 _NOQA = re.compile(r"#\s*noqa(?::\s*(?P<codes>[A-Z]+[0-9]+(?:[\s,]+[A-Z]+[0-9]+)*))?", re.I)
 _RESULT_SLOTS = frozenset({"result", "result_handler"})
+#: The holders ``from prefect import *`` binds (Prefect 0.x's root has no ``__all__``).
+_STAR_HOLDERS = frozenset({"task", "Task", "Flow", "Parameter"})
 
 
 #: Where every TODO message is explained at length.
@@ -169,6 +171,8 @@ class RuleTransformer(cst.CSTTransformer):
         self._silenced: set[cst.CSTNode] = set()
         self._reported: set[Site] = set(state.sites)
         self._resolving: set[cst.CSTNode] = set()
+        #: ``prefect``/``compat`` if the module's one star import is ``from <root> import *``.
+        self._star_root: str | None = None
         self._visit_methods = _VISITS.setdefault(type(self), {})
         self._leave_methods = _LEAVES.setdefault(type(self), {})
 
@@ -280,6 +284,7 @@ class RuleTransformer(cst.CSTTransformer):
                 self.state.scratch["noqa"] = cache
             self._noqa = cache[1]
         self._skip_statements(node)
+        self._star_root = _only_star_root(node)
         metadata = self.state.metadata
         shared = metadata is not None and node is metadata.module
         found = metadata.local_classes if shared else None  # type: ignore[union-attr]
@@ -444,6 +449,8 @@ class RuleTransformer(cst.CSTTransformer):
         func = call.func
         if any(_names.is_holder(q) for q in self.qnames(func)):
             return True
+        if self._star_holder(func):
+            return True
         if self._local_name(func) in self.task_classes:
             return True
         if self.project_class(func, _project.TASK) is not None:
@@ -452,7 +459,25 @@ class RuleTransformer(cst.CSTTransformer):
             return self.is_task_object(func.value)  # `task.copy(**task_args)`
         return m.matches(
             func, m.Attribute(value=m.Call(func=m.Name("super")), attr=m.Name("__init__"))
-        ) and self.in_task_class(call)
+        ) and (self.in_task_class(call) or self._in_flow_class(call))
+
+    def _in_flow_class(self, node: cst.CSTNode) -> bool:
+        """Return whether ``node`` is inside a method of a class deriving from ``Flow``."""
+        cls = self.enclosing_class(node)
+        return cls is not None and any(
+            _is_flow(q) for base in cls.bases for q in self.qnames(base.value)
+        )
+
+    def _star_holder(self, func: cst.BaseExpression) -> bool:
+        """Whether ``func`` is ``task``/``Flow``/... bound only by ``from prefect import *``."""
+        if (
+            self._star_root is None
+            or not isinstance(func, cst.Name)
+            or func.value not in _STAR_HOLDERS
+        ):
+            return False
+        scope = self.get_metadata(ScopeProvider, func, None)
+        return scope is not None and not scope[func.value]
 
     def is_holder_object(self, expr: cst.BaseExpression) -> bool:
         """Return whether ``expr`` is provably a Task or Flow object."""
@@ -479,6 +504,8 @@ class RuleTransformer(cst.CSTTransformer):
             elif not isinstance(expr, cst.Call) or not self.is_holder_call(expr):
                 return self.is_holder_object(expr)
             func = built.func if isinstance(built, cst.Call) else None
+            if func is not None and self._star_holder(func):
+                return isinstance(func, cst.Name) and func.value != "Flow"
             return func is None or not any(_is_flow(q) for q in self.qnames(func))
         finally:
             self._resolving.discard(expr)
@@ -636,6 +663,22 @@ class RuleTransformer(cst.CSTTransformer):
         parent = self.parent(original)
         body = getattr(parent, "body", ())
         return isinstance(body, Sequence) and bool(body) and body[0] is not original
+
+
+def _only_star_root(module: cst.Module) -> str | None:
+    """Return the root if ``module``'s only star import is ``from prefect import *`` (or
+    compat's) among its top-level statements."""
+    stars = [
+        small
+        for statement in module.body
+        if isinstance(statement, cst.SimpleStatementLine)
+        for small in statement.body
+        if isinstance(small, cst.ImportFrom) and isinstance(small.names, cst.ImportStar)
+    ]
+    if len(stars) != 1 or stars[0].relative or stars[0].module is None:
+        return None
+    name = cst.helpers.get_full_name_for_node(stars[0].module)
+    return name if name in _names.ROOTS else None
 
 
 def _is_flow(qname: str) -> bool:

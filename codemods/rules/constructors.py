@@ -24,7 +24,9 @@ from compat.conversion_table import HANDLER_NAMES, HANDLERS_MODULE, Conversion, 
 
 __all__ = ["KEPT_BINDINGS", "ConstructorRule", "module_all_names", "result_class_expression"]
 
-_HANDLER_OBJECT = " is used as a handler object"
+#: A longer callee name is not quoted in a TODO message (it would not fit on one line).
+_MAX_CALLEE = 24
+_EMPTY = cst.Module(body=[])
 #: Scratch key: names whose import PRU001 may retarget while keeping the user's alias.
 KEPT_BINDINGS = "PRU002.kept_bindings"
 
@@ -60,7 +62,7 @@ class ConstructorRule(SlotMixin):
         problem = self.problem(original_node, conversion)
         if problem is not None:
             if not self._converted_at_run_time(original_node) and not self._fine_on_compat(
-                original_node, problem
+                original_node
             ):
                 self.todo(original_node, problem)
             return updated_node
@@ -79,8 +81,26 @@ class ConstructorRule(SlotMixin):
         if slot == "result_handler":
             return f"{conversion.handler} stays under `result_handler=`"
         if slot is None and not self._held_for_results(call):
-            return f"{conversion.handler} is used as a handler object"
+            return self._how_used(call, conversion.handler)
         return None
+
+    def _how_used(self, call: cst.Call, handler: str) -> str:
+        """Say what is done with the handler object ``call`` builds, as the code shows it."""
+        parent = self.parent(call)
+        if isinstance(parent, cst.Return):
+            return f"{handler} is returned from a function"
+        exported = self._exported_variable(call)
+        if exported is not None:
+            return exported
+        if isinstance(parent, cst.DictElement) and parent.value is call:
+            return f"{handler} is stored in a dict"
+        if isinstance(parent, cst.Arg) and parent.value is call:
+            callee = self.parent(parent)
+            if isinstance(callee, cst.Call):
+                name = _EMPTY.code_for_node(callee.func)
+                if "\n" not in name and len(name) <= _MAX_CALLEE:
+                    return f"{handler} is passed to `{name}`"
+        return f"{handler} is used as a handler object"
 
     def _given_to_own_parameter(self, call: cst.Call) -> bool:
         """Whether ``call`` is the ``result_handler=`` of a Task subclass whose ``__init__``
@@ -144,12 +164,36 @@ class ConstructorRule(SlotMixin):
             )
         return isinstance(parent, cst.Assign | cst.DictElement) and self.renamed_earlier(parent)
 
-    def _held_for_results(self, call: cst.Call) -> bool:
+    def _exported_variable(self, call: cst.Call) -> str | None:
+        """Say so if ``call`` is held in a module-level variable that this module uses only
+        in result slots (or not at all), but that other modules may import."""
+        target = self._assigned_name(call)
+        if target is None:
+            return None
+        uses = self.uses_of(target)
+        scope = self.get_metadata(ScopeProvider, target, None)
+        if (
+            uses is None
+            or not isinstance(scope, GlobalScope)
+            or any(self.result_slot(use) != "result" for use in uses)
+        ):
+            return None
+        project = self.project
+        if project is not None and project.module and project.exports(target.value):
+            return f"`{target.value}` is imported by another module"
+        return f"`{target.value}` may be imported by other modules"
+
+    def _assigned_name(self, call: cst.Call) -> cst.Name | None:
+        """Return ``name`` if ``call`` is the value of ``name = call``."""
         assign = self.parent(call)
         if not isinstance(assign, cst.Assign) or len(assign.targets) != 1:
-            return False
+            return None
         target = assign.targets[0].target
-        if not isinstance(target, cst.Name):
+        return target if isinstance(target, cst.Name) else None
+
+    def _held_for_results(self, call: cst.Call) -> bool:
+        target = self._assigned_name(call)
+        if target is None:
             return False
         uses = self.uses_of(target)
         if uses == []:
@@ -250,10 +294,18 @@ class ConstructorRule(SlotMixin):
                     return False
         return True
 
-    def _fine_on_compat(self, call: cst.Call, problem: str) -> bool:
+    def _fine_on_compat(self, call: cst.Call) -> bool:
         """Whether ``call`` is a handler object the compat target leaves as it is: compat
         keeps the handler classes with their whole API, so the code runs as written."""
-        return self.target is Target.COMPAT and problem.endswith(_HANDLER_OBJECT)
+        handler = self.handler_of(call.func)
+        conversion = conversion_for(handler) if handler else None
+        return (
+            self.target is Target.COMPAT
+            and conversion is not None
+            and not isinstance(map_arguments(call, conversion, self.target), str)
+            and self.result_slot(call) is None
+            and not self._held_for_results(call)
+        )
 
     def _private_to_module(self, name: str) -> bool:
         """Whether no other module can read the module-level ``name``: the project index

@@ -259,6 +259,8 @@ class ResultHandlerKeywordRule(SlotMixin):
         """
         if self.task_args_call(arg) is None:
             return
+        if self.target is Target.COMPAT and not isinstance(arg.value, cst.Dict):
+            return  # compat's tasks convert a `result_handler` entry of any mapping
         if m.matches(arg.value, m.Name("None")):
             return
         problem = task_args_problem(arg.value)
@@ -270,7 +272,8 @@ class ResultHandlerKeywordRule(SlotMixin):
             self.todo(arg, problem)
 
     def _check_unproven_task_args(self, arg: cst.Arg) -> None:
-        if unproven_task_args(self, arg):
+        # compat's tasks take `result_handler` in `task_args`; what is not a task keeps it.
+        if self.target is Target.PREFECT and unproven_task_args(self, arg):
             self.todo(arg, "`task_args` `result_handler`: callee not provably a task")
 
     def _holds_no_slot(self, value: cst.BaseExpression) -> bool:
@@ -384,13 +387,14 @@ class ResultHandlerKeywordRule(SlotMixin):
             return updated_node  # a write: leave_Assign decides
         if not self.is_holder_object(original_node.value):
             if (
-                self.imports_prefect
+                self.target is Target.PREFECT  # compat reads it as 0.10 did (a view of .result)
+                and self.imports_prefect
                 and not isinstance(parent, cst.Del)
                 and keyword_of(parent) != "result_handler"  # the slot's TODO says it
                 and not self._module_path(original_node)
             ):
                 # A task or flow made elsewhere (a test reading `flow.result_handler`):
-                # Prefect 0.14+ and compat have no such attribute.
+                # Prefect 0.14+ has no such attribute.
                 self.todo(original_node, "`.result_handler` is gone: use `.result`")
             return updated_node
         if _compared_to_none(original_node, parent) or (
@@ -400,6 +404,8 @@ class ResultHandlerKeywordRule(SlotMixin):
         ):
             self.rewritten(original_node, _RENAMED)
             return updated_node.with_changes(attr=cst.Name("result"))
+        if self.target is Target.COMPAT:
+            return updated_node  # compat's attribute gives the handler view of `.result`
         self.todo(
             original_node,
             "`.result_handler` is gone: use `.result`",

@@ -16,8 +16,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import libcst as cst
 import pytest
 
+from codemods._cst.layout import fit_long_lines
 from codemods._cst.names import COMPAT_PROVIDES
 from codemods._engine import rewrite_checked
 from codemods._types import Target
@@ -98,6 +100,7 @@ def test_the_compat_target_moves_everything_compat_has_at_prefect_paths(module: 
 
 
 _BLOCKER = "import runpy, sys; sys.modules['prefect'] = None; runpy.run_path(sys.argv[1])"
+_MAIN_BLOCKER = _BLOCKER.replace("sys.argv[1])", "sys.argv[1], run_name='__main__')")
 
 
 def _run_without_prefect(
@@ -312,3 +315,79 @@ def test_task_args_rewritten_for_compat_give_tasks_results(tmp_path: Path) -> No
         "LocalResult True",
         "LocalResult True",
     ]
+
+
+_FIRST = 'first=Wrap(Inner(os.path.join(BASE, "a-long-directory-name-here")))'
+GROWN = f"""\
+def f():
+    if x:
+        value = build({_FIRST}, other=[1, 2], last=call_of(alpha, beta, gamma))
+    kept_as_it_was = build({_FIRST}, x=1)
+"""
+
+
+def test_a_new_overlong_call_is_split_one_argument_per_line() -> None:
+    """When the arguments do not fit on one line either, each gets its own, as ruff puts them;
+    a long line the source already had is left alone."""
+    kept = GROWN.splitlines()[3]
+    fitted = fit_long_lines(cst.parse_module(GROWN), GROWN, kept).code
+    assert fitted == (
+        "def f():\n"
+        "    if x:\n"
+        "        value = build(\n"
+        f"            {_FIRST},\n"
+        "            other=[1, 2],\n"
+        "            last=call_of(alpha, beta, gamma),\n"
+        "        )\n"
+        f"{kept}\n"
+    )
+    assert fit_long_lines(cst.parse_module(fitted), fitted, fitted).code == fitted
+
+
+@pytest.mark.timeout(120)
+def test_legacy_attributes_and_dynamic_task_args_run_on_compat_without_todos(
+    tmp_path: Path,
+) -> None:
+    """compat keeps 0.10's ``.result_handler`` reads and converts a ``result_handler``
+    entry of any ``task_args`` mapping: the compat target leaves them, with no TODO."""
+    case = FIXTURES / "result_handler_keyword" / "compat_legacy_attributes"
+    outcome = rewrite_checked(case.with_suffix(".before.py").read_text(), target=Target.COMPAT)
+    assert outcome.todos == ()
+    script = tmp_path / "flow.py"
+    script.write_text(outcome.code)
+    # The kept reads warn (deprecated) on compat, naming `.result`.
+    done = subprocess.run(
+        [sys.executable, "-W", "ignore::DeprecationWarning", "-c", _MAIN_BLOCKER, str(script)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        cwd=tmp_path,
+        env={**os.environ, "PREFECT__LOGGING__LEVEL": "ERROR"},
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == [
+        "task None",
+        "flow None",
+        "copy LocalResult True",
+        "ran True",
+    ]
+
+
+@pytest.mark.timeout(120)
+def test_a_flow_subclass_slot_runs_on_compat(tmp_path: Path) -> None:
+    """``super().__init__(result_handler=...)`` in a ``Flow`` subclass is a result slot."""
+    case = FIXTURES / "result_handler_keyword" / "compat_flow_subclass"
+    outcome = rewrite_checked(case.with_suffix(".before.py").read_text(), target=Target.COMPAT)
+    assert outcome.todos == ()
+    script = tmp_path / "flow.py"
+    script.write_text(outcome.code)
+    done = _run_without_prefect(script)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == "S3Result team\n"
+
+
+def test_a_call_inside_an_f_string_is_not_split() -> None:
+    """Breaking a line inside an f-string's braces is a syntax error before Python 3.12."""
+    code = f'label = f"{{build({_FIRST}, other=[1, 2], last=call_of(alpha, beta))}}"\n'
+    assert fit_long_lines(cst.parse_module(code), code, "").code == code
