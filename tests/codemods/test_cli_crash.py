@@ -132,18 +132,41 @@ KILLS_PER_ROUND = 3
 
 
 def _wait_for_first_write(process: subprocess.Popen[bytes], pending: list[Path]) -> None:
-    """Return once the first pending file is replaced (its inode changes) or the run ends."""
+    """Return once any pending file is replaced (its inode changes) or the run ends."""
     if not pending:
         return
-    first = pending[0]
-    inode = first.stat().st_ino
+    inodes = {path: path.stat().st_ino for path in pending}
     while process.poll() is None:
-        try:
-            if first.stat().st_ino != inode:
+        for path, inode in inodes.items():
+            try:
+                if path.stat().st_ino != inode:
+                    return
+            except FileNotFoundError:  # between unlink and rename on some platforms
                 return
-        except FileNotFoundError:  # between unlink and rename on some platforms
-            return
-        time.sleep(0.0005)
+        time.sleep(0.0002)
+
+
+def _kill_mid_write(tmp_path: Path, files: list[Path], attempts: int) -> bool:
+    """Kill fresh runs right after their first write until one leaves the files mixed.
+
+    Writing 40 small files can take a few milliseconds, so on some machines the random
+    kills above all land before or after the write phase; this gives the mid-write case
+    more chances. Each kill must still leave no partial file.
+    """
+    for _ in range(attempts):
+        for path in files:
+            path.write_text(LEGACY)
+        run = subprocess.Popen(
+            CLI, cwd=tmp_path, env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+        _wait_for_first_write(run, files)
+        run.send_signal(signal.SIGKILL)
+        run.wait(timeout=30)
+        texts = [p.read_text() for p in files]
+        assert all(t in (LEGACY, REWRITTEN) for t in texts), "a partial rewrite"
+        if len(set(texts)) > 1:
+            return True
+    return False
 
 
 @pytest.mark.slow
@@ -176,6 +199,12 @@ def test_sigkill_at_random_points_never_leaves_partial_files_or_stale_temporarie
             assert partial == [], f"seed {seed}: partial rewrite in {partial}"
             mixed += len(set(texts)) > 1
             with_litter += bool(_temporaries(tmp_path))
+        finished = subprocess.run(CLI, cwd=tmp_path, env=ENV, capture_output=True, timeout=120)
+        assert finished.returncode in (0, 1), finished.stderr
+        assert _temporaries(tmp_path) == [], f"seed {seed}: a killed run's temporary survived"
+        assert all(p.read_text() == REWRITTEN for p in files)
+    if not mixed and _kill_mid_write(tmp_path, files, attempts=30):
+        mixed = 1
         finished = subprocess.run(CLI, cwd=tmp_path, env=ENV, capture_output=True, timeout=120)
         assert finished.returncode in (0, 1), finished.stderr
         assert _temporaries(tmp_path) == [], f"seed {seed}: a killed run's temporary survived"
