@@ -74,7 +74,7 @@ _writer: tuple[int, str] = (-1, "")
 def _writer_tag() -> str:
     """``<host id>-<pid>`` of this process (recomputed after a fork: the pid changes)."""
     global _writer
-    pid = os.getpid()
+    pid = current_pid()
     if _writer[0] != pid:
         _writer = (pid, f"{host_id()}-{pid}")
     return _writer[1]
@@ -99,7 +99,7 @@ def _is_litter(entry: os.DirEntry[str], now: float) -> bool:
         return False
     if match["host"] == host_id():
         pid = int(match["pid"])
-        if pid == os.getpid():
+        if pid == current_pid():
             return False
         dead = _pid_is_dead(pid)
         if dead is not None:
