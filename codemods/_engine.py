@@ -361,6 +361,7 @@ def _transform(
                 metadata=metadata,
                 earlier=tuple(passes),
                 honour_noqa=honour_noqa,
+                want_sites=want_sites,
             )
             rule_pass = step(context, state)
             rule_pass.metadata = metadata.for_dependencies(rule_pass.get_inherited_dependencies())

@@ -121,6 +121,8 @@ class PassState:
     earlier: tuple[RuleTransformer, ...] = ()
     #: Whether noqa comments silence sites (off only to find what they silenced).
     honour_noqa: bool = True
+    #: Whether the sites are wanted (off for the verification run, which compares code).
+    want_sites: bool = True
 
 
 class RuleTransformer(cst.CSTTransformer):
@@ -583,7 +585,13 @@ class RuleTransformer(cst.CSTTransformer):
     # -- reporting ---------------------------------------------------------------------
 
     def report(self, node: cst.CSTNode, status: SiteStatus, message: str) -> None:
-        """Record one site at ``node`` (line/column in this pass's input, column 1-based)."""
+        """Record one site at ``node`` (line/column in this pass's input, column 1-based).
+
+        Without ``want_sites`` nothing is recorded: placing a site costs the code generation
+        of its whole top-level statement.
+        """
+        if not self.state.want_sites:
+            return
         pos = self.get_metadata(PositionProvider, node).start
         site = Site(pos.line, pos.column + 1, self.rule.value, status, message)
         if site not in self._reported:  # a set: a list lookup is quadratic on dense files
@@ -598,8 +606,7 @@ class RuleTransformer(cst.CSTTransformer):
         """Record a TODO site and schedule its comment above the enclosing statement."""
         self.report(node, SiteStatus.TODO, message)
         statement = self._statement_of(node)
-        indent = self.get_metadata(PositionProvider, statement).start.column
-        lines = todo_lines(self.rule, message, indent)
+        lines = todo_lines(self.rule, message, self._indent_of(statement))
         pending = self._todos.setdefault(statement, [])
         if lines[0] not in pending and not self._already_above(statement, lines[0]):
             pending.extend(lines)
@@ -613,8 +620,27 @@ class RuleTransformer(cst.CSTTransformer):
             current = parent
         return current
 
+    def _indent_of(self, statement: cst.CSTNode) -> int:
+        """The column ``statement`` starts at: the indents of the blocks holding it.
+
+        Read from the tree (what ``PositionProvider`` gives, without generating code).
+        """
+        blocks = [a for a in self.ancestors(statement) if isinstance(a, cst.IndentedBlock)]
+        if not blocks:
+            return 0
+        module = self.state.metadata.module if self.state.metadata else cst.Module([])
+        default = module.default_indent
+        return sum(len(default if b.indent is None else b.indent) for b in blocks)
+
     def _already_above(self, statement: cst.CSTNode, comment: str) -> bool:
-        """Look at the comment lines right above ``statement`` in this pass's input."""
+        """Look at the comment lines right above ``statement`` in this pass's input.
+
+        The comment lines the tree gives the statement are looked at first: a TODO this
+        tool wrote is one of them, found without placing the statement in the text.
+        """
+        for empty in getattr(statement, "leading_lines", ()):
+            if empty.comment is not None and empty.comment.value.strip() == comment:
+                return True
         line = self.get_metadata(PositionProvider, statement).start.line - 2
         lines = self.state.lines
         while line >= 0:
