@@ -1,0 +1,101 @@
+"""A rewrite that only added TODO comments is verified without a second run, and only then."""
+
+from __future__ import annotations
+
+import ast
+
+import pytest
+
+from codemods import _engine
+from codemods._added_comments import only_comments_added
+from codemods._engine import rewrite_checked
+
+TODO = "# TODO(prefect-result-upgrade PRU003): `.result_handler` is gone: use `.result`"
+
+SOURCE = '''\
+"""A flow module."""
+import prefect
+
+
+def show(flow):
+    print(flow.result_handler)
+'''
+
+
+def _check(source: str, output: str) -> bool:
+    return only_comments_added(source, output, ast.parse(output))
+
+
+def _with_todo(source: str, before: str, lines: str) -> str:
+    assert source.count(before) == 1
+    return source.replace(before, lines + before)
+
+
+def test_a_todo_above_a_statement_is_only_a_comment() -> None:
+    assert _check(SOURCE, _with_todo(SOURCE, "    print(", f"    {TODO}\n"))
+
+
+def test_a_blank_line_and_a_todo_above_an_import_are_only_comments() -> None:
+    output = _with_todo(SOURCE, "import prefect", f"\n{TODO}\n")
+    assert _check(SOURCE, output)
+
+
+@pytest.mark.parametrize(
+    ("why", "output"),
+    [
+        ("nothing added", SOURCE),
+        ("a code line changed", SOURCE.replace("result_handler)", "result)")),
+        ("a code line added", _with_todo(SOURCE, "    print(", "    pass\n")),
+        ("a comment before the first code line", f"{TODO}\n{SOURCE}"),
+        ("a comment that silences", _with_todo(SOURCE, "    print(", "    # noqa\n")),
+        ("a NOQA in any case", _with_todo(SOURCE, "    print(", "    # see NoQA: PRU003\n")),
+        (
+            "a gate spelling the input lacks",
+            _with_todo(SOURCE, "    print(", "    # TODO: `to_result()` next\n"),
+        ),
+        ("a line removed", SOURCE.replace("import prefect\n", "")),
+    ],
+)
+def test_anything_else_is_not_only_comments(why: str, output: str) -> None:
+    assert not _check(SOURCE, output), why
+
+
+def test_a_comment_line_inside_a_string_changes_the_code() -> None:
+    source = 'TEXT = """\nfirst\nsecond\n"""\nx = prefect.result_handler\n'
+    output = source.replace("first\n", f"first\n{TODO}\n")
+    assert not _check(source, output)
+
+
+def _count_runs(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
+    """Record each run of the rules: ``True`` if it wanted the sites (the first run)."""
+    runs: list[bool] = []
+    real_run = _engine._run
+
+    def counting(*args: object, want_sites: bool = True) -> object:
+        runs.append(want_sites)
+        return real_run(*args, want_sites=want_sites)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(_engine, "_run", counting)
+    return runs
+
+
+def test_a_todo_only_rewrite_skips_the_second_run(monkeypatch: pytest.MonkeyPatch) -> None:
+    runs = _count_runs(monkeypatch)
+    outcome = rewrite_checked(SOURCE)
+    assert [s.rule for s in outcome.todos] == ["PRU003"]
+    assert outcome.code == _with_todo(SOURCE, "    print(", f"    {TODO} (docs/rules.md)\n")
+    assert runs == [True]
+
+
+def test_a_rewrite_that_changes_code_gets_the_second_run(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    runs = _count_runs(monkeypatch)
+    source = (
+        "from prefect import Task\n"
+        "from prefect.engine.result_handlers import LocalResultHandler\n\n"
+        'task = Task(result_handler=LocalResultHandler(dir="/tmp"))\n'
+    )
+    outcome = rewrite_checked(source)
+    assert "result=LocalResult(" in outcome.code
+    assert runs == [True, False]
