@@ -363,9 +363,44 @@ def _mentions(
         except OSError:  # unreadable, not a regular file (a FIFO), or too large to index
             texts[path] = ""
     text = texts[path]
-    return (
-        "class" in text and any(name in text for name in names) and pattern.search(text) is not None
+    if "class" not in text or not any(name in text for name in names):
+        return False
+    bases = _class_bases(text)
+    if bases is None:
+        return pattern.search(text) is not None
+    return pattern.search(bases) is not None or not _aliases(text).isdisjoint(
+        _WORD.findall(bases)
     )
+
+
+#: A module-level ``class`` statement, and one whose header (name, bases in brackets with
+#: one level of nested brackets, over any number of lines) reads up to its colon.
+_CLASS_START = re.compile(r"^class\b", re.MULTILINE)
+_CLASS_HEADER = re.compile(r"class[ \t]+\w+[ \t]*(\((?:[^()]|\([^()]*\))*\))?[ \t]*:")
+_WORD = re.compile(r"\w+")
+_ALIAS = re.compile(r"\bas[ \t]+(\w+)")
+
+
+def _class_bases(text: str) -> str | None:
+    """The bases of the module-level classes of ``text``, as one text (``None``: unread).
+
+    Only a class whose bases name a task or handler class can be one, so a file is parsed
+    for its classes only if these texts name one (or a name some ``as`` binds): a cheap
+    filter on trees whose every module mentions ``Task``. A header the pattern cannot read
+    (deeper brackets, a backslash) gives ``None``, and the whole text is searched instead.
+    """
+    found: list[str] = []
+    for start in _CLASS_START.finditer(text):
+        header = _CLASS_HEADER.match(text, start.start())
+        if header is None:
+            return None
+        found.append(header.group(1) or "")
+    return "\n".join(found)
+
+
+def _aliases(text: str) -> set[str]:
+    """The names ``as`` binds in ``text`` (imports, and a superset: ``with``, ``except``)."""
+    return set(_ALIAS.findall(text)) if "as" in text else set()
 
 
 def _classes(path: Path, sources: _Sources) -> list[_Class]:

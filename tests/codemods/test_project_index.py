@@ -148,3 +148,27 @@ def test_hostile_siblings_neither_crash_nor_hang_the_index(tmp_path: Path) -> No
     code = main(["--no-progress", "-q", str(flows)])
     assert code in (1, 2)  # rewritten or a TODO: never a crash (139) or an error (3)
     assert "result" in flows.read_text()
+
+
+@pytest.mark.parametrize(
+    ("header", "imports"),
+    [
+        ("class Mine(Base):", "from prefect import Task as Base\n"),
+        ("class Mine(\n    object,\n    Task,\n):", "from prefect import Task\n"),
+        ("class Mine(Generic[T], Task):", "from prefect import Task\n"),
+        ("class Mine(prefect.Task, metaclass=Meta):", "import prefect\n"),
+        ("class Mine(pick(lambda: (Task,))[0], Task):", "from prefect import Task\n"),
+        ("class Mine(\\\n        Task):", "from prefect import Task\n"),
+    ],
+)
+def test_every_header_shape_of_a_task_subclass_is_indexed(
+    tmp_path: Path, header: str, imports: str
+) -> None:
+    """Classes are parsed only in files whose class headers name a candidate base: the
+    filter must keep aliases, headers over several lines, nested and unreadable brackets."""
+    (tmp_path / "tasks.py").write_text(
+        f"from typing import Generic, TypeVar\n{imports}\nT = TypeVar('T')\n\n\n"
+        f"{header}\n    pass\n"
+    )
+    index = build_index([tmp_path / "tasks.py"])
+    assert {name: cls.kind for name, cls in index.classes.items()} == {"tasks.Mine": TASK}
