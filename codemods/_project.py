@@ -368,9 +368,7 @@ def _mentions(
     bases = _class_bases(text)
     if bases is None:
         return pattern.search(text) is not None
-    return pattern.search(bases) is not None or not _aliases(text).isdisjoint(
-        _WORD.findall(bases)
-    )
+    return pattern.search(bases) is not None or not _aliases(text).isdisjoint(_WORD.findall(bases))
 
 
 #: A module-level ``class`` statement, and one whose header (name, bases in brackets with
