@@ -22,6 +22,7 @@ from packaging.utils import canonicalize_name
 from packaging.version import Version
 
 from codemods._config import tomllib
+from codemods._source import read_source
 
 __all__ = ["DeclaredRequirement", "check_requirements", "find_requirements"]
 
@@ -44,6 +45,22 @@ _BRIDGE_HINT = (
     f"add '{PACKAGE_NAME}[bridge]' to your dependencies and activate the bridge "
     "(PREFECT_RESULT_COMPAT_BRIDGE=1, or compat.bridge.install())"
 )
+
+
+#: Packaging files are small; a larger file named like one is not read.
+_MAX_PACKAGING_BYTES = 10 * 1024 * 1024
+
+
+def _read(path: Path) -> str | None:
+    """The text of a packaging file; ``None`` if it is not a readable regular UTF-8 file.
+
+    Read without blocking: a FIFO or device named like a packaging file is skipped, not
+    waited on.
+    """
+    try:
+        return read_source(path, max_size=_MAX_PACKAGING_BYTES).data.decode("utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
 
 
 @dataclass(frozen=True)
@@ -100,10 +117,10 @@ def _poetry_spec(value: object) -> SpecifierSet | None:
 def _from_pyproject(path: Path) -> list[DeclaredRequirement]:
     if tomllib is None:  # pragma: no cover - Python 3.10 without tomli
         return []
+    text = _read(path)
     try:
-        with path.open("rb") as handle:
-            doc = tomllib.load(handle)
-    except (OSError, tomllib.TOMLDecodeError):
+        doc = tomllib.loads(text) if text is not None else {}
+    except tomllib.TOMLDecodeError:
         return []
     project = doc.get("project", {})
     lines = list(project.get("dependencies", []))
@@ -124,8 +141,8 @@ def _from_pyproject(path: Path) -> list[DeclaredRequirement]:
 def _from_setup_cfg(path: Path) -> list[DeclaredRequirement]:
     parser = configparser.ConfigParser(interpolation=None)
     try:
-        parser.read(path, encoding="utf-8")
-    except (OSError, configparser.Error):
+        parser.read_string(_read(path) or "", str(path))
+    except configparser.Error:
         return []
     lines: list[str] = []
     if parser.has_option("options", "install_requires"):
@@ -144,10 +161,9 @@ def find_requirements(project_dir: Path) -> list[DeclaredRequirement]:
     if (project_dir / "setup.cfg").is_file():
         found.extend(_from_setup_cfg(project_dir / "setup.cfg"))
     for path in sorted(project_dir.glob("requirements*.txt")):
-        try:
-            found.extend(_parse(path.read_text(encoding="utf-8").splitlines(), path))
-        except (OSError, UnicodeDecodeError):
-            continue
+        text = _read(path)
+        if text is not None:
+            found.extend(_parse(text.splitlines(), path))
     return found
 
 
@@ -165,12 +181,12 @@ def _packaging_files(project_dir: Path) -> list[Path]:
 def _project_name(project_dir: Path) -> str | None:
     """The project's canonical name from ``pyproject.toml``'s ``[project].name``, if any."""
     path = project_dir / "pyproject.toml"
-    if tomllib is None or not path.is_file():  # pragma: no cover - 3.10 without tomli
+    text = _read(path) if tomllib is not None else None
+    if text is None:
         return None
     try:
-        with path.open("rb") as handle:
-            name = tomllib.load(handle).get("project", {}).get("name")
-    except (OSError, tomllib.TOMLDecodeError):
+        name = tomllib.loads(text).get("project", {}).get("name")
+    except tomllib.TOMLDecodeError:
         return None
     return canonicalize_name(name) if isinstance(name, str) else None
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -127,3 +128,19 @@ def test_cli_warns_on_stderr_and_in_report(
     assert "warning: pyproject.toml requires prefect<0.11" in capsys.readouterr().err
     report = json.loads((tmp_path / "r.json").read_text())
     assert "needs Prefect >=0.11,<2" in report["warnings"][0]
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="FIFOs are POSIX")
+@pytest.mark.timeout(30)
+@pytest.mark.parametrize("name", ["requirements.txt", "requirements-ci.txt", "pyproject.toml"])
+def test_a_fifo_named_like_a_packaging_file_is_skipped_not_waited_on(
+    tmp_path: Path, name: str
+) -> None:
+    """Nobody writes to the FIFO: reading it would block the run forever."""
+    os.mkfifo(tmp_path / name)
+    (tmp_path / "requirements-dev.txt").write_text("prefect<0.11\n")
+    found = find_requirements(tmp_path)
+    assert [r.source.name for r in found] == ["requirements-dev.txt"]
+    warnings = check_requirements(tmp_path, target="prefect", uses_handler_result=False)
+    assert len(warnings) == 1
+    assert "needs Prefect >=0.11,<2" in warnings[0]
