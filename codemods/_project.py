@@ -20,6 +20,7 @@ from __future__ import annotations
 import ast
 import re
 import textwrap
+import unicodedata
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -36,6 +37,7 @@ __all__ = [
     "ProjectIndex",
     "build_index",
     "current",
+    "identifiers",
     "init_reads_handler",
     "module_name",
     "using",
@@ -196,8 +198,13 @@ class _Class:
     source: str
 
 
-def build_index(paths: Iterable[Path]) -> ProjectIndex:
-    """Index the project classes defined in ``paths`` and the ``.py`` files beside them."""
+def build_index(paths: Iterable[Path], used_names: frozenset[str] | None = None) -> ProjectIndex:
+    """Index the project classes defined in ``paths`` and the ``.py`` files beside them.
+
+    ``used_names``, if given, holds every identifier of the files to rewrite: a ``@task``
+    function none of them names cannot be called there, so its module need not be parsed
+    for it (on a large tree of flows, most modules define tasks nobody imports).
+    """
     from codemods._cst import names as rule_names
 
     candidates = _candidates(paths)
@@ -238,20 +245,38 @@ def build_index(paths: Iterable[Path]) -> ProjectIndex:
             for name, kind in sorted(kinds.items())
         },
         _imported_names(sources),
-        _task_functions(sources, rule_names),
+        _task_functions(sources, rule_names, used_names),
         frozenset(sources.module_name(path)[0] for path in texts),
     )
 
 
-#: A module-level function decorated with something called ``task`` (checked with ``ast``).
-_TASK_DECORATED = re.compile(r"^@[\w.]*\btask\b[^\n]*\n(?:@[^\n]*\n)*(?:async[ \t]+)?def ", re.M)
+def identifiers(texts: Iterable[str]) -> frozenset[str]:
+    """Every identifier-like word of ``texts``, as Python reads identifiers (NFKC)."""
+    found: set[str] = set()
+    for text in texts:
+        if not text.isascii():
+            text = unicodedata.normalize("NFKC", text)
+        found.update(_WORD.findall(text))
+    return frozenset(found)
 
 
-def _task_functions(sources: _Sources, names: ModuleType) -> frozenset[str]:
-    """The qualified names of the module-level ``@task`` functions in ``sources``."""
+#: A module-level decorator naming something called ``task`` (checked with ``ast``).
+_TASK_DECORATOR = re.compile(r"^@[\w.]*\btask\b", re.M)
+#: The names of module-level functions.
+_MODULE_DEF = re.compile(r"^(?:async[ \t]+)?def[ \t]+(\w+)", re.M)
+
+
+def _task_functions(
+    sources: _Sources, names: ModuleType, used_names: frozenset[str] | None
+) -> frozenset[str]:
+    """The qualified names of the module-level ``@task`` functions in ``sources`` (only
+    those whose module defines a function ``used_names`` holds, if given)."""
     found: set[str] = set()
     for path, text in sources.texts.items():
-        if "task" not in text or _TASK_DECORATED.search(text) is None:
+        if "task" not in text or _TASK_DECORATOR.search(text) is None:
+            continue
+        unused = used_names is not None and used_names.isdisjoint(_MODULE_DEF.findall(text))
+        if unused and text.isascii():
             continue
         try:
             tree = ast.parse(text)

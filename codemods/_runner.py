@@ -27,7 +27,14 @@ from codemods._notebook import (
     unmask_magics,
 )
 from codemods._progress import Progress
-from codemods._project import ProjectContext, ProjectIndex, build_index, module_name, using
+from codemods._project import (
+    ProjectContext,
+    ProjectIndex,
+    build_index,
+    identifiers,
+    module_name,
+    using,
+)
 from codemods._source import (
     DecodedSource,
     NotARegularFileError,
@@ -487,7 +494,8 @@ def _index_project(paths: Sequence[Path], pending: list[_Pending]) -> None:
     """Give the files to rewrite the project's class index (built only if there are any)."""
     if not pending:
         return
-    index = build_index(paths)
+    used = identifiers(text for item in pending for (_, text, _) in item.units)
+    index = build_index(paths, used)
     if not index:
         return
     for item in pending:

@@ -172,3 +172,55 @@ def test_every_header_shape_of_a_task_subclass_is_indexed(
     )
     index = build_index([tmp_path / "tasks.py"])
     assert {name: cls.kind for name, cls in index.classes.items()} == {"tasks.Mine": TASK}
+
+
+TASKS_MODULE = """\
+from prefect import task
+
+
+@task(
+    name="load",
+    checkpoint=True,
+)
+def load(n):
+    return list(range(n))
+
+
+@task
+def unused(n):
+    return n
+"""
+LONG_DECORATOR_ONLY = TASKS_MODULE.split("\n\n@task\ndef unused")[0] + "\n"
+
+
+def test_task_functions_with_a_decorator_over_several_lines_are_indexed(tmp_path: Path) -> None:
+    (tmp_path / "tasks.py").write_text(LONG_DECORATOR_ONLY)
+    index = build_index([tmp_path / "tasks.py"])
+    assert index.task_functions == {"tasks.load"}
+
+
+def test_task_functions_nobody_names_are_not_looked_for(tmp_path: Path) -> None:
+    """The rewritten files' identifiers decide which task modules are worth parsing."""
+    (tmp_path / "tasks.py").write_text(TASKS_MODULE)
+    (tmp_path / "other.py").write_text("from prefect import task\n\n@task\ndef other():\n    ...\n")
+    index = build_index([tmp_path / "tasks.py"], frozenset({"load", "flow"}))
+    assert index.task_functions == {"tasks.load", "tasks.unused"}  # its module is parsed
+    index = build_index([tmp_path / "tasks.py"], frozenset({"flow"}))
+    assert index.task_functions == frozenset()
+
+
+def test_an_imported_task_with_a_long_decorator_gets_its_task_args_rewritten(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "tasks.py").write_text(LONG_DECORATOR_ONLY)
+    flow = tmp_path / "flow.py"
+    flow.write_text(
+        "from prefect import Flow\n"
+        "from prefect.engine.result_handlers import LocalResultHandler\n\n"
+        "from tasks import load\n\n"
+        'with Flow("f") as flow:\n'
+        '    load(3, task_args={"result_handler": LocalResultHandler(dir="/tmp/x")})\n'
+    )
+    monkeypatch.chdir(tmp_path)
+    assert main(["-q", "--no-progress", "flow.py", "tasks.py"]) == 1  # rewritten, no TODO
+    assert 'task_args={"result": LocalResult(dir="/tmp/x")}' in flow.read_text()
