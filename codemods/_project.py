@@ -198,18 +198,26 @@ class _Class:
     source: str
 
 
-def build_index(paths: Iterable[Path], used_names: frozenset[str] | None = None) -> ProjectIndex:
+def build_index(
+    paths: Iterable[Path],
+    used_names: frozenset[str] | None = None,
+    read: dict[Path, str] | None = None,
+) -> ProjectIndex:
     """Index the project classes defined in ``paths`` and the ``.py`` files beside them.
 
     ``used_names``, if given, holds every identifier of the files to rewrite: a ``@task``
     function none of them names cannot be called there, so its module need not be parsed
-    for it (on a large tree of flows, most modules define tasks nobody imports).
+    for it (on a large tree of flows, most modules define tasks nobody imports). ``read``
+    holds texts the caller has read already (at most ``MAX_INDEXED_BYTES`` each), by path.
     """
     from codemods._cst import names as rule_names
 
     candidates = _candidates(paths)
     sources = _Sources()
     texts = sources.texts
+    if read:
+        known = set(candidates)
+        texts.update((path, text) for path, text in read.items() if path in known)
     parsed: set[Path] = set()
     classes: dict[str, _Class] = {}
     kinds: dict[str, str] = {}

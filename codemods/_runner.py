@@ -28,6 +28,7 @@ from codemods._notebook import (
 )
 from codemods._progress import Progress
 from codemods._project import (
+    MAX_INDEXED_BYTES,
     ProjectContext,
     ProjectIndex,
     build_index,
@@ -209,8 +210,13 @@ class _Pending:
     opaque_sites: list[tuple[int, Site]] = field(default_factory=list)
 
 
-def _prepare(record: FileRecord, data: bytes, options: Options) -> _Pending | None:
-    """Decode and gate one file; ``None`` when there is nothing to transform."""
+def _prepare(
+    record: FileRecord, data: bytes, options: Options, read: dict[Path, str] | None = None
+) -> _Pending | None:
+    """Decode and gate one file; ``None`` when there is nothing to transform.
+
+    The text of a Python file small enough for the project index goes into ``read``.
+    """
     try:
         decoded = decode_source(data)
     except SourceDecodeError as exc:
@@ -222,6 +228,8 @@ def _prepare(record: FileRecord, data: bytes, options: Options) -> _Pending | No
     if record.path.suffix == ".ipynb":
         return _prepare_notebook(record, decoded, options)
     text = decoded.text
+    if read is not None and len(data) <= MAX_INDEXED_BYTES:
+        read[record.path] = text
     if not _may_contain_legacy(text, options.target):
         return None
     if is_generated(text):
@@ -460,6 +468,7 @@ def process_files(
     progress = progress or Progress(enabled=False)
     progress.start(len(paths), "reading")
     records: list[FileRecord] = []
+    read: dict[Path, str] = {}  # Python texts, for the project index
     pending: list[_Pending] = []
     for path in paths:
         record = FileRecord(path=path, display=display_path(path, cwd))
@@ -474,11 +483,11 @@ def process_files(
             record.status, record.reason = FileStatus.ERROR, f"cannot be read ({exc.strerror})"
         else:
             record.writable = source.writable
-            prepared = _prepare(record, source.data, options)
+            prepared = _prepare(record, source.data, options, read)
             if prepared is not None:
                 pending.append(prepared)
         progress.advance()
-    _index_project(paths, pending)
+    _index_project(paths, pending, read)
     items = [(text, p.options) for p in pending for (_, text, _) in p.units]
     results = iter(_run_units(items, jobs, progress))
     for item in pending:
@@ -490,12 +499,12 @@ def process_files(
     return records
 
 
-def _index_project(paths: Sequence[Path], pending: list[_Pending]) -> None:
+def _index_project(paths: Sequence[Path], pending: list[_Pending], read: dict[Path, str]) -> None:
     """Give the files to rewrite the project's class index (built only if there are any)."""
     if not pending:
         return
     used = identifiers(text for item in pending for (_, text, _) in item.units)
-    index = build_index(paths, used)
+    index = build_index(paths, used, read)
     if not index:
         return
     for item in pending:
