@@ -185,6 +185,8 @@ class _Sources:
 
     def __init__(self) -> None:
         self.texts: dict[Path, str] = {}
+        #: The bases of each text's module-level classes (see ``_class_bases``).
+        self.bases: dict[Path, str | None] = {}
         self._packages: dict[Path, str] = {}
 
     def module_name(self, path: Path) -> tuple[str, str]:
@@ -221,17 +223,14 @@ def build_index(
     parsed: set[Path] = set()
     classes: dict[str, _Class] = {}
     kinds: dict[str, str] = {}
+    # Each round parses the files naming a name found in the round before (the first: the
+    # seed bases, also as the end of a word); a file that named none of the earlier names
+    # is searched for the new ones only.
     names = set(_SEED_BASES)
+    fresh = set(names)
+    pattern = re.compile(r"\b\w*(?:" + "|".join(_SEED_BASES) + r")\b")
     while True:
-        others = sorted(names - set(_SEED_BASES))
-        pattern = re.compile(
-            r"\b(?:\w*(?:"
-            + "|".join(_SEED_BASES)
-            + ")"
-            + "".join("|" + re.escape(n) for n in others)
-            + r")\b"
-        )
-        todo = [p for p in candidates if p not in parsed and _mentions(p, texts, names, pattern)]
+        todo = [p for p in candidates if p not in parsed and _mentions(p, sources, fresh, pattern)]
         if not todo:
             break
         for path in todo:
@@ -241,7 +240,11 @@ def build_index(
         kinds = _kinds(classes, rule_names)
         # Only handler and task classes can be the base of one: searching the other files for
         # every class name seen would scan the whole tree for names that cannot matter.
-        names = set(_SEED_BASES) | {name.rsplit(".", 1)[-1] for name in kinds}
+        fresh = {name.rsplit(".", 1)[-1] for name in kinds} - names
+        if not fresh:
+            break
+        names |= fresh
+        pattern = re.compile(r"\b(?:" + "|".join(map(re.escape, sorted(fresh))) + r")\b")
     return ProjectIndex(
         {
             name: ProjectClass(
@@ -381,14 +384,14 @@ def _candidates(paths: Iterable[Path]) -> list[Path]:
     return sorted(found)
 
 
-def _mentions(
-    path: Path, texts: dict[Path, str], names: set[str], pattern: re.Pattern[str]
-) -> bool:
-    """Whether ``path`` mentions one of ``names`` as a whole word (``pattern``) beside a class.
+def _mentions(path: Path, sources: _Sources, names: set[str], pattern: re.Pattern[str]) -> bool:
+    """Whether a module-level class of ``path`` may have one of ``names`` as a base.
 
-    Substring tests go first: they are far cheaper than the word-bounded alternation, which
-    only runs on the few files that hold a name at all.
+    Its bases name one as a whole word (``pattern``), or a name an ``as`` binds; where a
+    class header cannot be read, the whole text is searched (substring tests first: far
+    cheaper than the word-bounded alternation).
     """
+    texts = sources.texts
     if path not in texts:
         try:
             data = read_source(path, max_size=MAX_INDEXED_BYTES).data
@@ -396,12 +399,17 @@ def _mentions(
         except OSError:  # unreadable, not a regular file (a FIFO), or too large to index
             texts[path] = ""
     text = texts[path]
-    if "class" not in text or not any(name in text for name in names):
+    if "class" not in text:
         return False
-    bases = _class_bases(text)
+    if path not in sources.bases:
+        sources.bases[path] = _class_bases(text)
+    bases = sources.bases[path]
     if bases is None:
-        return pattern.search(text) is not None
-    return pattern.search(bases) is not None or not _aliases(text).isdisjoint(_WORD.findall(bases))
+        return any(name in text for name in names) and pattern.search(text) is not None
+    if pattern.search(bases) is not None:
+        return True
+    words = _WORD.findall(bases)
+    return bool(words) and not _aliases(text).isdisjoint(words)
 
 
 #: A module-level ``class`` statement, and one whose header (name, bases in brackets with
