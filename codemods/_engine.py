@@ -383,7 +383,10 @@ def _transform(
         if want_sites and line_count(new_code) != line_count(code):
             step_map = _line_map(code_cache, module, new_module)
             to_original = [to_original[min(i, len(to_original) - 1)] for i in step_map]
+        metadata.release()
         module, code, metadata = new_module, new_code, None
+    if metadata is not None:
+        metadata.release()
     scheduled = context.scratch.get(AddImportsVisitor.CONTEXT_KEY)
     if scheduled:
         module = add_imports(module, scheduled)
