@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
 
+from codemods._constants import SharedConstant, shared_constants
 from codemods._guard import source_problem
 from codemods._source import read_source
 
@@ -78,9 +79,12 @@ class ProjectIndex:
     task_functions: frozenset[str] = frozenset()
     #: Every module the index looked at (the files of the run and their siblings).
     modules: frozenset[str] = frozenset()
+    #: Module-level handler constants by qualified name, and whether every use is a result
+    #: slot (see :mod:`codemods._constants`).
+    constants: dict[str, SharedConstant] = field(default_factory=dict)
 
     def __bool__(self) -> bool:
-        return bool(self.classes or self.imported or self.task_functions)
+        return bool(self.classes or self.imported or self.task_functions or self.constants)
 
 
 @dataclass(frozen=True)
@@ -103,6 +107,16 @@ class ProjectContext:
         """Whether ``qname`` (as libcst spells it) names something in a project module."""
         module = resolve(qname, self.package).rpartition(".")[0]
         return module in self.index.modules
+
+    def constant(self, qname: str) -> SharedConstant | None:
+        """Return the handler constant ``qname`` (as libcst spells it) names, if any."""
+        return self.index.constants.get(resolve(qname, self.package))
+
+    def own_constant(self, name: str) -> SharedConstant | None:
+        """Return the handler constant ``name`` defined at this file's module level."""
+        if not self.module:
+            return None
+        return self.index.constants.get(f"{self.module}.{name}")
 
     def exports(self, name: str) -> bool:
         """Whether other code may import ``name`` from this file.
@@ -183,6 +197,8 @@ class _Sources:
 
     def __init__(self) -> None:
         self.texts: dict[Path, str] = {}
+        #: Regular files that could not be read (too large to index, an I/O error).
+        self.unread: set[Path] = set()
         self._packages: dict[Path, str] = {}
 
     def module_name(self, path: Path) -> tuple[str, str]:
@@ -196,10 +212,15 @@ class _Class:
     source: str
 
 
-def build_index(paths: Iterable[Path]) -> ProjectIndex:
-    """Index the project classes defined in ``paths`` and the ``.py`` files beside them."""
+def build_index(paths: Iterable[Path], rewritten: Iterable[Path] | None = None) -> ProjectIndex:
+    """Index the project classes defined in ``paths`` and the ``.py`` files beside them.
+
+    ``rewritten`` lists the files this run rewrites (default: ``paths``): a handler
+    constant is converted only if every file using it is rewritten too.
+    """
     from codemods._cst import names as rule_names
 
+    paths = list(paths)
     candidates = _candidates(paths)
     sources = _Sources()
     texts = sources.texts
@@ -216,7 +237,7 @@ def build_index(paths: Iterable[Path]) -> ProjectIndex:
             + "".join("|" + re.escape(n) for n in others)
             + r")\b"
         )
-        todo = [p for p in candidates if p not in parsed and _mentions(p, texts, names, pattern)]
+        todo = [p for p in candidates if p not in parsed and _mentions(p, sources, names, pattern)]
         if not todo:
             break
         for path in todo:
@@ -227,19 +248,28 @@ def build_index(paths: Iterable[Path]) -> ProjectIndex:
         # Only handler and task classes can be the base of one: searching the other files for
         # every class name seen would scan the whole tree for names that cannot matter.
         names = set(_SEED_BASES) | {name.rsplit(".", 1)[-1] for name in kinds}
+    found = {
+        name: ProjectClass(
+            name,
+            kind,
+            _problem(classes[name]) if kind == HANDLER else None,
+            kind == TASK and _reads_handler(name, classes, kinds),
+        )
+        for name, kind in sorted(kinds.items())
+    }
+    imported = _imported_names(sources)
     return ProjectIndex(
-        {
-            name: ProjectClass(
-                name,
-                kind,
-                _problem(classes[name]) if kind == HANDLER else None,
-                kind == TASK and _reads_handler(name, classes, kinds),
-            )
-            for name, kind in sorted(kinds.items())
-        },
-        _imported_names(sources),
+        found,
+        imported,
         _task_functions(sources, rule_names),
         frozenset(sources.module_name(path)[0] for path in texts),
+        shared_constants(
+            ((path, *sources.module_name(path), text) for path, text in sorted(texts.items())),
+            classes={name: (cls.kind, cls.reads_handler) for name, cls in found.items()},
+            imported=imported,
+            rewritten=paths if rewritten is None else rewritten,
+            unread=sources.unread,
+        ),
     )
 
 
@@ -348,20 +378,21 @@ def _candidates(paths: Iterable[Path]) -> list[Path]:
     return sorted(found)
 
 
-def _mentions(
-    path: Path, texts: dict[Path, str], names: set[str], pattern: re.Pattern[str]
-) -> bool:
+def _mentions(path: Path, sources: _Sources, names: set[str], pattern: re.Pattern[str]) -> bool:
     """Whether ``path`` mentions one of ``names`` as a whole word (``pattern``) beside a class.
 
     Substring tests go first: they are far cheaper than the word-bounded alternation, which
     only runs on the few files that hold a name at all.
     """
+    texts = sources.texts
     if path not in texts:
         try:
             data = read_source(path, max_size=MAX_INDEXED_BYTES).data
             texts[path] = data.decode("utf-8", errors="replace")
         except OSError:  # unreadable, not a regular file (a FIFO), or too large to index
             texts[path] = ""
+            if path.is_file():
+                sources.unread.add(path)
     text = texts[path]
     return (
         "class" in text and any(name in text for name in names) and pattern.search(text) is not None

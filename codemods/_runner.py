@@ -487,7 +487,7 @@ def _index_project(paths: Sequence[Path], pending: list[_Pending]) -> None:
     """Give the files to rewrite the project's class index (built only if there are any)."""
     if not pending:
         return
-    index = build_index(paths)
+    index = build_index(paths, [item.record.path for item in pending])
     if not index:
         return
     for item in pending:

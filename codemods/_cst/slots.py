@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import libcst as cst
+from libcst.metadata import GlobalScope
 
 from codemods._catalogue import Rule
 from codemods._project import HANDLER
@@ -383,13 +384,82 @@ class SlotMixin(RuleTransformer):
             return True
         if isinstance(value, cst.Call):
             return self.call_becomes_result(value)
+        if self.shared_result_constant(value) is not None:
+            return True
         if isinstance(value, cst.Name):
             held = self.single_value(value)
             uses = self.uses_of(value)
             return (
-                isinstance(held, cst.Call)
+                not self._shared_module_variable(value)
+                and isinstance(held, cst.Call)
                 and self.call_becomes_result(held)
                 and bool(uses)
                 and all(self.result_slot(use) is not None for use in uses or ())
             )
         return False
+
+    def _shared_module_variable(self, name: cst.Name) -> bool:
+        """Whether ``name`` reads a module-level variable of this file that other modules
+        import or use: the project index decides for it in every file (its definition is
+        converted only when this module does not use it)."""
+        project = self.project
+        if project is None or not project.index.constants:
+            return False
+        found = self.assignments(name)
+        if len(found) != 1 or not isinstance(found[0].scope, GlobalScope):
+            return False
+        shared = project.own_constant(name.value)
+        return shared is not None and shared.shared
+
+    def renames_shared_slots(self) -> bool:
+        """Whether this run converts handler constants shared across modules: PRU002
+        converts the definition and PRU003 renames the slots, so both must run."""
+        return {Rule.PRU002, Rule.PRU003} <= self.state.active
+
+    def shared_result_constant(self, value: cst.BaseExpression) -> tuple[str, cst.Call] | None:
+        """Return the handler class and constructor (parsed from the index) if ``value``
+        names a handler constant of another module that the run converts: every use of it
+        in the project is a result slot (:mod:`codemods._constants`) and PRU002 maps its
+        arguments for this target, exactly as it does in the defining file."""
+        project = self.project
+        if (
+            project is None
+            or not project.index.constants
+            or not isinstance(value, cst.Name | cst.Attribute)
+            or not self.renames_shared_slots()
+        ):
+            return None
+        for qname in self.qnames(value):
+            shared = project.constant(qname)
+            if shared is None or shared.blocker is not None:
+                continue
+            call = _parsed_call(shared.source)
+            conversion = conversion_for(shared.handler)
+            if (
+                call is not None
+                and conversion is not None
+                and not isinstance(map_arguments(call, conversion, self.target), str)
+            ):
+                return shared.handler, call
+        return None
+
+    def shared_constant_blocker(self, value: cst.BaseExpression) -> str | None:
+        """Say which use keeps ``value``, a handler constant of another module, a handler
+        (``None`` if ``value`` is none, or nothing does)."""
+        project = self.project
+        if project is None or not isinstance(value, cst.Name | cst.Attribute):
+            return None
+        for qname in self.qnames(value):
+            shared = project.constant(qname)
+            if shared is not None and shared.blocker is not None:
+                return shared.blocker
+        return None
+
+
+def _parsed_call(source: str) -> cst.Call | None:
+    """Parse a constructor call recorded by the project index (``None`` if it is not one)."""
+    try:
+        parsed = cst.parse_expression(source)
+    except cst.ParserSyntaxError:
+        return None
+    return parsed if isinstance(parsed, cst.Call) else None

@@ -17,6 +17,7 @@ from libcst.codemod.visitors import AddImportsVisitor
 from libcst.metadata import FunctionScope, GlobalScope, Scope, ScopeProvider
 
 from codemods._catalogue import Rule
+from codemods._constants import SharedConstant
 from codemods._cst import names as _names
 from codemods._cst.slots import SlotMixin, map_arguments
 from codemods._types import Target
@@ -179,6 +180,9 @@ class ConstructorRule(SlotMixin):
         ):
             return None
         project = self.project
+        shared = self._shared(target.value)
+        if shared is not None and shared.blocker is not None:
+            return shared.blocker
         if project is not None and project.module and project.exports(target.value):
             return f"`{target.value}` is imported by another module"
         return f"`{target.value}` may be imported by other modules"
@@ -196,10 +200,15 @@ class ConstructorRule(SlotMixin):
         if target is None:
             return False
         uses = self.uses_of(target)
+        scope = self.get_metadata(ScopeProvider, target, None)
+        shared = self._shared(target.value) if isinstance(scope, GlobalScope) else None
+        if shared is not None:
+            # Other modules use it: the index judged every use (its own module's included),
+            # and the files using it follow the same answer.
+            return uses == [] and shared.blocker is None and self.renames_shared_slots()
         if uses == []:
             # Never read: a local of a function cannot be read from elsewhere either; a
             # module-level name can, unless the project shows nothing imports it.
-            scope = self.get_metadata(ScopeProvider, target, None)
             return isinstance(scope, FunctionScope) or (
                 isinstance(scope, GlobalScope) and self._private_to_module(target.value)
             )
@@ -317,6 +326,13 @@ class ConstructorRule(SlotMixin):
             and not project.exports(name)
             and name not in self.all_names()
         )
+
+    def _shared(self, name: str) -> SharedConstant | None:
+        """The index's entry for the module-level handler constant ``name`` if other
+        modules import or use it (``None``: this file alone decides)."""
+        project = self.project
+        shared = project.own_constant(name) if project is not None else None
+        return shared if shared is not None and shared.shared else None
 
     def _call_using(self, node: cst.CSTNode) -> cst.Call | None:
         parent = self.parent(node)

@@ -336,7 +336,8 @@ class ResultHandlerKeywordRule(SlotMixin):
             return updated_node
         if not self._renamable(original_node.value):
             if not self._explained_elsewhere(original_node.value):
-                self.todo(original_node, self._why_not("`result_handler=`"))
+                blocker = self.shared_constant_blocker(original_node.value)
+                self.todo(original_node, blocker or self._why_not("`result_handler=`"))
             return updated_node
         self._report_renamed(original_node, original_node.value)
         return updated_node.with_changes(
@@ -430,12 +431,17 @@ class ResultHandlerKeywordRule(SlotMixin):
             value = arg.value
             if not self._renamable(value) or not self.value_becomes_result(value):
                 return False
-            if isinstance(value, cst.Name):
-                held = self.single_value(value)
-                value = held if held is not None else value
-            if not isinstance(value, cst.Call):
-                return False
-            handler = self.handler_of(value.func)
+            shared = self.shared_result_constant(value)
+            if shared is not None:
+                # a constant of another module: its handler class and constructor, parsed
+                handler, value = shared
+            else:
+                if isinstance(value, cst.Name):
+                    held = self.single_value(value)
+                    value = held if held is not None else value
+                if not isinstance(value, cst.Call):
+                    return False
+                handler = self.handler_of(value.func)
             conversion = conversion_for(handler) if handler else None
             rule = conversion.rule_for(attr) if conversion else None
             return (

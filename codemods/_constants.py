@@ -1,0 +1,394 @@
+"""Handler constants shared across modules: ``RESULT_HANDLER = S3ResultHandler(...)``.
+
+A settings module often holds the project's handler, and every flow imports it
+(``Flow(result_handler=RESULT_HANDLER)``). One file cannot tell whether the constant is
+used only in result slots; the project can. This pass (part of the index's cheap first
+pass, :mod:`ast` only) finds every module-level ``NAME = <built-in handler>(...)`` and every
+use of it in the indexed modules (``from app.settings import NAME [as X]``, ``import
+app.settings as s; s.NAME``), and records either nothing (every use is the
+``result_handler=``/``result=`` of a Task, Flow, Parameter, ``@task`` or project Task
+subclass, in a file of this run: the definition becomes the ``Result`` and the slots
+``result=``, in every file alike) or the first use that keeps it a handler, which the
+definition's TODO names.
+
+The rules follow the answer recorded here in every file of the run, so the definition and
+its slots never disagree: this pass must only accept slots the rules rename for sure.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import ModuleType
+
+__all__ = ["SharedConstant", "shared_constants"]
+
+#: A longer callee is not quoted in a message (it would not fit a TODO line).
+_MAX_CALLEE = 24
+#: Keywords of a holder call that take the constant as a result.
+_SLOT_KEYWORDS = ("result_handler", "result")
+#: A module-level ``NAME = callee(`` line: the only files worth parsing for definitions.
+_ASSIGNED_CALL = re.compile(r"^[A-Za-z_]\w*[ \t]*=[ \t]*[\w.]+\(", re.MULTILINE)
+
+
+@dataclass(frozen=True)
+class SharedConstant:
+    """A module-level variable holding a built-in handler, and what its uses allow."""
+
+    qualname: str  # ``app.settings.RESULT_HANDLER``
+    handler: str  # the built-in handler class (``S3ResultHandler``)
+    source: str  # the constructor call as written
+    #: The first use that keeps it a handler (``is passed to `f` (app.jobs:7)``), or
+    #: ``None`` when every use is a result slot in a file of this run.
+    blocker: str | None = None
+    #: Whether another module imports or uses it (else the defining file alone decides).
+    shared: bool = False
+
+
+@dataclass
+class _Module:
+    name: str
+    package: str
+    path: Path
+    text: str
+    tree: ast.Module | None  # None: the text cannot be parsed
+
+
+@dataclass
+class _Definition:
+    name: str
+    module: _Module
+    handler: str
+    source: str
+    line: int
+    blocker: str | None = None
+    #: The other modules importing or using it, and the lines of its own module using it.
+    users: set[str] = field(default_factory=set)
+    home_uses: list[int] = field(default_factory=list)
+
+    @property
+    def qualname(self) -> str:
+        return f"{self.module.name}.{self.name}" if self.module.name else self.name
+
+    def block(self, why: str) -> None:
+        if self.blocker is None:
+            self.blocker = f"`{self.name}` {why}"
+
+
+@dataclass(frozen=True)
+class _Context:
+    """What the use scan needs to know about the project."""
+
+    classes: dict[str, tuple[str, bool]]  # qualname -> (kind, reads_handler)
+    imported: dict[str, frozenset[str]]
+    rewritten: frozenset[Path]
+    names: ModuleType
+
+
+def shared_constants(
+    modules: Iterable[tuple[Path, str, str, str]],
+    *,
+    classes: dict[str, tuple[str, bool]],
+    imported: dict[str, frozenset[str]],
+    rewritten: Iterable[Path],
+    unread: Iterable[Path],
+) -> dict[str, SharedConstant]:
+    """Find the handler constants of ``modules`` and judge every use of them.
+
+    ``modules`` holds ``(path, module, package, text)`` of each indexed file; ``rewritten``
+    the files this run rewrites (a use elsewhere keeps the handler, since that file keeps
+    its ``result_handler=``); ``unread`` the indexed files that could not be read.
+    """
+    from codemods._cst import names
+
+    parsed: dict[Path, _Module] = {}
+    found: list[_Definition] = []
+    listed = list(modules)
+    for path, module, package, text in listed:
+        if "result_handlers" not in text or _ASSIGNED_CALL.search(text) is None:
+            continue
+        mod = _parse(path, module, package, text)
+        parsed[path] = mod
+        found.extend(_definitions(mod, names))
+    if not found:
+        return {}
+    context = _Context(classes, imported, frozenset(rewritten), names)
+    for definition in found:
+        if definition.module.path not in context.rewritten:
+            definition.block(f"is defined in {definition.module.name}, not in this run")
+    for path, module, package, text in listed:
+        mentioned = [d for d in found if d.name in text]
+        if not mentioned:
+            continue
+        mod = parsed.get(path) or _parse(path, module, package, text)
+        for definition in mentioned:
+            _judge_uses(definition, mod, context)
+    for definition in found:
+        if definition.users and definition.home_uses:
+            where = definition.module.name
+            definition.block(f"is used in its own module too ({where}:{definition.home_uses[0]})")
+    for path in sorted(unread):
+        for definition in found:
+            definition.users.add(path.name)
+            definition.block(f"may be used in {path.name} (not read)")
+    for path in sorted(context.rewritten):
+        if path.suffix == ".ipynb":
+            _judge_notebook(path, found)
+    return {
+        d.qualname: SharedConstant(d.qualname, d.handler, d.source, d.blocker, bool(d.users))
+        for d in found
+    }
+
+
+def _parse(path: Path, module: str, package: str, text: str) -> _Module:
+    try:
+        tree: ast.Module | None = ast.parse(text)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        tree = None
+    return _Module(module, package, path, text, tree)
+
+
+def _definitions(mod: _Module, names: ModuleType) -> Iterator[_Definition]:
+    """Yield the module-level ``NAME = <built-in handler>(...)`` of ``mod``."""
+    from codemods._cst.base import noqa_lines
+    from compat.conversion_table import conversion_for
+
+    if mod.tree is None:
+        return
+    imported = module_bindings(mod.tree, mod.package)
+    counts: dict[str, int] = {}
+    for node in ast.walk(mod.tree):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store | ast.Del):
+            counts[node.id] = counts.get(node.id, 0) + 1
+    silenced = noqa_lines(mod.text.splitlines())
+    exported = all_names(mod.tree)
+    for statement in mod.tree.body:
+        if not (
+            isinstance(statement, ast.Assign)
+            and len(statement.targets) == 1
+            and isinstance(statement.targets[0], ast.Name)
+            and isinstance(statement.value, ast.Call)
+        ):
+            continue
+        dotted = dotted_name(statement.value.func, imported)
+        handler = names.handler_class(dotted) if dotted else None
+        if handler is None or conversion_for(handler) is None:
+            continue
+        name = statement.targets[0].id
+        source = ast.get_source_segment(mod.text, statement.value) or ""
+        definition = _Definition(name, mod, handler, source, statement.lineno)
+        if counts.get(name, 0) > 1 or name in imported:
+            definition.block(f"is bound more than once in {mod.name}")
+        if name in exported:
+            definition.block("is listed in `__all__`")
+        if statement.lineno in silenced or statement.value.lineno in silenced:
+            definition.block("is silenced by `# noqa`")
+        yield definition
+
+
+def _judge_uses(definition: _Definition, mod: _Module, context: _Context) -> None:
+    """Block ``definition`` on the first use in ``mod`` that is not a result slot."""
+    where = mod.name or mod.path.name
+    if mod.tree is None:
+        definition.block(f"may be used in {where} (it cannot be parsed)")
+        return
+    qualname = definition.qualname
+    home = mod is definition.module
+    bindings = module_bindings(mod.tree, mod.package, nested=True)
+    for statement in mod.tree.body:
+        if isinstance(statement, ast.ClassDef) and statement.name not in bindings:
+            bindings[statement.name] = _join(mod.name, statement.name)
+    if home:
+        bindings[definition.name] = qualname
+    aliases = {local for local, target in bindings.items() if target == qualname}
+    parents = {child: node for node in ast.walk(mod.tree) for child in ast.iter_child_nodes(node)}
+    in_run = mod.path in context.rewritten
+    for node in ast.walk(mod.tree):
+        line = getattr(node, "lineno", 0)
+        if isinstance(node, ast.ImportFrom) and _star_imports(node, mod.package, definition):
+            definition.users.add(where)
+            definition.block(f"is star-imported by {where}")
+        elif isinstance(node, ast.ImportFrom | ast.Import) and _binds(node, mod, qualname):
+            definition.users.add(where)
+            if not in_run:
+                definition.block(f"is imported by {where}, not in this run")
+            elif node in mod.tree.body and _reexports(mod, node, qualname, context):
+                definition.block(f"is re-exported by {where}")
+        elif isinstance(node, ast.arg) and node.arg in aliases:
+            definition.block(f"is rebound in {where}:{line}")
+        elif isinstance(node, ast.Name | ast.Attribute):
+            if dotted_name(node, bindings) != qualname:
+                if (
+                    isinstance(node, ast.Attribute)
+                    and node.attr == definition.name
+                    and dotted_name(node.value, bindings) is None
+                ):  # `config.NAME` on an object: it may be this module
+                    definition.users.add(where)
+                    definition.block(f"may be read as `.{node.attr}` in {where}:{line}")
+                continue
+            if home and line == definition.line and isinstance(node.ctx, ast.Store):
+                continue  # the definition itself
+            if not home:
+                definition.users.add(where)
+            if not isinstance(node.ctx, ast.Load):
+                definition.block(f"is rebound in {where}:{line}")
+            elif home:
+                definition.home_uses.append(line)  # the defining file's own rules judge these
+            elif not in_run:
+                definition.block(f"is imported by {where}, not in this run")
+            else:
+                problem = _slot_problem(node, parents, bindings, mod, context)
+                if problem is not None:
+                    definition.block(f"{problem} ({where}:{line})")
+
+
+def _slot_problem(
+    use: ast.AST,
+    parents: dict[ast.AST, ast.AST],
+    bindings: dict[str, str],
+    mod: _Module,
+    context: _Context,
+) -> str | None:
+    """Say why ``use`` is not a result slot the rules rename for sure, or ``None``."""
+    from codemods._cst.base import noqa_lines
+
+    parent = parents.get(use)
+    if isinstance(parent, ast.Attribute):
+        return f"has `.{parent.attr}` used"
+    call = parents.get(parent) if isinstance(parent, ast.keyword) else parent
+    if not isinstance(call, ast.Call):
+        return "is used otherwise"
+    if call.func is use:
+        return "is called"
+    callee = ast.unparse(call.func)
+    quoted = f"`{callee}`" if len(callee) <= _MAX_CALLEE else "a function"
+    if not isinstance(parent, ast.keyword) or parent.arg not in _SLOT_KEYWORDS:
+        return f"is passed to {quoted}"
+    dotted = dotted_name(call.func, bindings)
+    project_class = context.classes.get(dotted) if dotted else None
+    if project_class is not None and project_class[0] == "task":
+        if project_class[1]:
+            return f"is given to {quoted}, which reads `result_handler` itself"
+    elif not (dotted and context.names.is_holder(dotted)):
+        return f"is passed to {quoted}"
+    given = [k.arg for k in call.keywords]
+    if all(k in given for k in _SLOT_KEYWORDS):
+        return "is given next to `result=`"
+    silenced = noqa_lines(mod.text.splitlines())
+    if parent.lineno in silenced or getattr(use, "lineno", 0) in silenced:
+        return "is silenced by `# noqa`"
+    return None
+
+
+def _judge_notebook(path: Path, found: list[_Definition]) -> None:
+    """Block the constants a notebook of this run may use: notebooks are not indexed."""
+    from codemods._source import read_source
+
+    try:
+        text = read_source(path).data.decode("utf-8", errors="replace")
+    except OSError:
+        text = None
+    for definition in found:
+        if text is None or definition.name in text:
+            definition.users.add(path.name)
+            definition.block(f"may be used in {path.name}")
+
+
+def _star_imports(node: ast.ImportFrom, package: str, definition: _Definition) -> bool:
+    return any(a.name == "*" for a in node.names) and (
+        _source_module(node, package) == definition.module.name
+    )
+
+
+def _binds(node: ast.Import | ast.ImportFrom, mod: _Module, qualname: str) -> bool:
+    """Whether the import statement ``node`` binds the constant ``qualname`` by name."""
+    if isinstance(node, ast.Import):
+        return False  # `import app.settings`: its uses are attributes, judged one by one
+    source = _source_module(node, mod.package)
+    return any(_join(source, a.name) == qualname for a in node.names)
+
+
+def _reexports(mod: _Module, node: ast.ImportFrom, qualname: str, context: _Context) -> bool:
+    """Whether the module-level import ``node`` makes the constant part of ``mod``'s
+    interface: a package's ``__init__.py``, a name others import from it, or ``__all__``."""
+    if mod.name and mod.name == mod.package:
+        return True
+    source = _source_module(node, mod.package)
+    local = {a.asname or a.name for a in node.names if _join(source, a.name) == qualname}
+    return bool(local & (set(context.imported.get(mod.name, ())) | all_names(mod.tree)))
+
+
+def _source_module(node: ast.ImportFrom, package: str) -> str:
+    from codemods._project import resolve
+
+    return resolve("." * node.level + (node.module or ""), package)
+
+
+def _join(module: str, name: str) -> str:
+    return f"{module}.{name}" if module else name
+
+
+def module_bindings(
+    tree: ast.Module | None, package: str, *, nested: bool = False
+) -> dict[str, str]:
+    """Map the names a module's imports bind to what they import.
+
+    Top-level imports only, or (``nested``) every import in the module: a use scan must
+    also see ``from app.settings import RH`` inside a function.
+    """
+    from codemods._project import resolve
+
+    imported: dict[str, str] = {}
+    if tree is None:
+        return imported
+    statements = ast.walk(tree) if nested else iter(tree.body)
+    for node in statements:
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.asname:
+                    imported[alias.asname] = alias.name
+                else:
+                    root = alias.name.split(".")[0]
+                    imported[root] = root
+        elif isinstance(node, ast.ImportFrom):
+            source = "." * node.level + (node.module or "")
+            for alias in node.names:
+                dotted = f"{source}.{alias.name}" if node.module else source + alias.name
+                imported[alias.asname or alias.name] = resolve(dotted, package)
+    return imported
+
+
+def dotted_name(node: ast.expr, imported: dict[str, str]) -> str | None:
+    """The qualified name ``node`` (a name or dotted attribute) refers to, if imported."""
+    if isinstance(node, ast.Name):
+        return imported.get(node.id)
+    if isinstance(node, ast.Attribute):
+        value = dotted_name(node.value, imported)
+        return f"{value}.{node.attr}" if value else None
+    return None
+
+
+def all_names(tree: ast.Module | None) -> set[str]:
+    """The string literals listed in a module's ``__all__`` assignments."""
+    found: set[str] = set()
+    for statement in tree.body if tree is not None else ():
+        targets = (
+            statement.targets
+            if isinstance(statement, ast.Assign)
+            else [statement.target]
+            if isinstance(statement, ast.AugAssign | ast.AnnAssign)
+            else []
+        )
+        if not any(isinstance(t, ast.Name) and t.id == "__all__" for t in targets):
+            continue
+        value = statement.value  # type: ignore[union-attr]
+        if isinstance(value, ast.List | ast.Tuple | ast.Set):
+            found.update(
+                e.value
+                for e in value.elts
+                if isinstance(e, ast.Constant) and isinstance(e.value, str)
+            )
+    return found
