@@ -67,7 +67,7 @@ class _Definition:
     blocker: str | None = None
     #: The other modules importing or using it, and the lines of its own module using it.
     users: set[str] = field(default_factory=set)
-    home_uses: list[int] = field(default_factory=list)
+    home_uses: list[int] = field(default_factory=list)  # line numbers
 
     @property
     def qualname(self) -> str:
@@ -128,8 +128,7 @@ def shared_constants(
             _judge_uses(definition, mod, context)
     for definition in found:
         if definition.users and definition.home_uses:
-            where = definition.module.name
-            definition.block(f"is used in its own module too ({where}:{definition.home_uses[0]})")
+            definition.block("is used in its own module too")
     for path in sorted(unread):
         for definition in found:
             definition.users.add(path.name)
@@ -218,7 +217,7 @@ def _judge_uses(definition: _Definition, mod: _Module, context: _Context) -> Non
             elif node in mod.tree.body and _reexports(mod, node, qualname, context):
                 definition.block(f"is re-exported by {where}")
         elif isinstance(node, ast.arg) and node.arg in aliases:
-            definition.block(f"is rebound in {where}:{line}")
+            definition.block(f"is rebound in {where}")
         elif isinstance(node, ast.Name | ast.Attribute):
             if dotted_name(node, bindings) != qualname:
                 if (
@@ -227,14 +226,14 @@ def _judge_uses(definition: _Definition, mod: _Module, context: _Context) -> Non
                     and dotted_name(node.value, bindings) is None
                 ):  # `config.NAME` on an object: it may be this module
                     definition.users.add(where)
-                    definition.block(f"may be read as `.{node.attr}` in {where}:{line}")
+                    definition.block(f"may be read as `.{node.attr}` in {where}")
                 continue
             if home and line == definition.line and isinstance(node.ctx, ast.Store):
                 continue  # the definition itself
             if not home:
                 definition.users.add(where)
             if not isinstance(node.ctx, ast.Load):
-                definition.block(f"is rebound in {where}:{line}")
+                definition.block(f"is rebound in {where}")
             elif home:
                 definition.home_uses.append(line)  # the defining file's own rules judge these
             elif not in_run:
@@ -242,7 +241,7 @@ def _judge_uses(definition: _Definition, mod: _Module, context: _Context) -> Non
             else:
                 problem = _slot_problem(node, parents, bindings, mod, context)
                 if problem is not None:
-                    definition.block(f"{problem} ({where}:{line})")
+                    definition.block(problem.format(where=where))
 
 
 def _slot_problem(
@@ -252,34 +251,38 @@ def _slot_problem(
     mod: _Module,
     context: _Context,
 ) -> str | None:
-    """Say why ``use`` is not a result slot the rules rename for sure, or ``None``."""
+    """Say why ``use`` is not a result slot the rules rename for sure, or ``None``.
+
+    The answer is a template for the module (``{where}``); it names no line, which the
+    TODO comments this run adds would move.
+    """
     from codemods._cst.base import noqa_lines
 
     parent = parents.get(use)
     if isinstance(parent, ast.Attribute):
-        return f"has `.{parent.attr}` used"
+        return f"has `.{parent.attr}` used in {{where}}"
     call = parents.get(parent) if isinstance(parent, ast.keyword) else parent
     if not isinstance(call, ast.Call):
-        return "is used otherwise"
+        return "is used otherwise in {where}"
     if call.func is use:
-        return "is called"
-    callee = ast.unparse(call.func)
+        return "is called in {where}"
+    callee = ast.unparse(call.func).replace("{", "{{").replace("}", "}}")
     quoted = f"`{callee}`" if len(callee) <= _MAX_CALLEE else "a function"
     if not isinstance(parent, ast.keyword) or parent.arg not in _SLOT_KEYWORDS:
-        return f"is passed to {quoted}"
+        return f"is passed to {quoted} in {{where}}"
     dotted = dotted_name(call.func, bindings)
     project_class = context.classes.get(dotted) if dotted else None
     if project_class is not None and project_class[0] == "task":
         if project_class[1]:
-            return f"is given to {quoted}, which reads `result_handler` itself"
+            return f"is given to {quoted} in {{where}} (it reads `result_handler` itself)"
     elif not (dotted and context.names.is_holder(dotted)):
-        return f"is passed to {quoted}"
+        return f"is passed to {quoted} in {{where}}"
     given = [k.arg for k in call.keywords]
     if all(k in given for k in _SLOT_KEYWORDS):
-        return "is given next to `result=`"
+        return "is given next to `result=` in {where}"
     silenced = noqa_lines(mod.text.splitlines())
     if parent.lineno in silenced or getattr(use, "lineno", 0) in silenced:
-        return "is silenced by `# noqa`"
+        return "is silenced by `# noqa` in {where}"
     return None
 
 

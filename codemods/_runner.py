@@ -471,7 +471,7 @@ def process_files(
             if prepared is not None:
                 pending.append(prepared)
         progress.advance()
-    _index_project(paths, pending)
+    _index_project(paths, pending, records)
     items = [(text, p.options) for p in pending for (_, text, _) in p.units]
     results = iter(_run_units(items, jobs, progress))
     for item in pending:
@@ -483,11 +483,18 @@ def process_files(
     return records
 
 
-def _index_project(paths: Sequence[Path], pending: list[_Pending]) -> None:
-    """Give the files to rewrite the project's class index (built only if there are any)."""
+def _index_project(
+    paths: Sequence[Path], pending: list[_Pending], records: list[FileRecord]
+) -> None:
+    """Give the files to rewrite the project's class index (built only if there are any).
+
+    A file skipped or failed already is not part of the run for the index: what it holds
+    stays as it is.
+    """
     if not pending:
         return
-    index = build_index(paths, [item.record.path for item in pending])
+    done = (FileStatus.SKIPPED, FileStatus.ERROR)
+    index = build_index(paths, [r.path for r in records if r.status not in done])
     if not index:
         return
     for item in pending:

@@ -444,15 +444,22 @@ class SlotMixin(RuleTransformer):
         return None
 
     def shared_constant_blocker(self, value: cst.BaseExpression) -> str | None:
-        """Say which use keeps ``value``, a handler constant of another module, a handler
-        (``None`` if ``value`` is none, or nothing does)."""
+        """Say what keeps ``value``, a handler constant of another module, a handler: a use
+        the index found, or arguments PRU002 cannot map (``None`` if ``value`` is none)."""
         project = self.project
         if project is None or not isinstance(value, cst.Name | cst.Attribute):
             return None
         for qname in self.qnames(value):
             shared = project.constant(qname)
-            if shared is not None and shared.blocker is not None:
+            if shared is None:
+                continue
+            if shared.blocker is not None:
                 return shared.blocker
+            call = _parsed_call(shared.source)
+            conversion = conversion_for(shared.handler)
+            mapped = map_arguments(call, conversion, self.target) if call and conversion else None
+            if isinstance(mapped, str):
+                return mapped
         return None
 
 

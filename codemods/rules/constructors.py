@@ -173,6 +173,9 @@ class ConstructorRule(SlotMixin):
             return None
         uses = self.uses_of(target)
         scope = self.get_metadata(ScopeProvider, target, None)
+        shared = self._shared(target.value) if isinstance(scope, GlobalScope) else None
+        if shared is not None and shared.blocker is not None:
+            return shared.blocker  # the index found the use that keeps it a handler
         if (
             uses is None
             or not isinstance(scope, GlobalScope)
@@ -180,9 +183,6 @@ class ConstructorRule(SlotMixin):
         ):
             return None
         project = self.project
-        shared = self._shared(target.value)
-        if shared is not None and shared.blocker is not None:
-            return shared.blocker
         if project is not None and project.module and project.exports(target.value):
             return f"`{target.value}` is imported by another module"
         return f"`{target.value}` may be imported by other modules"

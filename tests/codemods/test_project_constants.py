@@ -1,0 +1,206 @@
+"""A handler constant defined in one module (``app/settings.py``) and used in others.
+
+``fixtures/project_settings/before`` holds packages whose settings module defines
+``RESULT_HANDLER = S3ResultHandler(...)`` and the like: ``app`` uses each only in result
+slots (by name, aliased, relatively, through the module), ``blocked`` has one use per
+constant that keeps it a handler (``.write()``, passed to a function, a Task subclass that
+reads ``result_handler`` itself, next to ``result=``, a ``# noqa``, an attribute read, a use
+in its own module), ``reexported`` and ``starred`` hand it on, ``unrelated`` is another
+library's handler (no change). The rewrite must equal ``after`` (prefect target) and
+``after_compat``: the definition and every slot change together or not at all, in one run
+or file by file.
+"""
+
+from __future__ import annotations
+
+import io
+import shutil
+from pathlib import Path
+
+import pytest
+
+from codemods._project import build_index
+from codemods.cli import main
+
+FIXTURE = Path(__file__).parent / "fixtures" / "project_settings"
+PACKAGES = ["app", "blocked", "reexported", "starred", "unrelated"]
+
+
+def _tree(root: Path) -> dict[str, str]:
+    return {
+        p.relative_to(root).as_posix(): p.read_text()
+        for p in sorted(root.rglob("*.py"))
+        if "__pycache__" not in p.parts
+    }
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    shutil.copytree(FIXTURE / "before", tmp_path / "tree")
+    monkeypatch.chdir(tmp_path / "tree")
+    return tmp_path / "tree"
+
+
+def _run(*args: str) -> int:
+    return main(["--no-progress", "-q", *args])
+
+
+def _todos(path: Path) -> str:
+    """The TODO comments of ``path``, each on one line (long ones continue on ``#   ``)."""
+    lines = [line.strip() for line in path.read_text().splitlines()]
+    joined = "\n".join(line for line in lines if line.startswith("#"))
+    return joined.replace("\n#   ", " ")
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_tree_rewrite_converts_a_constant_with_its_slots(project: Path, jobs: str) -> None:
+    assert _run("-j", jobs, *PACKAGES) == 2  # the blocked constants keep their TODOs
+    assert _tree(project) == _tree(FIXTURE / "after")
+    assert _run(*PACKAGES) == 2  # a second run changes nothing
+    assert _tree(project) == _tree(FIXTURE / "after")
+
+
+def test_compat_target_converts_or_leaves_the_handler_to_compat(project: Path) -> None:
+    assert _run("--target", "compat", *PACKAGES) == 2  # `result=` beside `result_handler=`
+    assert _tree(project) == _tree(FIXTURE / "after_compat")
+    assert _run("--target", "compat", *PACKAGES) == 2
+    assert _tree(project) == _tree(FIXTURE / "after_compat")
+
+
+def test_the_finding_gets_no_todo(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The reviewer's layout: settings, flow, tasks; every use a result slot."""
+    flow, settings = project / "app" / "flow.py", project / "app" / "settings.py"
+    for path in (project / "app" / "modules.py", project / "app" / "aliased.py"):
+        path.unlink()  # only the three files of the finding
+    settings.write_text(
+        "import os\n\nfrom prefect.engine.result_handlers import S3ResultHandler\n\n"
+        'RESULT_HANDLER = S3ResultHandler(bucket=os.environ.get("BUCKET", "acme-results"))\n'
+    )
+    assert main(["--no-progress", "app"]) == 1  # changed, no TODO
+    assert "TODO" not in flow.read_text() + settings.read_text()
+    assert 'with Flow("app", result=RESULT_HANDLER) as flow:' in flow.read_text()
+    assert "print(flow.result.bucket)" in flow.read_text()
+    assert settings.read_text() == (
+        "import os\n\nfrom prefect.engine.results import S3Result\n\n"
+        'RESULT_HANDLER = S3Result(bucket=os.environ.get("BUCKET", "acme-results"))\n'
+    )
+    assert "0 TODOs" in capsys.readouterr().err
+
+
+def test_the_flow_alone_keeps_its_slot_while_settings_holds_a_handler(project: Path) -> None:
+    before = _tree(project)
+    assert _run("app/flow.py") == 2
+    flow = (project / "app" / "flow.py").read_text()
+    assert 'with Flow("app", result_handler=RESULT_HANDLER) as flow:' in flow
+    assert "`RESULT_HANDLER` is defined in app.settings, not in this run" in _todos(
+        project / "app" / "flow.py"
+    )
+    assert (project / "app" / "settings.py").read_text() == before["app/settings.py"]
+    # The settings file on its own next: the flow was not renamed, so neither is it.
+    assert _run("app/settings.py") == 2
+    settings = (project / "app" / "settings.py").read_text()
+    assert "RESULT_HANDLER = S3ResultHandler(" in settings
+    assert "`RESULT_HANDLER` is imported by app.aliased, not in this run" in _todos(
+        project / "app" / "settings.py"
+    )
+    assert (project / "app" / "flow.py").read_text() == flow
+
+
+def test_the_settings_alone_stays_a_handler_while_flows_are_not_rewritten(project: Path) -> None:
+    before = _tree(project)
+    assert _run("app/settings.py") == 2
+    settings = (project / "app" / "settings.py").read_text()
+    assert "RESULT_HANDLER = S3ResultHandler(" in settings
+    assert "SCRATCH = LocalResultHandler(" in settings
+    assert _tree(project) == {**before, "app/settings.py": settings}
+
+
+def test_a_file_outside_the_run_that_uses_the_constant_keeps_it_a_handler(project: Path) -> None:
+    """Every file of `app` but one: that one's slot would stay `result_handler=`."""
+    files = sorted(str(p.relative_to(project)) for p in (project / "app").glob("*.py"))
+    files.remove("app/aliased.py")
+    assert _run(*files) == 2
+    settings = (project / "app" / "settings.py").read_text()
+    assert "RESULT_HANDLER = S3ResultHandler(" in settings
+    assert "`RESULT_HANDLER` is imported by app.aliased, not in this run" in _todos(
+        project / "app" / "settings.py"
+    )
+    assert "result_handler=RESULT_HANDLER" in (project / "app" / "flow.py").read_text()
+
+
+def test_stdin_sees_the_package_but_never_converts_a_shared_constant(
+    project: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """One file from stdin is the whole run: the settings file is not rewritten with it."""
+    source = (project / "app" / "flow.py").read_text()
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(source.encode())))
+    assert main(["--stdin-filename", "app/flow.py", "-"]) == 2
+    out = capsys.readouterr().out
+    assert 'with Flow("app", result_handler=RESULT_HANDLER) as flow:' in out
+
+
+@pytest.mark.parametrize("selection", [["--select", "PRU002"], ["--ignore", "PRU003"]])
+def test_without_both_rules_nothing_shared_changes(project: Path, selection: list[str]) -> None:
+    """PRU002 converts the definition and PRU003 renames the slots: one alone does neither."""
+    _run(*selection, "app")
+    assert "RESULT_HANDLER = S3ResultHandler(" in (project / "app" / "settings.py").read_text()
+    assert "result_handler=RESULT_HANDLER" in (project / "app" / "flow.py").read_text()
+
+
+def test_a_notebook_of_the_run_naming_the_constant_keeps_it(project: Path) -> None:
+    notebook = project / "app" / "explore.ipynb"
+    notebook.write_text(
+        '{"cells": [{"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": null,'
+        ' "source": ["from app.settings import RESULT_HANDLER\\n", "RESULT_HANDLER.write(1)\\n"]}],'
+        ' "metadata": {}, "nbformat": 4, "nbformat_minor": 5}\n'
+    )
+    _run("app")
+    settings = (project / "app" / "settings.py").read_text()
+    assert "RESULT_HANDLER = S3ResultHandler(" in settings
+    assert "`RESULT_HANDLER` may be used in explore.ipynb" in _todos(
+        project / "app" / "settings.py"
+    )
+
+
+def test_an_unparsable_module_naming_the_constant_keeps_it(project: Path) -> None:
+    (project / "app" / "broken.py").write_text("from app.settings import RESULT_HANDLER\nif\n")
+    _run("app")
+    settings = (project / "app" / "settings.py").read_text()
+    assert "RESULT_HANDLER = S3ResultHandler(" in settings
+    assert "may be used in app.broken (it cannot be parsed)" in _todos(
+        project / "app" / "settings.py"
+    )
+
+
+def test_a_constant_read_on_an_unknown_object_is_kept(project: Path) -> None:
+    (project / "app" / "config.py").write_text(
+        "def bucket(config):\n    return config.RESULT_HANDLER.bucket\n"
+    )
+    _run("app")
+    assert "may be read as `.RESULT_HANDLER` in app.config" in _todos(
+        project / "app" / "settings.py"
+    )
+
+
+def test_the_index_judges_each_constant() -> None:
+    before = FIXTURE / "before"
+    files = sorted(before.rglob("*.py"))
+    constants = build_index(files).constants
+    blockers = {name: c.blocker for name, c in constants.items() if c.shared}
+    assert blockers == {
+        "app.settings.RESULT_HANDLER": None,
+        "app.settings.SCRATCH": None,
+        "app.settings.SECURE": None,  # shared, but PRU002 maps its arguments for compat only
+        "blocked.settings.BOTH": "`BOTH` is given next to `result=` in blocked.jobs",
+        "blocked.settings.HOME": "`HOME` is used in its own module too",
+        "blocked.settings.MAIN": "`MAIN` has `.dir` used in blocked.main",
+        "blocked.settings.PASSED": "`PASSED` is passed to `publish` in blocked.jobs",
+        "blocked.settings.READ_ITSELF": "`READ_ITSELF` is given to `Defaulted` in blocked.jobs "
+        "(it reads `result_handler` itself)",
+        "blocked.settings.SILENCED": "`SILENCED` is silenced by `# noqa` in blocked.jobs",
+        "blocked.settings.WRITTEN": "`WRITTEN` has `.write` used in blocked.jobs",
+        "reexported.settings.RESULT_HANDLER": "`RESULT_HANDLER` is re-exported by reexported",
+        "starred.settings.RESULT_HANDLER": "`RESULT_HANDLER` is star-imported by starred.flow",
+    }
+    # another library's `result_handlers` is no Prefect handler: not indexed at all
+    assert "unrelated.settings.RESULT_HANDLER" not in constants
