@@ -21,6 +21,7 @@ import ast
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from types import ModuleType
 
@@ -55,6 +56,27 @@ class _Module:
     path: Path
     text: str
     tree: ast.Module | None  # None: the text cannot be parsed
+
+    @cached_property
+    def bindings(self) -> dict[str, str]:
+        """What each name refers to: every import of the module, and its own classes."""
+        found = module_bindings(self.tree, self.package, nested=True)
+        for statement in self.tree.body if self.tree is not None else ():
+            if isinstance(statement, ast.ClassDef) and statement.name not in found:
+                found[statement.name] = _join(self.name, statement.name)
+        return found
+
+    @cached_property
+    def parents(self) -> dict[ast.AST, ast.AST]:
+        nodes = ast.walk(self.tree) if self.tree is not None else iter(())
+        return {child: node for node in nodes for child in ast.iter_child_nodes(node)}
+
+    @cached_property
+    def silenced(self) -> frozenset[int]:
+        """The lines a ``# noqa`` silences this tool on."""
+        from codemods._cst.base import noqa_lines
+
+        return noqa_lines(self.text.splitlines())
 
 
 @dataclass
@@ -152,7 +174,6 @@ def _parse(path: Path, module: str, package: str, text: str) -> _Module:
 
 def _definitions(mod: _Module, names: ModuleType) -> Iterator[_Definition]:
     """Yield the module-level ``NAME = <built-in handler>(...)`` of ``mod``."""
-    from codemods._cst.base import noqa_lines
     from compat.conversion_table import conversion_for
 
     if mod.tree is None:
@@ -162,7 +183,6 @@ def _definitions(mod: _Module, names: ModuleType) -> Iterator[_Definition]:
     for node in ast.walk(mod.tree):
         if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store | ast.Del):
             counts[node.id] = counts.get(node.id, 0) + 1
-    silenced = noqa_lines(mod.text.splitlines())
     exported = all_names(mod.tree)
     for statement in mod.tree.body:
         if not (
@@ -183,7 +203,7 @@ def _definitions(mod: _Module, names: ModuleType) -> Iterator[_Definition]:
             definition.block(f"is bound more than once in {mod.name}")
         if name in exported:
             definition.block("is listed in `__all__`")
-        if statement.lineno in silenced or statement.value.lineno in silenced:
+        if statement.lineno in mod.silenced or statement.value.lineno in mod.silenced:
             definition.block("is silenced by `# noqa`")
         yield definition
 
@@ -196,14 +216,8 @@ def _judge_uses(definition: _Definition, mod: _Module, context: _Context) -> Non
         return
     qualname = definition.qualname
     home = mod is definition.module
-    bindings = module_bindings(mod.tree, mod.package, nested=True)
-    for statement in mod.tree.body:
-        if isinstance(statement, ast.ClassDef) and statement.name not in bindings:
-            bindings[statement.name] = _join(mod.name, statement.name)
-    if home:
-        bindings[definition.name] = qualname
+    bindings = {**mod.bindings, definition.name: qualname} if home else mod.bindings
     aliases = {local for local, target in bindings.items() if target == qualname}
-    parents = {child: node for node in ast.walk(mod.tree) for child in ast.iter_child_nodes(node)}
     in_run = mod.path in context.rewritten
     for node in ast.walk(mod.tree):
         line = getattr(node, "lineno", 0)
@@ -239,25 +253,20 @@ def _judge_uses(definition: _Definition, mod: _Module, context: _Context) -> Non
             elif not in_run:
                 definition.block(f"is imported by {where}, not in this run")
             else:
-                problem = _slot_problem(node, parents, bindings, mod, context)
+                problem = _slot_problem(node, bindings, mod, context)
                 if problem is not None:
                     definition.block(problem.format(where=where))
 
 
 def _slot_problem(
-    use: ast.AST,
-    parents: dict[ast.AST, ast.AST],
-    bindings: dict[str, str],
-    mod: _Module,
-    context: _Context,
+    use: ast.AST, bindings: dict[str, str], mod: _Module, context: _Context
 ) -> str | None:
     """Say why ``use`` is not a result slot the rules rename for sure, or ``None``.
 
     The answer is a template for the module (``{where}``); it names no line, which the
     TODO comments this run adds would move.
     """
-    from codemods._cst.base import noqa_lines
-
+    parents = mod.parents
     parent = parents.get(use)
     if isinstance(parent, ast.Attribute):
         return f"has `.{parent.attr}` used in {{where}}"
@@ -280,8 +289,7 @@ def _slot_problem(
     given = [k.arg for k in call.keywords]
     if all(k in given for k in _SLOT_KEYWORDS):
         return "is given next to `result=` in {where}"
-    silenced = noqa_lines(mod.text.splitlines())
-    if parent.lineno in silenced or getattr(use, "lineno", 0) in silenced:
+    if parent.lineno in mod.silenced or getattr(use, "lineno", 0) in mod.silenced:
         return "is silenced by `# noqa` in {where}"
     return None
 
