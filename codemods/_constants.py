@@ -25,7 +25,7 @@ from functools import cached_property
 from pathlib import Path
 from types import ModuleType
 
-__all__ = ["SharedConstant", "shared_constants"]
+__all__ = ["SharedConstant", "handler_factories", "shared_constants"]
 
 #: A longer callee is not quoted in a message (it would not fit a TODO line).
 _MAX_CALLEE = 24
@@ -33,6 +33,9 @@ _MAX_CALLEE = 24
 _SLOT_KEYWORDS = ("result_handler", "result")
 #: A module-level ``NAME = callee(`` line: the only files worth parsing for definitions.
 _ASSIGNED_CALL = re.compile(r"^[A-Za-z_]\w*[ \t]*=[ \t]*[\w.]+\(", re.MULTILINE)
+#: A module-level function definition, and a ``return callee(`` in some function.
+_MODULE_DEF = re.compile(r"^def[ \t]+\w+", re.MULTILINE)
+_RETURNED_CALL = re.compile(r"\breturn[ \t]+[\w.]+\(")
 
 
 @dataclass(frozen=True)
@@ -155,9 +158,11 @@ def shared_constants(
         for definition in found:
             definition.users.add(path.name)
             definition.block(f"may be used in {path.name} (not read)")
-    for path in sorted(context.rewritten):
-        if path.suffix == ".ipynb":
-            _judge_notebook(path, found)
+    for path, notebook in _notebook_texts(context.rewritten):
+        for definition in found:
+            if notebook is None or definition.name in notebook:
+                definition.users.add(path.name)
+                definition.block(f"may be used in {path.name}")
     return {
         d.qualname: SharedConstant(d.qualname, d.handler, d.source, d.blocker, bool(d.users))
         for d in found
@@ -294,18 +299,16 @@ def _slot_problem(
     return None
 
 
-def _judge_notebook(path: Path, found: list[_Definition]) -> None:
-    """Block the constants a notebook of this run may use: notebooks are not indexed."""
+def _notebook_texts(rewritten: Iterable[Path]) -> Iterator[tuple[Path, str | None]]:
+    """The text of each notebook of this run (``None``: unreadable); they are not indexed."""
     from codemods._source import read_source
 
-    try:
-        text = read_source(path).data.decode("utf-8", errors="replace")
-    except OSError:
-        text = None
-    for definition in found:
-        if text is None or definition.name in text:
-            definition.users.add(path.name)
-            definition.block(f"may be used in {path.name}")
+    for path in sorted(rewritten):
+        if path.suffix == ".ipynb":
+            try:
+                yield path, read_source(path).data.decode("utf-8", errors="replace")
+            except OSError:
+                yield path, None
 
 
 def _star_imports(node: ast.ImportFrom, package: str, definition: _Definition) -> bool:
@@ -403,3 +406,46 @@ def all_names(tree: ast.Module | None) -> set[str]:
                 if isinstance(e, ast.Constant) and isinstance(e.value, str)
             )
     return found
+
+
+def handler_factories(
+    modules: Iterable[tuple[Path, str, str, str]],
+    *,
+    rewritten: Iterable[Path],
+    unread: Iterable[Path],
+) -> dict[str, bool]:
+    """Map each module-level function that returns a call (``def make_handler(): return
+    LocalResultHandler(...)``), in a module importing the legacy handlers, to whether
+    another file may call it: another indexed module or a notebook of the run spells its
+    name, or an indexed file could not be read. A function no other file calls is judged
+    in its own file alone.
+    """
+    listed = list(modules)
+    found: dict[str, str] = {}  # qualname -> the file's module
+    for _path, module, _package, text in listed:
+        if (
+            "result_handlers" not in text
+            or _MODULE_DEF.search(text) is None
+            or _RETURNED_CALL.search(text) is None
+        ):
+            continue
+        try:
+            tree = ast.parse(text)
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            continue
+        for statement in tree.body:
+            if isinstance(statement, ast.FunctionDef):
+                found[_join(module, statement.name)] = module
+    if not found:
+        return {}
+    anywhere = bool(list(unread))
+    notebooks = [text for _path, text in _notebook_texts(rewritten)]
+    return {
+        qualname: anywhere
+        or any(
+            other != module and qualname.rpartition(".")[2] in text
+            for _path, other, _package, text in listed
+        )
+        or any(text is None or qualname.rpartition(".")[2] in text for text in notebooks)
+        for qualname, module in sorted(found.items())
+    }

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
 
-from codemods._constants import SharedConstant, shared_constants
+from codemods._constants import SharedConstant, handler_factories, shared_constants
 from codemods._guard import source_problem
 from codemods._source import read_source
 
@@ -82,9 +82,14 @@ class ProjectIndex:
     #: Module-level handler constants by qualified name, and whether every use is a result
     #: slot (see :mod:`codemods._constants`).
     constants: dict[str, SharedConstant] = field(default_factory=dict)
+    #: Module-level functions returning a call, by qualified name: whether another file
+    #: may call them (see :func:`codemods._constants.handler_factories`).
+    factories: dict[str, bool] = field(default_factory=dict)
 
     def __bool__(self) -> bool:
-        return bool(self.classes or self.imported or self.task_functions or self.constants)
+        return bool(
+            self.classes or self.imported or self.task_functions or self.constants or self.factories
+        )
 
 
 @dataclass(frozen=True)
@@ -117,6 +122,13 @@ class ProjectContext:
         if not self.module:
             return None
         return self.index.constants.get(f"{self.module}.{name}")
+
+    def private_function(self, name: str) -> bool:
+        """Whether no other file calls the module-level function ``name`` of this file: the
+        index knows this file, and no other indexed file spells the name."""
+        if not self.module:
+            return False
+        return self.index.factories.get(f"{self.module}.{name}") is False
 
     def exports(self, name: str) -> bool:
         """Whether other code may import ``name`` from this file.
@@ -258,18 +270,21 @@ def build_index(paths: Iterable[Path], rewritten: Iterable[Path] | None = None) 
         for name, kind in sorted(kinds.items())
     }
     imported = _imported_names(sources)
+    modules = [(path, *sources.module_name(path), text) for path, text in sorted(texts.items())]
+    rewritten = paths if rewritten is None else list(rewritten)
     return ProjectIndex(
         found,
         imported,
         _task_functions(sources, rule_names),
         frozenset(sources.module_name(path)[0] for path in texts),
         shared_constants(
-            ((path, *sources.module_name(path), text) for path, text in sorted(texts.items())),
+            modules,
             classes={name: (cls.kind, cls.reads_handler) for name, cls in found.items()},
             imported=imported,
-            rewritten=paths if rewritten is None else rewritten,
+            rewritten=rewritten,
             unread=sources.unread,
         ),
+        handler_factories(modules, rewritten=rewritten, unread=sources.unread),
     )
 
 

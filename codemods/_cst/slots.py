@@ -11,7 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import libcst as cst
-from libcst.metadata import GlobalScope
+import libcst.matchers as m
+from libcst.metadata import FunctionScope, GlobalScope, ScopeProvider
 
 from codemods._catalogue import Rule
 from codemods._project import HANDLER
@@ -367,6 +368,9 @@ class SlotMixin(RuleTransformer):
         qnames = self.qnames(call.func)
         if any(_names.is_result_class(q) for q in qnames):
             return True
+        factory = self.function_named(call.func)
+        if factory is not None:
+            return self.factory_returns_results(factory)
         handler = self.handler_of(call.func)
         conversion = conversion_for(handler) if handler else None
         if conversion is not None:
@@ -462,6 +466,95 @@ class SlotMixin(RuleTransformer):
                 return mapped
         return None
 
+    # -- helper functions returning a handler -----------------------------------------
+
+    def function_named(self, func: cst.BaseExpression) -> cst.FunctionDef | None:
+        """Return the function ``func`` names if a ``def`` in this file binds it alone."""
+        if not isinstance(func, cst.Name):
+            return None
+        scope = self.get_metadata(ScopeProvider, func, None)
+        found = list(scope[func.value]) if scope is not None else []
+        node = found[0].node if len(found) == 1 else None
+        return node if isinstance(node, cst.FunctionDef) else None
+
+    def factory_returns_results(self, func: cst.FunctionDef) -> bool:
+        """Whether ``func`` is a helper whose every ``return`` gives a built-in handler PRU002
+        converts (or ``None``) and whose every caller puts the value straight into a result
+        slot PRU003 renames (``Flow(result_handler=make_handler())``): then its returns
+        become the ``Result`` and its slots ``result=``, together.
+
+        Not a method, a decorated or ``async`` function, a generator, nor a module-level
+        function another file may call (the project index sees none spell its name).
+        """
+        known: dict[cst.FunctionDef, bool] = self.__dict__.setdefault("_factories", {})
+        if func not in known:
+            known[func] = self._is_result_factory(func)
+        return known[func]
+
+    def _is_result_factory(self, func: cst.FunctionDef) -> bool:
+        if Rule.PRU002 not in self.state.active or func.decorators or func.asynchronous:
+            return False
+        scope = self.get_metadata(ScopeProvider, func, None)
+        if not isinstance(scope, GlobalScope | FunctionScope):
+            return False  # a method is called through its object: its callers are unknown
+        bindings = list(scope[func.name.value])
+        if len(bindings) != 1 or bindings[0].node is not func:
+            return False
+        if isinstance(scope, GlobalScope) and not self._private_function(func):
+            return False
+        returns = _own_returns(func)
+        if returns is None or not any(r.value is not None for r in returns):
+            return False
+        for returned in returns:
+            value = returned.value
+            if value is None or m.matches(value, m.Name("None")):
+                continue
+            if not isinstance(value, cst.Call) or self.suppressed(value):
+                return False
+            handler = self.handler_of(value.func)
+            conversion = conversion_for(handler) if handler else None
+            if conversion is None or isinstance(map_arguments(value, conversion, self.target), str):
+                return False
+        callers = [ref.node for ref in bindings[0].references]
+        return bool(callers) and all(self._called_in_result_slot(ref) for ref in callers)
+
+    def _private_function(self, func: cst.FunctionDef) -> bool:
+        """Whether no other file can call the module-level ``func``: the project index
+        knows this file, no other file spells its name, and ``__all__`` does not list it."""
+        project = self.project
+        if project is None or not project.private_function(func.name.value):
+            return False
+        module = next((a for a in self.ancestors(func) if isinstance(a, cst.Module)), None)
+        return module is not None and func.name.value not in _all_names(module)
+
+    def _called_in_result_slot(self, ref: cst.CSTNode) -> bool:
+        """Whether ``ref`` is called right in a result slot PRU003 renames (or ``result=``)."""
+        call = self.parent(ref)
+        if not isinstance(call, cst.Call) or call.func is not ref:
+            return False
+        arg = self.parent(call)
+        keyword = keyword_of(arg)
+        holder = self.parent(arg) if arg is not None else None
+        if (
+            keyword not in RESULT_SLOTS
+            or not isinstance(arg, cst.Arg)
+            or arg.value is not call
+            or not isinstance(holder, cst.Call)
+            or not self.is_holder_call(holder)
+            or self.suppressed(call)
+            or self.suppressed(arg)
+        ):
+            return False
+        if keyword == "result":
+            return True
+        from codemods.rules.result_handler_keyword import reads_handler_itself
+
+        return (
+            Rule.PRU003 in self.state.active
+            and not has_keyword(holder, "result")
+            and reads_handler_itself(self, holder) is None
+        )
+
 
 def _parsed_call(source: str) -> cst.Call | None:
     """Parse a constructor call recorded by the project index (``None`` if it is not one)."""
@@ -470,3 +563,25 @@ def _parsed_call(source: str) -> cst.Call | None:
     except cst.ParserSyntaxError:
         return None
     return parsed if isinstance(parsed, cst.Call) else None
+
+
+def _own_returns(func: cst.FunctionDef) -> list[cst.Return] | None:
+    """The ``return`` statements of ``func`` itself (not of nested functions or classes);
+    ``None`` for a generator, whose calls give no handler."""
+    found: list[cst.Return] = []
+    pending: list[cst.CSTNode] = [func.body]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, cst.Yield):
+            return None
+        if isinstance(node, cst.Return):
+            found.append(node)
+        if not isinstance(node, cst.FunctionDef | cst.ClassDef | cst.Lambda):
+            pending.extend(node.children)
+    return found
+
+
+def _all_names(module: cst.Module) -> set[str]:
+    from codemods.rules.constructors import module_all_names
+
+    return module_all_names(module)

@@ -81,7 +81,11 @@ class ConstructorRule(SlotMixin):
         slot = self.result_slot(call)
         if slot == "result_handler":
             return f"{conversion.handler} stays under `result_handler=`"
-        if slot is None and not self._held_for_results(call):
+        if (
+            slot is None
+            and not self._held_for_results(call)
+            and not self._returned_for_results(call)
+        ):
             return self._how_used(call, conversion.handler)
         return None
 
@@ -194,6 +198,14 @@ class ConstructorRule(SlotMixin):
             return None
         target = assign.targets[0].target
         return target if isinstance(target, cst.Name) else None
+
+    def _returned_for_results(self, call: cst.Call) -> bool:
+        """Whether ``call`` is returned by a helper whose callers all put its value in
+        result slots (see :meth:`factory_returns_results`)."""
+        if not isinstance(self.parent(call), cst.Return):
+            return False
+        func = next((a for a in self.ancestors(call) if isinstance(a, cst.FunctionDef)), None)
+        return func is not None and self.factory_returns_results(func)
 
     def _held_for_results(self, call: cst.Call) -> bool:
         target = self._assigned_name(call)
