@@ -6,9 +6,10 @@ slots (by name, aliased, relatively, through the module), ``blocked`` has one us
 constant that keeps it a handler (``.write()``, passed to a function, a Task subclass that
 reads ``result_handler`` itself, next to ``result=``, a ``# noqa``, an attribute read, a use
 in its own module), ``reexported`` and ``starred`` hand it on, ``unrelated`` is another
-library's handler (no change). The rewrite must equal ``after`` (prefect target) and
-``after_compat``: the definition and every slot change together or not at all, in one run
-or file by file.
+library's handler (no change), and ``helpers`` has module-level functions returning a
+handler (one called only in a result slot of its module, one called by another module too).
+The rewrite must equal ``after`` (prefect target) and ``after_compat``: the definition and
+every slot change together or not at all, in one run or file by file.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from codemods._project import build_index
 from codemods.cli import main
 
 FIXTURE = Path(__file__).parent / "fixtures" / "project_settings"
-PACKAGES = ["app", "blocked", "reexported", "starred", "unrelated"]
+PACKAGES = ["app", "blocked", "helpers", "reexported", "starred", "unrelated"]
 
 
 def _tree(root: Path) -> dict[str, str]:
@@ -204,3 +205,8 @@ def test_the_index_judges_each_constant() -> None:
     }
     # another library's `result_handlers` is no Prefect handler: not indexed at all
     assert "unrelated.settings.RESULT_HANDLER" not in constants
+    # module-level functions returning a call, and whether another file calls them
+    assert build_index(files).factories == {
+        "helpers.flows.make_handler": False,
+        "helpers.flows.shared_handler": True,
+    }
