@@ -98,9 +98,11 @@ class _Definition:
     def qualname(self) -> str:
         return f"{self.module.name}.{self.name}" if self.module.name else self.name
 
-    def block(self, why: str) -> None:
+    def block(self, message: str, **fields: str) -> None:
+        """Record ``message`` (a template naming ``{name}`` and ``fields``) as what keeps
+        the constant a handler, unless a use found earlier already does."""
         if self.blocker is None:
-            self.blocker = f"`{self.name}` {why}"
+            self.blocker = message.format(name=self.name, **fields)
 
 
 @dataclass(frozen=True)
@@ -143,7 +145,9 @@ def shared_constants(
     context = _Context(classes, imported, frozenset(rewritten), names)
     for definition in found:
         if definition.module.path not in context.rewritten:
-            definition.block(f"is defined in {definition.module.name}, not in this run")
+            definition.block(
+                "`{name}` is defined in {where}, not in this run", where=definition.module.name
+            )
     for path, module, package, text in listed:
         mentioned = [d for d in found if d.name in text]
         if not mentioned:
@@ -153,16 +157,16 @@ def shared_constants(
             _judge_uses(definition, mod, context)
     for definition in found:
         if definition.users and definition.home_uses:
-            definition.block("is used in its own module too")
+            definition.block("`{name}` is used in its own module too")
     for path in sorted(unread):
         for definition in found:
             definition.users.add(path.name)
-            definition.block(f"may be used in {path.name} (not read)")
+            definition.block("`{name}` may be used in {where} (not read)", where=path.name)
     for path, notebook in _notebook_texts(context.rewritten):
         for definition in found:
             if notebook is None or definition.name in notebook:
                 definition.users.add(path.name)
-                definition.block(f"may be used in {path.name}")
+                definition.block("`{name}` may be used in {where}", where=path.name)
     return {
         d.qualname: SharedConstant(d.qualname, d.handler, d.source, d.blocker, bool(d.users))
         for d in found
@@ -205,11 +209,11 @@ def _definitions(mod: _Module, names: ModuleType) -> Iterator[_Definition]:
         source = ast.get_source_segment(mod.text, statement.value) or ""
         definition = _Definition(name, mod, handler, source, statement.lineno)
         if counts.get(name, 0) > 1 or name in imported:
-            definition.block(f"is bound more than once in {mod.name}")
+            definition.block("`{name}` is bound more than once in {where}", where=mod.name)
         if name in exported:
-            definition.block("is listed in `__all__`")
+            definition.block("`{name}` is listed in `__all__`")
         if statement.lineno in mod.silenced or statement.value.lineno in mod.silenced:
-            definition.block("is silenced by `# noqa`")
+            definition.block("`{name}` is silenced by `# noqa`")
         yield definition
 
 
@@ -217,7 +221,7 @@ def _judge_uses(definition: _Definition, mod: _Module, context: _Context) -> Non
     """Block ``definition`` on the first use in ``mod`` that is not a result slot."""
     where = mod.name or mod.path.name
     if mod.tree is None:
-        definition.block(f"may be used in {where} (it cannot be parsed)")
+        definition.block("`{name}` may be used in {where} (it cannot be parsed)", where=where)
         return
     qualname = definition.qualname
     home = mod is definition.module
@@ -228,15 +232,15 @@ def _judge_uses(definition: _Definition, mod: _Module, context: _Context) -> Non
         line = getattr(node, "lineno", 0)
         if isinstance(node, ast.ImportFrom) and _star_imports(node, mod.package, definition):
             definition.users.add(where)
-            definition.block(f"is star-imported by {where}")
+            definition.block("`{name}` is star-imported by {where}", where=where)
         elif isinstance(node, ast.ImportFrom | ast.Import) and _binds(node, mod, qualname):
             definition.users.add(where)
             if not in_run:
-                definition.block(f"is imported by {where}, not in this run")
+                definition.block("`{name}` is imported by {where}, not in this run", where=where)
             elif node in mod.tree.body and _reexports(mod, node, qualname, context):
-                definition.block(f"is re-exported by {where}")
+                definition.block("`{name}` is re-exported by {where}", where=where)
         elif isinstance(node, ast.arg) and node.arg in aliases:
-            definition.block(f"is rebound in {where}")
+            definition.block("`{name}` is rebound in {where}", where=where)
         elif isinstance(node, ast.Name | ast.Attribute):
             if dotted_name(node, bindings) != qualname:
                 if (
@@ -245,22 +249,22 @@ def _judge_uses(definition: _Definition, mod: _Module, context: _Context) -> Non
                     and dotted_name(node.value, bindings) is None
                 ):  # `config.NAME` on an object: it may be this module
                     definition.users.add(where)
-                    definition.block(f"may be read as `.{node.attr}` in {where}")
+                    definition.block("`{name}` may be read as `.{name}` in {where}", where=where)
                 continue
             if home and line == definition.line and isinstance(node.ctx, ast.Store):
                 continue  # the definition itself
             if not home:
                 definition.users.add(where)
             if not isinstance(node.ctx, ast.Load):
-                definition.block(f"is rebound in {where}")
+                definition.block("`{name}` is rebound in {where}", where=where)
             elif home:
                 definition.home_uses.append(line)  # the defining file's own rules judge these
             elif not in_run:
-                definition.block(f"is imported by {where}, not in this run")
+                definition.block("`{name}` is imported by {where}, not in this run", where=where)
             else:
                 problem = _slot_problem(node, bindings, mod, context)
                 if problem is not None:
-                    definition.block(problem.format(where=where))
+                    definition.block(problem, where=where, **_use_fields(node, mod.parents))
 
 
 def _slot_problem(
@@ -268,35 +272,44 @@ def _slot_problem(
 ) -> str | None:
     """Say why ``use`` is not a result slot the rules rename for sure, or ``None``.
 
-    The answer is a template for the module (``{where}``); it names no line, which the
-    TODO comments this run adds would move.
+    The answer is a template for :meth:`_Definition.block` (fields from :func:`_use_fields`);
+    it names the module, no line: the TODO comments this run adds would move lines.
     """
     parents = mod.parents
     parent = parents.get(use)
     if isinstance(parent, ast.Attribute):
-        return f"has `.{parent.attr}` used in {{where}}"
+        return "`{name}` has `.{attr}` used in {where}"
     call = parents.get(parent) if isinstance(parent, ast.keyword) else parent
     if not isinstance(call, ast.Call):
-        return "is used otherwise in {where}"
+        return "`{name}` is used otherwise in {where}"
     if call.func is use:
-        return "is called in {where}"
-    callee = ast.unparse(call.func).replace("{", "{{").replace("}", "}}")
-    quoted = f"`{callee}`" if len(callee) <= _MAX_CALLEE else "a function"
+        return "`{name}` is called in {where}"
     if not isinstance(parent, ast.keyword) or parent.arg not in _SLOT_KEYWORDS:
-        return f"is passed to {quoted} in {{where}}"
+        return "`{name}` is passed to {callee} in {where}"
     dotted = dotted_name(call.func, bindings)
     project_class = context.classes.get(dotted) if dotted else None
     if project_class is not None and project_class[0] == "task":
         if project_class[1]:
-            return f"is given to {quoted} in {{where}} (it reads `result_handler` itself)"
+            return "`{name}` is given to {callee} in {where} (it reads `result_handler` itself)"
     elif not (dotted and context.names.is_holder(dotted)):
-        return f"is passed to {quoted} in {{where}}"
+        return "`{name}` is passed to {callee} in {where}"
     given = [k.arg for k in call.keywords]
     if all(k in given for k in _SLOT_KEYWORDS):
-        return "is given next to `result=` in {where}"
+        return "`{name}` is given next to `result=` in {where}"
     if parent.lineno in mod.silenced or getattr(use, "lineno", 0) in mod.silenced:
-        return "is silenced by `# noqa` in {where}"
+        return "`{name}` is silenced by `# noqa` in {where}"
     return None
+
+
+def _use_fields(use: ast.AST, parents: dict[ast.AST, ast.AST]) -> dict[str, str]:
+    """The attribute read on ``use`` and the callee it is given to, as messages quote them."""
+    parent = parents.get(use)
+    call = parents.get(parent) if isinstance(parent, ast.keyword) else parent
+    callee = ast.unparse(call.func) if isinstance(call, ast.Call) else ""
+    return {
+        "attr": parent.attr if isinstance(parent, ast.Attribute) else "",
+        "callee": f"`{callee}`" if len(callee) <= _MAX_CALLEE else "a function",
+    }
 
 
 def _notebook_texts(rewritten: Iterable[Path]) -> Iterator[tuple[Path, str | None]]:
