@@ -25,17 +25,24 @@ from functools import cached_property
 from pathlib import Path
 from types import ModuleType
 
-__all__ = ["SharedConstant", "handler_factories", "shared_constants"]
+__all__ = ["HandlerUses", "SharedConstant", "handler_uses"]
 
 #: A longer callee is not quoted in a message (it would not fit a TODO line).
 _MAX_CALLEE = 24
 #: Keywords of a holder call that take the constant as a result.
 _SLOT_KEYWORDS = ("result_handler", "result")
-#: A module-level ``NAME = callee(`` line: the only files worth parsing for definitions.
+#: A module-level ``NAME = callee(`` line, a ``return callee(``, a module-level ``def``.
 _ASSIGNED_CALL = re.compile(r"^[A-Za-z_]\w*[ \t]*=[ \t]*[\w.]+\(", re.MULTILINE)
-#: A module-level function definition, and a ``return callee(`` in some function.
-_MODULE_DEF = re.compile(r"^def[ \t]+\w+", re.MULTILINE)
 _RETURNED_CALL = re.compile(r"\breturn[ \t]+[\w.]+\(")
+_MODULE_DEF = re.compile(r"^def[ \t]+\w+", re.MULTILINE)
+#: The same with a handler's name as the callee (``S3ResultHandler(``,
+#: ``result_handlers.LocalResultHandler(``): unless the file renames an import (``as``),
+#: only files matching these are worth parsing.
+_ASSIGNED_HANDLER = re.compile(
+    r"^[A-Za-z_]\w*[ \t]*=[ \t]*[\w.]*(?:ResultHandler|result_handlers\.\w+)\(", re.MULTILINE
+)
+_RETURNED_HANDLER = re.compile(r"\breturn[ \t]+[\w.]*(?:ResultHandler|result_handlers\.\w+)\(")
+_RENAMES = re.compile(r"\bimport\b[^;\n]*\bas\b|^[ \t]+\w+[ \t]+as[ \t]+\w+", re.MULTILINE)
 
 
 @dataclass(frozen=True)
@@ -115,34 +122,82 @@ class _Context:
     names: ModuleType
 
 
-def shared_constants(
+@dataclass(frozen=True)
+class HandlerUses:
+    """What the index knows about handlers held in module-level names."""
+
+    #: Module-level handler constants by qualified name.
+    constants: dict[str, SharedConstant]
+    #: Module-level functions returning a built-in handler, by qualified name: whether
+    #: another file may call them (another indexed file or a notebook of the run spells
+    #: the name, or an indexed file could not be read).
+    factories: dict[str, bool]
+
+
+def handler_uses(
     modules: Iterable[tuple[Path, str, str, str]],
     *,
     classes: dict[str, tuple[str, bool]],
     imported: dict[str, frozenset[str]],
     rewritten: Iterable[Path],
     unread: Iterable[Path],
-) -> dict[str, SharedConstant]:
-    """Find the handler constants of ``modules`` and judge every use of them.
+) -> HandlerUses:
+    """Find the handler constants and handler-returning functions of ``modules``, and
+    judge every use of the constants and who may call the functions.
 
     ``modules`` holds ``(path, module, package, text)`` of each indexed file; ``rewritten``
     the files this run rewrites (a use elsewhere keeps the handler, since that file keeps
-    its ``result_handler=``); ``unread`` the indexed files that could not be read.
+    its ``result_handler=``); ``unread`` the indexed files that could not be read. Only
+    files importing the legacy handlers are parsed, once.
     """
     from codemods._cst import names
 
+    listed = list(modules)
     parsed: dict[Path, _Module] = {}
     found: list[_Definition] = []
-    listed = list(modules)
+    factories: dict[str, Path] = {}
     for path, module, package, text in listed:
-        if "result_handlers" not in text or _ASSIGNED_CALL.search(text) is None:
+        if "result_handlers" not in text:
             continue
-        mod = _parse(path, module, package, text)
-        parsed[path] = mod
-        found.extend(_definitions(mod, names))
-    if not found:
-        return {}
+        renames = _RENAMES.search(text) is not None
+        assigns = (_ASSIGNED_CALL if renames else _ASSIGNED_HANDLER).search(text) is not None
+        returns = (_RETURNED_CALL if renames else _RETURNED_HANDLER).search(text) is not None
+        returns = returns and _MODULE_DEF.search(text) is not None
+        if not (assigns or returns):
+            continue
+        mod = parsed[path] = _parse(path, module, package, text)
+        if assigns:
+            found.extend(_definitions(mod, names))
+        if returns:
+            factories.update((qualname, path) for qualname in _factories(mod, names))
+    if not (found or factories):
+        return HandlerUses({}, {})
     context = _Context(classes, imported, frozenset(rewritten), names)
+    notebooks = list(_notebook_texts(context.rewritten))
+    unread = sorted(unread)
+    constants = _judge_constants(found, listed, parsed, context, notebooks, unread)
+    called = {
+        qualname: bool(unread)
+        or any(
+            other != path and qualname.rpartition(".")[2] in text
+            for other, _module, _package, text in listed
+        )
+        or any(text is None or qualname.rpartition(".")[2] in text for _nb, text in notebooks)
+        for qualname, path in sorted(factories.items())
+    }
+    return HandlerUses(constants, called)
+
+
+def _judge_constants(
+    found: list[_Definition],
+    listed: list[tuple[Path, str, str, str]],
+    parsed: dict[Path, _Module],
+    context: _Context,
+    notebooks: list[tuple[Path, str | None]],
+    unread: list[Path],
+) -> dict[str, SharedConstant]:
+    """Judge every use of the constants ``found``: record the first that keeps each a
+    handler (and whether other modules use it at all)."""
     for definition in found:
         if definition.module.path not in context.rewritten:
             definition.block(
@@ -158,11 +213,11 @@ def shared_constants(
     for definition in found:
         if definition.users and definition.home_uses:
             definition.block("`{name}` is used in its own module too")
-    for path in sorted(unread):
+    for path in unread:
         for definition in found:
             definition.users.add(path.name)
             definition.block("`{name}` may be used in {where} (not read)", where=path.name)
-    for path, notebook in _notebook_texts(context.rewritten):
+    for path, notebook in notebooks:
         for definition in found:
             if notebook is None or definition.name in notebook:
                 definition.users.add(path.name)
@@ -173,6 +228,26 @@ def shared_constants(
     }
 
 
+def _factories(mod: _Module, names: ModuleType) -> Iterator[str]:
+    """Yield the module-level functions of ``mod`` that return a built-in handler call."""
+    if mod.tree is None:
+        return
+    imported = module_bindings(mod.tree, mod.package)
+    for statement in mod.tree.body:
+        if not isinstance(statement, ast.FunctionDef):
+            continue
+        pending: list[ast.AST] = list(statement.body)
+        while pending:
+            node = pending.pop()
+            if isinstance(node, ast.Return) and isinstance(node.value, ast.Call):
+                dotted = dotted_name(node.value.func, imported)
+                if dotted and names.handler_class(dotted):
+                    yield _join(mod.name, statement.name)
+                    break
+            if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+                pending.extend(ast.iter_child_nodes(node))
+
+
 def _parse(path: Path, module: str, package: str, text: str) -> _Module:
     try:
         tree: ast.Module | None = ast.parse(text)
@@ -181,18 +256,14 @@ def _parse(path: Path, module: str, package: str, text: str) -> _Module:
     return _Module(module, package, path, text, tree)
 
 
-def _definitions(mod: _Module, names: ModuleType) -> Iterator[_Definition]:
-    """Yield the module-level ``NAME = <built-in handler>(...)`` of ``mod``."""
+def _definitions(mod: _Module, names: ModuleType) -> list[_Definition]:
+    """Return the module-level ``NAME = <built-in handler>(...)`` of ``mod``."""
     from compat.conversion_table import conversion_for
 
     if mod.tree is None:
-        return
+        return []
     imported = module_bindings(mod.tree, mod.package)
-    counts: dict[str, int] = {}
-    for node in ast.walk(mod.tree):
-        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store | ast.Del):
-            counts[node.id] = counts.get(node.id, 0) + 1
-    exported = all_names(mod.tree)
+    found: list[_Definition] = []
     for statement in mod.tree.body:
         if not (
             isinstance(statement, ast.Assign)
@@ -208,13 +279,23 @@ def _definitions(mod: _Module, names: ModuleType) -> Iterator[_Definition]:
         name = statement.targets[0].id
         source = ast.get_source_segment(mod.text, statement.value) or ""
         definition = _Definition(name, mod, handler, source, statement.lineno)
-        if counts.get(name, 0) > 1 or name in imported:
+        if name in imported:
             definition.block("`{name}` is bound more than once in {where}", where=mod.name)
-        if name in exported:
-            definition.block("`{name}` is listed in `__all__`")
         if statement.lineno in mod.silenced or statement.value.lineno in mod.silenced:
             definition.block("`{name}` is silenced by `# noqa`")
-        yield definition
+        found.append(definition)
+    if found:  # rarely: the walks below are for files holding a definition only
+        counts: dict[str, int] = {}
+        for node in ast.walk(mod.tree):
+            if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store | ast.Del):
+                counts[node.id] = counts.get(node.id, 0) + 1
+        exported = all_names(mod.tree)
+        for definition in found:
+            if counts.get(definition.name, 0) > 1:
+                definition.block("`{name}` is bound more than once in {where}", where=mod.name)
+            if definition.name in exported:
+                definition.block("`{name}` is listed in `__all__`")
+    return found
 
 
 def _judge_uses(definition: _Definition, mod: _Module, context: _Context) -> None:
@@ -419,46 +500,3 @@ def all_names(tree: ast.Module | None) -> set[str]:
                 if isinstance(e, ast.Constant) and isinstance(e.value, str)
             )
     return found
-
-
-def handler_factories(
-    modules: Iterable[tuple[Path, str, str, str]],
-    *,
-    rewritten: Iterable[Path],
-    unread: Iterable[Path],
-) -> dict[str, bool]:
-    """Map each module-level function that returns a call (``def make_handler(): return
-    LocalResultHandler(...)``), in a module importing the legacy handlers, to whether
-    another file may call it: another indexed module or a notebook of the run spells its
-    name, or an indexed file could not be read. A function no other file calls is judged
-    in its own file alone.
-    """
-    listed = list(modules)
-    found: dict[str, str] = {}  # qualname -> the file's module
-    for _path, module, _package, text in listed:
-        if (
-            "result_handlers" not in text
-            or _MODULE_DEF.search(text) is None
-            or _RETURNED_CALL.search(text) is None
-        ):
-            continue
-        try:
-            tree = ast.parse(text)
-        except (SyntaxError, ValueError, RecursionError, MemoryError):
-            continue
-        for statement in tree.body:
-            if isinstance(statement, ast.FunctionDef):
-                found[_join(module, statement.name)] = module
-    if not found:
-        return {}
-    anywhere = bool(list(unread))
-    notebooks = [text for _path, text in _notebook_texts(rewritten)]
-    return {
-        qualname: anywhere
-        or any(
-            other != module and qualname.rpartition(".")[2] in text
-            for _path, other, _package, text in listed
-        )
-        or any(text is None or qualname.rpartition(".")[2] in text for text in notebooks)
-        for qualname, module in sorted(found.items())
-    }

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
 
-from codemods._constants import SharedConstant, handler_factories, shared_constants
+from codemods._constants import SharedConstant, handler_uses
 from codemods._guard import source_problem
 from codemods._source import read_source
 
@@ -80,10 +80,10 @@ class ProjectIndex:
     #: Every module the index looked at (the files of the run and their siblings).
     modules: frozenset[str] = frozenset()
     #: Module-level handler constants by qualified name, and whether every use is a result
-    #: slot (see :mod:`codemods._constants`).
+    #: slot (see :func:`codemods._constants.handler_uses`).
     constants: dict[str, SharedConstant] = field(default_factory=dict)
-    #: Module-level functions returning a call, by qualified name: whether another file
-    #: may call them (see :func:`codemods._constants.handler_factories`).
+    #: Module-level functions returning a built-in handler, by qualified name: whether
+    #: another file may call them (see :func:`codemods._constants.handler_uses`).
     factories: dict[str, bool] = field(default_factory=dict)
 
     def __bool__(self) -> bool:
@@ -271,20 +271,20 @@ def build_index(paths: Iterable[Path], rewritten: Iterable[Path] | None = None) 
     }
     imported = _imported_names(sources)
     modules = [(path, *sources.module_name(path), text) for path, text in sorted(texts.items())]
-    rewritten = paths if rewritten is None else list(rewritten)
+    uses = handler_uses(
+        modules,
+        classes={name: (cls.kind, cls.reads_handler) for name, cls in found.items()},
+        imported=imported,
+        rewritten=paths if rewritten is None else rewritten,
+        unread=sources.unread,
+    )
     return ProjectIndex(
         found,
         imported,
         _task_functions(sources, rule_names),
         frozenset(sources.module_name(path)[0] for path in texts),
-        shared_constants(
-            modules,
-            classes={name: (cls.kind, cls.reads_handler) for name, cls in found.items()},
-            imported=imported,
-            rewritten=rewritten,
-            unread=sources.unread,
-        ),
-        handler_factories(modules, rewritten=rewritten, unread=sources.unread),
+        uses.constants,
+        uses.factories,
     )
 
 
