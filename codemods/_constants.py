@@ -1,15 +1,18 @@
-"""Handler constants shared across modules: ``RESULT_HANDLER = S3ResultHandler(...)``.
+"""Handlers held in module-level names other modules use: constants and helper functions.
 
 A settings module often holds the project's handler, and every flow imports it
-(``Flow(result_handler=RESULT_HANDLER)``). One file cannot tell whether the constant is
-used only in result slots; the project can. This pass (part of the index's cheap first
-pass, :mod:`ast` only) finds every module-level ``NAME = <built-in handler>(...)`` and every
-use of it in the indexed modules (``from app.settings import NAME [as X]``, ``import
-app.settings as s; s.NAME``), and records either nothing (every use is the
-``result_handler=``/``result=`` of a Task, Flow, Parameter, ``@task`` or project Task
-subclass, in a file of this run: the definition becomes the ``Result`` and the slots
-``result=``, in every file alike) or the first use that keeps it a handler, which the
-definition's TODO names.
+(``RESULT_HANDLER = S3ResultHandler(...)``, ``Flow(result_handler=RESULT_HANDLER)``). One
+file cannot tell whether the constant is used only in result slots; the project can. This
+pass (part of the index's cheap first pass, :mod:`ast` only, parsing only the few files
+that import the legacy handlers and assign or return a call) finds every module-level
+``NAME = <built-in handler>(...)`` and every use of it in the indexed modules (``from
+app.settings import NAME [as X]``, ``import app.settings as s; s.NAME``), and records
+either nothing (every use is the ``result_handler=``/``result=`` of a Task, Flow,
+Parameter, ``@task`` or project Task subclass, in a file of this run: the definition
+becomes the ``Result`` and the slots ``result=``, in every file alike) or the first use
+that keeps it a handler, which the TODOs name. It also lists the module-level functions
+returning a built-in handler, and whether another file may call them (a helper only its
+own file calls is judged there, by the rules).
 
 The rules follow the answer recorded here in every file of the run, so the definition and
 its slots never disagree: this pass must only accept slots the rules rename for sure.
@@ -25,7 +28,14 @@ from functools import cached_property
 from pathlib import Path
 from types import ModuleType
 
-__all__ = ["HandlerUses", "SharedConstant", "handler_uses"]
+__all__ = [
+    "HandlerUses",
+    "SharedConstant",
+    "all_names",
+    "dotted_name",
+    "handler_uses",
+    "module_bindings",
+]
 
 #: A longer callee is not quoted in a message (it would not fit a TODO line).
 _MAX_CALLEE = 24
@@ -52,7 +62,7 @@ class SharedConstant:
     qualname: str  # ``app.settings.RESULT_HANDLER``
     handler: str  # the built-in handler class (``S3ResultHandler``)
     source: str  # the constructor call as written
-    #: The first use that keeps it a handler (``is passed to `f` (app.jobs:7)``), or
+    #: The first use that keeps it a handler (``is passed to `publish` in app.jobs``), or
     #: ``None`` when every use is a result slot in a file of this run.
     blocker: str | None = None
     #: Whether another module imports or uses it (else the defining file alone decides).

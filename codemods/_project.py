@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
 
-from codemods._constants import SharedConstant, handler_uses
+from codemods._constants import SharedConstant, dotted_name, handler_uses, module_bindings
 from codemods._guard import source_problem
 from codemods._source import read_source
 
@@ -303,35 +303,16 @@ def _task_functions(sources: _Sources, names: ModuleType) -> frozenset[str]:
         except (SyntaxError, ValueError, RecursionError, MemoryError):
             continue
         module, package = sources.module_name(path)
-        imported = _imports(tree, package)
+        imported = module_bindings(tree, package)
         for node in tree.body:
             if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
                 continue
             for decorator in node.decorator_list:
                 target = decorator.func if isinstance(decorator, ast.Call) else decorator
-                dotted = _dotted(target, imported)
+                dotted = dotted_name(target, imported)
                 if dotted and names.is_holder(dotted) and dotted.endswith(".task"):
                     found.add(f"{module}.{node.name}" if module else node.name)
     return frozenset(found)
-
-
-def _imports(tree: ast.Module, package: str) -> dict[str, str]:
-    """Map the names a module's top-level imports bind to what they import."""
-    imported: dict[str, str] = {}
-    for node in tree.body:
-        if isinstance(node, ast.Import):
-            for alias in node.names:
-                if alias.asname:
-                    imported[alias.asname] = alias.name
-                else:
-                    root = alias.name.split(".")[0]
-                    imported[root] = root
-        elif isinstance(node, ast.ImportFrom):
-            source = "." * node.level + (node.module or "")
-            for alias in node.names:
-                dotted = f"{source}.{alias.name}" if node.module else source + alias.name
-                imported[alias.asname or alias.name] = resolve(dotted, package)
-    return imported
 
 
 #: ``from module import names`` at the start of a line (a parenthesised list may span lines).
@@ -423,25 +404,16 @@ def _classes(path: Path, sources: _Sources) -> list[_Class]:
         return []
     module, package = sources.module_name(path)
     lines = text.splitlines(keepends=True)
-    imported = _imports(tree, package)
+    imported = module_bindings(tree, package)
     found: list[_Class] = []
     for node in tree.body:
         if isinstance(node, ast.ClassDef):
             qualname = f"{module}.{node.name}" if module else node.name
-            bases = [b for b in (_dotted(base, imported) for base in node.bases) if b]
+            bases = [b for b in (dotted_name(base, imported) for base in node.bases) if b]
             source = "".join(lines[node.lineno - 1 : node.end_lineno])
             found.append(_Class(qualname, bases, source))
             imported[node.name] = qualname
     return found
-
-
-def _dotted(node: ast.expr, imported: dict[str, str]) -> str | None:
-    if isinstance(node, ast.Name):
-        return imported.get(node.id)
-    if isinstance(node, ast.Attribute):
-        value = _dotted(node.value, imported)
-        return f"{value}.{node.attr}" if value else None
-    return None
 
 
 def _kind(bases: list[str], kinds: dict[str, str], names: ModuleType) -> str | None:
