@@ -52,6 +52,8 @@ _ASSIGNED_HANDLER = re.compile(
     r"^[A-Za-z_]\w*[ \t]*=[ \t]*[\w.]*(?:ResultHandler|result_handlers\.\w+)\(", re.MULTILINE
 )
 _RETURNED_HANDLER = re.compile(r"\breturn[ \t]+[\w.]*(?:ResultHandler|result_handlers\.\w+)\(")
+#: ``NAME = {`` at module level: a dict of handlers, in a file constructing one.
+_ASSIGNED_DICT = re.compile(r"^[A-Za-z_]\w*[ \t]*=[ \t]*\{", re.MULTILINE)
 _RENAMES = re.compile(r"\bimport\b[^;\n]*\bas\b|^[ \t]+\w+[ \t]+as[ \t]+\w+", re.MULTILINE)
 
 
@@ -67,6 +69,10 @@ class SharedConstant:
     blocker: str | None = None
     #: Whether another module imports or uses it (else the defining file alone decides).
     shared: bool = False
+    #: For a dict of handlers (``HANDLERS = {"s3": S3ResultHandler(...)}``, used as
+    #: ``HANDLERS["s3"]``): ``(key, handler class, constructor)`` of each entry; then
+    #: ``handler`` and ``source`` are empty.
+    entries: tuple[tuple[str, str, str], ...] = ()
 
 
 @dataclass
@@ -106,6 +112,7 @@ class _Definition:
     handler: str
     source: str
     line: int
+    entries: tuple[tuple[str, str, str], ...] = ()  # a dict's (key, handler, constructor)
     blocker: str | None = None
     #: The other modules importing or using it, and the lines of its own module using it.
     users: set[str] = field(default_factory=set)
@@ -171,6 +178,9 @@ def handler_uses(
             continue
         renames = _RENAMES.search(text) is not None
         assigns = (_ASSIGNED_CALL if renames else _ASSIGNED_HANDLER).search(text) is not None
+        assigns = assigns or (
+            _ASSIGNED_DICT.search(text) is not None and (renames or "ResultHandler(" in text)
+        )
         returns = (_RETURNED_CALL if renames else _RETURNED_HANDLER).search(text) is not None
         returns = returns and _MODULE_DEF.search(text) is not None
         if not (assigns or returns):
@@ -233,7 +243,9 @@ def _judge_constants(
                 definition.users.add(path.name)
                 definition.block("`{name}` may be used in {where}", where=path.name)
     return {
-        d.qualname: SharedConstant(d.qualname, d.handler, d.source, d.blocker, bool(d.users))
+        d.qualname: SharedConstant(
+            d.qualname, d.handler, d.source, d.blocker, bool(d.users), d.entries
+        )
         for d in found
     }
 
@@ -267,9 +279,8 @@ def _parse(path: Path, module: str, package: str, text: str) -> _Module:
 
 
 def _definitions(mod: _Module, names: ModuleType) -> list[_Definition]:
-    """Return the module-level ``NAME = <built-in handler>(...)`` of ``mod``."""
-    from compat.conversion_table import conversion_for
-
+    """Return the module-level ``NAME = <built-in handler>(...)`` of ``mod``, and the
+    ``NAME = {"key": <built-in handler>(...), ...}`` dicts."""
     if mod.tree is None:
         return []
     imported = module_bindings(mod.tree, mod.package)
@@ -279,19 +290,27 @@ def _definitions(mod: _Module, names: ModuleType) -> list[_Definition]:
             isinstance(statement, ast.Assign)
             and len(statement.targets) == 1
             and isinstance(statement.targets[0], ast.Name)
-            and isinstance(statement.value, ast.Call)
         ):
             continue
-        dotted = dotted_name(statement.value.func, imported)
-        handler = names.handler_class(dotted) if dotted else None
-        if handler is None or conversion_for(handler) is None:
-            continue
         name = statement.targets[0].id
-        source = ast.get_source_segment(mod.text, statement.value) or ""
-        definition = _Definition(name, mod, handler, source, statement.lineno)
+        value = statement.value
+        if isinstance(value, ast.Call):
+            handler = _handler_of(value, imported, names)
+            if handler is None:
+                continue
+            source = ast.get_source_segment(mod.text, value) or ""
+            definition = _Definition(name, mod, handler, source, statement.lineno)
+        elif isinstance(value, ast.Dict):
+            entries = _handler_entries(value, imported, names, mod.text)
+            if entries is None:
+                continue
+            definition = _Definition(name, mod, "", "", statement.lineno, entries)
+        else:
+            continue
         if name in imported:
             definition.block("`{name}` is bound more than once in {where}", where=mod.name)
-        if statement.lineno in mod.silenced or statement.value.lineno in mod.silenced:
+        lines = range(statement.lineno, (statement.end_lineno or statement.lineno) + 1)
+        if any(line in mod.silenced for line in lines):
             definition.block("`{name}` is silenced by `# noqa`")
         found.append(definition)
     if found:  # rarely: the walks below are for files holding a definition only
@@ -306,6 +325,32 @@ def _definitions(mod: _Module, names: ModuleType) -> list[_Definition]:
             if definition.name in exported:
                 definition.block("`{name}` is listed in `__all__`")
     return found
+
+
+def _handler_of(call: ast.Call, imported: dict[str, str], names: ModuleType) -> str | None:
+    """The built-in handler class ``call`` constructs (one the conversion table maps)."""
+    from compat.conversion_table import conversion_for
+
+    dotted = dotted_name(call.func, imported)
+    handler = names.handler_class(dotted) if dotted else None
+    return handler if handler is not None and conversion_for(handler) is not None else None
+
+
+def _handler_entries(
+    value: ast.Dict, imported: dict[str, str], names: ModuleType, text: str
+) -> tuple[tuple[str, str, str], ...] | None:
+    """``(key, handler, constructor)`` of a dict display whose keys are distinct string
+    literals and whose values all construct built-in handlers; ``None`` otherwise."""
+    entries: list[tuple[str, str, str]] = []
+    for key, item in zip(value.keys, value.values, strict=True):
+        if not (isinstance(key, ast.Constant) and isinstance(key.value, str)):
+            return None  # `**other` (no key) or a computed key
+        handler = _handler_of(item, imported, names) if isinstance(item, ast.Call) else None
+        if handler is None:
+            return None
+        entries.append((key.value, handler, ast.get_source_segment(text, item) or ""))
+    keys = [key for key, _, _ in entries]
+    return tuple(entries) if entries and len(set(keys)) == len(keys) else None
 
 
 def _judge_uses(definition: _Definition, mod: _Module, context: _Context) -> None:
@@ -353,9 +398,22 @@ def _judge_uses(definition: _Definition, mod: _Module, context: _Context) -> Non
             elif not in_run:
                 definition.block("`{name}` is imported by {where}, not in this run", where=where)
             else:
-                problem = _slot_problem(node, bindings, mod, context)
+                use = _entry_read(node, mod.parents) if definition.entries else node
+                # a dict used whole: how, if that reads as a slot problem
+                problem = _slot_problem(use or node, bindings, mod, context)
+                if use is None:
+                    use, problem = node, problem or "`{name}` is used otherwise in {where}"
                 if problem is not None:
-                    definition.block(problem, where=where, **_use_fields(node, mod.parents))
+                    definition.block(problem, where=where, **_use_fields(use, mod.parents))
+
+
+def _entry_read(use: ast.AST, parents: dict[ast.AST, ast.AST]) -> ast.AST | None:
+    """The ``NAME[key]`` read of a dict of handlers ``use`` is part of (``None``: the dict
+    is used otherwise: iterated, ``.get``, passed, changed)."""
+    parent = parents.get(use)
+    if isinstance(parent, ast.Subscript) and parent.value is use:
+        return parent if isinstance(parent.ctx, ast.Load) else None
+    return None
 
 
 def _slot_problem(

@@ -15,6 +15,7 @@ import libcst.matchers as m
 from libcst.metadata import FunctionScope, GlobalScope, ScopeProvider
 
 from codemods._catalogue import Rule
+from codemods._constants import SharedConstant
 from codemods._project import HANDLER
 from codemods._types import Target
 from compat.conversion_table import Conversion, conversion_for
@@ -388,7 +389,7 @@ class SlotMixin(RuleTransformer):
             return True
         if isinstance(value, cst.Call):
             return self.call_becomes_result(value)
-        if self.shared_result_constant(value) is not None:
+        if self.shared_result_constant(value):
             return True
         if isinstance(value, cst.Name):
             held = self.single_value(value)
@@ -420,50 +421,69 @@ class SlotMixin(RuleTransformer):
         converts the definition and PRU003 renames the slots, so both must run."""
         return {Rule.PRU002, Rule.PRU003} <= self.state.active
 
-    def shared_result_constant(self, value: cst.BaseExpression) -> tuple[str, cst.Call] | None:
-        """Return the handler class and constructor (parsed from the index) if ``value``
-        names a handler constant of another module that the run converts: every use of it
-        in the project is a result slot (:mod:`codemods._constants`) and PRU002 maps its
-        arguments for this target, exactly as it does in the defining file."""
-        project = self.project
-        if (
-            project is None
-            or not project.index.constants
-            or not isinstance(value, cst.Name | cst.Attribute)
-            or not self.renames_shared_slots()
-        ):
+    def shared_result_constant(self, value: cst.BaseExpression) -> bool:
+        """Whether ``value`` names a handler constant of another module that the run
+        converts: every use of it in the project is a result slot
+        (:mod:`codemods._constants`) and PRU002 maps its arguments for this target, exactly
+        as it does in the defining file (for a dict of handlers read as ``HANDLERS[key]``:
+        every entry's)."""
+        if not self.renames_shared_slots():
+            return False
+        found = self._shared_constant(value)
+        return (
+            found is not None
+            and found[0].blocker is None
+            and isinstance(_constant_entries(found[0], self.target), list)
+        )
+
+    def shared_result_entry(self, value: cst.BaseExpression) -> tuple[str, cst.Call] | None:
+        """The handler class and constructor (parsed from the index) ``value`` reads, when
+        :meth:`shared_result_constant` holds and the entry is known (a dict read with a
+        literal key)."""
+        if not self.shared_result_constant(value):
             return None
-        for qname in self.qnames(value):
-            shared = project.constant(qname)
-            if shared is None or shared.blocker is not None:
-                continue
-            call = _parsed_call(shared.source)
-            conversion = conversion_for(shared.handler)
-            if (
-                call is not None
-                and conversion is not None
-                and not isinstance(map_arguments(call, conversion, self.target), str)
-            ):
-                return shared.handler, call
-        return None
+        found = self._shared_constant(value)
+        assert found is not None
+        entries = _constant_entries(found[0], self.target)
+        assert isinstance(entries, list)
+        key = found[1]
+        return next(((h, c) for k, h, c in entries if k == key), None)
 
     def shared_constant_blocker(self, value: cst.BaseExpression) -> str | None:
         """Say what keeps ``value``, a handler constant of another module, a handler: a use
         the index found, or arguments PRU002 cannot map (``None`` if ``value`` is none)."""
+        found = self._shared_constant(value)
+        if found is None:
+            return None
+        if found[0].blocker is not None:
+            return found[0].blocker
+        entries = _constant_entries(found[0], self.target)
+        return entries if isinstance(entries, str) else None
+
+    def _shared_constant(
+        self, value: cst.BaseExpression
+    ) -> tuple[SharedConstant, str | None] | None:
+        """The index's handler constant ``value`` reads (``NAME``, ``module.NAME``, or
+        ``NAME[key]`` for a dict of handlers), with the key if it is a string literal."""
         project = self.project
-        if project is None or not isinstance(value, cst.Name | cst.Attribute):
+        if project is None or not project.index.constants:
+            return None
+        key: str | None = None
+        if isinstance(value, cst.Subscript):
+            index = value.slice[0].slice if len(value.slice) == 1 else None
+            literal = index.value if isinstance(index, cst.Index) else None
+            if isinstance(literal, cst.SimpleString):
+                evaluated = literal.evaluated_value
+                key = evaluated if isinstance(evaluated, str) else None
+            value, subscripted = value.value, True
+        else:
+            subscripted = False
+        if not isinstance(value, cst.Name | cst.Attribute):
             return None
         for qname in self.qnames(value):
             shared = project.constant(qname)
-            if shared is None:
-                continue
-            if shared.blocker is not None:
-                return shared.blocker
-            call = _parsed_call(shared.source)
-            conversion = conversion_for(shared.handler)
-            mapped = map_arguments(call, conversion, self.target) if call and conversion else None
-            if isinstance(mapped, str):
-                return mapped
+            if shared is not None and bool(shared.entries) == subscripted:
+                return shared, key
         return None
 
     # -- helper functions returning a handler -----------------------------------------
@@ -554,6 +574,26 @@ class SlotMixin(RuleTransformer):
             and not has_keyword(holder, "result")
             and reads_handler_itself(self, holder) is None
         )
+
+
+def _constant_entries(
+    shared: SharedConstant, target: Target
+) -> list[tuple[str | None, str, cst.Call]] | str | None:
+    """``(key, handler, constructor)`` of a shared constant (one entry with no key, or a
+    dict's entries), or why PRU002 cannot map one of them for ``target`` (``None``: a
+    recorded constructor does not parse back, so nothing is claimed)."""
+    listed = shared.entries or ((None, shared.handler, shared.source),)
+    found: list[tuple[str | None, str, cst.Call]] = []
+    for key, handler, source in listed:
+        call = _parsed_call(source)
+        conversion = conversion_for(handler)
+        if call is None or conversion is None:
+            return None
+        mapped = map_arguments(call, conversion, target)
+        if isinstance(mapped, str):
+            return mapped
+        found.append((key, handler, call))
+    return found
 
 
 def _parsed_call(source: str) -> cst.Call | None:

@@ -98,6 +98,9 @@ class ConstructorRule(SlotMixin):
         if exported is not None:
             return exported
         if isinstance(parent, cst.DictElement) and parent.value is call:
+            why = self._in_shared_dict(call)
+            if isinstance(why, str):
+                return why  # other modules read the dict: the index says how
             return f"{handler} is stored in a dict"
         if isinstance(parent, cst.Arg) and parent.value is call:
             callee = self.parent(parent)
@@ -210,7 +213,7 @@ class ConstructorRule(SlotMixin):
     def _held_for_results(self, call: cst.Call) -> bool:
         target = self._assigned_name(call)
         if target is None:
-            return False
+            return self._in_shared_dict(call) is True
         uses = self.uses_of(target)
         scope = self.get_metadata(ScopeProvider, target, None)
         shared = self._shared(target.value) if isinstance(scope, GlobalScope) else None
@@ -338,6 +341,43 @@ class ConstructorRule(SlotMixin):
             and not project.exports(name)
             and name not in self.all_names()
         )
+
+    def _in_shared_dict(self, call: cst.Call) -> bool | str | None:
+        """For an entry of a module-level dict of handlers other modules read
+        (``HANDLERS = {"s3": S3ResultHandler(...)}``): ``True`` if the index found every
+        read a result slot and PRU002 maps every entry here (the readers' slots are renamed
+        on the same grounds), else what keeps it a handler; ``None`` for any other call."""
+        element = self.parent(call)
+        entries = self.parent(element) if isinstance(element, cst.DictElement) else None
+        assign = self.parent(entries) if isinstance(entries, cst.Dict) else None
+        if not (
+            isinstance(element, cst.DictElement)
+            and element.value is call
+            and isinstance(assign, cst.Assign)
+            and assign.value is entries
+            and len(assign.targets) == 1
+            and isinstance(assign.targets[0].target, cst.Name)
+        ):
+            return None
+        target = assign.targets[0].target
+        scope = self.get_metadata(ScopeProvider, target, None)
+        shared = self._shared(target.value) if isinstance(scope, GlobalScope) else None
+        if shared is None or not shared.entries:
+            return None
+        if shared.blocker is not None:
+            return shared.blocker
+        if self.uses_of(target) != [] or not self.renames_shared_slots():
+            return None
+        assert isinstance(entries, cst.Dict)
+        for item in entries.elements:
+            value = item.value
+            if not isinstance(value, cst.Call):
+                return None
+            handler = self.handler_of(value.func)
+            conversion = conversion_for(handler) if handler else None
+            if conversion is None or isinstance(map_arguments(value, conversion, self.target), str):
+                return None
+        return True
 
     def _shared(self, name: str) -> SharedConstant | None:
         """The index's entry for the module-level handler constant ``name`` if other

@@ -431,7 +431,7 @@ class ResultHandlerKeywordRule(SlotMixin):
             value = arg.value
             if not self._renamable(value) or not self.value_becomes_result(value):
                 return False
-            shared = self.shared_result_constant(value)
+            shared = self.shared_result_entry(value)
             if shared is not None:
                 # a constant of another module: its handler class and constructor, parsed
                 handler, value = shared

@@ -6,8 +6,9 @@ slots (by name, aliased, relatively, through the module), ``blocked`` has one us
 constant that keeps it a handler (``.write()``, passed to a function, a Task subclass that
 reads ``result_handler`` itself, next to ``result=``, a ``# noqa``, an attribute read, a use
 in its own module), ``reexported`` and ``starred`` hand it on, ``unrelated`` is another
-library's handler (no change), and ``helpers`` has module-level functions returning a
-handler (one called only in a result slot of its module, one called by another module too).
+library's handler (no change), ``dicts`` holds dicts of handlers read as ``HANDLERS[key]``,
+and ``helpers`` has module-level functions returning a handler (one called only in a
+result slot of its module, one called by another module too).
 The rewrite must equal ``after`` (prefect target) and ``after_compat``: the definition and
 every slot change together or not at all, in one run or file by file.
 """
@@ -24,7 +25,7 @@ from codemods._project import build_index
 from codemods.cli import main
 
 FIXTURE = Path(__file__).parent / "fixtures" / "project_settings"
-PACKAGES = ["app", "blocked", "helpers", "reexported", "starred", "unrelated"]
+PACKAGES = ["app", "blocked", "dicts", "helpers", "reexported", "starred", "unrelated"]
 
 
 def _tree(root: Path) -> dict[str, str]:
@@ -200,6 +201,8 @@ def test_the_index_judges_each_constant() -> None:
         "(it reads `result_handler` itself)",
         "blocked.settings.SILENCED": "`SILENCED` is silenced by `# noqa` in blocked.jobs",
         "blocked.settings.WRITTEN": "`WRITTEN` has `.write` used in blocked.jobs",
+        "dicts.config.HANDLERS": None,  # every entry read in a result slot
+        "dicts.config.LISTED": "`LISTED` has `.items` used in dicts.flows",
         "reexported.settings.RESULT_HANDLER": "`RESULT_HANDLER` is re-exported by reexported",
         "starred.settings.RESULT_HANDLER": "`RESULT_HANDLER` is star-imported by starred.flow",
     }
