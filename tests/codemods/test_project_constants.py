@@ -16,7 +16,10 @@ every slot change together or not at all, in one run or file by file.
 from __future__ import annotations
 
 import io
+import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -67,6 +70,48 @@ def test_compat_target_converts_or_leaves_the_handler_to_compat(project: Path) -
     assert _tree(project) == _tree(FIXTURE / "after_compat")
     assert _run("--target", "compat", *PACKAGES) == 2
     assert _tree(project) == _tree(FIXTURE / "after_compat")
+
+
+_RUN_ON_COMPAT = """
+import sys
+sys.modules["prefect"] = None  # the rewritten code must not need Prefect
+import app.aliased, app.flow, app.modules, dicts.flows, helpers.flows, reexported.flow
+print(
+    type(app.flow.flow.result).__name__,
+    type(app.modules.load.result).__name__,
+    type(app.modules.limit.result).__name__,
+    type(app.aliased.build().result).__name__,
+    type(dicts.flows.flow.result).__name__,
+    type(helpers.flows.flow.result).__name__,
+    type(reexported.flow.flow.result).__name__,
+)
+"""
+
+
+@pytest.mark.timeout(120)
+def test_the_compat_rewrite_runs_with_results_everywhere(project: Path) -> None:
+    """Converted constants, dicts and helpers give results; one kept a handler is converted
+    where it is given (`to_result`): every flow and task ends up holding a `Result`."""
+    _run("--target", "compat", *PACKAGES)
+    done = subprocess.run(
+        [sys.executable, "-c", _RUN_ON_COMPAT],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        cwd=project,
+        env={**os.environ, "PREFECT__LOGGING__LEVEL": "ERROR"},
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split()[-7:] == [
+        "S3Result",  # app.settings.RESULT_HANDLER, converted
+        "S3Result",  # the same through `s.RESULT_HANDLER`
+        "LocalResult",  # app.settings.SCRATCH
+        "S3Result",  # aliased `RH`
+        "S3Result",  # HANDLERS["s3"]
+        "LocalResult",  # make_handler()
+        "LocalResult",  # re-exported: kept a handler, converted by compat's to_result
+    ]
 
 
 def test_the_finding_gets_no_todo(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
