@@ -452,6 +452,10 @@ class SlotMixin(RuleTransformer):
     def shared_constant_blocker(self, value: cst.BaseExpression) -> str | None:
         """Say what keeps ``value``, a handler constant of another module, a handler: a use
         the index found, or arguments PRU002 cannot map (``None`` if ``value`` is none)."""
+        if isinstance(value, cst.Name) and self._shared_module_variable(value):
+            project = self.project
+            own = project.own_constant(value.value) if project is not None else None
+            return own.blocker if own is not None else None
         found = self._shared_constant(value)
         if found is None:
             return None
