@@ -9,6 +9,12 @@ legacy handler or a Prefect ``Task``. The rules then treat an imported project h
 exactly like a same-file one: wrapped in ``ResultHandlerResult`` unless its
 ``read``/``write`` cannot be called like the base's.
 
+The same pass records the module-level handler constants other modules use
+(``RESULT_HANDLER = S3ResultHandler(...)`` in a settings module) with every use of them,
+and the helper functions returning a handler with whether another file calls them (see
+:mod:`codemods._constants`), so a constant and its slots in other files are converted
+together or not at all.
+
 The index is built once, in the main process, from the files of the run plus the other
 ``.py`` files beside each of them (so one file given alone still sees its package
 siblings), and travels to the workers with the options: ``-j N`` sees the same index.
