@@ -98,6 +98,20 @@ class _Module:
         return {child: node for node in nodes for child in ast.iter_child_nodes(node)}
 
     @cached_property
+    def rebound(self) -> frozenset[str]:
+        """Names the module assigns, takes as parameters or defines as functions: a callee
+        spelled so may not be what its import says everywhere."""
+        found: set[str] = set()
+        for node in ast.walk(self.tree) if self.tree is not None else ():
+            if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
+                found.add(node.id)
+            elif isinstance(node, ast.arg):
+                found.add(node.arg)
+            elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                found.add(node.name)
+        return frozenset(found)
+
+    @cached_property
     def silenced(self) -> frozenset[int]:
         """The lines a ``# noqa`` silences this tool on."""
         from codemods._cst.base import noqa_lines
@@ -436,6 +450,11 @@ def _slot_problem(
     if not isinstance(parent, ast.keyword) or parent.arg not in _SLOT_KEYWORDS:
         return "`{name}` is passed to {callee} in {where}"
     dotted = dotted_name(call.func, bindings)
+    root = call.func
+    while isinstance(root, ast.Attribute):
+        root = root.value
+    if isinstance(root, ast.Name) and root.id in mod.rebound:
+        dotted = None  # `Flow = ...` somewhere: this call may not build a Prefect object
     project_class = context.classes.get(dotted) if dotted else None
     if project_class is not None and project_class[0] == "task":
         if project_class[1]:

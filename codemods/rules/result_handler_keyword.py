@@ -321,6 +321,12 @@ class ResultHandlerKeywordRule(SlotMixin):
         if call is None:
             self._check_task_args(original_node)
             self._check_unproven_task_args(original_node)
+            if keyword_of(original_node) == "result_handler" and self.shared_result_constant(
+                original_node.value
+            ):
+                # The index took this call for a Task/Flow: the constant is converted in its
+                # module, and this keyword would keep a Result. Never silently.
+                self.todo(original_node, self._why_not("`result_handler=`"))
             return updated_node
         if has_keyword(call, "result"):
             self.todo(

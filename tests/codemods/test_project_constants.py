@@ -260,3 +260,25 @@ def test_the_index_judges_each_constant() -> None:
         "helpers.flows.make_handler": False,
         "helpers.flows.shared_handler": True,
     }
+
+
+def test_a_callee_rebound_in_the_module_is_not_taken_for_a_flow(tmp_path: Path) -> None:
+    """`Flow = Other` in a function: that call may build anything, so the constant stays."""
+    package = tmp_path / "p"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    settings = package / "settings.py"
+    settings.write_text(
+        "from prefect.engine.result_handlers import LocalResultHandler\n\n"
+        'RH = LocalResultHandler(dir="/tmp/x")\n'
+    )
+    flow = package / "flow.py"
+    source = (
+        "from prefect import Flow\n\nfrom p.settings import RH\n\n\n"
+        'def build(Other):\n    Flow = Other\n    return Flow("x", result_handler=RH)\n'
+    )
+    flow.write_text(source)
+    _run(str(package))
+    assert flow.read_text() == source
+    assert 'RH = LocalResultHandler(dir="/tmp/x")' in settings.read_text()
+    assert "`RH` is passed to `Flow` in p.flow" in _todos(settings)
