@@ -16,34 +16,21 @@ every slot change together or not at all, in one run or file by file.
 from __future__ import annotations
 
 import io
-import os
-import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from codemods._project import build_index
 from codemods.cli import main
+from tests.codemods._cli_support import copy_tree, python_sources, run_python
 
 FIXTURE = Path(__file__).parent / "fixtures" / "project_settings"
 PACKAGES = ["app", "blocked", "dicts", "helpers", "reexported", "starred", "unrelated"]
 
 
-def _tree(root: Path) -> dict[str, str]:
-    return {
-        p.relative_to(root).as_posix(): p.read_text()
-        for p in sorted(root.rglob("*.py"))
-        if "__pycache__" not in p.parts
-    }
-
-
 @pytest.fixture
 def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    shutil.copytree(FIXTURE / "before", tmp_path / "tree")
-    monkeypatch.chdir(tmp_path / "tree")
-    return tmp_path / "tree"
+    return copy_tree(FIXTURE / "before", tmp_path, monkeypatch)
 
 
 def _run(*args: str) -> int:
@@ -60,16 +47,16 @@ def _todos(path: Path) -> str:
 @pytest.mark.parametrize("jobs", ["1", "2"])
 def test_tree_rewrite_converts_a_constant_with_its_slots(project: Path, jobs: str) -> None:
     assert _run("-j", jobs, *PACKAGES) == 2  # the blocked constants keep their TODOs
-    assert _tree(project) == _tree(FIXTURE / "after")
+    assert python_sources(project) == python_sources(FIXTURE / "after")
     assert _run(*PACKAGES) == 2  # a second run changes nothing
-    assert _tree(project) == _tree(FIXTURE / "after")
+    assert python_sources(project) == python_sources(FIXTURE / "after")
 
 
 def test_compat_target_converts_or_leaves_the_handler_to_compat(project: Path) -> None:
     assert _run("--target", "compat", *PACKAGES) == 2  # `result=` beside `result_handler=`
-    assert _tree(project) == _tree(FIXTURE / "after_compat")
+    assert python_sources(project) == python_sources(FIXTURE / "after_compat")
     assert _run("--target", "compat", *PACKAGES) == 2
-    assert _tree(project) == _tree(FIXTURE / "after_compat")
+    assert python_sources(project) == python_sources(FIXTURE / "after_compat")
 
 
 _RUN_ON_COMPAT = """
@@ -93,15 +80,7 @@ def test_the_compat_rewrite_runs_with_results_everywhere(project: Path) -> None:
     """Converted constants, dicts and helpers give results; one kept a handler is converted
     where it is given (`to_result`): every flow and task ends up holding a `Result`."""
     _run("--target", "compat", *PACKAGES)
-    done = subprocess.run(
-        [sys.executable, "-c", _RUN_ON_COMPAT],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-        cwd=project,
-        env={**os.environ, "PREFECT__LOGGING__LEVEL": "ERROR"},
-    )
+    done = run_python(_RUN_ON_COMPAT, project)
     assert done.returncode == 0, done.stderr
     assert done.stdout.split()[-7:] == [
         "S3Result",  # app.settings.RESULT_HANDLER, converted
@@ -135,7 +114,7 @@ def test_the_finding_gets_no_todo(project: Path, capsys: pytest.CaptureFixture[s
 
 
 def test_the_flow_alone_keeps_its_slot_while_settings_holds_a_handler(project: Path) -> None:
-    before = _tree(project)
+    before = python_sources(project)
     assert _run("app/flow.py") == 2
     flow = (project / "app" / "flow.py").read_text()
     assert 'with Flow("app", result_handler=RESULT_HANDLER) as flow:' in flow
@@ -154,12 +133,12 @@ def test_the_flow_alone_keeps_its_slot_while_settings_holds_a_handler(project: P
 
 
 def test_the_settings_alone_stays_a_handler_while_flows_are_not_rewritten(project: Path) -> None:
-    before = _tree(project)
+    before = python_sources(project)
     assert _run("app/settings.py") == 2
     settings = (project / "app" / "settings.py").read_text()
     assert "RESULT_HANDLER = S3ResultHandler(" in settings
     assert "SCRATCH = LocalResultHandler(" in settings
-    assert _tree(project) == {**before, "app/settings.py": settings}
+    assert python_sources(project) == {**before, "app/settings.py": settings}
 
 
 def test_a_file_outside_the_run_that_uses_the_constant_keeps_it_a_handler(project: Path) -> None:
@@ -194,39 +173,38 @@ def test_without_both_rules_nothing_shared_changes(project: Path, selection: lis
     assert "result_handler=RESULT_HANDLER" in (project / "app" / "flow.py").read_text()
 
 
-def test_a_notebook_of_the_run_naming_the_constant_keeps_it(project: Path) -> None:
-    notebook = project / "app" / "explore.ipynb"
-    notebook.write_text(
-        '{"cells": [{"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": null,'
-        ' "source": ["from app.settings import RESULT_HANDLER\\n", "RESULT_HANDLER.write(1)\\n"]}],'
-        ' "metadata": {}, "nbformat": 4, "nbformat_minor": 5}\n'
-    )
+_NOTEBOOK = (
+    '{"cells": [{"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": null,'
+    ' "source": ["from app.settings import RESULT_HANDLER\\n", "RESULT_HANDLER.write(1)\\n"]}],'
+    ' "metadata": {}, "nbformat": 4, "nbformat_minor": 5}\n'
+)
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "todo"),
+    [
+        ("explore.ipynb", _NOTEBOOK, "`RESULT_HANDLER` may be used in explore.ipynb"),
+        (
+            "broken.py",
+            "from app.settings import RESULT_HANDLER\nif\n",
+            "`RESULT_HANDLER` may be used in app.broken (it cannot be parsed)",
+        ),
+        (
+            "config.py",
+            "def bucket(config):\n    return config.RESULT_HANDLER.bucket\n",
+            "`RESULT_HANDLER` may be read as `.RESULT_HANDLER` in app.config",
+        ),
+    ],
+    ids=["notebook", "unparsable", "read-on-an-object"],
+)
+def test_a_file_the_index_cannot_follow_keeps_the_constant(
+    project: Path, name: str, text: str, todo: str
+) -> None:
+    (project / "app" / name).write_text(text)
     _run("app")
-    settings = (project / "app" / "settings.py").read_text()
-    assert "RESULT_HANDLER = S3ResultHandler(" in settings
-    assert "`RESULT_HANDLER` may be used in explore.ipynb" in _todos(
-        project / "app" / "settings.py"
-    )
-
-
-def test_an_unparsable_module_naming_the_constant_keeps_it(project: Path) -> None:
-    (project / "app" / "broken.py").write_text("from app.settings import RESULT_HANDLER\nif\n")
-    _run("app")
-    settings = (project / "app" / "settings.py").read_text()
-    assert "RESULT_HANDLER = S3ResultHandler(" in settings
-    assert "may be used in app.broken (it cannot be parsed)" in _todos(
-        project / "app" / "settings.py"
-    )
-
-
-def test_a_constant_read_on_an_unknown_object_is_kept(project: Path) -> None:
-    (project / "app" / "config.py").write_text(
-        "def bucket(config):\n    return config.RESULT_HANDLER.bucket\n"
-    )
-    _run("app")
-    assert "may be read as `.RESULT_HANDLER` in app.config" in _todos(
-        project / "app" / "settings.py"
-    )
+    settings = project / "app" / "settings.py"
+    assert "RESULT_HANDLER = S3ResultHandler(" in settings.read_text()
+    assert todo in _todos(settings)
 
 
 def test_the_index_judges_each_constant() -> None:

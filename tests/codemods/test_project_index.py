@@ -9,7 +9,6 @@ whatever the number of worker processes, and a file given alone must see its sib
 from __future__ import annotations
 
 import io
-import shutil
 from pathlib import Path
 
 import pytest
@@ -17,29 +16,20 @@ import pytest
 from codemods._engine import rewrite_checked
 from codemods._project import HANDLER, TASK, ProjectContext, build_index, module_name, using
 from codemods.cli import main
+from tests.codemods._cli_support import copy_tree, python_sources
 
 PROJECT = Path(__file__).parent / "fixtures" / "project"
 
 
-def _tree(root: Path) -> dict[str, str]:
-    return {
-        p.relative_to(root).as_posix(): p.read_text()
-        for p in sorted(root.rglob("*.py"))
-        if "__pycache__" not in p.parts
-    }
-
-
 @pytest.fixture
 def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    shutil.copytree(PROJECT / "before", tmp_path / "tree")
-    monkeypatch.chdir(tmp_path / "tree")
-    return tmp_path / "tree"
+    return copy_tree(PROJECT / "before", tmp_path, monkeypatch)
 
 
 @pytest.mark.parametrize("jobs", ["1", "2"])
 def test_tree_rewrite_uses_the_project_index(project: Path, jobs: str) -> None:
     assert main(["-j", jobs, "pkg"]) == 2  # Picky's signature differs: one TODO
-    assert _tree(project) == _tree(PROJECT / "after")
+    assert python_sources(project) == python_sources(PROJECT / "after")
 
 
 def test_a_file_given_alone_sees_its_package_siblings(project: Path) -> None:
