@@ -207,16 +207,16 @@ def handler_uses(
     if not (found or factories):
         return HandlerUses({}, {})
     context = _Context(classes, imported, frozenset(rewritten), names)
-    notebooks = list(_notebook_texts(context.rewritten))
-    unread = sorted(unread)
-    constants = _judge_constants(found, listed, parsed, context, notebooks, unread)
+    # Files the index does not parse: the run's notebooks, and files too large to index
+    # (read here as text only, since a name they spell may be a use).
+    opaque = [*_notebook_texts(context.rewritten), *_raw_texts(unread)]
+    constants = _judge_constants(found, listed, parsed, context, opaque)
     called = {
-        qualname: bool(unread)
-        or any(
+        qualname: any(
             other != path and qualname.rpartition(".")[2] in text
             for other, _module, _package, text in listed
         )
-        or any(text is None or qualname.rpartition(".")[2] in text for _nb, text in notebooks)
+        or any(text is None or qualname.rpartition(".")[2] in text for _file, text in opaque)
         for qualname, path in sorted(factories.items())
     }
     return HandlerUses(constants, called)
@@ -227,8 +227,7 @@ def _judge_constants(
     listed: list[tuple[Path, str, str, str]],
     parsed: dict[Path, _Module],
     context: _Context,
-    notebooks: list[tuple[Path, str | None]],
-    unread: list[Path],
+    opaque: list[tuple[Path, str | None]],
 ) -> dict[str, SharedConstant]:
     """Judge every use of the constants ``found``: record the first that keeps each a
     handler (and whether other modules use it at all)."""
@@ -247,13 +246,12 @@ def _judge_constants(
     for definition in found:
         if definition.users and definition.home_uses:
             definition.block("`{name}` is used in its own module too")
-    for path in unread:
+    for path, text in opaque:
         for definition in found:
-            definition.users.add(path.name)
-            definition.block("`{name}` may be used in {where} (not read)", where=path.name)
-    for path, notebook in notebooks:
-        for definition in found:
-            if notebook is None or definition.name in notebook:
+            if text is None:
+                definition.users.add(path.name)
+                definition.block("`{name}` may be used in {where} (not read)", where=path.name)
+            elif definition.name in text:
                 definition.users.add(path.name)
                 definition.block("`{name}` may be used in {where}", where=path.name)
     return {
@@ -478,6 +476,16 @@ def _use_fields(use: ast.AST, parents: dict[ast.AST, ast.AST]) -> dict[str, str]
         "attr": parent.attr if isinstance(parent, ast.Attribute) else "",
         "callee": f"`{callee}`" if len(callee) <= _MAX_CALLEE else "a function",
     }
+
+
+def _raw_texts(paths: Iterable[Path]) -> Iterator[tuple[Path, str | None]]:
+    """The text of each file the index could not read within its size limit (``None``:
+    unreadable)."""
+    for path in sorted(paths):
+        try:
+            yield path, path.read_bytes().decode("utf-8", errors="replace")
+        except OSError:
+            yield path, None
 
 
 def _notebook_texts(rewritten: Iterable[Path]) -> Iterator[tuple[Path, str | None]]:

@@ -260,3 +260,22 @@ def test_a_callee_rebound_in_the_module_is_not_taken_for_a_flow(tmp_path: Path) 
     assert flow.read_text() == source
     assert 'RH = LocalResultHandler(dir="/tmp/x")' in settings.read_text()
     assert "`RH` is passed to `Flow` in p.flow" in _todos(settings)
+
+
+@pytest.mark.parametrize("mentions", [True, False])
+def test_a_module_too_large_to_index_is_searched_for_the_name(
+    project: Path, mentions: bool
+) -> None:
+    """The index does not parse a module past its size limit; spelling the name keeps it."""
+    from codemods._project import MAX_INDEXED_BYTES
+
+    filler = "x = 1\n" * (MAX_INDEXED_BYTES // 6 + 1)
+    use = "from app.settings import RESULT_HANDLER\n" if mentions else ""
+    (project / "app" / "generated.py").write_text(use + filler)
+    _run("app/settings.py", "app/flow.py", "app/modules.py", "app/aliased.py", "app/tasks.py")
+    settings = project / "app" / "settings.py"
+    if mentions:
+        assert "RESULT_HANDLER = S3ResultHandler(" in settings.read_text()
+        assert "`RESULT_HANDLER` may be used in generated.py" in _todos(settings)
+    else:
+        assert "RESULT_HANDLER = S3Result(" in settings.read_text()
