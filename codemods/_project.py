@@ -9,6 +9,12 @@ legacy handler or a Prefect ``Task``. The rules then treat an imported project h
 exactly like a same-file one: wrapped in ``ResultHandlerResult`` unless its
 ``read``/``write`` cannot be called like the base's.
 
+The same pass records the module-level handler constants other modules use
+(``RESULT_HANDLER = S3ResultHandler(...)`` in a settings module) with every use of them,
+and the helper functions returning a handler with whether another file calls them (see
+:mod:`codemods._constants`), so a constant and its slots in other files are converted
+together or not at all.
+
 The index is built once, in the main process, from the files of the run plus the other
 ``.py`` files beside each of them (so one file given alone still sees its package
 siblings), and travels to the workers with the options: ``-j N`` sees the same index.
@@ -28,6 +34,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
 
+from codemods._constants import SharedConstant, dotted_name, handler_uses, module_bindings
 from codemods._guard import source_problem
 from codemods._source import read_source
 
@@ -80,9 +87,17 @@ class ProjectIndex:
     task_functions: frozenset[str] = frozenset()
     #: Every module the index looked at (the files of the run and their siblings).
     modules: frozenset[str] = frozenset()
+    #: Module-level handler constants by qualified name, and whether every use is a result
+    #: slot (see :func:`codemods._constants.handler_uses`).
+    constants: dict[str, SharedConstant] = field(default_factory=dict)
+    #: Module-level functions returning a built-in handler, by qualified name: whether
+    #: another file may call them (see :func:`codemods._constants.handler_uses`).
+    factories: dict[str, bool] = field(default_factory=dict)
 
     def __bool__(self) -> bool:
-        return bool(self.classes or self.imported or self.task_functions)
+        return bool(
+            self.classes or self.imported or self.task_functions or self.constants or self.factories
+        )
 
 
 @dataclass(frozen=True)
@@ -105,6 +120,23 @@ class ProjectContext:
         """Whether ``qname`` (as libcst spells it) names something in a project module."""
         module = resolve(qname, self.package).rpartition(".")[0]
         return module in self.index.modules
+
+    def constant(self, qname: str) -> SharedConstant | None:
+        """Return the handler constant ``qname`` (as libcst spells it) names, if any."""
+        return self.index.constants.get(resolve(qname, self.package))
+
+    def own_constant(self, name: str) -> SharedConstant | None:
+        """Return the handler constant ``name`` defined at this file's module level."""
+        if not self.module:
+            return None
+        return self.index.constants.get(f"{self.module}.{name}")
+
+    def private_function(self, name: str) -> bool:
+        """Whether no other file calls the module-level function ``name`` of this file: the
+        index knows this file, and no other indexed file spells the name."""
+        if not self.module:
+            return False
+        return self.index.factories.get(f"{self.module}.{name}") is False
 
     def exports(self, name: str) -> bool:
         """Whether other code may import ``name`` from this file.
@@ -187,6 +219,8 @@ class _Sources:
         self.texts: dict[Path, str] = {}
         #: The bases of each text's module-level classes (see ``_class_bases``).
         self.bases: dict[Path, str | None] = {}
+        #: Regular files that could not be read (too large to index, an I/O error).
+        self.unread: set[Path] = set()
         self._packages: dict[Path, str] = {}
 
     def module_name(self, path: Path) -> tuple[str, str]:
@@ -202,18 +236,23 @@ class _Class:
 
 def build_index(
     paths: Iterable[Path],
+    rewritten: Iterable[Path] | None = None,
+    *,
     used_names: frozenset[str] | None = None,
     read: dict[Path, str] | None = None,
 ) -> ProjectIndex:
     """Index the project classes defined in ``paths`` and the ``.py`` files beside them.
 
-    ``used_names``, if given, holds every identifier of the files to rewrite: a ``@task``
-    function none of them names cannot be called there, so its module need not be parsed
-    for it (on a large tree of flows, most modules define tasks nobody imports). ``read``
-    holds texts the caller has read already (at most ``MAX_INDEXED_BYTES`` each), by path.
+    ``rewritten`` lists the files this run rewrites (default: ``paths``): a handler
+    constant is converted only if every file using it is rewritten too. ``used_names``, if
+    given, holds every identifier of the files to rewrite: a ``@task`` function none of
+    them names cannot be called there, so its module need not be parsed for it (on a large
+    tree of flows, most modules define tasks nobody imports). ``read`` holds texts the
+    caller has read already (at most ``MAX_INDEXED_BYTES`` each), by path.
     """
     from codemods._cst import names as rule_names
 
+    paths = list(paths)
     candidates = _candidates(paths)
     sources = _Sources()
     texts = sources.texts
@@ -245,19 +284,31 @@ def build_index(
             break
         names |= fresh
         pattern = re.compile(r"\b(?:" + "|".join(map(re.escape, sorted(fresh))) + r")\b")
+    found = {
+        name: ProjectClass(
+            name,
+            kind,
+            _problem(classes[name]) if kind == HANDLER else None,
+            kind == TASK and _reads_handler(name, classes, kinds),
+        )
+        for name, kind in sorted(kinds.items())
+    }
+    imported = _imported_names(sources)
+    modules = [(path, *sources.module_name(path), text) for path, text in sorted(texts.items())]
+    uses = handler_uses(
+        modules,
+        classes={name: (cls.kind, cls.reads_handler) for name, cls in found.items()},
+        imported=imported,
+        rewritten=paths if rewritten is None else rewritten,
+        unread=sources.unread,
+    )
     return ProjectIndex(
-        {
-            name: ProjectClass(
-                name,
-                kind,
-                _problem(classes[name]) if kind == HANDLER else None,
-                kind == TASK and _reads_handler(name, classes, kinds),
-            )
-            for name, kind in sorted(kinds.items())
-        },
-        _imported_names(sources),
+        found,
+        imported,
         _task_functions(sources, rule_names, used_names),
         frozenset(sources.module_name(path)[0] for path in texts),
+        uses.constants,
+        uses.factories,
     )
 
 
@@ -294,35 +345,16 @@ def _task_functions(
         except (SyntaxError, ValueError, RecursionError, MemoryError):
             continue
         module, package = sources.module_name(path)
-        imported = _imports(tree, package)
+        imported = module_bindings(tree, package)
         for node in tree.body:
             if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
                 continue
             for decorator in node.decorator_list:
                 target = decorator.func if isinstance(decorator, ast.Call) else decorator
-                dotted = _dotted(target, imported)
+                dotted = dotted_name(target, imported)
                 if dotted and names.is_holder(dotted) and dotted.endswith(".task"):
                     found.add(f"{module}.{node.name}" if module else node.name)
     return frozenset(found)
-
-
-def _imports(tree: ast.Module, package: str) -> dict[str, str]:
-    """Map the names a module's top-level imports bind to what they import."""
-    imported: dict[str, str] = {}
-    for node in tree.body:
-        if isinstance(node, ast.Import):
-            for alias in node.names:
-                if alias.asname:
-                    imported[alias.asname] = alias.name
-                else:
-                    root = alias.name.split(".")[0]
-                    imported[root] = root
-        elif isinstance(node, ast.ImportFrom):
-            source = "." * node.level + (node.module or "")
-            for alias in node.names:
-                dotted = f"{source}.{alias.name}" if node.module else source + alias.name
-                imported[alias.asname or alias.name] = resolve(dotted, package)
-    return imported
 
 
 #: ``from module import names`` at the start of a line (a parenthesised list may span lines).
@@ -398,6 +430,8 @@ def _mentions(path: Path, sources: _Sources, names: set[str], pattern: re.Patter
             texts[path] = data.decode("utf-8", errors="replace")
         except OSError:  # unreadable, not a regular file (a FIFO), or too large to index
             texts[path] = ""
+            if path.is_file():
+                sources.unread.add(path)
     text = texts[path]
     if "class" not in text:
         return False
@@ -451,25 +485,16 @@ def _classes(path: Path, sources: _Sources) -> list[_Class]:
         return []
     module, package = sources.module_name(path)
     lines = text.splitlines(keepends=True)
-    imported = _imports(tree, package)
+    imported = module_bindings(tree, package)
     found: list[_Class] = []
     for node in tree.body:
         if isinstance(node, ast.ClassDef):
             qualname = f"{module}.{node.name}" if module else node.name
-            bases = [b for b in (_dotted(base, imported) for base in node.bases) if b]
+            bases = [b for b in (dotted_name(base, imported) for base in node.bases) if b]
             source = "".join(lines[node.lineno - 1 : node.end_lineno])
             found.append(_Class(qualname, bases, source))
             imported[node.name] = qualname
     return found
-
-
-def _dotted(node: ast.expr, imported: dict[str, str]) -> str | None:
-    if isinstance(node, ast.Name):
-        return imported.get(node.id)
-    if isinstance(node, ast.Attribute):
-        value = _dotted(node.value, imported)
-        return f"{value}.{node.attr}" if value else None
-    return None
 
 
 def _kind(bases: list[str], kinds: dict[str, str], names: ModuleType) -> str | None:

@@ -487,7 +487,7 @@ def process_files(
             if prepared is not None:
                 pending.append(prepared)
         progress.advance()
-    _index_project(paths, pending, read)
+    _index_project(paths, pending, records, read)
     items = [(text, p.options) for p in pending for (_, text, _) in p.units]
     results = iter(_run_units(items, jobs, progress))
     for item in pending:
@@ -499,12 +499,23 @@ def process_files(
     return records
 
 
-def _index_project(paths: Sequence[Path], pending: list[_Pending], read: dict[Path, str]) -> None:
-    """Give the files to rewrite the project's class index (built only if there are any)."""
+def _index_project(
+    paths: Sequence[Path],
+    pending: list[_Pending],
+    records: list[FileRecord],
+    read: dict[Path, str],
+) -> None:
+    """Give the files to rewrite the project's class index (built only if there are any).
+
+    A file skipped or failed already is not part of the run for the index: what it holds
+    stays as it is.
+    """
     if not pending:
         return
+    done = (FileStatus.SKIPPED, FileStatus.ERROR)
+    rewritten = [r.path for r in records if r.status not in done]
     used = identifiers(text for item in pending for (_, text, _) in item.units)
-    index = build_index(paths, used, read)
+    index = build_index(paths, rewritten, used_names=used, read=read)
     if not index:
         return
     for item in pending:

@@ -11,8 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import libcst as cst
+import libcst.matchers as m
+from libcst.metadata import FunctionScope, GlobalScope, ScopeProvider
 
 from codemods._catalogue import Rule
+from codemods._constants import SharedConstant
 from codemods._project import HANDLER
 from codemods._types import Target
 from compat.conversion_table import Conversion, conversion_for
@@ -366,6 +369,9 @@ class SlotMixin(RuleTransformer):
         qnames = self.qnames(call.func)
         if any(_names.is_result_class(q) for q in qnames):
             return True
+        factory = self.function_named(call.func)
+        if factory is not None:
+            return self.factory_returns_results(factory)
         handler = self.handler_of(call.func)
         conversion = conversion_for(handler) if handler else None
         if conversion is not None:
@@ -383,13 +389,243 @@ class SlotMixin(RuleTransformer):
             return True
         if isinstance(value, cst.Call):
             return self.call_becomes_result(value)
+        if self.shared_result_constant(value):
+            return True
         if isinstance(value, cst.Name):
             held = self.single_value(value)
             uses = self.uses_of(value)
             return (
-                isinstance(held, cst.Call)
+                not self._shared_module_variable(value)
+                and isinstance(held, cst.Call)
                 and self.call_becomes_result(held)
                 and bool(uses)
                 and all(self.result_slot(use) is not None for use in uses or ())
             )
         return False
+
+    def _shared_module_variable(self, name: cst.Name) -> bool:
+        """Whether ``name`` reads a module-level variable of this file that other modules
+        import or use: the project index decides for it in every file (its definition is
+        converted only when this module does not use it)."""
+        project = self.project
+        if project is None or not project.index.constants:
+            return False
+        found = self.assignments(name)
+        if len(found) != 1 or not isinstance(found[0].scope, GlobalScope):
+            return False
+        shared = project.own_constant(name.value)
+        return shared is not None and shared.shared
+
+    def renames_shared_slots(self) -> bool:
+        """Whether this run converts handler constants shared across modules: PRU002
+        converts the definition and PRU003 renames the slots, so both must run."""
+        return {Rule.PRU002, Rule.PRU003} <= self.state.active
+
+    def shared_result_constant(self, value: cst.BaseExpression) -> bool:
+        """Whether ``value`` names a handler constant of another module that the run
+        converts: every use of it in the project is a result slot
+        (:mod:`codemods._constants`) and PRU002 maps its arguments for this target, exactly
+        as it does in the defining file (for a dict of handlers read as ``HANDLERS[key]``:
+        every entry's)."""
+        if not self.renames_shared_slots():
+            return False
+        found = self._shared_constant(value)
+        return (
+            found is not None
+            and found[0].blocker is None
+            and isinstance(_constant_entries(found[0], self.target), list)
+        )
+
+    def shared_result_entry(self, value: cst.BaseExpression) -> tuple[str, cst.Call] | None:
+        """The handler class and constructor (parsed from the index) ``value`` reads, when
+        :meth:`shared_result_constant` holds and the entry is known (a dict read with a
+        literal key)."""
+        if not self.shared_result_constant(value):
+            return None
+        found = self._shared_constant(value)
+        assert found is not None
+        entries = _constant_entries(found[0], self.target)
+        assert isinstance(entries, list)
+        key = found[1]
+        return next(((h, c) for k, h, c in entries if k == key), None)
+
+    def shared_constant_blocker(self, value: cst.BaseExpression) -> str | None:
+        """Say what keeps ``value``, a handler constant of another module, a handler: a use
+        the index found, or arguments PRU002 cannot map (``None`` if ``value`` is none)."""
+        if isinstance(value, cst.Name) and self._shared_module_variable(value):
+            project = self.project
+            own = project.own_constant(value.value) if project is not None else None
+            return own.blocker if own is not None else None
+        found = self._shared_constant(value)
+        if found is None:
+            return None
+        if found[0].blocker is not None:
+            return found[0].blocker
+        entries = _constant_entries(found[0], self.target)
+        return entries if isinstance(entries, str) else None
+
+    def _shared_constant(
+        self, value: cst.BaseExpression
+    ) -> tuple[SharedConstant, str | None] | None:
+        """The index's handler constant ``value`` reads (``NAME``, ``module.NAME``, or
+        ``NAME[key]`` for a dict of handlers), with the key if it is a string literal."""
+        project = self.project
+        if project is None or not project.index.constants:
+            return None
+        key: str | None = None
+        if isinstance(value, cst.Subscript):
+            index = value.slice[0].slice if len(value.slice) == 1 else None
+            literal = index.value if isinstance(index, cst.Index) else None
+            if isinstance(literal, cst.SimpleString):
+                evaluated = literal.evaluated_value
+                key = evaluated if isinstance(evaluated, str) else None
+            value, subscripted = value.value, True
+        else:
+            subscripted = False
+        if not isinstance(value, cst.Name | cst.Attribute):
+            return None
+        for qname in self.qnames(value):
+            shared = project.constant(qname)
+            if shared is not None and bool(shared.entries) == subscripted:
+                return shared, key
+        return None
+
+    # -- helper functions returning a handler -----------------------------------------
+
+    def function_named(self, func: cst.BaseExpression) -> cst.FunctionDef | None:
+        """Return the function ``func`` names if a ``def`` in this file binds it alone."""
+        if not isinstance(func, cst.Name):
+            return None
+        scope = self.get_metadata(ScopeProvider, func, None)
+        found = list(scope[func.value]) if scope is not None else []
+        node = found[0].node if len(found) == 1 else None
+        return node if isinstance(node, cst.FunctionDef) else None
+
+    def factory_returns_results(self, func: cst.FunctionDef) -> bool:
+        """Whether ``func`` is a helper whose every ``return`` gives a built-in handler PRU002
+        converts (or ``None``) and whose every caller puts the value straight into a result
+        slot PRU003 renames (``Flow(result_handler=make_handler())``): then its returns
+        become the ``Result`` and its slots ``result=``, together.
+
+        Not a method, a decorated or ``async`` function, a generator, nor a module-level
+        function another file may call (the project index sees none spell its name).
+        """
+        known: dict[cst.FunctionDef, bool] = self.__dict__.setdefault("_factories", {})
+        if func not in known:
+            known[func] = self._is_result_factory(func)
+        return known[func]
+
+    def _is_result_factory(self, func: cst.FunctionDef) -> bool:
+        if Rule.PRU002 not in self.state.active or func.decorators or func.asynchronous:
+            return False
+        scope = self.get_metadata(ScopeProvider, func, None)
+        if not isinstance(scope, GlobalScope | FunctionScope):
+            return False  # a method is called through its object: its callers are unknown
+        bindings = list(scope[func.name.value])
+        if len(bindings) != 1 or bindings[0].node is not func:
+            return False
+        if isinstance(scope, GlobalScope) and not self._private_function(func):
+            return False
+        returns = _own_returns(func)
+        if returns is None or not any(r.value is not None for r in returns):
+            return False
+        for returned in returns:
+            value = returned.value
+            if value is None or m.matches(value, m.Name("None")):
+                continue
+            if not isinstance(value, cst.Call) or self.suppressed(value):
+                return False
+            handler = self.handler_of(value.func)
+            conversion = conversion_for(handler) if handler else None
+            if conversion is None or isinstance(map_arguments(value, conversion, self.target), str):
+                return False
+        callers = [ref.node for ref in bindings[0].references]
+        return bool(callers) and all(self._called_in_result_slot(ref) for ref in callers)
+
+    def _private_function(self, func: cst.FunctionDef) -> bool:
+        """Whether no other file can call the module-level ``func``: the project index
+        knows this file, no other file spells its name, and ``__all__`` does not list it."""
+        project = self.project
+        if project is None or not project.private_function(func.name.value):
+            return False
+        module = next((a for a in self.ancestors(func) if isinstance(a, cst.Module)), None)
+        return module is not None and func.name.value not in _all_names(module)
+
+    def _called_in_result_slot(self, ref: cst.CSTNode) -> bool:
+        """Whether ``ref`` is called right in a result slot PRU003 renames (or ``result=``)."""
+        call = self.parent(ref)
+        if not isinstance(call, cst.Call) or call.func is not ref:
+            return False
+        arg = self.parent(call)
+        keyword = keyword_of(arg)
+        holder = self.parent(arg) if arg is not None else None
+        if (
+            keyword not in RESULT_SLOTS
+            or not isinstance(arg, cst.Arg)
+            or arg.value is not call
+            or not isinstance(holder, cst.Call)
+            or not self.is_holder_call(holder)
+            or self.suppressed(call)
+            or self.suppressed(arg)
+        ):
+            return False
+        if keyword == "result":
+            return True
+        from codemods.rules.result_handler_keyword import reads_handler_itself
+
+        return (
+            Rule.PRU003 in self.state.active
+            and not has_keyword(holder, "result")
+            and reads_handler_itself(self, holder) is None
+        )
+
+
+def _constant_entries(
+    shared: SharedConstant, target: Target
+) -> list[tuple[str | None, str, cst.Call]] | str | None:
+    """``(key, handler, constructor)`` of a shared constant (one entry with no key, or a
+    dict's entries), or why PRU002 cannot map one of them for ``target`` (``None``: a
+    recorded constructor does not parse back, so nothing is claimed)."""
+    listed = shared.entries or ((None, shared.handler, shared.source),)
+    found: list[tuple[str | None, str, cst.Call]] = []
+    for key, handler, source in listed:
+        call = _parsed_call(source)
+        conversion = conversion_for(handler)
+        if call is None or conversion is None:
+            return None
+        mapped = map_arguments(call, conversion, target)
+        if isinstance(mapped, str):
+            return mapped
+        found.append((key, handler, call))
+    return found
+
+
+def _parsed_call(source: str) -> cst.Call | None:
+    """Parse a constructor call recorded by the project index (``None`` if it is not one)."""
+    try:
+        parsed = cst.parse_expression(source)
+    except cst.ParserSyntaxError:
+        return None
+    return parsed if isinstance(parsed, cst.Call) else None
+
+
+def _own_returns(func: cst.FunctionDef) -> list[cst.Return] | None:
+    """The ``return`` statements of ``func`` itself (not of nested functions or classes);
+    ``None`` for a generator, whose calls give no handler."""
+    found: list[cst.Return] = []
+    pending: list[cst.CSTNode] = [func.body]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, cst.Yield):
+            return None
+        if isinstance(node, cst.Return):
+            found.append(node)
+        if not isinstance(node, cst.FunctionDef | cst.ClassDef | cst.Lambda):
+            pending.extend(node.children)
+    return found
+
+
+def _all_names(module: cst.Module) -> set[str]:
+    from codemods.rules.constructors import module_all_names
+
+    return module_all_names(module)

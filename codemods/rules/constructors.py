@@ -17,6 +17,7 @@ from libcst.codemod.visitors import AddImportsVisitor
 from libcst.metadata import FunctionScope, GlobalScope, Scope, ScopeProvider
 
 from codemods._catalogue import Rule
+from codemods._constants import SharedConstant
 from codemods._cst import names as _names
 from codemods._cst.slots import SlotMixin, map_arguments
 from codemods._types import Target
@@ -80,7 +81,11 @@ class ConstructorRule(SlotMixin):
         slot = self.result_slot(call)
         if slot == "result_handler":
             return f"{conversion.handler} stays under `result_handler=`"
-        if slot is None and not self._held_for_results(call):
+        if (
+            slot is None
+            and not self._held_for_results(call)
+            and not self._returned_for_results(call)
+        ):
             return self._how_used(call, conversion.handler)
         return None
 
@@ -93,6 +98,9 @@ class ConstructorRule(SlotMixin):
         if exported is not None:
             return exported
         if isinstance(parent, cst.DictElement) and parent.value is call:
+            why = self._in_shared_dict(call)
+            if isinstance(why, str):
+                return why  # other modules read the dict: the index says how
             return f"{handler} is stored in a dict"
         if isinstance(parent, cst.Arg) and parent.value is call:
             callee = self.parent(parent)
@@ -172,6 +180,9 @@ class ConstructorRule(SlotMixin):
             return None
         uses = self.uses_of(target)
         scope = self.get_metadata(ScopeProvider, target, None)
+        shared = self._shared(target.value) if isinstance(scope, GlobalScope) else None
+        if shared is not None and shared.blocker is not None:
+            return shared.blocker  # the index found the use that keeps it a handler
         if (
             uses is None
             or not isinstance(scope, GlobalScope)
@@ -191,15 +202,28 @@ class ConstructorRule(SlotMixin):
         target = assign.targets[0].target
         return target if isinstance(target, cst.Name) else None
 
+    def _returned_for_results(self, call: cst.Call) -> bool:
+        """Whether ``call`` is returned by a helper whose callers all put its value in
+        result slots (see :meth:`factory_returns_results`)."""
+        if not isinstance(self.parent(call), cst.Return):
+            return False
+        func = next((a for a in self.ancestors(call) if isinstance(a, cst.FunctionDef)), None)
+        return func is not None and self.factory_returns_results(func)
+
     def _held_for_results(self, call: cst.Call) -> bool:
         target = self._assigned_name(call)
         if target is None:
-            return False
+            return self._in_shared_dict(call) is True
         uses = self.uses_of(target)
+        scope = self.get_metadata(ScopeProvider, target, None)
+        shared = self._shared(target.value) if isinstance(scope, GlobalScope) else None
+        if shared is not None:
+            # Other modules use it: the index judged every use (its own module's included),
+            # and the files using it follow the same answer.
+            return uses == [] and shared.blocker is None and self.renames_shared_slots()
         if uses == []:
             # Never read: a local of a function cannot be read from elsewhere either; a
             # module-level name can, unless the project shows nothing imports it.
-            scope = self.get_metadata(ScopeProvider, target, None)
             return isinstance(scope, FunctionScope) or (
                 isinstance(scope, GlobalScope) and self._private_to_module(target.value)
             )
@@ -317,6 +341,50 @@ class ConstructorRule(SlotMixin):
             and not project.exports(name)
             and name not in self.all_names()
         )
+
+    def _in_shared_dict(self, call: cst.Call) -> bool | str | None:
+        """For an entry of a module-level dict of handlers other modules read
+        (``HANDLERS = {"s3": S3ResultHandler(...)}``): ``True`` if the index found every
+        read a result slot and PRU002 maps every entry here (the readers' slots are renamed
+        on the same grounds), else what keeps it a handler; ``None`` for any other call."""
+        element = self.parent(call)
+        entries = self.parent(element) if isinstance(element, cst.DictElement) else None
+        assign = self.parent(entries) if isinstance(entries, cst.Dict) else None
+        if not (
+            isinstance(element, cst.DictElement)
+            and element.value is call
+            and isinstance(assign, cst.Assign)
+            and assign.value is entries
+            and len(assign.targets) == 1
+            and isinstance(assign.targets[0].target, cst.Name)
+        ):
+            return None
+        target = assign.targets[0].target
+        scope = self.get_metadata(ScopeProvider, target, None)
+        shared = self._shared(target.value) if isinstance(scope, GlobalScope) else None
+        if shared is None or not shared.entries:
+            return None
+        if shared.blocker is not None:
+            return shared.blocker
+        if self.uses_of(target) != [] or not self.renames_shared_slots():
+            return None
+        assert isinstance(entries, cst.Dict)
+        for item in entries.elements:
+            value = item.value
+            if not isinstance(value, cst.Call):
+                return None
+            handler = self.handler_of(value.func)
+            conversion = conversion_for(handler) if handler else None
+            if conversion is None or isinstance(map_arguments(value, conversion, self.target), str):
+                return None
+        return True
+
+    def _shared(self, name: str) -> SharedConstant | None:
+        """The index's entry for the module-level handler constant ``name`` if other
+        modules import or use it (``None``: this file alone decides)."""
+        project = self.project
+        shared = project.own_constant(name) if project is not None else None
+        return shared if shared is not None and shared.shared else None
 
     def _call_using(self, node: cst.CSTNode) -> cst.Call | None:
         parent = self.parent(node)

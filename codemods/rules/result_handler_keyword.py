@@ -321,6 +321,12 @@ class ResultHandlerKeywordRule(SlotMixin):
         if call is None:
             self._check_task_args(original_node)
             self._check_unproven_task_args(original_node)
+            if keyword_of(original_node) == "result_handler" and self.shared_result_constant(
+                original_node.value
+            ):
+                # The index took this call for a Task/Flow: the constant is converted in its
+                # module, and this keyword would keep a Result. Never silently.
+                self.todo(original_node, self._why_not("`result_handler=`"))
             return updated_node
         if has_keyword(call, "result"):
             self.todo(
@@ -336,7 +342,8 @@ class ResultHandlerKeywordRule(SlotMixin):
             return updated_node
         if not self._renamable(original_node.value):
             if not self._explained_elsewhere(original_node.value):
-                self.todo(original_node, self._why_not("`result_handler=`"))
+                blocker = self.shared_constant_blocker(original_node.value)
+                self.todo(original_node, blocker or self._why_not("`result_handler=`"))
             return updated_node
         self._report_renamed(original_node, original_node.value)
         return updated_node.with_changes(
@@ -430,12 +437,17 @@ class ResultHandlerKeywordRule(SlotMixin):
             value = arg.value
             if not self._renamable(value) or not self.value_becomes_result(value):
                 return False
-            if isinstance(value, cst.Name):
-                held = self.single_value(value)
-                value = held if held is not None else value
-            if not isinstance(value, cst.Call):
-                return False
-            handler = self.handler_of(value.func)
+            shared = self.shared_result_entry(value)
+            if shared is not None:
+                # a constant of another module: its handler class and constructor, parsed
+                handler, value = shared
+            else:
+                if isinstance(value, cst.Name):
+                    held = self.single_value(value)
+                    value = held if held is not None else value
+                if not isinstance(value, cst.Call):
+                    return False
+                handler = self.handler_of(value.func)
             conversion = conversion_for(handler) if handler else None
             rule = conversion.rule_for(attr) if conversion else None
             return (

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -25,7 +26,17 @@ import pytest
 import codemods
 from codemods._types import FileOutcome, Site, SiteStatus, Target
 
-__all__ = ["REPO", "TASK_LEGACY", "TASK_REWRITTEN", "fake_engine", "make_fake_engine", "run_cli"]
+__all__ = [
+    "REPO",
+    "TASK_LEGACY",
+    "TASK_REWRITTEN",
+    "copy_tree",
+    "fake_engine",
+    "make_fake_engine",
+    "python_sources",
+    "run_cli",
+    "run_python",
+]
 
 TODO = "# TODO(prefect-result-upgrade): PRU005 custom handler"
 REPO = Path(__file__).resolve().parent.parent.parent
@@ -67,6 +78,35 @@ def run_cli(
         timeout=timeout,
         check=False,
     )
+
+
+def run_python(code: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    """Run ``code`` in a fresh interpreter inside a rewritten project (quiet Prefect logs)."""
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        cwd=cwd,
+        env={**os.environ, "PREFECT__LOGGING__LEVEL": "ERROR"},
+    )
+
+
+def python_sources(root: Path) -> dict[str, str]:
+    """Every ``.py`` file below ``root`` by relative path (``__pycache__`` skipped), read."""
+    return {
+        p.relative_to(root).as_posix(): p.read_text()
+        for p in sorted(root.rglob("*.py"))
+        if "__pycache__" not in p.parts
+    }
+
+
+def copy_tree(source: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Copy a fixture project to ``tmp_path/tree`` and make it the working directory."""
+    shutil.copytree(source, tmp_path / "tree")
+    monkeypatch.chdir(tmp_path / "tree")
+    return tmp_path / "tree"
 
 
 class Rule(str, Enum):

@@ -12,15 +12,13 @@ tasks would not run).
 
 from __future__ import annotations
 
-import os
-import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from codemods.cli import main
+from tests.codemods._cli_support import copy_tree, python_sources, run_python
 
 PROJECT = Path(__file__).parent / "fixtures" / "project_compat"
 _RUN_MAIN = (
@@ -29,31 +27,13 @@ _RUN_MAIN = (
 )
 
 
-def _tree(root: Path) -> dict[str, str]:
-    return {
-        p.relative_to(root).as_posix(): p.read_text()
-        for p in sorted(root.rglob("*.py"))
-        if "__pycache__" not in p.parts
-    }
-
-
 def _run_main(root: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-c", _RUN_MAIN],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-        cwd=root,
-        env={**os.environ, "PREFECT__LOGGING__LEVEL": "ERROR"},
-    )
+    return run_python(_RUN_MAIN, root)
 
 
 @pytest.fixture
 def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    shutil.copytree(PROJECT / "before", tmp_path / "tree")
-    monkeypatch.chdir(tmp_path / "tree")
-    return tmp_path / "tree"
+    return copy_tree(PROJECT / "before", tmp_path, monkeypatch)
 
 
 @pytest.mark.timeout(120)
@@ -61,7 +41,7 @@ def test_compat_rewrite_of_the_project_runs_without_prefect(project: Path) -> No
     legacy = _run_main(project)
     assert legacy.returncode != 0  # the original needs Prefect: the run below is not vacuous
     assert main(["--no-progress", "-q", "--target", "compat", "pkg"]) == 1  # 0 TODOs
-    assert _tree(project) == _tree(PROJECT / "after")
+    assert python_sources(project) == python_sources(PROJECT / "after")
     done = _run_main(project)
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["True", "6", "PrefectResult", "[1,", "2]", "LocalResult"]

@@ -9,7 +9,6 @@ whatever the number of worker processes, and a file given alone must see its sib
 from __future__ import annotations
 
 import io
-import shutil
 from pathlib import Path
 
 import pytest
@@ -17,29 +16,20 @@ import pytest
 from codemods._engine import rewrite_checked
 from codemods._project import HANDLER, TASK, ProjectContext, build_index, module_name, using
 from codemods.cli import main
+from tests.codemods._cli_support import copy_tree, python_sources
 
 PROJECT = Path(__file__).parent / "fixtures" / "project"
 
 
-def _tree(root: Path) -> dict[str, str]:
-    return {
-        p.relative_to(root).as_posix(): p.read_text()
-        for p in sorted(root.rglob("*.py"))
-        if "__pycache__" not in p.parts
-    }
-
-
 @pytest.fixture
 def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    shutil.copytree(PROJECT / "before", tmp_path / "tree")
-    monkeypatch.chdir(tmp_path / "tree")
-    return tmp_path / "tree"
+    return copy_tree(PROJECT / "before", tmp_path, monkeypatch)
 
 
 @pytest.mark.parametrize("jobs", ["1", "2"])
 def test_tree_rewrite_uses_the_project_index(project: Path, jobs: str) -> None:
     assert main(["-j", jobs, "pkg"]) == 2  # Picky's signature differs: one TODO
-    assert _tree(project) == _tree(PROJECT / "after")
+    assert python_sources(project) == python_sources(PROJECT / "after")
 
 
 def test_a_file_given_alone_sees_its_package_siblings(project: Path) -> None:
@@ -203,9 +193,9 @@ def test_task_functions_nobody_names_are_not_looked_for(tmp_path: Path) -> None:
     """The rewritten files' identifiers decide which task modules are worth parsing."""
     (tmp_path / "tasks.py").write_text(TASKS_MODULE)
     (tmp_path / "other.py").write_text("from prefect import task\n\n@task\ndef other():\n    ...\n")
-    index = build_index([tmp_path / "tasks.py"], frozenset({"load", "flow"}))
+    index = build_index([tmp_path / "tasks.py"], used_names=frozenset({"load", "flow"}))
     assert index.task_functions == {"tasks.load", "tasks.unused"}  # its module is parsed
-    index = build_index([tmp_path / "tasks.py"], frozenset({"flow"}))
+    index = build_index([tmp_path / "tasks.py"], used_names=frozenset({"flow"}))
     assert index.task_functions == frozenset()
 
 

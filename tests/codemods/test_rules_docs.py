@@ -23,9 +23,12 @@ SOURCES = [
     *sorted((ROOT / "codemods" / "rules").glob("*.py")),
     *sorted((ROOT / "codemods" / "_cst").glob("*.py")),  # the rules' shared machinery
     ROOT / "codemods" / "_notebook.py",
+    ROOT / "codemods" / "_constants.py",  # what keeps a shared handler constant a handler
 ]
 FIXTURES = Path(__file__).parent / "fixtures"
 _TODO_CALLS = {"todo", "_todo_unless_compat"}
+#: Calls whose first argument is a TODO message template (``definition.block(...)``).
+_FIRST_ARG_TODO_CALLS = {"block"}
 
 
 def _normalise(text: str) -> str:
@@ -61,6 +64,8 @@ def _message_args(tree: ast.Module) -> list[ast.expr]:
         name = _name_of(call.func)
         if name in _TODO_CALLS and len(call.args) >= 2:
             found.append(call.args[1])
+        elif name in _FIRST_ARG_TODO_CALLS and call.args:
+            found.append(call.args[0])
         elif name == "Site":
             for first, second in zip(call.args, call.args[1:]):
                 if isinstance(first, ast.Attribute) and first.attr == "TODO":
@@ -91,7 +96,7 @@ def _code_templates() -> dict[str, str]:
         }
         returns = _returned_strings(tree)
         pending = list(_message_args(tree))
-        if path.parent.name in ("rules", "_cst"):
+        if path.parent.name in ("rules", "_cst") or path.name == "_constants.py":
             # Reason helpers return the message their caller reports (`problem = ...`):
             # every string a rule function returns that reads as words counts, except the
             # comment builder itself (`# TODO(...)`).
