@@ -34,7 +34,8 @@ import ast
 import functools
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections import deque
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from ._lines import LINE, ending
@@ -212,33 +213,79 @@ def _forced(chunks: list[_Chunk]) -> set[int]:
     return {i for i in forced if i < len(chunks)}
 
 
-def _kept(chunks: list[_Chunk], texts: list[str]) -> set[int]:
+def _kept(
+    chunks: list[_Chunk], texts: list[str], forced: set[int], limit: float
+) -> set[int] | None:
     """The seeds and every chunk linked to a kept one through a module-level name.
 
     Each name is followed once in each direction (to the chunks binding it, and to the
     chunks mentioning it), so the cost is linear in the number of names in the file.
+    ``None`` if the kept chunks and ``forced`` hold more than ``limit`` lines: then no view
+    is worth it, which ``_outgrows`` often finds without the bindings of every chunk.
     """
     mentions = [_mentions(t) for t in texts]
-    bindings = [_module_bindings(c.statements, t) for c, t in zip(chunks, texts, strict=True)]
-    binders: dict[str, list[int]] = {}
     mentioners: dict[str, list[int]] = {}
-    for i in range(len(chunks)):
-        for name in bindings[i]:
-            binders.setdefault(name, []).append(i)
-        for name in mentions[i]:
+    for i, words in enumerate(mentions):
+        for name in words:
             mentioners.setdefault(name, []).append(i)
-    kept = {i for i, text in enumerate(texts) if _SEED.search(text)}
+    known: dict[int, set[str]] = {}
+
+    def bound(i: int) -> set[str]:
+        if i not in known:
+            known[i] = _module_bindings(chunks[i].statements, texts[i])
+        return known[i]
+
+    seeds = {i for i, text in enumerate(texts) if _SEED.search(text)}
+    if _outgrows(chunks, seeds, forced, bound, mentioners, limit):
+        return None
+    binders: dict[str, list[int]] = {}
+    for i in range(len(chunks)):
+        for name in bound(i):
+            binders.setdefault(name, []).append(i)
+    kept = set(seeds)
     queue = list(kept)
     while queue:
         i = queue.pop()
         linked = [binders.pop(name, ()) for name in mentions[i]]
-        linked += [mentioners.pop(name, ()) for name in bindings[i]]
+        linked += [mentioners.pop(name, ()) for name in bound(i)]
         for group in linked:
             for j in group:
                 if j not in kept:
                     kept.add(j)
                     queue.append(j)
     return kept
+
+
+def _outgrows(
+    chunks: list[_Chunk],
+    seeds: set[int],
+    forced: set[int],
+    bound: Callable[[int], set[str]],
+    mentioners: dict[str, list[int]],
+    limit: float,
+) -> bool:
+    """Whether part of the closure of ``seeds``, with ``forced``, holds more than ``limit``
+    lines.
+
+    Only one direction is followed (a kept chunk binds a name, so the chunks mentioning it
+    are kept), in file order, so the module's leading imports, which bind the names most
+    statements use, come first; only the chunks taken this way need their bindings. The
+    whole closure holds at least as many lines. A forced chunk counts, but is followed only
+    if it is a seed (forced chunks pull in nothing).
+    """
+    kept = seeds | forced
+    size = sum(chunks[i].last - chunks[i].first + 1 for i in kept)
+    queue = deque(sorted(seeds))
+    followed: set[str] = set()
+    while queue and size <= limit:
+        for name in bound(queue.popleft()) - followed:
+            followed.add(name)
+            for j in mentioners.get(name, ()):
+                if j not in kept:
+                    kept.add(j)
+                    size += chunks[j].last - chunks[j].first + 1
+                    queue.append(j)
+    return size > limit
 
 
 def make_view(source: str, tree: ast.Module | None = None) -> View | None:
@@ -261,7 +308,11 @@ def make_view(source: str, tree: ast.Module | None = None) -> View | None:
     forced = _forced(chunks)
     if not _may_leave_out_enough(chunks, texts, forced, len(lines)):
         return None
-    keep = _kept(chunks, texts) | forced
+    chunk_lines = sum(c.last - c.first + 1 for c in chunks)
+    kept = _kept(chunks, texts, forced, chunk_lines - _MIN_SHARE_LEFT_OUT * len(lines))
+    if kept is None:
+        return None
+    keep = kept | forced
     left_out = [chunks[i] for i in range(len(chunks)) if i not in keep]
     if sum(c.last - c.first + 1 for c in left_out) < _MIN_SHARE_LEFT_OUT * len(lines):
         return None
