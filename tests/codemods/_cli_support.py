@@ -80,10 +80,13 @@ def run_cli(
     )
 
 
-def run_python(code: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    """Run ``code`` in a fresh interpreter inside a rewritten project (quiet Prefect logs)."""
+def run_python(
+    code: str, cwd: Path, *argv: str, flags: tuple[str, ...] = ()
+) -> subprocess.CompletedProcess[str]:
+    """Run ``code`` in a fresh interpreter inside a rewritten project (quiet Prefect logs),
+    with interpreter ``flags`` and ``argv`` after the code."""
     return subprocess.run(
-        [sys.executable, "-c", code],
+        [sys.executable, *flags, "-c", code, *argv],
         capture_output=True,
         text=True,
         timeout=120,

@@ -24,6 +24,7 @@ from codemods._cst.names import COMPAT_PROVIDES
 from codemods._engine import rewrite_checked
 from codemods._types import Target
 from codemods.cli import main
+from tests.codemods._cli_support import run_python
 
 FIXTURES = Path(__file__).parent / "fixtures"
 REPO = Path(__file__).parent.parent.parent
@@ -356,14 +357,8 @@ def test_legacy_attributes_and_dynamic_task_args_run_on_compat_without_todos(
     script = tmp_path / "flow.py"
     script.write_text(outcome.code)
     # The kept reads warn (deprecated) on compat, naming `.result`.
-    done = subprocess.run(
-        [sys.executable, "-W", "ignore::DeprecationWarning", "-c", _MAIN_BLOCKER, str(script)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-        cwd=tmp_path,
-        env={**os.environ, "PREFECT__LOGGING__LEVEL": "ERROR"},
+    done = run_python(
+        _MAIN_BLOCKER, tmp_path, str(script), flags=("-W", "ignore::DeprecationWarning")
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines() == [
