@@ -625,7 +625,11 @@ class RuleTransformer(cst.CSTTransformer):
 
         Read from the tree (what ``PositionProvider`` gives, without generating code).
         """
-        blocks = [a for a in self.ancestors(statement) if isinstance(a, cst.IndentedBlock)]
+        # The nodes whose code generation indents what they hold: blocks, and the cases
+        # of a `match` statement.
+        blocks = [
+            a for a in self.ancestors(statement) if isinstance(a, cst.IndentedBlock | cst.Match)
+        ]
         if not blocks:
             return 0
         module = self.state.metadata.module if self.state.metadata else cst.Module([])

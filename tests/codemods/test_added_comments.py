@@ -144,3 +144,33 @@ def test_the_proof_agrees_with_a_second_run_on_every_fixture(target: Target) -> 
             assert again.code == outcome.code, path.relative_to(FIXTURES)
     # The compat target moves every prefect import, so its outputs change code.
     assert proved >= (5 if target is Target.PREFECT else 0)
+
+
+NESTED = {
+    "module-level match": (
+        "import prefect\n\nmatch kind:\n    case 1:\n        print(flow.result_handler)\n"
+    ),
+    "match in a function": (
+        "import prefect\n\n\ndef f(flow, kind):\n    match kind:\n"
+        "        case 'a':\n            print(flow.result_handler)\n"
+    ),
+    "tabs": "import prefect\n\n\nclass A:\n\tdef f(self, flow):\n\t\tprint(flow.result_handler)\n",
+    "two-space blocks": (
+        "import prefect\n\n\ndef f(flow):\n  if flow:\n    print(flow.result_handler)\n"
+    ),
+    "top level": "import prefect\n\nprint(flow.result_handler)\n",
+}
+
+
+@pytest.mark.parametrize("source", NESTED.values(), ids=NESTED.keys())
+def test_todo_comments_are_wrapped_at_the_statements_real_indent(source: str) -> None:
+    """TODO lines fit 100 columns where they land, and are split only when they must be."""
+    lines = rewrite_checked(source).code.splitlines()
+    todo = next(i for i, line in enumerate(lines) if "TODO(prefect-result-upgrade" in line)
+    block = [lines[todo]]
+    while lines[todo + len(block)].lstrip().startswith("#   "):
+        block.append(lines[todo + len(block)])
+    assert all(len(line.expandtabs(1)) <= 100 for line in block)
+    if len(block) > 1:  # the first word moved down would have fitted: no needless split
+        first_word = block[1].lstrip().removeprefix("#   ").split(" ")[0]
+        assert len(block[0].expandtabs(1)) + 1 + len(first_word) > 100
