@@ -33,6 +33,7 @@ __all__ = [
     "SharedConstant",
     "all_names",
     "dotted_name",
+    "handler_names",
     "handler_uses",
     "module_bindings",
 ]
@@ -153,6 +154,29 @@ class _Context:
     names: ModuleType
 
 
+_NAME_OF_CALL = re.compile(r"^([A-Za-z_]\w*)[ \t]*=[ \t]*[\w.]+\(", re.MULTILINE)
+_NAME_OF_HANDLER = re.compile(
+    r"^([A-Za-z_]\w*)[ \t]*=[ \t]*[\w.]*(?:ResultHandler|result_handlers\.\w+)\(", re.MULTILINE
+)
+_NAME_OF_DICT = re.compile(r"^([A-Za-z_]\w*)[ \t]*=[ \t]*\{", re.MULTILINE)
+_NAME_OF_FUNCTION = re.compile(r"^def[ \t]+(\w+)", re.MULTILINE)
+
+
+def handler_names(text: str) -> set[str]:
+    """Module-level names of ``text`` that may hold a built-in handler (a superset): names
+    assigned a handler call, a call of a renamed import, or a dict, and, if the module
+    returns a handler call anywhere, its module-level functions."""
+    if "result_handlers" not in text and "ResultHandler" not in text:
+        return set()
+    renames = _RENAMES.search(text) is not None
+    names = set((_NAME_OF_CALL if renames else _NAME_OF_HANDLER).findall(text))
+    if renames or "ResultHandler(" in text:
+        names.update(_NAME_OF_DICT.findall(text))
+    if (_RETURNED_CALL if renames else _RETURNED_HANDLER).search(text) is not None:
+        names.update(_NAME_OF_FUNCTION.findall(text))
+    return names
+
+
 @dataclass(frozen=True)
 class HandlerUses:
     """What the index knows about handlers held in module-level names."""
@@ -172,14 +196,21 @@ def handler_uses(
     imported: dict[str, frozenset[str]],
     rewritten: Iterable[Path],
     unread: Iterable[Path],
+    elsewhere: dict[str, str] | None = None,
 ) -> HandlerUses:
     """Find the handler constants and handler-returning functions of ``modules``, and
     judge every use of the constants and who may call the functions.
 
     ``modules`` holds ``(path, module, package, text)`` of each indexed file; ``rewritten``
     the files this run rewrites (a use elsewhere keeps the handler, since that file keeps
-    its ``result_handler=``); ``unread`` the indexed files that could not be read. Only
-    files importing the legacy handlers are parsed, once.
+    its ``result_handler=``); ``unread`` the indexed files that could not be read;
+    ``elsewhere`` the module-level names another file of the project may use, by qualified
+    name, with that file (see :mod:`codemods._mentions`). Only files importing the legacy
+    handlers are parsed, once.
+
+    A constant another module uses is never converted: a project's other modules are
+    never all known for sure (partial runs, ``--exclude``, notebooks, ``getattr``,
+    ``monkeypatch.setattr``), and a handler left where a result now is breaks at run time.
     """
     from codemods._cst import names
 
@@ -210,7 +241,7 @@ def handler_uses(
     # Files the index does not parse: the run's notebooks, and files too large to index
     # (read here as text only, since a name they spell may be a use).
     opaque = [*_notebook_texts(context.rewritten), *_raw_texts(unread)]
-    constants = _judge_constants(found, listed, parsed, context, opaque)
+    constants = _judge_constants(found, listed, parsed, context, opaque, elsewhere or {})
     called = {
         qualname: any(
             other != path and qualname.rpartition(".")[2] in text
@@ -228,6 +259,7 @@ def _judge_constants(
     parsed: dict[Path, _Module],
     context: _Context,
     opaque: list[tuple[Path, str | None]],
+    elsewhere: dict[str, str],
 ) -> dict[str, SharedConstant]:
     """Judge every use of the constants ``found``: record the first that keeps each a
     handler (and whether other modules use it at all)."""
@@ -243,9 +275,6 @@ def _judge_constants(
         mod = parsed.get(path) or _parse(path, module, package, text)
         for definition in mentioned:
             _judge_uses(definition, mod, context)
-    for definition in found:
-        if definition.users and definition.home_uses:
-            definition.block("`{name}` is used in its own module too")
     for path, text in opaque:
         for definition in found:
             if text is None:
@@ -254,6 +283,13 @@ def _judge_constants(
             elif definition.name in text:
                 definition.users.add(path.name)
                 definition.block("`{name}` may be used in {where}", where=path.name)
+    for definition in found:  # what keeps every constant used elsewhere a handler
+        if definition.users:
+            definition.block("`{name}` is used by {where}", where=min(definition.users))
+        where = elsewhere.get(definition.qualname)
+        if where is not None:
+            definition.users.add(where)
+            definition.block("`{name}` may be used in {where}", where=where)
     return {
         d.qualname: SharedConstant(
             d.qualname, d.handler, d.source, d.blocker, bool(d.users), d.entries

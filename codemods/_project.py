@@ -34,8 +34,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
 
-from codemods._constants import SharedConstant, dotted_name, handler_uses, module_bindings
+from codemods._constants import (
+    SharedConstant,
+    dotted_name,
+    handler_names,
+    handler_uses,
+    module_bindings,
+)
 from codemods._guard import source_problem
+from codemods._mentions import project_mentions
 from codemods._source import read_source
 
 __all__ = [
@@ -93,6 +100,9 @@ class ProjectIndex:
     #: Module-level functions returning a built-in handler, by qualified name: whether
     #: another file may call them (see :func:`codemods._constants.handler_uses`).
     factories: dict[str, bool] = field(default_factory=dict)
+    #: Module-level names of the rewritten files that another file of the project may use
+    #: (qualified name: that file; see :mod:`codemods._mentions`).
+    elsewhere: dict[str, str] = field(default_factory=dict)
 
     def __bool__(self) -> bool:
         return bool(
@@ -136,7 +146,8 @@ class ProjectContext:
         index knows this file, and no other indexed file spells the name."""
         if not self.module:
             return False
-        return self.index.factories.get(f"{self.module}.{name}") is False
+        qualname = f"{self.module}.{name}"
+        return self.index.factories.get(qualname) is False and qualname not in self.index.elsewhere
 
     def exports(self, name: str) -> bool:
         """Whether other code may import ``name`` from this file.
@@ -146,7 +157,11 @@ class ProjectContext:
         """
         if not self.module:
             return False
-        return self.module == self.package or name in self.index.imported.get(self.module, ())
+        return (
+            self.module == self.package
+            or name in self.index.imported.get(self.module, ())
+            or f"{self.module}.{name}" in self.index.elsewhere
+        )
 
 
 _CURRENT: ContextVar[ProjectContext | None] = ContextVar("project", default=None)
@@ -295,12 +310,15 @@ def build_index(
     }
     imported = _imported_names(sources)
     modules = [(path, *sources.module_name(path), text) for path, text in sorted(texts.items())]
+    run = list(paths if rewritten is None else rewritten)
+    elsewhere = _used_elsewhere(run, sources, read or {})
     uses = handler_uses(
         modules,
         classes={name: (cls.kind, cls.reads_handler) for name, cls in found.items()},
         imported=imported,
-        rewritten=paths if rewritten is None else rewritten,
+        rewritten=run,
         unread=sources.unread,
+        elsewhere=elsewhere,
     )
     return ProjectIndex(
         found,
@@ -309,7 +327,31 @@ def build_index(
         frozenset(sources.module_name(path)[0] for path in texts),
         uses.constants,
         uses.factories,
+        elsewhere,
     )
+
+
+def _used_elsewhere(run: list[Path], sources: _Sources, read: dict[Path, str]) -> dict[str, str]:
+    """The module-level names of the run that may hold a handler and that another project
+    file may use (see :mod:`codemods._mentions`), with that file.
+
+    The project around the run is read only if one of its modules has such a name.
+    """
+    candidates: list[tuple[Path, str, set[str]]] = []
+    for path in run:
+        text = sources.texts.get(path) if path.suffix == ".py" else None
+        names = handler_names(text) if text else set()
+        if names:
+            candidates.append((path, sources.module_name(path)[0], names))
+    if not candidates:
+        return {}
+    mentions = project_mentions(run, {**read, **sources.texts})
+    found: dict[str, str] = {}
+    for path, module, names in candidates:
+        word = module.rpartition(".")[2] or path.stem
+        for name, where in mentions.used_elsewhere(names, path, word).items():
+            found[f"{module}.{name}" if module else name] = where
+    return found
 
 
 def identifiers(texts: Iterable[str]) -> frozenset[str]:

@@ -1,0 +1,138 @@
+"""Which module-level names of the rewritten files other files of the project may use.
+
+A handler held in a module-level name (``RESULT_HANDLER = S3ResultHandler(...)``, a helper
+returning one) can be turned into a ``Result`` only if nothing else uses it as a handler.
+The run sees its own files and their siblings; users are often elsewhere: flows in another
+package, tests, notebooks, scripts, a ``conftest.py`` that patches the name with
+``monkeypatch.setattr(settings, "RESULT_HANDLER", ...)``, files left out with ``--exclude``
+or ``.gitignore``. So every file of the project is read (read only, never rewritten): the
+project is the nearest directory above the rewritten files holding ``pyproject.toml``,
+``setup.py``, ``setup.cfg`` or ``.git``, or else the directory above their top package.
+
+A file *may use* a name of module ``pkg.settings`` when an import statement of it names
+``settings`` and it spells the name as a word anywhere (strings count: ``getattr``,
+``monkeypatch.setattr``). That errs on the side of keeping a handler: the cost of a wrong
+"may use" is a TODO, of a wrong "no" a broken project.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterable
+from pathlib import Path
+
+from codemods._source import read_source
+
+__all__ = ["MAX_PROJECT_BYTES", "MAX_PROJECT_FILES", "ProjectMentions", "project_mentions"]
+
+#: Above these, the project is not read, and every name counts as used elsewhere.
+MAX_PROJECT_FILES = 20_000
+MAX_PROJECT_BYTES = 200 * 1024 * 1024
+_MARKERS = ("pyproject.toml", "setup.py", "setup.cfg", ".git")
+#: An import statement naming ``word`` (a parenthesised list may span lines; in a notebook
+#: it starts inside a JSON string, maybe not at the start of a line).
+_IMPORT_NAMING = r'(?:^|")[ \t]*(?:from|import)[ \t][^\n("]*(?:\([^)]*)?\b{word}\b'
+_SKIPPED_DIRECTORIES = {"__pycache__", "node_modules", "site-packages", "venv", "env"}
+
+
+class ProjectMentions:
+    """The words of the project's files, to ask whether a file other than a module's own
+    may use one of its names."""
+
+    def __init__(self, texts: dict[Path, str], shown: dict[Path, str], complete: bool) -> None:
+        self._words: dict[Path, frozenset[str]] = {}
+        self._texts = texts
+        self._shown = shown  # each file's path from the project's directory
+        #: ``False`` when the project was too large or a file could not be read.
+        self.complete = complete
+
+    def used_elsewhere(self, names: set[str], path: Path, module_word: str) -> dict[str, str]:
+        """Which of ``names`` (module-level names of the file ``path``, a module whose last
+        dotted part is ``module_word``) another file may use, with the first such file (its
+        path in the project, or "a file not read")."""
+        if not self.complete:
+            return dict.fromkeys(names, "a file not read")
+        found: dict[str, str] = {}
+        imports = re.compile(_IMPORT_NAMING.format(word=re.escape(module_word)), re.MULTILINE)
+        for other, text in self._texts.items():
+            if other == path or module_word not in text or not imports.search(text):
+                continue
+            words = self._words.get(other)
+            if words is None:
+                words = self._words[other] = _identifiers(text)
+            for name in sorted(names & words):
+                found.setdefault(name, self._shown[other])
+        return found
+
+
+def project_mentions(rewritten: Iterable[Path], read: dict[Path, str]) -> ProjectMentions:
+    """Read the project around ``rewritten`` (texts in ``read`` are not read again)."""
+    files = [p for p in rewritten if p.suffix in (".py", ".ipynb")]
+    roots = {_project_root(p) for p in files}
+    texts: dict[Path, str] = {}
+    shown: dict[Path, str] = {}
+    complete = True
+    total = 0
+    for root in sorted(roots):
+        paths, listed = _project_files(root)
+        complete = complete and listed
+        for path in paths:
+            if path in texts:
+                continue
+            if len(texts) >= MAX_PROJECT_FILES or total > MAX_PROJECT_BYTES:
+                return ProjectMentions(texts, shown, complete=False)
+            text = read.get(path)
+            if text is None:
+                try:
+                    data = read_source(path, max_size=MAX_PROJECT_BYTES).data
+                except OSError:
+                    complete = False  # unreadable, or not a regular file
+                    continue
+                text = data.decode("utf-8", errors="replace")
+            texts[path] = text
+            shown[path] = path.relative_to(root).as_posix()
+            total += len(text)
+    return ProjectMentions(texts, shown, complete)
+
+
+def _exists(path: Path) -> bool:
+    try:
+        return path.exists()
+    except OSError:  # a directory on the way that may not be searched
+        return False
+
+
+def _project_root(path: Path) -> Path:
+    directory = path.parent
+    for candidate in (directory, *directory.parents):
+        if any(_exists(candidate / marker) for marker in _MARKERS):
+            return candidate
+    while _exists(directory / "__init__.py") and directory.parent != directory:
+        directory = directory.parent
+    return directory
+
+
+def _project_files(root: Path) -> tuple[list[Path], bool]:
+    """The ``.py`` and ``.ipynb`` files under ``root``, without following links, hidden
+    directories and virtual environments; and whether every directory could be listed."""
+    found: list[Path] = []
+    failed: list[OSError] = []
+    for directory, subdirectories, names in os.walk(root, onerror=failed.append):
+        subdirectories[:] = sorted(
+            d
+            for d in subdirectories
+            if not d.startswith(".")
+            and d not in _SKIPPED_DIRECTORIES
+            and not _exists(Path(directory, d) / "pyvenv.cfg")
+        )
+        found.extend(Path(directory, n) for n in sorted(names) if n.endswith((".py", ".ipynb")))
+        if len(found) > MAX_PROJECT_FILES:
+            break
+    return found, not failed
+
+
+def _identifiers(text: str) -> frozenset[str]:
+    from codemods._project import identifiers
+
+    return identifiers([text])
