@@ -51,6 +51,7 @@ _STAR_IMPORT = re.compile(r"\bimport[\s\\]*\*")
 
 _NEEDS_PREFECT = "`{module}` is still used: needs Prefect"
 _COMPAT_LACKS = "compat lacks {uses}"
+_COMPAT_TAKEN = "`compat` is taken here: {uses} kept on Prefect"
 _GIVEN_COMPAT = "Prefect's `{callee}` gets compat objects"
 
 
@@ -566,17 +567,25 @@ class ImportRule(RuleTransformer):
         if uses is None:
             self.todo(orig, _NEEDS_PREFECT.format(module="prefect"))
             return alias
-        moved = {root: module for root, module in uses if module is not None}
-        kept = [root for root, module in uses if module is None]
-        modules = sorted(set(moved.values()))
-        if not kept and alias.asname is not None and modules == [""]:
+        if alias.asname is not None and all(module == "" for _, module in uses):
             # `pf.task`, `pf.Flow`: every use is in compat's root, which `pf` now names.
             self.rewritten(orig, "`import prefect as ...` -> `import compat as ...`")
             return alias.with_changes(name=cst.Name("compat"))
-        if kept:
-            self.todo(orig, _COMPAT_LACKS.format(uses=_listing([_spelling(self, r) for r in kept])))
-            for root in kept:
-                self._flag_compat_arguments(root)
+        moved = {
+            root: module
+            for root, module in uses
+            if module is not None and self._compat_free(root)  # else `compat` is another name
+        }
+        kept = [root for root, _ in uses if root not in moved]
+        modules = sorted(set(moved.values()))
+        lacking = [_spelling(self, root) for root, module in uses if module is None]
+        taken = [_spelling(self, root) for root in kept if dict(uses)[root] is not None]
+        if lacking:
+            self.todo(orig, _COMPAT_LACKS.format(uses=_listing(lacking)))
+        if taken:
+            self.todo(orig, _COMPAT_TAKEN.format(uses=_listing(taken)))
+        for root in kept:
+            self._flag_compat_arguments(root)
         if not moved:
             return alias
         self._renamed_roots.update(moved)
@@ -609,10 +618,7 @@ class ImportRule(RuleTransformer):
             node = ref.node
             if not isinstance(node, cst.Name):
                 return None  # a string annotation, `del prefect`: not judged here
-            module = compat_module_of(_attribute_parts(self, node))
-            if module is not None and not self._compat_free(node):
-                module = None  # `compat` means something else where this use is
-            uses.append((node, module))
+            uses.append((node, _compat_module_of(_attribute_parts(self, node))))
         return uses
 
     def _compat_free(self, node: cst.CSTNode) -> bool:
@@ -747,7 +753,7 @@ def _attribute_parts(rule: RuleTransformer, root: cst.Name) -> list[str]:
     return parts
 
 
-def compat_module_of(parts: Sequence[str]) -> str | None:
+def _compat_module_of(parts: Sequence[str]) -> str | None:
     """Return the compat module (relative, ``""`` for the root) to read ``prefect.<parts>``
     from, or ``None`` if compat lacks it (or ``parts`` is empty: ``prefect`` itself).
 
@@ -787,4 +793,4 @@ def _moved_object(qname: str) -> bool:
     root, _, rest = qname.partition(".")
     if root not in _names.ROOTS or rest.split(".")[0] in _VALUES:
         return False
-    return root == "compat" or compat_module_of(rest.split(".")) is not None
+    return root == "compat" or _compat_module_of(rest.split(".")) is not None
