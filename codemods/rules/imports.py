@@ -192,15 +192,7 @@ class ImportRule(RuleTransformer):
         """``statement`` with ``import <module>`` lines before or after it (those the module
         does not import yet). Before it, they take its blank lines; a comment above it (its
         TODO) stays with it, after a blank line, where isort/ruff keep it."""
-        present = {
-            get_full_name_for_node_or_raise(alias.name)
-            for other in self.module_node.body
-            if isinstance(other, cst.SimpleStatementLine)
-            for small in other.body
-            if isinstance(small, cst.Import)
-            for alias in small.names
-            if alias.asname is None
-        }
+        present = self._module_imports()
         new = [
             cst.SimpleStatementLine([cst.Import([cst.ImportAlias(name=_dotted(module))])])
             for module in modules
@@ -218,6 +210,18 @@ class ImportRule(RuleTransformer):
         return cst.FlattenSentinel([*new, statement.with_changes(leading_lines=own)])
 
     # -- helpers -----------------------------------------------------------------------
+
+    def _module_imports(self) -> set[str]:
+        """The modules imported at module level by a plain ``import x.y`` (no ``as``)."""
+        return {
+            get_full_name_for_node_or_raise(alias.name)
+            for other in self.module_node.body
+            if isinstance(other, cst.SimpleStatementLine)
+            for small in other.body
+            if isinstance(small, cst.Import)
+            for alias in small.names
+            if alias.asname is None
+        }
 
     @property
     def out(self) -> str:
@@ -595,6 +599,11 @@ class ImportRule(RuleTransformer):
             self._add_compat_imports(original, needed, before=True)
             return alias
         # `import prefect` becomes the first compat import the uses need; the rest follow.
+        module_level = isinstance(self.parent(self.parent(original)), cst.Module)
+        if module_level:
+            needed = [n for n in needed if n not in self._module_imports()]
+        if not needed:
+            return None  # the module imports compat already
         self._add_compat_imports(original, needed[1:], before=False)
         return alias.with_changes(name=_dotted(needed[0]), asname=None)
 
