@@ -788,8 +788,9 @@ def _spelling(rule: RuleTransformer, root: cst.Name) -> str:
 
 
 def _listing(spellings: list[str], most: int = 2) -> str:
-    """```a`, `b` and 3 more`` from the spellings, each once, in order."""
-    unique = list(dict.fromkeys(spellings))
+    """```a`, `b` and 3 more`` from the spellings, each once, sorted: the uses come from
+    a set, and the message must not change from one run to the next."""
+    unique = sorted(set(spellings))
     shown = ", ".join(f"`{s}`" for s in unique[:most])
     return shown if len(unique) <= most else f"{shown} and {len(unique) - most} more"
 
