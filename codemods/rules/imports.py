@@ -19,7 +19,7 @@ For the compat target, imports of names that ``compat`` mirrors move from ``pref
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 import libcst as cst
 from libcst.codemod.visitors import AddImportsVisitor
@@ -32,7 +32,13 @@ from codemods._cst.add_imports import sort_import_runs, sorted_aliases
 from codemods._cst.base import RuleTransformer
 from codemods._cst.metadata import IMPORT
 from codemods._types import SiteStatus, Target
-from compat.conversion_table import HANDLER_MODULES, HANDLER_NAMES, HANDLERS_MODULE, conversion_for
+from compat.conversion_table import (
+    HANDLER_MODULES,
+    HANDLER_NAMES,
+    HANDLERS_MODULE,
+    RESULTS_MODULE,
+    conversion_for,
+)
 
 from .constructors import KEPT_BINDINGS, module_all_names
 from .legacy_results import REWRITTEN_AWAY
@@ -44,6 +50,9 @@ _STAR_IMPORT = re.compile(r"\bimport[\s\\]*\*")
 
 
 _NEEDS_PREFECT = "`{module}` is still used: needs Prefect"
+_COMPAT_LACKS = "compat lacks {uses}"
+_COMPAT_TAKEN = "`compat` is taken here: {uses} kept on Prefect"
+_GIVEN_COMPAT = "Prefect's `{callee}` gets compat objects"
 
 
 def _dotted(name: str) -> cst.Attribute | cst.Name:
@@ -112,7 +121,9 @@ class ImportRule(RuleTransformer):
         self.module_node = node
         self.kept: set[str] = self.state.scratch.get(KEPT_BINDINGS, set())
         self._carry: list[cst.EmptyLine] = []
-        self._renamed_roots: set[cst.Name] = set()
+        self._renamed_roots: dict[cst.Name, str] = {}
+        self._call_todos: set[cst.CSTNode] = set()
+        self._inserts: dict[cst.CSTNode, tuple[list[str], bool]] = {}
         self.dotted_roots: set[str] = set()
         for attr in self.find(node, cst.Attribute):
             for q in self.qnames(attr):
@@ -134,8 +145,20 @@ class ImportRule(RuleTransformer):
     def on_leave(
         self, original_node: cst.CSTNode, updated_node: cst.CSTNode
     ) -> cst.CSTNode | cst.RemovalSentinel | cst.FlattenSentinel[cst.CSTNode]:
-        """Give the lines above a removed module-level import to the statement after it."""
+        """Give the lines above a removed module-level import to the statement after it;
+        put the compat imports moved uses need beside the ``import prefect`` they leave."""
         result = super().on_leave(original_node, updated_node)
+        result = self._with_carried_lines(original_node, result)
+        inserts = self._inserts.pop(original_node, None) if self._inserts else None
+        if inserts is not None and isinstance(result, cst.SimpleStatementLine):
+            return self._with_compat_imports(result, *inserts)
+        return result
+
+    def _with_carried_lines(
+        self,
+        original_node: cst.CSTNode,
+        result: cst.CSTNode | cst.RemovalSentinel | cst.FlattenSentinel[cst.CSTNode],
+    ) -> cst.CSTNode | cst.RemovalSentinel | cst.FlattenSentinel[cst.CSTNode]:
         if (
             self._carry
             and isinstance(result, cst.SimpleStatementLine | cst.BaseCompoundStatement)
@@ -152,7 +175,53 @@ class ImportRule(RuleTransformer):
             return result.with_changes(leading_lines=[*carried, *own])
         return result
 
+    def _add_compat_imports(
+        self, statement: cst.Import, modules: list[str], *, before: bool
+    ) -> None:
+        """Import ``modules`` beside ``statement`` (module level), else where libcst would."""
+        line = self.parent(statement)
+        if isinstance(line, cst.SimpleStatementLine) and isinstance(self.parent(line), cst.Module):
+            self._inserts[line] = (modules, before)
+            return
+        for module in modules:
+            AddImportsVisitor.add_needed_import(self.context, module)
+
+    def _with_compat_imports(
+        self, statement: cst.SimpleStatementLine, modules: list[str], before: bool
+    ) -> cst.SimpleStatementLine | cst.FlattenSentinel[cst.BaseStatement]:
+        """``statement`` with ``import <module>`` lines before or after it (those the module
+        does not import yet). Before it, they take its blank lines; a comment above it (its
+        TODO) stays with it, after a blank line, where isort/ruff keep it."""
+        present = self._module_imports()
+        new = [
+            cst.SimpleStatementLine([cst.Import([cst.ImportAlias(name=_dotted(module))])])
+            for module in modules
+            if module not in present
+        ]
+        if not new:
+            return statement
+        self.changed = True
+        if not before:
+            return cst.FlattenSentinel([statement, *new])
+        lines = list(statement.leading_lines)
+        first = next((i for i, line in enumerate(lines) if line.comment is not None), len(lines))
+        new[0] = new[0].with_changes(leading_lines=lines[:first])
+        own = [cst.EmptyLine(), *lines[first:]] if first < len(lines) else []
+        return cst.FlattenSentinel([*new, statement.with_changes(leading_lines=own)])
+
     # -- helpers -----------------------------------------------------------------------
+
+    def _module_imports(self) -> set[str]:
+        """The modules imported at module level by a plain ``import x.y`` (no ``as``)."""
+        return {
+            get_full_name_for_node_or_raise(alias.name)
+            for other in self.module_node.body
+            if isinstance(other, cst.SimpleStatementLine)
+            for small in other.body
+            if isinstance(small, cst.Import)
+            for alias in small.names
+            if alias.asname is None
+        }
 
     @property
     def out(self) -> str:
@@ -376,6 +445,8 @@ class ImportRule(RuleTransformer):
             else:
                 stays.append(alias)
                 self.todo(orig, f"compat lacks `{name}`")
+                for use in self._uses(original, bound):
+                    self._flag_compat_arguments(use)
         if moved:
             self.rewritten(original, f"imports compat provides moved to `{new_module}`")
         if not stays:
@@ -405,6 +476,18 @@ class ImportRule(RuleTransformer):
             for ref in assignment.references
         ]
         return bool(uses) and all(self.suppressed(node) for node in uses)
+
+    def _uses(self, statement: cst.CSTNode, bound: str) -> list[cst.CSTNode]:
+        """Return the nodes reading the name ``statement`` binds."""
+        scope = self.get_metadata(ScopeProvider, statement, None)
+        if scope is None:
+            return []
+        return [
+            ref.node
+            for assignment in scope.assignments[bound]
+            if assignment.node is statement
+            for ref in assignment.references
+        ]
 
     def _unused(self, statement: cst.CSTNode, bound: str) -> bool:
         """Return whether the name ``statement`` binds is read nowhere (nor exported)."""
@@ -465,55 +548,162 @@ class ImportRule(RuleTransformer):
         if self._unused(original, bound):
             self.rewritten(orig, f"unused `import {dotted}` removed")
             return None
+        if dotted == "prefect":
+            return self._import_prefect(original, orig, alias, bound)
         if alias.asname is not None and _names.compat_provides(dotted):
             self.rewritten(orig, f"moved to {self._moved(dotted)}")
             return alias.with_changes(name=_dotted(self._moved(dotted)))
-        roots = self._compat_roots(original) if alias.asname is None else None
-        if dotted == "prefect" and roots is not None:
-            self._renamed_roots.update(roots)
-            self.rewritten(orig, "`import prefect` -> `import compat`: every use is in compat")
-            return alias.with_changes(name=cst.Name("compat"))
         self.todo(orig, _NEEDS_PREFECT.format(module=dotted))
         return alias
 
-    def _compat_roots(self, statement: cst.Import) -> list[cst.Name] | None:
-        """Return the ``prefect`` names of ``prefect.X`` uses, if compat's root has each X.
+    def _import_prefect(
+        self, original: cst.Import, orig: cst.ImportAlias, alias: cst.ImportAlias, bound: str
+    ) -> cst.ImportAlias | None:
+        """``import prefect [as pf]``: each ``prefect.X...`` use compat has moves on its own.
 
-        ``None`` if any use is something else (``prefect.engine.state.Success``, ``prefect``
-        passed around): the import then stays, with a TODO.
+        A moved use is read from ``compat`` (``prefect.Task`` -> ``compat.Task``,
+        ``prefect.engine.results.LocalResult`` -> ``compat.engine.results.LocalResult``
+        under ``import compat.engine.results``), even on a line left for manual work: the
+        rename is safe by itself. ``import prefect`` stays only for the uses compat lacks,
+        with a TODO naming them; a call of one given compat objects gets a TODO of its own.
+        """
+        uses = self._prefect_uses(original, bound)
+        if uses is None:
+            self.todo(orig, _NEEDS_PREFECT.format(module="prefect"))
+            return alias
+        if alias.asname is not None and all(module == "" for _, module in uses):
+            # `pf.task`, `pf.Flow`: every use is in compat's root, which `pf` now names.
+            self.rewritten(orig, "`import prefect as ...` -> `import compat as ...`")
+            return alias.with_changes(name=cst.Name("compat"))
+        moved = {
+            root: module
+            for root, module in uses
+            if module is not None and self._compat_free(root)  # else `compat` is another name
+        }
+        kept = [root for root, _ in uses if root not in moved]
+        modules = sorted(set(moved.values()))
+        lacking = [_spelling(self, root) for root, module in uses if module is None]
+        taken = [_spelling(self, root) for root in kept if dict(uses)[root] is not None]
+        if lacking:
+            self.todo(orig, _COMPAT_LACKS.format(uses=_listing(lacking)))
+        if taken:
+            self.todo(orig, _COMPAT_TAKEN.format(uses=_listing(taken)))
+        for root in kept:
+            self._flag_compat_arguments(root)
+        if not moved:
+            return alias
+        self._renamed_roots.update(moved)
+        self.rewritten(orig, "uses of `prefect.X` that compat has -> `compat.X`")
+        needed = [_compat_module(module) for module in modules]
+        if kept:
+            self._add_compat_imports(original, needed, before=True)
+            return alias
+        # `import prefect` becomes the first compat import the uses need; the rest follow.
+        module_level = isinstance(self.parent(self.parent(original)), cst.Module)
+        if module_level:
+            needed = [n for n in needed if n not in self._module_imports()]
+        if not needed:
+            return None  # the module imports compat already
+        self._add_compat_imports(original, needed[1:], before=False)
+        return alias.with_changes(name=_dotted(needed[0]), asname=None)
+
+    def _prefect_uses(
+        self, statement: cst.Import, bound: str
+    ) -> list[tuple[cst.Name, str | None]] | None:
+        """Return each use of the name ``statement`` binds, with the compat module it can
+        be read from (``""`` for compat's root, ``None`` if compat lacks it).
+
+        ``None`` if the uses cannot be told apart: no scope, or the name has other
+        bindings (another ``import prefect...``, an assignment) that share its uses.
         """
         scope = self.get_metadata(ScopeProvider, statement, None)
-        if scope is None or "compat" in scope:
-            return None  # `compat` means something else here
-        roots: list[cst.Name] = []
-        for assignment in scope.assignments["prefect"]:
-            if assignment.node is not statement:
-                continue
-            for ref in assignment.references:
-                node = ref.node
-                if not isinstance(node, cst.Name) or not self._provided_path(node):
-                    return None
-                roots.append(node)
-        return roots
+        if scope is None:
+            return None
+        assignments = list(scope.assignments[bound])
+        if len(assignments) != 1 or assignments[0].node is not statement:
+            return None
+        uses: list[tuple[cst.Name, str | None]] = []
+        for ref in assignments[0].references:
+            node = ref.node
+            if not isinstance(node, cst.Name):
+                return None  # a string annotation, `del prefect`: not judged here
+            uses.append((node, _compat_module_of(_attribute_parts(self, node))))
+        return uses
 
-    def _provided_path(self, root: cst.Name) -> bool:
-        """Return whether ``root`` is read as ``prefect.X`` with ``X`` in compat's root.
+    def _compat_free(self, node: cst.CSTNode) -> bool:
+        """Whether the name ``compat`` at ``node`` is unbound or bound by a compat import."""
+        scope = self.get_metadata(ScopeProvider, node, None)
+        if scope is None:
+            return False
+        if "compat" not in scope:
+            return True
+        for assignment in scope["compat"]:
+            statement = getattr(assignment, "node", None)
+            if not isinstance(statement, cst.Import) or not any(
+                a.asname is None
+                and get_full_name_for_node_or_raise(a.name).split(".")[0] == "compat"
+                for a in statement.names
+            ):
+                return False
+        return True
 
-        Only root names: ``import compat`` does not import compat's submodules, as
-        ``import prefect`` did.
+    def _flag_compat_arguments(self, callee: cst.CSTNode) -> None:
+        """A TODO where ``callee`` (a use left on Prefect) is called with compat objects."""
+        top = callee
+        parent = self.parent(top)
+        while isinstance(parent, cst.Attribute) and parent.value is top:
+            top, parent = parent, self.parent(parent)
+        if not isinstance(parent, cst.Call) or parent.func is not top or self.suppressed(parent):
+            return
+        if any(
+            self._compat_object(node)
+            for arg in parent.args
+            for node in self.find(arg.value, (cst.Name, cst.Attribute))
+        ):
+            spelling = _spelling(self, callee) if isinstance(callee, cst.Name) else "callee"
+            self.todo(parent, _GIVEN_COMPAT.format(callee=spelling))
+            self._call_todos.add(self._statement_of(parent))
+
+    def _compat_object(self, node: cst.Name | cst.Attribute) -> bool:
+        """Whether ``node`` (in a call's arguments) names a compat object in the output.
+
+        Anything from compat, or from Prefect where compat has it (the compat target moves
+        it), but values such as ``context`` and ``config``; and names the imports this run
+        adds or converts will bind (not in the tree yet). Decided on names alone, so the
+        output's second run, which reads compat's names, decides alike.
         """
-        parent = self.parent(root)
-        return (
-            isinstance(parent, cst.Attribute)
-            and parent.value is root
-            and _names.compat_provides("prefect", parent.attr.value)
-        )
+        if isinstance(node, cst.Name):
+            parent = self.parent(node)
+            if isinstance(parent, cst.Attribute) and parent.attr is node:
+                return False  # `x.LocalResult`: judged with its attribute
+        qnames = {q for q in self.qnames(node) if "." in q}
+        if not qnames:
+            return isinstance(node, cst.Name) and (
+                node.value == "compat"
+                or node.value in _names.COMPAT_PROVIDES[RESULTS_MODULE]
+                or node.value in self._scheduled_compat()
+            )
+        return any(_moved_object(q) for q in qnames)
+
+    def _scheduled_compat(self) -> set[str]:
+        """The names the compat imports other rules scheduled will bind."""
+        items = self.context.scratch.get(AddImportsVisitor.CONTEXT_KEY, ())
+        return {
+            item.alias or item.obj_name or item.module.split(".")[0]
+            for item in items
+            if item.module.split(".")[0] == "compat"
+        }
 
     def leave_Module(self, original_node: cst.Module, updated_node: cst.Module) -> cst.Module:
         """Point ``prefect.X`` uses at ``compat`` where ``import prefect`` became compat's;
         keep module-level import sections sorted where they were (compat target only)."""
-        if self._renamed_roots:
-            updated_node = updated_node.visit(_RenameRoots(self._renamed_roots))
+        pending = {
+            statement: self._todos[statement]
+            for statement in self._call_todos
+            if statement in self._todos
+        }
+        if self._renamed_roots or pending:
+            updated_node = updated_node.visit(_RenameRoots(self._renamed_roots, pending))
             self.changed = True
         if self.target is not Target.COMPAT:
             return updated_node
@@ -524,11 +714,25 @@ class ImportRule(RuleTransformer):
 
 
 class _RenameRoots(cst.CSTTransformer):
-    """Rename the given ``prefect`` name nodes (by identity) to ``compat``."""
+    """Rename the given ``prefect`` name nodes (by identity) to ``compat``; give the given
+    statements their TODO comments if they lack them (statements the pass did not enter)."""
 
-    def __init__(self, roots: set[cst.Name]) -> None:
+    def __init__(self, roots: Iterable[cst.Name], todos: dict[cst.CSTNode, list[str]]) -> None:
         super().__init__()
-        self.roots = roots
+        self.roots = set(roots)
+        self.todos = todos
+
+    def on_leave(
+        self, original_node: cst.CSTNode, updated_node: cst.CSTNode
+    ) -> cst.CSTNode | cst.RemovalSentinel | cst.FlattenSentinel[cst.CSTNode]:
+        result = super().on_leave(original_node, updated_node)
+        comments = self.todos.get(original_node)
+        if comments and isinstance(result, cst.SimpleStatementLine | cst.BaseCompoundStatement):
+            present = {line.comment.value for line in result.leading_lines if line.comment}
+            extra = [cst.EmptyLine(comment=cst.Comment(c)) for c in comments if c not in present]
+            if extra:
+                return result.with_changes(leading_lines=[*result.leading_lines, *extra])
+        return result
 
     def leave_Name(self, original_node: cst.Name, updated_node: cst.Name) -> cst.Name:
         return (
@@ -545,3 +749,58 @@ def _with_last_comma(
     if not aliases:
         return aliases
     return [*aliases[:-1], aliases[-1].with_changes(comma=original[-1].comma)]
+
+
+def _attribute_parts(rule: RuleTransformer, root: cst.Name) -> list[str]:
+    """Return the attributes read off ``root``: ``["engine", "results", "LocalResult"]``."""
+    parts: list[str] = []
+    node: cst.CSTNode = root
+    parent = rule.parent(node)
+    while isinstance(parent, cst.Attribute) and parent.value is node:
+        parts.append(parent.attr.value)
+        node, parent = parent, rule.parent(parent)
+    return parts
+
+
+def _compat_module_of(parts: Sequence[str]) -> str | None:
+    """Return the compat module (relative, ``""`` for the root) to read ``prefect.<parts>``
+    from, or ``None`` if compat lacks it (or ``parts`` is empty: ``prefect`` itself).
+
+    The shortest module holding the first name wins (``engine.results`` for
+    ``engine.results.LocalResult.read``); a module read as a value is its own answer.
+    """
+    for k in range(len(parts)):
+        module = ".".join(parts[:k])
+        if _names.compat_provides(".".join(("prefect", *parts[:k])), parts[k]):
+            return module
+    if parts and _names.compat_provides(".".join(("prefect", *parts))):
+        return ".".join(parts)
+    return None
+
+
+def _compat_module(module: str) -> str:
+    return f"compat.{module}" if module else "compat"
+
+
+def _spelling(rule: RuleTransformer, root: cst.Name) -> str:
+    """``prefect.tasks.shell.ShellTask`` for the root ``Name`` of that attribute chain."""
+    return ".".join((root.value, *_attribute_parts(rule, root)))
+
+
+def _listing(spellings: list[str], most: int = 2) -> str:
+    """```a`, `b` and 3 more`` from the spellings, each once, sorted: the uses come from
+    a set, and the message must not change from one run to the next."""
+    unique = sorted(set(spellings))
+    shown = ", ".join(f"`{s}`" for s in unique[:most])
+    return shown if len(unique) <= most else f"{shown} and {len(unique) - most} more"
+
+
+_VALUES = ("context", "config", "utilities")
+
+
+def _moved_object(qname: str) -> bool:
+    """Whether the compat target reads ``qname`` from compat (values aside, see above)."""
+    root, _, rest = qname.partition(".")
+    if root not in _names.ROOTS or rest.split(".")[0] in _VALUES:
+        return False
+    return root == "compat" or _compat_module_of(rest.split(".")) is not None

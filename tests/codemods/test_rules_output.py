@@ -128,6 +128,7 @@ def _run_without_prefect(
         ("compat_defaults_from_attrs", "url http://x"),
         ("compat_name_clash", "computed 1 compat.engine.results"),
         ("compat_task_args_dict_call", "LocalResult True n None"),
+        ("compat_import_prefect_runnable", "total 2 compat.engine.results."),
     ],
 )
 def test_compat_target_output_runs_on_compat_without_prefect(
@@ -151,6 +152,21 @@ def test_compat_target_output_runs_on_compat_without_prefect(
         check=False,
     )
     assert "import of prefect halted" in legacy.stderr
+
+
+@pytest.mark.timeout(120)
+def test_a_line_left_for_manual_work_keeps_no_import_prefect(tmp_path: Path) -> None:
+    """``import prefect`` with a "keep one" TODO line: every ``prefect.X`` use compat has
+    moves all the same (``prefect.task``, ``prefect.Flow`` and the ``prefect.engine.results``
+    use on that line), so the output needs no Prefect and runs on compat."""
+    before = (FIXTURES / "imports" / "compat_import_prefect_keep_one.before.py").read_text()
+    outcome = rewrite_checked(before, target=Target.COMPAT)
+    assert [site.rule for site in outcome.todos] == ["PRU003"]
+    assert "prefect." not in outcome.code.replace("prefect-result-upgrade", "")
+    script = tmp_path / "flow.py"
+    script.write_text(outcome.code)
+    done = _run_without_prefect(script, warnings="ignore::DeprecationWarning")
+    assert done.returncode == 0, done.stderr
 
 
 @pytest.mark.timeout(120)
