@@ -11,7 +11,8 @@ libcst parse):
 
 * *seeds*: every statement whose text could hold what a rule matches (the spellings of
   the engine's gate, the package roots, a backslash for escaped keys, ``__all__``, a
-  ``*`` import);
+  ``*`` import), or the name of a result class the rules may import (a statement binding
+  that name makes the new import take an alias);
 * every statement that binds, at module level, a name a kept statement mentions, and every
   statement mentioning a name a kept statement binds at module level, until nothing new is
   added. Scopes link statements only through module-level names (``global`` counts as
@@ -38,14 +39,20 @@ from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+from compat.conversion_table import conversions
+
 from ._lines import LINE, ending
 
 __all__ = ["View", "make_view"]
 
 _IDENTIFIER = re.compile(r"[^\W\d]\w*")
+#: The result classes the rules import: a statement binding one of these names (or the
+#: name with a suffix, as the aliases the rules choose have) decides whether the new
+#: import needs an alias, so it must be in the view.
+_RESULT_NAMES = sorted({conversion.result for conversion in conversions()})
 _SEED = re.compile(
     r"result_handler|ResultHandler|SafeResult|safe_value|to_result|\\|__all__"
-    r"|\bprefect\b|\bcompat\b|\bimport[\s\\]*\*"
+    r"|\bprefect\b|\bcompat\b|\bimport[\s\\]*\*|\b(?:" + "|".join(_RESULT_NAMES) + ")"
 )
 #: Below this share of lines left out, a view saves less than it costs.
 _MIN_SHARE_LEFT_OUT = 0.15

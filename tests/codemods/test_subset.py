@@ -312,3 +312,28 @@ def test_no_closure_is_computed_when_the_seeds_alone_keep_too_much(
     sparse = "h = LocalResultHandler()\n" + "".join(f"x{i} = {i}\n" for i in range(9))
     with pytest.raises(AssertionError, match="closure was computed"):
         make_view(sparse)
+
+
+@pytest.mark.parametrize(
+    ("binding", "imported"),
+    [
+        ("LocalResult = 5", "import LocalResult as LocalResult_\n"),
+        ("class LocalResult:\n    pass", "import LocalResult as LocalResult_\n"),
+        ("LocalResult_ = 5", "import LocalResult\n"),  # no clash: no alias
+    ],
+)
+def test_a_far_binding_of_a_result_name_is_seen(
+    monkeypatch: pytest.MonkeyPatch, binding: str, imported: str
+) -> None:
+    """The new import takes an alias when the module binds the name elsewhere: the
+    statement binding it is in the view, however far from the legacy code."""
+    source = (
+        "from prefect import Task\n"
+        "from prefect.engine.result_handlers import LocalResultHandler\n"
+        + "".join(UNRELATED.format(n=n) for n in range(6))
+        + f"\n\n{binding}\n"
+        + "".join(UNRELATED.format(n=n) for n in range(6, 12))
+        + '\n\ntask = Task(result_handler=LocalResultHandler(dir="/tmp"))\n'
+    )
+    outcome = _same_either_way(monkeypatch, source)
+    assert f"from prefect.engine.results {imported}" in outcome.code
