@@ -47,29 +47,50 @@ class ProjectMentions:
         #: ``False`` when the project was too large or a file could not be read.
         self.complete = complete
 
-    def used_elsewhere(self, names: set[str], path: Path, module_word: str) -> dict[str, str]:
-        """Which of ``names`` (module-level names of the file ``path``, a module whose last
-        dotted part is ``module_word``) another file may use, with the first such file (its
-        path in the project, or "a file not read")."""
+    def used_elsewhere(
+        self, candidates: list[tuple[Path, str, set[str]]]
+    ) -> dict[tuple[Path, str], str]:
+        """Which names of ``candidates`` (``(path, module_word, names)``: module-level names
+        of the file ``path``, a module whose last dotted part is ``module_word``) another
+        file may use, by ``(path, name)``, with the first such file (its path in the
+        project, or "a file not read").
+
+        One scan of each file for all the module words; only the files naming one are split
+        into words.
+        """
         if not self.complete:
-            return dict.fromkeys(names, "a file not read")
-        found: dict[str, str] = {}
-        imports = re.compile(_IMPORT_NAMING.format(word=re.escape(module_word)), re.MULTILINE)
+            return {(p, n): "a file not read" for p, _, names in candidates for n in names}
+        by_word: dict[str, list[tuple[Path, set[str]]]] = {}
+        for path, word, names in candidates:
+            by_word.setdefault(word, []).append((path, names))
+        any_word = re.compile(r"\b(?:" + "|".join(map(re.escape, sorted(by_word))) + r")\b")
+        imports: dict[str, re.Pattern[str]] = {}
+        found: dict[tuple[Path, str], str] = {}
         for other, text in self._texts.items():
-            if other == path or module_word not in text or not imports.search(text):
-                continue
-            words = self._words.get(other)
-            if words is None:
-                words = self._words[other] = _identifiers(text)
-            for name in sorted(names & words):
-                found.setdefault(name, self._shown[other])
+            hits = set(any_word.findall(text))
+            for word in sorted(hits):
+                for path, names in by_word[word]:
+                    if path == other:
+                        continue
+                    pattern = imports.get(word)
+                    if pattern is None:
+                        pattern = imports[word] = re.compile(
+                            _IMPORT_NAMING.format(word=re.escape(word)), re.MULTILINE
+                        )
+                    if pattern.search(text) is None:
+                        continue
+                    words = self._words.get(other)
+                    if words is None:
+                        words = self._words[other] = _identifiers(text)
+                    for name in sorted(names & words):
+                        found.setdefault((path, name), self._shown[other])
         return found
 
 
 def project_mentions(rewritten: Iterable[Path], read: dict[Path, str]) -> ProjectMentions:
     """Read the project around ``rewritten`` (texts in ``read`` are not read again)."""
     files = [p for p in rewritten if p.suffix in (".py", ".ipynb")]
-    roots = {_project_root(p) for p in files}
+    roots = {_project_root(directory) for directory in {p.parent for p in files}}
     texts: dict[Path, str] = {}
     shown: dict[Path, str] = {}
     complete = True
@@ -103,8 +124,8 @@ def _exists(path: Path) -> bool:
         return False
 
 
-def _project_root(path: Path) -> Path:
-    directory = path.parent
+def _project_root(directory: Path) -> Path:
+    """The project directory of the files in ``directory`` (see the module docstring)."""
     for candidate in (directory, *directory.parents):
         if any(_exists(candidate / marker) for marker in _MARKERS):
             return candidate

@@ -346,12 +346,15 @@ def _used_elsewhere(run: list[Path], sources: _Sources, read: dict[Path, str]) -
     if not candidates:
         return {}
     mentions = project_mentions(run, {**read, **sources.texts})
-    found: dict[str, str] = {}
-    for path, module, names in candidates:
-        word = module.rpartition(".")[2] or path.stem
-        for name, where in mentions.used_elsewhere(names, path, word).items():
-            found[f"{module}.{name}" if module else name] = where
-    return found
+    modules = {path: module for path, module, _ in candidates}
+    words = [
+        (path, module.rpartition(".")[2] or path.stem, names) for path, module, names in candidates
+    ]
+    users = mentions.used_elsewhere(words)
+    return {
+        f"{modules[path]}.{name}" if modules[path] else name: where
+        for (path, name), where in sorted(users.items())
+    }
 
 
 def identifiers(texts: Iterable[str]) -> frozenset[str]:
