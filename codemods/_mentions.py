@@ -30,9 +30,9 @@ __all__ = ["MAX_PROJECT_BYTES", "MAX_PROJECT_FILES", "ProjectMentions", "project
 MAX_PROJECT_FILES = 20_000
 MAX_PROJECT_BYTES = 200 * 1024 * 1024
 _MARKERS = ("pyproject.toml", "setup.py", "setup.cfg", ".git")
-#: An import statement naming ``word`` (a parenthesised list may span lines; in a notebook
-#: it starts inside a JSON string, maybe not at the start of a line).
-_IMPORT_NAMING = r'(?:^|")[ \t]*(?:from|import)[ \t][^\n("]*(?:\([^)]*)?\b{word}\b'
+#: An import statement (a parenthesised list may span lines; in a notebook it starts inside
+#: a JSON string, maybe not at the start of a line).
+_IMPORTS = re.compile(r'(?:^|")[ \t]*(?:from|import)[ \t][^\n("]*(?:\([^)]*)?', re.MULTILINE)
 _SKIPPED_DIRECTORIES = {"__pycache__", "node_modules", "site-packages", "venv", "env"}
 
 
@@ -40,10 +40,10 @@ class ProjectMentions:
     """The words of the project's files, to ask whether a file other than a module's own
     may use one of its names."""
 
-    def __init__(self, texts: dict[Path, str], shown: dict[Path, str], complete: bool) -> None:
+    def __init__(self, texts: dict[Path, str], roots: dict[Path, Path], complete: bool) -> None:
         self._words: dict[Path, frozenset[str]] = {}
         self._texts = texts
-        self._shown = shown  # each file's path from the project's directory
+        self._roots = roots  # each file's project directory
         #: ``False`` when the project was too large or a file could not be read.
         self.complete = complete
 
@@ -55,8 +55,8 @@ class ProjectMentions:
         file may use, by ``(path, name)``, with the first such file (its path in the
         project, or "a file not read").
 
-        One scan of each file for all the module words; only the files naming one are split
-        into words.
+        Each file's import statements are searched once for all the module words; only the
+        files importing one are split into words.
         """
         if not self.complete:
             return {(p, n): "a file not read" for p, _, names in candidates for n in names}
@@ -64,27 +64,23 @@ class ProjectMentions:
         for path, word, names in candidates:
             by_word.setdefault(word, []).append((path, names))
         any_word = re.compile(r"\b(?:" + "|".join(map(re.escape, sorted(by_word))) + r")\b")
-        imports: dict[str, re.Pattern[str]] = {}
         found: dict[tuple[Path, str], str] = {}
         for other, text in self._texts.items():
-            hits = set(any_word.findall(text))
-            for word in sorted(hits):
+            imported = "\n".join(_IMPORTS.findall(text))
+            for word in sorted(set(any_word.findall(imported))):
                 for path, names in by_word[word]:
                     if path == other:
-                        continue
-                    pattern = imports.get(word)
-                    if pattern is None:
-                        pattern = imports[word] = re.compile(
-                            _IMPORT_NAMING.format(word=re.escape(word)), re.MULTILINE
-                        )
-                    if pattern.search(text) is None:
                         continue
                     words = self._words.get(other)
                     if words is None:
                         words = self._words[other] = _identifiers(text)
                     for name in sorted(names & words):
-                        found.setdefault((path, name), self._shown[other])
+                        found.setdefault((path, name), self._shown(other))
         return found
+
+    def _shown(self, path: Path) -> str:
+        """``path`` from its project's directory (no machine path in a TODO)."""
+        return path.relative_to(self._roots[path]).as_posix()
 
 
 def project_mentions(rewritten: Iterable[Path], read: dict[Path, str]) -> ProjectMentions:
@@ -92,7 +88,7 @@ def project_mentions(rewritten: Iterable[Path], read: dict[Path, str]) -> Projec
     files = [p for p in rewritten if p.suffix in (".py", ".ipynb")]
     roots = {_project_root(directory) for directory in {p.parent for p in files}}
     texts: dict[Path, str] = {}
-    shown: dict[Path, str] = {}
+    owners: dict[Path, Path] = {}
     complete = True
     total = 0
     for root in sorted(roots):
@@ -102,7 +98,7 @@ def project_mentions(rewritten: Iterable[Path], read: dict[Path, str]) -> Projec
             if path in texts:
                 continue
             if len(texts) >= MAX_PROJECT_FILES or total > MAX_PROJECT_BYTES:
-                return ProjectMentions(texts, shown, complete=False)
+                return ProjectMentions(texts, owners, complete=False)
             text = read.get(path)
             if text is None:
                 try:
@@ -112,9 +108,9 @@ def project_mentions(rewritten: Iterable[Path], read: dict[Path, str]) -> Projec
                     continue
                 text = data.decode("utf-8", errors="replace")
             texts[path] = text
-            shown[path] = path.relative_to(root).as_posix()
+            owners[path] = root
             total += len(text)
-    return ProjectMentions(texts, shown, complete)
+    return ProjectMentions(texts, owners, complete)
 
 
 def _exists(path: Path) -> bool:
