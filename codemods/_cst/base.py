@@ -16,7 +16,7 @@ that the engine checks before running the pass.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -44,6 +44,7 @@ __all__ = [
     "MAX_LINE",
     "PassState",
     "RuleTransformer",
+    "missing_todos",
     "noqa_lines",
     "todo_comment",
     "todo_lines",
@@ -83,6 +84,23 @@ def todo_lines(rule: Rule, message: str, indent: int) -> list[str]:
         else:
             lines.append("#   " + word)
     return lines
+
+
+def missing_todos(pending: Sequence[str], present: Iterable[str]) -> list[str]:
+    """Return the lines of the TODOs in ``pending`` whose first line ``present`` lacks.
+
+    A TODO is kept or dropped whole: its continuation lines (``#   (docs/rules.md)``) are
+    often the same as another TODO's, so they are never compared on their own.
+    """
+    present = set(present)
+    found: list[str] = []
+    keep = False
+    for line in pending:
+        if line.startswith(f"# {_TODO_TAG}"):
+            keep = line not in present
+        if keep:
+            found.append(line)
+    return found
 
 
 def noqa_lines(lines: Sequence[str]) -> frozenset[int]:
@@ -670,8 +688,10 @@ class RuleTransformer(cst.CSTTransformer):
             self.changed = True
         comments = self._todos.get(original_node) if self._todos else None
         if comments and isinstance(result, cst.SimpleStatementLine | cst.BaseCompoundStatement):
-            existing = {line.comment.value for line in result.leading_lines if line.comment}
-            extra = [cst.EmptyLine(comment=cst.Comment(c)) for c in comments if c not in existing]
+            existing = (line.comment.value for line in result.leading_lines if line.comment)
+            extra = [
+                cst.EmptyLine(comment=cst.Comment(c)) for c in missing_todos(comments, existing)
+            ]
             if extra:
                 if self._needs_blank_line(original_node, result):
                     extra.insert(0, cst.EmptyLine())

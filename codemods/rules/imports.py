@@ -29,7 +29,7 @@ from libcst.metadata import ScopeProvider
 from codemods._catalogue import Rule
 from codemods._cst import names as _names
 from codemods._cst.add_imports import sort_import_runs, sorted_aliases
-from codemods._cst.base import RuleTransformer
+from codemods._cst.base import RuleTransformer, missing_todos
 from codemods._cst.metadata import IMPORT
 from codemods._types import SiteStatus, Target
 from compat.conversion_table import (
@@ -728,8 +728,10 @@ class _RenameRoots(cst.CSTTransformer):
         result = super().on_leave(original_node, updated_node)
         comments = self.todos.get(original_node)
         if comments and isinstance(result, cst.SimpleStatementLine | cst.BaseCompoundStatement):
-            present = {line.comment.value for line in result.leading_lines if line.comment}
-            extra = [cst.EmptyLine(comment=cst.Comment(c)) for c in comments if c not in present]
+            present = (line.comment.value for line in result.leading_lines if line.comment)
+            extra = [
+                cst.EmptyLine(comment=cst.Comment(c)) for c in missing_todos(comments, present)
+            ]
             if extra:
                 return result.with_changes(leading_lines=[*result.leading_lines, *extra])
         return result
