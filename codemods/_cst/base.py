@@ -42,8 +42,10 @@ from .metadata import ModuleMetadata, is_statement, preorder
 __all__ = [
     "DOCS_POINTER",
     "MAX_LINE",
+    "TAB_WIDTH",
     "PassState",
     "RuleTransformer",
+    "line_width",
     "missing_todos",
     "noqa_lines",
     "todo_comment",
@@ -65,13 +67,27 @@ DOCS_POINTER = "(docs/rules.md)"
 MAX_LINE = 100
 
 
+#: The columns ruff's E501 counts for a tab (its ``indent-width`` default): to the next stop.
+TAB_WIDTH = 4
+
+
+def line_width(text: str) -> int:
+    """Return the columns ``text`` takes as ruff's E501 counts them (tabs to the next stop)."""
+    if "\t" not in text:
+        return len(text)
+    width = 0
+    for char in text:
+        width += TAB_WIDTH - width % TAB_WIDTH if char == "\t" else 1
+    return width
+
+
 def todo_comment(rule: Rule, message: str) -> str:
     """Return the TODO comment for ``rule`` and ``message``, on one line."""
     return f"# {_TODO_TAG} {rule.value}): {' '.join(message.split())} {DOCS_POINTER}"
 
 
 def todo_lines(rule: Rule, message: str, indent: int) -> list[str]:
-    """Return the TODO comment as lines that fit :data:`MAX_LINE` at ``indent``.
+    """Return the TODO comment as lines that fit :data:`MAX_LINE` at ``indent`` (columns).
 
     Words that do not fit go on continuation lines (``#   ...``); the first line always
     holds the tag, so a rerun recognises the comment.
@@ -639,7 +655,8 @@ class RuleTransformer(cst.CSTTransformer):
         return current
 
     def _indent_of(self, statement: cst.CSTNode) -> int:
-        """The column ``statement`` starts at: the indents of the blocks holding it.
+        """The column ``statement`` starts at: the indents of the blocks holding it, a tab
+        counted as ruff counts it (:func:`line_width`).
 
         Read from the tree (what ``PositionProvider`` gives, without generating code).
         """
@@ -652,7 +669,7 @@ class RuleTransformer(cst.CSTTransformer):
             return 0
         module = self.state.metadata.module if self.state.metadata else cst.Module([])
         default = module.default_indent
-        return sum(len(default if b.indent is None else b.indent) for b in blocks)
+        return line_width("".join(default if b.indent is None else b.indent for b in blocks))
 
     def _already_above(self, statement: cst.CSTNode, comment: str) -> bool:
         """Look at the comment lines right above ``statement`` in this pass's input.
