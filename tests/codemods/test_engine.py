@@ -270,6 +270,15 @@ def test_a_form_feed_before_a_statement_given_a_todo_goes_before_the_todo() -> N
     assert rewrite_checked(outcome.code).code == outcome.code
 
 
+def test_a_form_feed_after_a_line_the_rewrite_removes_is_a_clear_error() -> None:
+    """The unused import that would carry it is removed: the file is left untouched."""
+    source = LEGACY.replace(
+        "\n\ntask = ", "\nfrom prefect.engine.result_handlers import JSONResultHandler\n\x0ctask = "
+    )
+    with pytest.raises(UnreproducibleSourceError, match="put it on a line of its own"):
+        rewrite_checked(source)
+
+
 def test_a_form_feed_on_a_continued_line_stays() -> None:
     """After a backslash the form feed is whitespace inside the statement: libcst keeps it
     (and the line before cannot carry it: a backslash must end that line)."""
