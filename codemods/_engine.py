@@ -36,6 +36,7 @@ from ._cst.composite import CompositePass
 from ._cst.layout import fit_long_lines
 from ._cst.metadata import ModuleMetadata
 from ._cst.traverse import transform
+from ._formfeed import lift_form_feeds
 from ._lines import line_count, split_lines
 from ._subset import View, make_view
 from ._types import FileOutcome, Site, SiteStatus, Target
@@ -45,6 +46,7 @@ __all__ = [
     "RULES",
     "RewriteVerificationError",
     "Rule",
+    "UnreproducibleSourceError",
     "may_contain_legacy",
     "rewrite_checked",
     "transform_source",
@@ -61,6 +63,16 @@ _GATE = ("result_handler", "ResultHandler", "SafeResult", "safe_value", "to_resu
 
 class RewriteVerificationError(Exception):
     """The rewritten code failed a safety check; the file must be left untouched."""
+
+
+class UnreproducibleSourceError(RewriteVerificationError):
+    """libcst cannot give this source back byte for byte: a known limit, not a bug."""
+
+
+_FORM_FEED_LOST = (
+    "a form feed starting a statement line could not be kept through the rewrite; "
+    "put it on a line of its own and run again"
+)
 
 
 def may_contain_legacy(source: str, target: Target = Target.PREFECT) -> bool:
@@ -169,11 +181,19 @@ def transform_source(
     """Run the selected rules over ``source``; return the new code and every site.
 
     Raises ``libcst.ParserSyntaxError`` for unparsable input, and
-    :class:`RewriteVerificationError` for a change to a source libcst cannot reproduce
-    exactly (the rewrite would also change text no rule touched).
+    :class:`UnreproducibleSourceError` for a change to a source libcst cannot reproduce
+    exactly (the rewrite would also change text no rule touched). A form feed before a
+    statement, which libcst drops, is kept (:mod:`codemods._formfeed`).
     """
+    lifted = lift_form_feeds(source)
     with _collector_paused():
-        return _run(_parse(source), target, _active(select, ignore))
+        if lifted is None:
+            return _run(_parse(source), target, _active(select, ignore))
+        outcome = _run(_parse(lifted.text), target, _active(select, ignore))
+    restored = lifted.restore(outcome)
+    if restored is None:
+        raise UnreproducibleSourceError(_FORM_FEED_LOST)
+    return restored
 
 
 @contextmanager
@@ -395,9 +415,11 @@ def _transform(
         module = fit_long_lines(module, code, source)
         code = code_cache.code(module)
     if code != source and code_cache.code(original) != source:
-        raise RewriteVerificationError(
+        raise UnreproducibleSourceError(
             "libcst does not reproduce this file byte for byte (a form feed starting a line, "
-            "or carriage-return-only line endings); rewriting it would change unrelated text"
+            "or carriage-return-only line endings); rewriting it would change unrelated text: "
+            "put each form feed on a line of its own, use \\n or \\r\\n line endings, "
+            "and run again"
         )
     unique = sorted(set(sites), key=lambda s: (s.line, s.column, s.rule, s.message))
     return FileOutcome(code, tuple(unique))

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from codemods._discovery import is_generated
 from codemods._guard import source_problem, too_deep
+from codemods._lines import LINE
 from codemods._notebook import (
     Notebook,
     NotebookError,
@@ -167,6 +168,8 @@ def transform_unit(item: tuple[str, Options]) -> UnitResult:
         return UnitResult(
             None, error=f"is not valid Python ({detail}); fix the syntax or exclude the file"
         )
+    except _engine.UnreproducibleSourceError as exc:
+        return UnitResult(None, error=f"was left untouched: {exc}")
     except _engine.RewriteVerificationError as exc:
         return UnitResult(
             None,
@@ -334,8 +337,8 @@ def _rewrite_cell(text: str, pending: _Pending) -> UnitResult:
 def _unified(old: str, new: str, name: str) -> str:
     lines = list(
         difflib.unified_diff(
-            old.splitlines(keepends=True),
-            new.splitlines(keepends=True),
+            LINE.findall(old),  # Python's lines: a form feed does not end one
+            LINE.findall(new),
             fromfile=name if name.startswith("/") else f"a/{name}",
             tofile=name if name.startswith("/") else f"b/{name}",
         )

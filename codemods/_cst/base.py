@@ -16,7 +16,7 @@ that the engine checks before running the pass.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -42,8 +42,11 @@ from .metadata import ModuleMetadata, is_statement, preorder
 __all__ = [
     "DOCS_POINTER",
     "MAX_LINE",
+    "TAB_WIDTH",
     "PassState",
     "RuleTransformer",
+    "line_width",
+    "missing_todos",
     "noqa_lines",
     "todo_comment",
     "todo_lines",
@@ -64,13 +67,27 @@ DOCS_POINTER = "(docs/rules.md)"
 MAX_LINE = 100
 
 
+#: The columns ruff's E501 counts for a tab (its ``indent-width`` default): to the next stop.
+TAB_WIDTH = 4
+
+
+def line_width(text: str) -> int:
+    """Return the columns ``text`` takes as ruff's E501 counts them (tabs to the next stop)."""
+    if "\t" not in text:
+        return len(text)
+    width = 0
+    for char in text:
+        width += TAB_WIDTH - width % TAB_WIDTH if char == "\t" else 1
+    return width
+
+
 def todo_comment(rule: Rule, message: str) -> str:
     """Return the TODO comment for ``rule`` and ``message``, on one line."""
     return f"# {_TODO_TAG} {rule.value}): {' '.join(message.split())} {DOCS_POINTER}"
 
 
 def todo_lines(rule: Rule, message: str, indent: int) -> list[str]:
-    """Return the TODO comment as lines that fit :data:`MAX_LINE` at ``indent``.
+    """Return the TODO comment as lines that fit :data:`MAX_LINE` at ``indent`` (columns).
 
     Words that do not fit go on continuation lines (``#   ...``); the first line always
     holds the tag, so a rerun recognises the comment.
@@ -83,6 +100,23 @@ def todo_lines(rule: Rule, message: str, indent: int) -> list[str]:
         else:
             lines.append("#   " + word)
     return lines
+
+
+def missing_todos(pending: Sequence[str], present: Iterable[str]) -> list[str]:
+    """Return the lines of the TODOs in ``pending`` whose first line ``present`` lacks.
+
+    A TODO is kept or dropped whole: its continuation lines (``#   (docs/rules.md)``) are
+    often the same as another TODO's, so they are never compared on their own.
+    """
+    present = set(present)
+    found: list[str] = []
+    keep = False
+    for line in pending:
+        if line.startswith(f"# {_TODO_TAG}"):
+            keep = line not in present
+        if keep:
+            found.append(line)
+    return found
 
 
 def noqa_lines(lines: Sequence[str]) -> frozenset[int]:
@@ -621,7 +655,8 @@ class RuleTransformer(cst.CSTTransformer):
         return current
 
     def _indent_of(self, statement: cst.CSTNode) -> int:
-        """The column ``statement`` starts at: the indents of the blocks holding it.
+        """The column ``statement`` starts at: the indents of the blocks holding it, a tab
+        counted as ruff counts it (:func:`line_width`).
 
         Read from the tree (what ``PositionProvider`` gives, without generating code).
         """
@@ -634,7 +669,7 @@ class RuleTransformer(cst.CSTTransformer):
             return 0
         module = self.state.metadata.module if self.state.metadata else cst.Module([])
         default = module.default_indent
-        return sum(len(default if b.indent is None else b.indent) for b in blocks)
+        return line_width("".join(default if b.indent is None else b.indent for b in blocks))
 
     def _already_above(self, statement: cst.CSTNode, comment: str) -> bool:
         """Look at the comment lines right above ``statement`` in this pass's input.
@@ -670,8 +705,10 @@ class RuleTransformer(cst.CSTTransformer):
             self.changed = True
         comments = self._todos.get(original_node) if self._todos else None
         if comments and isinstance(result, cst.SimpleStatementLine | cst.BaseCompoundStatement):
-            existing = {line.comment.value for line in result.leading_lines if line.comment}
-            extra = [cst.EmptyLine(comment=cst.Comment(c)) for c in comments if c not in existing]
+            existing = (line.comment.value for line in result.leading_lines if line.comment)
+            extra = [
+                cst.EmptyLine(comment=cst.Comment(c)) for c in missing_todos(comments, existing)
+            ]
             if extra:
                 if self._needs_blank_line(original_node, result):
                     extra.insert(0, cst.EmptyLine())

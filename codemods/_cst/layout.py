@@ -15,7 +15,7 @@ from libcst.metadata import MetadataWrapper, PositionProvider
 
 from codemods._lines import split_lines
 
-from .base import MAX_LINE
+from .base import MAX_LINE, line_width
 
 __all__ = ["fit_long_lines"]
 
@@ -29,7 +29,7 @@ def fit_long_lines(module: cst.Module, code: str, source: str) -> cst.Module:
     long = {
         number
         for number, line in enumerate(lines, start=1)
-        if len(line) > MAX_LINE and line not in kept
+        if line_width(line) > MAX_LINE and line not in kept
     }
     if not long:
         return module
@@ -98,20 +98,20 @@ _SPACE = cst.SimpleWhitespace(" ")
 
 def _split(call: cst.Call, indent: str, module: cst.Module) -> cst.Call:
     """Return ``call`` with its arguments on their own lines, one step deeper than ``indent``."""
-    inner = indent + _STEP
+    inner = indent + ("\t" if "\t" in indent else _STEP)  # a tab-indented file's own step
     args = [_plain(a) for a in call.args]
     hugged = [a.with_changes(comma=cst.Comma(whitespace_after=_SPACE)) for a in args[:-1]] + [
         args[-1].with_changes(whitespace_after_arg=_break(indent))
     ]
     body = module.code_for_node(cst.Call(func=cst.Name("f"), args=[*hugged[:-1], args[-1]]))
     magic = isinstance(call.args[-1].comma, cst.Comma)
-    if len(inner) + len(body) - len("f()") <= MAX_LINE and not magic:
+    if line_width(inner) + len(body) - len("f()") <= MAX_LINE and not magic:
         return call.with_changes(whitespace_before_args=_break(inner), args=hugged)
     if len(args) == 1 and isinstance(args[0].value, cst.GeneratorExp):
         return call  # a bare generator argument takes no trailing comma
     exploded = []
     for number, arg in enumerate(args):
-        if len(inner) + len(module.code_for_node(arg)) + 1 > MAX_LINE and isinstance(
+        if line_width(inner) + len(module.code_for_node(arg)) + 1 > MAX_LINE and isinstance(
             arg.value, cst.Call
         ):
             arg = arg.with_changes(value=_split(arg.value, inner, module))

@@ -29,7 +29,7 @@ from libcst.metadata import ScopeProvider
 from codemods._catalogue import Rule
 from codemods._cst import names as _names
 from codemods._cst.add_imports import sort_import_runs, sorted_aliases
-from codemods._cst.base import RuleTransformer
+from codemods._cst.base import RuleTransformer, missing_todos
 from codemods._cst.metadata import IMPORT
 from codemods._types import SiteStatus, Target
 from compat.conversion_table import (
@@ -124,6 +124,9 @@ class ImportRule(RuleTransformer):
         self._renamed_roots: dict[cst.Name, str] = {}
         self._call_todos: set[cst.CSTNode] = set()
         self._inserts: dict[cst.CSTNode, tuple[list[str], bool]] = {}
+        # Whether a module-level legacy import without `as` names became the module's import
+        # of the results: the later ones join it (see `_from_handlers`).
+        self._results_imported = False
         self.dotted_roots: set[str] = set()
         for attr in self.find(node, cst.Attribute):
             for q in self.qnames(attr):
@@ -352,7 +355,13 @@ class ImportRule(RuleTransformer):
             kept_module = f"compat.{HANDLERS_MODULE}"
         if not kept and not converted:
             return cst.RemoveFromParent()
-        if not kept and not self._imports_results_elsewhere(original, results):
+        # Names without `as` join an earlier legacy import retargeted to the results (isort
+        # and ruff keep one statement per module, and each `as` import on its own).
+        plain = all(alias.asname is None for alias in converted)
+        module_level = isinstance(self.parent(self.parent(original)), cst.Module)
+        joins = plain and module_level and self._results_imported
+        if not kept and not joins and not self._imports_results_elsewhere(original, results):
+            self._results_imported = self._results_imported or (plain and module_level)
             return updated.with_changes(
                 module=_dotted(results), names=sorted_aliases(converted, updated)
             )
@@ -728,8 +737,10 @@ class _RenameRoots(cst.CSTTransformer):
         result = super().on_leave(original_node, updated_node)
         comments = self.todos.get(original_node)
         if comments and isinstance(result, cst.SimpleStatementLine | cst.BaseCompoundStatement):
-            present = {line.comment.value for line in result.leading_lines if line.comment}
-            extra = [cst.EmptyLine(comment=cst.Comment(c)) for c in comments if c not in present]
+            present = (line.comment.value for line in result.leading_lines if line.comment)
+            extra = [
+                cst.EmptyLine(comment=cst.Comment(c)) for c in missing_todos(comments, present)
+            ]
             if extra:
                 return result.with_changes(leading_lines=[*result.leading_lines, *extra])
         return result

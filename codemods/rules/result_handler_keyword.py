@@ -118,6 +118,10 @@ def _is_init(statement: cst.CSTNode) -> bool:
     return isinstance(statement, cst.FunctionDef) and statement.name.value == "__init__"
 
 
+#: The TODO for a ``.result_handler`` that cannot be rewritten (Prefect 0.14+ has none).
+_GONE = "`.result_handler` is gone: use `.result`"
+
+
 def _compared_to_none(node: cst.Attribute, parent: cst.CSTNode | None) -> bool:
     """Return whether ``parent`` is ``node is None`` or ``node is not None``.
 
@@ -362,6 +366,14 @@ class ResultHandlerKeywordRule(SlotMixin):
 
     def leave_Assign(self, original_node: cst.Assign, updated_node: cst.Assign) -> cst.Assign:
         if not self._sets_handler(original_node):
+            target = original_node.targets[0].target if len(original_node.targets) == 1 else None
+            if (
+                isinstance(target, cst.Attribute)
+                and target.attr.value == "result_handler"
+                and self.target is Target.PREFECT
+                and self._made_elsewhere(target.value)
+            ):
+                self.todo(original_node, _GONE)
             return updated_node
         if not self._renamable(original_node.value):
             if not self._explained_elsewhere(original_node.value):
@@ -395,14 +407,14 @@ class ResultHandlerKeywordRule(SlotMixin):
         if not self.is_holder_object(original_node.value):
             if (
                 self.target is Target.PREFECT  # compat reads it as 0.10 did (a view of .result)
-                and self.imports_prefect
+                and (self.imports_prefect or self._made_elsewhere(original_node.value))
                 and not isinstance(parent, cst.Del)
                 and keyword_of(parent) != "result_handler"  # the slot's TODO says it
                 and not self._module_path(original_node)
             ):
                 # A task or flow made elsewhere (a test reading `flow.result_handler`):
                 # Prefect 0.14+ has no such attribute.
-                self.todo(original_node, "`.result_handler` is gone: use `.result`")
+                self.todo(original_node, _GONE)
             return updated_node
         if _compared_to_none(original_node, parent) or (
             isinstance(parent, cst.Attribute)
@@ -415,9 +427,29 @@ class ResultHandlerKeywordRule(SlotMixin):
             return updated_node  # compat's attribute gives the handler view of `.result`
         self.todo(
             original_node,
-            "`.result_handler` is gone: use `.result`",
+            _GONE,
         )
         return updated_node
+
+    def _made_elsewhere(self, holder: cst.BaseExpression) -> bool:
+        """Whether ``holder`` (``flow``, ``daily.flow``) comes from an import of a module
+        other than Prefect's or compat's: a task or flow a test or deploy script imports.
+
+        Only that module knows what it holds, so its ``.result_handler`` is never passed
+        over in silence (the index does not record which module-level objects are flows).
+        """
+        root = holder
+        while isinstance(root, cst.Attribute):
+            root = root.value
+        if not isinstance(root, cst.Name):
+            return False
+        scope = self.get_metadata(ScopeProvider, root, None)
+        found = list(scope[root.value]) if scope is not None else []
+        return (
+            len(found) == 1
+            and isinstance(found[0].node, cst.Import | cst.ImportFrom)
+            and not any(q.split(".")[0] in ("prefect", "compat") for q in self.qnames(root))
+        )
 
     def _module_path(self, node: cst.Attribute) -> bool:
         """Whether ``node`` names a module (``prefect.engine.result_handlers.result_handler``)."""

@@ -128,6 +128,10 @@ class RewriteVerificationError(Exception):
     pass
 
 
+class UnreproducibleSourceError(RewriteVerificationError):
+    pass
+
+
 def may_contain_legacy(source: str, target: Target = Target.PREFECT) -> bool:
     return "result_handler" in source or "ResultHandler" in source
 
@@ -192,6 +196,7 @@ def make_fake_engine() -> types.ModuleType:
     module.Rule = Rule  # type: ignore[attr-defined]
     module.RULES = tuple(Rule)  # type: ignore[attr-defined]
     module.RewriteVerificationError = RewriteVerificationError  # type: ignore[attr-defined]
+    module.UnreproducibleSourceError = UnreproducibleSourceError  # type: ignore[attr-defined]
     module.may_contain_legacy = may_contain_legacy  # type: ignore[attr-defined]
     module.transform_source = transform_source  # type: ignore[attr-defined]
     module.rewrite_checked = rewrite_checked  # type: ignore[attr-defined]

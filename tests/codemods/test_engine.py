@@ -12,6 +12,7 @@ from codemods._engine import (
     RULES,
     RewriteVerificationError,
     Rule,
+    UnreproducibleSourceError,
     may_contain_legacy,
     rewrite_checked,
     transform_source,
@@ -237,14 +238,54 @@ def test_unparsable_output_is_rejected(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.mark.parametrize(
     "source",
     [
-        LEGACY.replace("task = ", "\x0ctask = "),  # libcst drops a form feed starting a line
+        "\x0c" + LEGACY,  # libcst drops a form feed starting a line: here no line before
         LEGACY.replace("\n", "\r"),  # and the last newline of a CR-only file
     ],
-    ids=["form-feed", "cr-only"],
+    ids=["form-feed-first-line", "cr-only"],
 )
 def test_sources_libcst_cannot_reproduce_are_not_rewritten(source: str) -> None:
-    with pytest.raises(RewriteVerificationError, match="byte for byte"):
+    with pytest.raises(UnreproducibleSourceError, match=r"byte for byte.*run again"):
         rewrite_checked(source)
+
+
+def test_a_form_feed_before_a_statement_stays_where_it_was() -> None:
+    """libcst drops it: it rides on the line before through the rewrite, and comes back."""
+    outcome = rewrite_checked(LEGACY.replace("task = ", "\x0ctask = "))
+    assert outcome.code.endswith('\n\x0ctask = Task(result=LocalResult(dir="/tmp"))\n')
+    assert outcome.code.count("\x0c") == 1
+    assert [(s.line, s.column, s.rule) for s in outcome.sites][-2:] == [
+        (4, 14, "PRU003"),
+        (4, 29, "PRU002"),
+    ]  # columns of the source, the form feed counted
+    assert rewrite_checked(outcome.code).code == outcome.code
+
+
+def test_a_form_feed_before_a_statement_given_a_todo_goes_before_the_todo() -> None:
+    source = "from prefect import Task\n\n\ndef f(h):\n\x0c    return Task(result_handler=h)\n"
+    outcome = rewrite_checked(source)
+    lines = outcome.code.split("\n")
+    assert lines[4].startswith("\x0c    # TODO(prefect-result-upgrade PRU003)")
+    assert lines[5] == "    return Task(result_handler=h)"
+    assert outcome.code.count("\x0c") == 1
+    assert rewrite_checked(outcome.code).code == outcome.code
+
+
+def test_a_form_feed_after_a_line_the_rewrite_removes_is_a_clear_error() -> None:
+    """The unused import that would carry it is removed: the file is left untouched."""
+    source = LEGACY.replace(
+        "\n\ntask = ", "\nfrom prefect.engine.result_handlers import JSONResultHandler\n\x0ctask = "
+    )
+    with pytest.raises(UnreproducibleSourceError, match="put it on a line of its own"):
+        rewrite_checked(source)
+
+
+def test_a_form_feed_on_a_continued_line_stays() -> None:
+    """After a backslash the form feed is whitespace inside the statement: libcst keeps it
+    (and the line before cannot carry it: a backslash must end that line)."""
+    source = LEGACY.replace("task = ", "x = 1 + \\\n\x0c    2\ntask = ")
+    outcome = rewrite_checked(source)
+    assert "x = 1 + \\\n\x0c    2\n" in outcome.code
+    assert "task = Task(result=LocalResult(" in outcome.code
 
 
 def test_an_escaped_kwargs_key_is_renamed_for_real() -> None:

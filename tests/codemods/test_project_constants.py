@@ -387,3 +387,58 @@ def test_a_helper_an_outside_notebook_calls_stays_a_handler_factory(
     flow = (tmp_path / "app" / "flow.py").read_text()
     assert 'return LocalResultHandler(dir="/tmp/" + name)' in flow
     assert '@task(result_handler=make_handler("one"))' in flow
+
+
+_IMPORTED_FLOW_TEST = (
+    "from acme.config import settings\n"
+    "from acme.flows.daily import flow\n\n\n"
+    "def test_flow_has_handler():\n"
+    "    assert flow.result_handler is settings.RESULT_HANDLER\n"
+)
+
+
+def _acme(root: Path) -> Path:
+    """The reviewer's layout: settings, a flow module, and a test of the flow's handler."""
+    for package in ("acme", "acme/config", "acme/flows"):
+        (root / package).mkdir()
+        (root / package / "__init__.py").write_text("")
+    (root / "acme" / "config" / "settings.py").write_text(
+        "from prefect.engine.result_handlers import LocalResultHandler\n\n"
+        'RESULT_HANDLER = LocalResultHandler(dir="/tmp/r")\n'
+    )
+    (root / "acme" / "flows" / "daily.py").write_text(
+        "from prefect import Flow\n\nfrom acme.config import settings\n\n"
+        'flow = Flow("daily", result_handler=settings.RESULT_HANDLER)\n'
+    )
+    (root / "tests").mkdir()
+    test = root / "tests" / "test_daily.py"
+    test.write_text(_IMPORTED_FLOW_TEST)
+    return test
+
+
+@pytest.mark.parametrize("paths", [["tests/test_daily.py"], ["."]])
+def test_a_handler_read_on_an_imported_flow_is_a_todo_site(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    paths: list[str],
+) -> None:
+    """The test file alone or with the whole tree: `--check` fails and names the line."""
+    test = _acme(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    assert main(["--no-progress", "--check", *paths]) == 2
+    assert "tests/test_daily.py:6:12: PRU003 TODO: `.result_handler` is gone" in (
+        capsys.readouterr().err
+    )
+    assert _run(*paths) == 2
+    assert "`.result_handler` is gone: use `.result`" in _todos(test)
+
+
+def test_compat_keeps_a_handler_read_on_an_imported_flow(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """compat's Task and Flow have `.result_handler`: nothing to do in the test file."""
+    test = _acme(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    assert main(["--no-progress", "-q", "--check", "--target", "compat", "tests"]) == 0
+    assert test.read_text() == _IMPORTED_FLOW_TEST

@@ -402,3 +402,42 @@ def test_a_call_inside_an_f_string_is_not_split() -> None:
     """Breaking a line inside an f-string's braces is a syntax error before Python 3.12."""
     code = f'label = f"{{build({_FIRST}, other=[1, 2], last=call_of(alpha, beta))}}"\n'
     assert fit_long_lines(cst.parse_module(code), code, "").code == code
+
+
+FORM_FEED_FLOW = (
+    "from prefect import Flow\n"
+    "from prefect.engine.result_handlers import LocalResultHandler\n\n\n"
+    '\x0cflow = Flow("ff", result_handler=LocalResultHandler())\n'
+)
+
+
+def test_a_form_feed_before_a_statement_is_rewritten_and_kept(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The reviewer's file: migrated (no error), the form feed where it was, and the diff
+    shows it inside its line (Python's lines, not ``str.splitlines``)."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "line_start.py").write_text(FORM_FEED_FLOW)
+    assert main(["--no-progress", "--diff", "line_start.py"]) == 1
+    captured = capsys.readouterr()
+    assert '+\x0cflow = Flow("ff", result=LocalResult())\n' in captured.out
+    assert "0 errors" in captured.err
+    assert main(["--no-progress", "line_start.py"]) == 1
+    assert (
+        (tmp_path / "line_start.py")
+        .read_text()
+        .endswith('\n\n\x0cflow = Flow("ff", result=LocalResult())\n')
+    )
+
+
+def test_a_form_feed_the_tool_cannot_keep_is_a_clear_error_not_a_crash_report(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    source = "\x0c" + FORM_FEED_FLOW.replace("\x0c", "")  # on the first line: no line before
+    (tmp_path / "first.py").write_text(source)
+    assert main(["--no-progress", "first.py"]) == 3
+    err = capsys.readouterr().err
+    assert "put each form feed on a line of its own" in err
+    assert "please report" not in err
+    assert (tmp_path / "first.py").read_text() == source
