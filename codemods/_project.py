@@ -141,6 +141,16 @@ class ProjectContext:
         module = resolve(qname, self.package).rpartition(".")[0]
         return module in self.index.modules
 
+    def in_project(self, qname: str) -> bool:
+        """Whether ``qname`` (as libcst spells it) names something of the project: of this
+        file's own top-level package, or of a module the index looked at."""
+        absolute = resolve(qname, self.package)
+        own = (self.package or self.module).partition(".")[0]
+        if own and absolute.partition(".")[0] == own:
+            return True
+        parts = absolute.split(".")
+        return any(".".join(parts[:end]) in self.index.modules for end in range(1, len(parts)))
+
     def constant(self, qname: str) -> SharedConstant | None:
         """Return the handler constant ``qname`` (as libcst spells it) names, if any."""
         return self.index.constants.get(resolve(qname, self.package))

@@ -327,6 +327,8 @@ class ResultHandlerKeywordRule(SlotMixin):
                 # The index took this call for a Task/Flow: the constant is converted in its
                 # module, and this keyword would keep a Result. Never silently.
                 self.todo(original_node, self._why_not("`result_handler=`"))
+            elif self._untyped_callee(original_node):
+                self.todo(original_node, "`result_handler=`: callee not provably a Task")
             return updated_node
         if has_keyword(call, "result"):
             self.todo(
@@ -350,6 +352,39 @@ class ResultHandlerKeywordRule(SlotMixin):
             keyword=cst.Name("result"),
             value=self._as_result(original_node.value, updated_node.value),
         )
+
+    def _untyped_callee(self, arg: cst.Arg) -> bool:
+        """Whether ``arg`` is a ``result_handler=`` given to a call of the project the tool
+        cannot type (a class of a module the index did not read, as when a file is given
+        alone, or one it cannot follow): it may be a Task, and Prefect 0.14+ rejects the
+        keyword. Also ``super().__init__(result_handler=...)`` in a class with such a base.
+
+        Reported, never silently left; not where PRU002 already says which handler is
+        passed there, nor for compat, whose tasks still take the keyword. Another library's
+        callee (``mylib.Client(result_handler=...)``) is left alone.
+        """
+        location = self.location
+        if location is None or self.target is not Target.PREFECT:
+            return False
+        call = self.parent(arg)
+        if keyword_of(arg) != "result_handler" or not isinstance(call, cst.Call):
+            return False
+        if self.suppressed(arg) or not any(map(location.in_project, self._callees(call))):
+            return False
+        value = arg.value
+        handler = self.handler_of(value.func) if isinstance(value, cst.Call) else None
+        converts = handler is not None and conversion_for(handler) is not None
+        return not (converts and Rule.PRU002 in self.state.active)
+
+    def _callees(self, call: cst.Call) -> set[str]:
+        """The qualified names ``call`` calls: for ``super().__init__``, the class's bases."""
+        func = call.func
+        if not m.matches(
+            func, m.Attribute(value=m.Call(func=m.Name("super")), attr=m.Name("__init__"))
+        ):
+            return self.qnames(func)
+        cls = self.enclosing_class(call)
+        return {q for base in cls.bases for q in self.qnames(base.value)} if cls else set()
 
     def _explained_elsewhere(self, value: cst.BaseExpression) -> bool:
         """Return whether PRU002/PRU004 report why ``value`` (a handler call) stays."""
