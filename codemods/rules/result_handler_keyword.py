@@ -81,18 +81,20 @@ def reads_handler_itself(rule: SlotMixin, call: cst.Call) -> str | None:
 
 def unproven_task_args(rule: SlotMixin, arg: cst.Arg) -> bool:
     """Whether ``arg`` is a ``task_args`` spelling a ``result_handler`` entry, given to a
-    callee another module of the project defines but that cannot be proven a Task (a task
-    object built there, a plain function): reported, so the file never passes ``--check``
-    silently. Without the project index an imported callee may be another library's."""
+    callee of the project that cannot be proven a Task (a task object built in another
+    module, a plain function, a module the index did not read): reported, so the file never
+    passes ``--check`` silently. Without knowing where the file sits, an imported callee may
+    be another library's."""
     if arg.keyword is None or arg.keyword.value != "task_args" or rule.suppressed(arg):
         return False
-    if not rule.imports_prefect or rule.project is None or rule.task_args_call(arg) is not None:
+    location = rule.location
+    if not rule.imports_prefect or location is None or rule.task_args_call(arg) is not None:
         return False
     call = rule.parent(arg)
     callee = call.func if isinstance(call, cst.Call) else None
     if isinstance(callee, cst.Attribute) and callee.attr.value == "map":
         callee = callee.value
-    if callee is None or not any(rule.project.defines(q) for q in rule.qnames(callee)):
+    if callee is None or not any(location.in_project(q) for q in rule.qnames(callee)):
         return False
     return _task_args_spell_handler(arg.value)
 

@@ -149,6 +149,9 @@ def test_hostile_siblings_neither_crash_nor_hang_the_index(tmp_path: Path) -> No
         ("class Mine(prefect.Task, metaclass=Meta):", "import prefect\n"),
         ("class Mine(pick(lambda: (Task,))[0], Task):", "from prefect import Task\n"),
         ("class Mine(\\\n        Task):", "from prefect import Task\n"),
+        ("\fclass Mine(Task):", "from prefect import Task\n"),  # an editor's page break
+        ("Root = Task\n\n\nclass Mine(Root):", "from prefect import Task\n"),
+        ("Root = prefect.Task\n\n\nclass Mine(Root):", "import prefect\n"),
     ],
 )
 def test_every_header_shape_of_a_task_subclass_is_indexed(
