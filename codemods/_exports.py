@@ -17,7 +17,7 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-__all__ = ["Bindings", "read_bindings"]
+__all__ = ["Bindings", "assigns_any", "read_bindings"]
 
 #: ``from module import names`` at the start of a line (a parenthesised list may span lines).
 FROM_IMPORT = re.compile(
@@ -32,9 +32,11 @@ _CONSTANTS = frozenset({"None", "True", "False"})
 _MAX_HOPS = 32
 
 
-def assigned_names(text: str) -> set[str]:
-    """The names a module-level ``Name = dotted.name`` binds in ``text``."""
-    return {m.group(1) for m in _ASSIGNED.finditer(text) if m.group(2) not in _CONSTANTS}
+def assigns_any(text: str, names: Iterable[str]) -> bool:
+    """Whether a module-level ``Name = dotted.name`` of ``text`` binds one of ``names``."""
+    alternatives = "|".join(map(re.escape, names))
+    pattern = r"^(?:" + alternatives + r")[ \t]*=[ \t]*[A-Za-z_][\w.]*[ \t]*(?:#[^\n]*)?$"
+    return bool(alternatives) and re.search(pattern, text, re.MULTILINE) is not None
 
 
 @dataclass
@@ -44,6 +46,10 @@ class Bindings:
     table: dict[str, dict[str, str | None]] = field(default_factory=dict)
     #: The names other modules import from each module by name (``from M import name``).
     imported: dict[str, set[str]] = field(default_factory=dict)
+    #: The texts whose module-level aliases (``Root = base.Base``) are not read yet: only
+    #: when a name of the module is looked up and no import binds it (they are rare, and
+    #: reading them in every module would cost more than the imports).
+    unread: dict[str, str] = field(default_factory=dict)
 
     def bind(self, module: str, name: str, target: str) -> None:
         names = self.table.setdefault(module, {})
@@ -55,59 +61,70 @@ class Bindings:
     def follow(self, qname: str, stop: Callable[[str], bool] = lambda _: False) -> str:
         """The qualified name ``qname`` stands for, through every binding on the way (up to a
         name ``stop`` accepts, a name no module binds, or an ambiguous one)."""
-        seen: set[str] = set()
-        while qname not in seen and len(seen) < _MAX_HOPS and not stop(qname):
-            seen.add(qname)
+        return self.chain(qname, stop)[-1]
+
+    def chain(self, qname: str, stop: Callable[[str], bool] = lambda _: False) -> list[str]:
+        """``qname`` and every name :meth:`follow` passes through, in order."""
+        found = [qname]
+        while len(found) < _MAX_HOPS and not stop(qname):
             step = self._step(qname)
-            if step is None:
+            if step is None or step in found:
                 break
             qname = step
-        return qname
+            found.append(qname)
+        return found
 
     def _step(self, qname: str) -> str | None:
         """One binding: ``pkg.mod.Name.rest`` -> what ``Name`` stands for in ``pkg.mod``."""
         parts = qname.split(".")
         for end in range(len(parts) - 1, 0, -1):
-            names = self.table.get(".".join(parts[:end]))
+            module = ".".join(parts[:end])
+            names = self.table.get(module)
             if names is not None:
+                if parts[end] not in names and module in self.unread:
+                    _read_assignments(self, module, self.unread.pop(module))
                 target = names.get(parts[end])
                 return ".".join([target, *parts[end + 1 :]]) if target else None
         return None
 
-    def entries(self) -> Iterable[tuple[str, str]]:
-        """Every ``(module, name)`` bound to one thing."""
-        for module, names in self.table.items():
-            for name, target in names.items():
-                if target is not None:
-                    yield module, name
+    def entries(self) -> list[tuple[str, str]]:
+        """Every ``(module, name)`` bound to one thing (by an import, or by an alias read)."""
+        return [
+            (module, name)
+            for module, names in self.table.items()
+            for name, target in names.items()
+            if target is not None
+        ]
 
 
 def read_bindings(modules: Iterable[tuple[str, str, str]], known: set[str]) -> Bindings:
     """The bindings of ``modules`` (``(module, package, text)``), and the names imported by
     name from each of ``known`` (the indexed modules)."""
-    from codemods._project import resolve
+    from codemods._cst.names import ROOTS
 
     found = Bindings()
+    # Only a project module or Prefect's (compat's) can bind a name the index follows: the
+    # rest (``from typing import Any``) is not recorded, which keeps the pass cheap.
+    roots = {module.partition(".")[0] for module in known} | set(ROOTS)
     for module, package, text in modules:
         found.table.setdefault(module, {})
         if "import" in text:
-            _read_imports(found, module, package, text, known, resolve)
-        if "=" in text:
+            _read_imports(found, module, package, text, known, roots)
+        if "=" in text and module == package:  # a package's interface: read at once
             _read_assignments(found, module, text)
+        elif "=" in text:
+            found.unread[module] = text
     return found
 
 
 def _read_imports(
-    found: Bindings,
-    module: str,
-    package: str,
-    text: str,
-    known: set[str],
-    resolve: Callable[[str, str], str],
+    found: Bindings, module: str, package: str, text: str, known: set[str], roots: set[str]
 ) -> None:
+    from codemods._project import resolve
+
     for match in FROM_IMPORT.finditer(text):
         source = resolve(match.group(1), package) if match.group(1) else ""
-        if not source:
+        if source.partition(".")[0] not in roots:
             continue
         listed = re.sub(r"#[^\n]*", "", match.group(2)).strip("() \t\n")
         for item in listed.split(","):
@@ -120,10 +137,13 @@ def _read_imports(
                 found.imported.setdefault(source, set()).add(name)
             if bound.isidentifier():
                 found.bind(module, bound, f"{source}.{name}")
+    if " as " not in text:
+        return
     for match in _IMPORT.finditer(text):
         for item in match.group(1).split(","):
             words = item.split()
-            if len(words) == 3 and words[1] == "as" and words[2].isidentifier():
+            named = len(words) == 3 and words[1] == "as" and words[2].isidentifier()
+            if named and words[0].partition(".")[0] in roots:
                 found.bind(module, words[2], words[0])
 
 

@@ -41,7 +41,7 @@ from codemods._constants import (
     handler_uses,
     module_bindings,
 )
-from codemods._exports import Bindings, assigned_names, read_bindings
+from codemods._exports import Bindings, assigns_any, read_bindings
 from codemods._guard import source_problem
 from codemods._mentions import project_mentions
 from codemods._source import read_source
@@ -382,10 +382,10 @@ def _aliases_of(bindings: Bindings, known: set[str]) -> dict[str, str]:
     """Map every other qualified name of a ``known`` class or task to its own."""
     found: dict[str, str] = {}
     for module, name in bindings.entries():
-        qname = f"{module}.{name}"
-        target = bindings.follow(qname, known.__contains__)
-        if target != qname and target in known:
-            found[qname] = target
+        chain = bindings.chain(f"{module}.{name}", known.__contains__)
+        if len(chain) > 1 and chain[-1] in known:
+            # every name on the way (``pkg.settings.Alias`` reached from an import of it)
+            found.update(dict.fromkeys(chain[:-1], chain[-1]))
     return dict(sorted(found.items()))
 
 
@@ -544,8 +544,8 @@ def _mentions(path: Path, sources: _Sources, names: set[str], pattern: re.Patter
         return any(name in text for name in names) and pattern.search(text) is not None
     if pattern.search(bases) is not None:
         return True
-    words = _WORD.findall(bases)
-    return bool(words) and not _aliases(text).isdisjoint(words)
+    words = set(_WORD.findall(bases))
+    return bool(words) and (not _aliases(text).isdisjoint(words) or assigns_any(text, words))
 
 
 #: A module-level ``class`` statement, and one whose header (name, bases in brackets with
@@ -575,10 +575,8 @@ def _class_bases(text: str) -> str | None:
 
 
 def _aliases(text: str) -> set[str]:
-    """The names ``as`` binds in ``text`` (imports, and a superset: ``with``, ``except``),
-    and those a module-level ``Name = dotted.name`` binds."""
-    found = set(_ALIAS.findall(text)) if "as" in text else set()
-    return found | assigned_names(text) if "=" in text else found
+    """The names ``as`` binds in ``text`` (imports, and a superset: ``with``, ``except``)."""
+    return set(_ALIAS.findall(text)) if "as" in text else set()
 
 
 def _classes(path: Path, sources: _Sources) -> list[_Class]:

@@ -102,3 +102,18 @@ def test_super_init_in_a_class_with_an_untyped_project_base_is_reported(
     monkeypatch.chdir(tmp_path)
     assert main(["-q", "--no-progress", "app/flows/report.py"]) == 2
     assert "callee not provably a Task" in (package / "report.py").read_text()
+
+
+def test_aliases_assigned_in_a_module_are_followed_from_its_importers(tmp_path: Path) -> None:
+    """A package's ``__init__.py`` aliases are read at once; another module's only when a
+    name imported from it is followed (``Name = ...`` is not searched in every module)."""
+    package = tmp_path / "pkg"
+    package.mkdir()
+    (package / "__init__.py").write_text("from .tasks import Base\n\nTaskAlias = Base\n")
+    (package / "tasks.py").write_text("from prefect import Task\n\n\nclass Base(Task):\n    pass\n")
+    (package / "settings.py").write_text("from pkg.tasks import Base\n\nDefaultTask = Base\n")
+    (package / "flow.py").write_text("from pkg.settings import DefaultTask\n")
+    index = build_index(sorted(package.glob("*.py")))
+    assert index.canonical("pkg.TaskAlias") == "pkg.tasks.Base"
+    assert index.canonical("pkg.settings.DefaultTask") == "pkg.tasks.Base"
+    assert index.canonical("pkg.flow.DefaultTask") == "pkg.tasks.Base"
