@@ -424,10 +424,10 @@ def identifiers(texts: Iterable[str]) -> frozenset[str]:
 
 #: A module-level decorator naming something called ``task`` or ``..._task`` (checked with
 #: ``ast``), and the names ``task as NAME`` binds (a decorator ``@NAME`` is checked too).
-_TASK_DECORATOR = re.compile(r"^@[\w.]*task\b", re.M)
+_TASK_DECORATOR = re.compile(r"^\f*@[\w.]*task\b", re.M)
 _TASK_ALIAS = re.compile(r"\btask[ \t]+as[ \t]+(\w+)")
 #: The names of module-level functions.
-_MODULE_DEF = re.compile(r"^(?:async[ \t]+)?def[ \t]+(\w+)", re.M)
+_MODULE_DEF = re.compile(r"^\f*(?:async[ \t]+)?def[ \t]+(\w+)", re.M)
 
 
 def _task_functions(
@@ -465,7 +465,7 @@ def _decorates_with_task(text: str) -> bool:
     if _TASK_DECORATOR.search(text) is not None:
         return True
     aliases = _TASK_ALIAS.findall(text) if " as " in text else []
-    pattern = r"^@(?:" + "|".join(map(re.escape, aliases)) + r")\b"
+    pattern = r"^\f*@(?:" + "|".join(map(re.escape, aliases)) + r")\b"
     return bool(aliases) and re.search(pattern, text, re.M) is not None
 
 

@@ -117,3 +117,15 @@ def test_aliases_assigned_in_a_module_are_followed_from_its_importers(tmp_path: 
     assert index.canonical("pkg.TaskAlias") == "pkg.tasks.Base"
     assert index.canonical("pkg.settings.DefaultTask") == "pkg.tasks.Base"
     assert index.canonical("pkg.flow.DefaultTask") == "pkg.tasks.Base"
+
+
+def test_a_task_decorator_reexported_by_a_project_module_is_followed(tmp_path: Path) -> None:
+    package = tmp_path / "app"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "compat.py").write_text("from prefect import task\n")
+    (package / "tasks.py").write_text(
+        "from app.compat import task\n\n\n@task\ndef load():\n    ...\n"
+    )
+    index = build_index(sorted(package.glob("*.py")))
+    assert index.task_functions == {"app.tasks.load"}
