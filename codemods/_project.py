@@ -41,6 +41,7 @@ from codemods._constants import (
     handler_uses,
     module_bindings,
 )
+from codemods._exports import Bindings, assigns_any, read_bindings
 from codemods._guard import source_problem
 from codemods._mentions import project_mentions
 from codemods._source import read_source
@@ -103,11 +104,20 @@ class ProjectIndex:
     #: Module-level names of the rewritten files that another file of the project may use
     #: (qualified name: that file; see :mod:`codemods._mentions`).
     elsewhere: dict[str, str] = field(default_factory=dict)
+    #: Other names of the classes and ``@task`` functions above: re-exports
+    #: (``pkg.tasks.SqlTask``, bound by ``from .sql import SqlTask`` in
+    #: ``pkg/tasks/__init__.py``) and module-level aliases (``Root = base.Base``), by the
+    #: qualified name they are reached through.
+    aliases: dict[str, str] = field(default_factory=dict)
 
     def __bool__(self) -> bool:
         return bool(
             self.classes or self.imported or self.task_functions or self.constants or self.factories
         )
+
+    def canonical(self, qname: str) -> str:
+        """The defining qualified name of the class or task ``qname`` reaches, or ``qname``."""
+        return self.aliases.get(qname, qname)
 
 
 @dataclass(frozen=True)
@@ -120,16 +130,26 @@ class ProjectContext:
 
     def lookup(self, qname: str) -> ProjectClass | None:
         """Return the project class ``qname`` (as libcst spells it) refers to, if any."""
-        return self.index.classes.get(resolve(qname, self.package))
+        return self.index.classes.get(self.index.canonical(resolve(qname, self.package)))
 
     def is_task_function(self, qname: str) -> bool:
         """Whether ``qname`` (as libcst spells it) is a ``@task`` function of the project."""
-        return resolve(qname, self.package) in self.index.task_functions
+        return self.index.canonical(resolve(qname, self.package)) in self.index.task_functions
 
     def defines(self, qname: str) -> bool:
         """Whether ``qname`` (as libcst spells it) names something in a project module."""
         module = resolve(qname, self.package).rpartition(".")[0]
         return module in self.index.modules
+
+    def in_project(self, qname: str) -> bool:
+        """Whether ``qname`` (as libcst spells it) names something of the project: of this
+        file's own top-level package, or of a module the index looked at."""
+        absolute = resolve(qname, self.package)
+        own = (self.package or self.module).partition(".")[0]
+        if own and absolute.partition(".")[0] == own:
+            return True
+        parts = absolute.split(".")
+        return any(".".join(parts[:end]) in self.index.modules for end in range(1, len(parts)))
 
     def constant(self, qname: str) -> SharedConstant | None:
         """Return the handler constant ``qname`` (as libcst spells it) names, if any."""
@@ -237,6 +257,8 @@ class _Sources:
         #: Regular files that could not be read (too large to index, an I/O error).
         self.unread: set[Path] = set()
         self._packages: dict[Path, str] = {}
+        #: What the modules' names stand for (re-exports, aliases), once every text is read.
+        self.bindings = Bindings()
 
     def module_name(self, path: Path) -> tuple[str, str]:
         return _module_name(path, _package_of(path.parent, self._packages))
@@ -283,18 +305,24 @@ def build_index(
     names = set(_SEED_BASES)
     fresh = set(names)
     pattern = re.compile(r"\b\w*(?:" + "|".join(_SEED_BASES) + r")\b")
+    first = True
     while True:
         todo = [p for p in candidates if p not in parsed and _mentions(p, sources, fresh, pattern)]
+        if first:  # every candidate has been read: the bindings can be
+            first = False
+            sources.bindings = _bindings(sources)
         if not todo:
             break
         for path in todo:
             parsed.add(path)
             for found in _classes(path, sources):
                 classes[found.qualname] = found
-        kinds = _kinds(classes, rule_names)
+        kinds = _kinds(classes, rule_names, sources.bindings)
         # Only handler and task classes can be the base of one: searching the other files for
-        # every class name seen would scan the whole tree for names that cannot matter.
+        # every class name seen would scan the whole tree for names that cannot matter. A
+        # re-export may rename one (``from .sql import SqlTask as Sql``).
         fresh = {name.rsplit(".", 1)[-1] for name in kinds} - names
+        fresh |= _names_reaching(sources.bindings, kinds) - names
         if not fresh:
             break
         names |= fresh
@@ -304,11 +332,14 @@ def build_index(
             name,
             kind,
             _problem(classes[name]) if kind == HANDLER else None,
-            kind == TASK and _reads_handler(name, classes, kinds),
+            kind == TASK and _reads_handler(name, classes, kinds, sources.bindings),
         )
         for name, kind in sorted(kinds.items())
     }
-    imported = _imported_names(sources)
+    imported = {
+        module: frozenset(names) for module, names in sorted(sources.bindings.imported.items())
+    }
+    task_functions = _task_functions(sources, rule_names, used_names)
     modules = [(path, *sources.module_name(path), text) for path, text in sorted(texts.items())]
     run = list(paths if rewritten is None else rewritten)
     elsewhere = _used_elsewhere(run, sources, read or {})
@@ -323,12 +354,39 @@ def build_index(
     return ProjectIndex(
         found,
         imported,
-        _task_functions(sources, rule_names, used_names),
+        task_functions,
         frozenset(sources.module_name(path)[0] for path in texts),
         uses.constants,
         uses.factories,
         elsewhere,
+        _aliases_of(sources.bindings, found.keys() | task_functions),
     )
+
+
+def _bindings(sources: _Sources) -> Bindings:
+    """The bindings of every indexed module (see :mod:`codemods._exports`)."""
+    modules = [(*sources.module_name(path), text) for path, text in sources.texts.items()]
+    return read_bindings(modules, {module for module, _, _ in modules})
+
+
+def _names_reaching(bindings: Bindings, kinds: dict[str, str]) -> set[str]:
+    """The names modules bind to one of ``kinds``' classes (``as`` renames, aliases)."""
+    return {
+        name
+        for module, name in bindings.entries()
+        if bindings.follow(f"{module}.{name}", kinds.__contains__) in kinds
+    }
+
+
+def _aliases_of(bindings: Bindings, known: set[str]) -> dict[str, str]:
+    """Map every other qualified name of a ``known`` class or task to its own."""
+    found: dict[str, str] = {}
+    for module, name in bindings.entries():
+        chain = bindings.chain(f"{module}.{name}", known.__contains__)
+        if len(chain) > 1 and chain[-1] in known:
+            # every name on the way (``pkg.settings.Alias`` reached from an import of it)
+            found.update(dict.fromkeys(chain[:-1], chain[-1]))
+    return dict(sorted(found.items()))
 
 
 def _used_elsewhere(run: list[Path], sources: _Sources, read: dict[Path, str]) -> dict[str, str]:
@@ -367,10 +425,12 @@ def identifiers(texts: Iterable[str]) -> frozenset[str]:
     return frozenset(found)
 
 
-#: A module-level decorator naming something called ``task`` (checked with ``ast``).
-_TASK_DECORATOR = re.compile(r"^@[\w.]*\btask\b", re.M)
+#: A module-level decorator naming something called ``task`` or ``..._task`` (checked with
+#: ``ast``), and the names ``task as NAME`` binds (a decorator ``@NAME`` is checked too).
+_TASK_DECORATOR = re.compile(r"^\f*@[\w.]*task\b", re.M)
+_TASK_ALIAS = re.compile(r"\btask[ \t]+as[ \t]+(\w+)")
 #: The names of module-level functions.
-_MODULE_DEF = re.compile(r"^(?:async[ \t]+)?def[ \t]+(\w+)", re.M)
+_MODULE_DEF = re.compile(r"^\f*(?:async[ \t]+)?def[ \t]+(\w+)", re.M)
 
 
 def _task_functions(
@@ -380,7 +440,7 @@ def _task_functions(
     those whose module defines a function ``used_names`` holds, if given)."""
     found: set[str] = set()
     for path, text in sources.texts.items():
-        if "task" not in text or _TASK_DECORATOR.search(text) is None:
+        if "task" not in text or not _decorates_with_task(text):
             continue
         unused = used_names is not None and used_names.isdisjoint(_MODULE_DEF.findall(text))
         if unused and text.isascii():
@@ -390,47 +450,46 @@ def _task_functions(
         except (SyntaxError, ValueError, RecursionError, MemoryError):
             continue
         module, package = sources.module_name(path)
-        imported = module_bindings(tree, package)
+        imported = _module_level_names(tree, module, package)
         for node in tree.body:
             if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
                 continue
             for decorator in node.decorator_list:
                 target = decorator.func if isinstance(decorator, ast.Call) else decorator
                 dotted = dotted_name(target, imported)
+                dotted = sources.bindings.follow(dotted) if dotted else None
                 if dotted and names.is_holder(dotted) and dotted.endswith(".task"):
                     found.add(f"{module}.{node.name}" if module else node.name)
     return frozenset(found)
 
 
-#: ``from module import names`` at the start of a line (a parenthesised list may span lines).
-_FROM_IMPORT = re.compile(
-    r"^[ \t]*from[ \t]+(\.*[\w.]*)[ \t]+import[ \t]+(\([^)]*\)|[^\n;#]*)", re.MULTILINE
-)
+def _decorates_with_task(text: str) -> bool:
+    """Whether a module-level decorator of ``text`` may be Prefect's ``task``."""
+    if _TASK_DECORATOR.search(text) is not None:
+        return True
+    aliases = _TASK_ALIAS.findall(text) if " as " in text else []
+    pattern = r"^\f*@(?:" + "|".join(map(re.escape, aliases)) + r")\b"
+    return bool(aliases) and re.search(pattern, text, re.M) is not None
 
 
-def _imported_names(sources: _Sources) -> dict[str, frozenset[str]]:
-    """Map each module of ``sources`` to the names the others import from it by name."""
-    texts = sources.texts
-    modules = {path: sources.module_name(path) for path in texts}
-    known = {module for module, _ in modules.values()}
-    found: dict[str, set[str]] = {}
-    for path, text in texts.items():
-        if "import" not in text:
-            continue
-        package = modules[path][1]
-        for match in _FROM_IMPORT.finditer(text):
-            source = resolve(match.group(1), package) if match.group(1) else ""
-            if source not in known:
-                continue
-            listed = re.sub(r"#[^\n]*", "", match.group(2)).strip("() \t\n")
-            for item in listed.split(","):
-                name = item.split()[0] if item.split() else ""
-                if name.isidentifier():
-                    found.setdefault(source, set()).add(name)
-    return {module: frozenset(names) for module, names in sorted(found.items())}
+def _module_level_names(tree: ast.Module, module: str, package: str) -> dict[str, str]:
+    """What a module's imports and module-level aliases (``Root = base.Base``) bind."""
+    imported = module_bindings(tree, package)
+    for node in tree.body:
+        if isinstance(node, ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef):
+            imported[node.name] = f"{module}.{node.name}" if module else node.name
+        elif (
+            isinstance(node, ast.Assign)
+            and len(node.targets) == 1
+            and isinstance(node.targets[0], ast.Name)
+        ):
+            dotted = dotted_name(node.value, imported)
+            if dotted:
+                imported[node.targets[0].id] = dotted
+    return imported
 
 
-def _kinds(classes: dict[str, _Class], names: ModuleType) -> dict[str, str]:
+def _kinds(classes: dict[str, _Class], names: ModuleType, bindings: Bindings) -> dict[str, str]:
     """The kind (handler or task) of every class in ``classes`` that has one."""
     kinds: dict[str, str] = {}
     changed = True
@@ -439,7 +498,8 @@ def _kinds(classes: dict[str, _Class], names: ModuleType) -> dict[str, str]:
         for name, cls in classes.items():
             if name in kinds or names.handler_class(name) is not None:
                 continue  # Prefect's own handlers (a vendored copy) are built-ins
-            kind = _kind(cls.bases, kinds, names)
+            bases = [bindings.follow(base, classes.__contains__) for base in cls.bases]
+            kind = _kind(bases, kinds, names)
             if kind is not None:
                 kinds[name] = kind
                 changed = True
@@ -487,13 +547,14 @@ def _mentions(path: Path, sources: _Sources, names: set[str], pattern: re.Patter
         return any(name in text for name in names) and pattern.search(text) is not None
     if pattern.search(bases) is not None:
         return True
-    words = _WORD.findall(bases)
-    return bool(words) and not _aliases(text).isdisjoint(words)
+    words = set(_WORD.findall(bases))
+    return bool(words) and (not _aliases(text).isdisjoint(words) or assigns_any(text, words))
 
 
 #: A module-level ``class`` statement, and one whose header (name, bases in brackets with
 #: one level of nested brackets, over any number of lines) reads up to its colon.
-_CLASS_START = re.compile(r"^class\b", re.MULTILINE)
+#: Python reads a form feed before a statement as no indent (an Emacs page break).
+_CLASS_START = re.compile(r"^\f*class\b", re.MULTILINE)
 _CLASS_HEADER = re.compile(r"class[ \t]+\w+[ \t]*(\((?:[^()]|\([^()]*\))*\))?[ \t]*:")
 _WORD = re.compile(r"\w+")
 _ALIAS = re.compile(r"\bas[ \t]+(\w+)")
@@ -509,7 +570,7 @@ def _class_bases(text: str) -> str | None:
     """
     found: list[str] = []
     for start in _CLASS_START.finditer(text):
-        header = _CLASS_HEADER.match(text, start.start())
+        header = _CLASS_HEADER.match(text, start.end() - len("class"))
         if header is None:
             return None
         found.append(header.group(1) or "")
@@ -530,7 +591,7 @@ def _classes(path: Path, sources: _Sources) -> list[_Class]:
         return []
     module, package = sources.module_name(path)
     lines = text.splitlines(keepends=True)
-    imported = module_bindings(tree, package)
+    imported = _module_level_names(tree, module, package)  # `Root = base.Base` too
     found: list[_Class] = []
     for node in tree.body:
         if isinstance(node, ast.ClassDef):
@@ -538,7 +599,6 @@ def _classes(path: Path, sources: _Sources) -> list[_Class]:
             bases = [b for b in (dotted_name(base, imported) for base in node.bases) if b]
             source = "".join(lines[node.lineno - 1 : node.end_lineno])
             found.append(_Class(qualname, bases, source))
-            imported[node.name] = qualname
     return found
 
 
@@ -552,7 +612,9 @@ def _kind(bases: list[str], kinds: dict[str, str], names: ModuleType) -> str | N
     return None
 
 
-def _reads_handler(name: str, classes: dict[str, _Class], kinds: dict[str, str]) -> bool:
+def _reads_handler(
+    name: str, classes: dict[str, _Class], kinds: dict[str, str], bindings: Bindings
+) -> bool:
     """Whether the Task class ``name`` or a project base it inherits from reads the handler."""
     seen: set[str] = set()
     while name in classes and name not in seen and kinds.get(name) == TASK:
@@ -560,7 +622,7 @@ def _reads_handler(name: str, classes: dict[str, _Class], kinds: dict[str, str])
         cls = classes[name]
         if init_reads_handler(cls.source):
             return True
-        name = cls.bases[0] if cls.bases else ""
+        name = bindings.follow(cls.bases[0], classes.__contains__) if cls.bases else ""
     return False
 
 

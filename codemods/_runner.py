@@ -99,8 +99,9 @@ class Options:
     module: str = ""
 
     def project_context(self) -> ProjectContext | None:
-        """The project context the rules read while rewriting this file."""
-        if not self.project:
+        """The project context the rules read while rewriting this file (also an empty
+        index: where the file sits tells which imports are the project's)."""
+        if self.project is None:
             return None
         return ProjectContext(self.project, self.package, self.module)
 
@@ -519,8 +520,6 @@ def _index_project(
     rewritten = [r.path for r in records if r.status not in done]
     used = identifiers(text for item in pending for (_, text, _) in item.units)
     index = build_index(paths, rewritten, used_names=used, read=read)
-    if not index:
-        return
     for item in pending:
         module, package = module_name(item.record.path)
         item.options = replace(item.options, project=index, package=package, module=module)
@@ -543,7 +542,7 @@ def process_stdin(data: bytes, *, name: str, options: Options) -> FileRecord:
     """Rewrite one in-memory file (``-`` on the command line); nothing is written."""
     record = FileRecord(path=Path(name), display=name)
     index = build_index([record.path]) if record.path.parent.is_dir() else None
-    if index:  # the file's siblings, when its name says where it lives
+    if index is not None:  # the file's siblings, when its name says where it lives
         module, package = module_name(record.path)
         options = replace(options, project=index, package=package, module=module)
     prepared = _prepare(record, data, options)

@@ -195,7 +195,10 @@ class RuleTransformer(cst.CSTTransformer):
         self._todos: dict[cst.CSTNode, list[str]] = {}
         self.task_classes: dict[str, cst.ClassDef] = {}
         self.handler_classes: dict[str, cst.ClassDef] = {}
-        self.project = _project.current()
+        #: Where the file sits in the project, even when the index found nothing in it.
+        self.location = _project.current()
+        #: The project index, if it holds anything the rules can use.
+        self.project = self.location if self.location and self.location.index else None
         self.imports_prefect = False
         # The ids of the top-level statements this pass does not enter (alive as long as
         # the module: an id is a cheaper key than a node, whose hash is Python code).

@@ -81,18 +81,20 @@ def reads_handler_itself(rule: SlotMixin, call: cst.Call) -> str | None:
 
 def unproven_task_args(rule: SlotMixin, arg: cst.Arg) -> bool:
     """Whether ``arg`` is a ``task_args`` spelling a ``result_handler`` entry, given to a
-    callee another module of the project defines but that cannot be proven a Task (a task
-    object built there, a plain function): reported, so the file never passes ``--check``
-    silently. Without the project index an imported callee may be another library's."""
+    callee of the project that cannot be proven a Task (a task object built in another
+    module, a plain function, a module the index did not read): reported, so the file never
+    passes ``--check`` silently. Without knowing where the file sits, an imported callee may
+    be another library's."""
     if arg.keyword is None or arg.keyword.value != "task_args" or rule.suppressed(arg):
         return False
-    if not rule.imports_prefect or rule.project is None or rule.task_args_call(arg) is not None:
+    location = rule.location
+    if not rule.imports_prefect or location is None or rule.task_args_call(arg) is not None:
         return False
     call = rule.parent(arg)
     callee = call.func if isinstance(call, cst.Call) else None
     if isinstance(callee, cst.Attribute) and callee.attr.value == "map":
         callee = callee.value
-    if callee is None or not any(rule.project.defines(q) for q in rule.qnames(callee)):
+    if callee is None or not any(location.in_project(q) for q in rule.qnames(callee)):
         return False
     return _task_args_spell_handler(arg.value)
 
@@ -331,6 +333,8 @@ class ResultHandlerKeywordRule(SlotMixin):
                 # The index took this call for a Task/Flow: the constant is converted in its
                 # module, and this keyword would keep a Result. Never silently.
                 self.todo(original_node, self._why_not("`result_handler=`"))
+            elif self._untyped_callee(original_node):
+                self.todo(original_node, "`result_handler=`: callee not provably a Task")
             return updated_node
         if has_keyword(call, "result"):
             self.todo(
@@ -354,6 +358,39 @@ class ResultHandlerKeywordRule(SlotMixin):
             keyword=cst.Name("result"),
             value=self._as_result(original_node.value, updated_node.value),
         )
+
+    def _untyped_callee(self, arg: cst.Arg) -> bool:
+        """Whether ``arg`` is a ``result_handler=`` given to a call of the project the tool
+        cannot type (a class of a module the index did not read, as when a file is given
+        alone, or one it cannot follow): it may be a Task, and Prefect 0.14+ rejects the
+        keyword. Also ``super().__init__(result_handler=...)`` in a class with such a base.
+
+        Reported, never silently left; not where PRU002 already says which handler is
+        passed there, nor for compat, whose tasks still take the keyword. Another library's
+        callee (``mylib.Client(result_handler=...)``) is left alone.
+        """
+        location = self.location
+        if location is None or self.target is not Target.PREFECT:
+            return False
+        call = self.parent(arg)
+        if keyword_of(arg) != "result_handler" or not isinstance(call, cst.Call):
+            return False
+        if self.suppressed(arg) or not any(map(location.in_project, self._callees(call))):
+            return False
+        value = arg.value
+        handler = self.handler_of(value.func) if isinstance(value, cst.Call) else None
+        converts = handler is not None and conversion_for(handler) is not None
+        return not (converts and Rule.PRU002 in self.state.active)
+
+    def _callees(self, call: cst.Call) -> set[str]:
+        """The qualified names ``call`` calls: for ``super().__init__``, the class's bases."""
+        func = call.func
+        if not m.matches(
+            func, m.Attribute(value=m.Call(func=m.Name("super")), attr=m.Name("__init__"))
+        ):
+            return self.qnames(func)
+        cls = self.enclosing_class(call)
+        return {q for base in cls.bases for q in self.qnames(base.value)} if cls else set()
 
     def _explained_elsewhere(self, value: cst.BaseExpression) -> bool:
         """Return whether PRU002/PRU004 report why ``value`` (a handler call) stays."""

@@ -149,6 +149,9 @@ def test_hostile_siblings_neither_crash_nor_hang_the_index(tmp_path: Path) -> No
         ("class Mine(prefect.Task, metaclass=Meta):", "import prefect\n"),
         ("class Mine(pick(lambda: (Task,))[0], Task):", "from prefect import Task\n"),
         ("class Mine(\\\n        Task):", "from prefect import Task\n"),
+        ("\fclass Mine(Task):", "from prefect import Task\n"),  # an editor's page break
+        ("Root = Task\n\n\nclass Mine(Root):", "from prefect import Task\n"),
+        ("Root = prefect.Task\n\n\nclass Mine(Root):", "import prefect\n"),
     ],
 )
 def test_every_header_shape_of_a_task_subclass_is_indexed(
@@ -214,3 +217,20 @@ def test_an_imported_task_with_a_long_decorator_gets_its_task_args_rewritten(
     monkeypatch.chdir(tmp_path)
     assert main(["-q", "--no-progress", "flow.py", "tasks.py"]) == 1  # rewritten, no TODO
     assert 'task_args={"result": LocalResult(dir="/tmp/x")}' in flow.read_text()
+
+
+@pytest.mark.parametrize(
+    "module",
+    [
+        "from prefect import task as prefect_task\n\n\n@prefect_task\ndef load():\n    ...\n",
+        "from prefect import task as pt\n\n\n@pt(checkpoint=True)\ndef load():\n    ...\n",
+        "import prefect as p\n\n\n@p.task\ndef load():\n    ...\n",
+        "from prefect import task\n\n\n\f@task\ndef load():\n    ...\n",  # a page break
+    ],
+)
+def test_task_functions_decorated_through_an_alias_are_indexed(tmp_path: Path, module: str) -> None:
+    """The text filter deciding which modules are parsed for ``@task`` functions keeps the
+    names ``task as NAME`` binds, not only decorators spelled ``task``."""
+    (tmp_path / "tasks.py").write_text(module)
+    index = build_index([tmp_path / "tasks.py"], used_names=frozenset({"load"}))
+    assert index.task_functions == {"tasks.load"}
