@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import ast
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -33,7 +33,6 @@ __all__ = [
     "SharedConstant",
     "all_names",
     "dotted_name",
-    "handler_names",
     "handler_uses",
     "module_bindings",
 ]
@@ -154,29 +153,6 @@ class _Context:
     names: ModuleType
 
 
-_NAME_OF_CALL = re.compile(r"^([A-Za-z_]\w*)[ \t]*=[ \t]*[\w.]+\(", re.MULTILINE)
-_NAME_OF_HANDLER = re.compile(
-    r"^([A-Za-z_]\w*)[ \t]*=[ \t]*[\w.]*(?:ResultHandler|result_handlers\.\w+)\(", re.MULTILINE
-)
-_NAME_OF_DICT = re.compile(r"^([A-Za-z_]\w*)[ \t]*=[ \t]*\{", re.MULTILINE)
-_NAME_OF_FUNCTION = re.compile(r"^def[ \t]+(\w+)", re.MULTILINE)
-
-
-def handler_names(text: str) -> set[str]:
-    """Module-level names of ``text`` that may hold a built-in handler (a superset): names
-    assigned a handler call, a call of a renamed import, or a dict, and, if the module
-    returns a handler call anywhere, its module-level functions."""
-    if "result_handlers" not in text and "ResultHandler" not in text:
-        return set()
-    renames = _RENAMES.search(text) is not None
-    names = set((_NAME_OF_CALL if renames else _NAME_OF_HANDLER).findall(text))
-    if renames or "ResultHandler(" in text:
-        names.update(_NAME_OF_DICT.findall(text))
-    if (_RETURNED_CALL if renames else _RETURNED_HANDLER).search(text) is not None:
-        names.update(_NAME_OF_FUNCTION.findall(text))
-    return names
-
-
 @dataclass(frozen=True)
 class HandlerUses:
     """What the index knows about handlers held in module-level names."""
@@ -187,6 +163,9 @@ class HandlerUses:
     #: another file may call them (another indexed file or a notebook of the run spells
     #: the name, or an indexed file could not be read).
     factories: dict[str, bool]
+    #: The constants and helpers of the run's files another file of the project may use
+    #: (qualified name: that file).
+    elsewhere: dict[str, str] = field(default_factory=dict)
 
 
 def handler_uses(
@@ -196,7 +175,7 @@ def handler_uses(
     imported: dict[str, frozenset[str]],
     rewritten: Iterable[Path],
     unread: Iterable[Path],
-    elsewhere: dict[str, str] | None = None,
+    users: Callable[[list[tuple[Path, str, set[str]]]], dict[tuple[Path, str], str]] | None = None,
 ) -> HandlerUses:
     """Find the handler constants and handler-returning functions of ``modules``, and
     judge every use of the constants and who may call the functions.
@@ -204,9 +183,9 @@ def handler_uses(
     ``modules`` holds ``(path, module, package, text)`` of each indexed file; ``rewritten``
     the files this run rewrites (a use elsewhere keeps the handler, since that file keeps
     its ``result_handler=``); ``unread`` the indexed files that could not be read;
-    ``elsewhere`` the module-level names another file of the project may use, by qualified
-    name, with that file (see :mod:`codemods._mentions`). Only files importing the legacy
-    handlers are parsed, once.
+    ``users`` finds which of a rewritten file's names another file of the project may use
+    (see :mod:`codemods._mentions`): asked only for the constants and helpers found here.
+    Only files importing the legacy handlers are parsed, once.
 
     A constant another module uses is never converted: a project's other modules are
     never all known for sure (partial runs, ``--exclude``, notebooks, ``getattr``,
@@ -238,10 +217,11 @@ def handler_uses(
     if not (found or factories):
         return HandlerUses({}, {})
     context = _Context(classes, imported, frozenset(rewritten), names)
+    elsewhere = _used_elsewhere(found, factories, context.rewritten, users)
     # Files the index does not parse: the run's notebooks, and files too large to index
     # (read here as text only, since a name they spell may be a use).
     opaque = [*_notebook_texts(context.rewritten), *_raw_texts(unread)]
-    constants = _judge_constants(found, listed, parsed, context, opaque, elsewhere or {})
+    constants = _judge_constants(found, listed, parsed, context, opaque, elsewhere)
     called = {
         qualname: any(
             other != path and qualname.rpartition(".")[2] in text
@@ -250,7 +230,39 @@ def handler_uses(
         or any(text is None or qualname.rpartition(".")[2] in text for _file, text in opaque)
         for qualname, path in sorted(factories.items())
     }
-    return HandlerUses(constants, called)
+    return HandlerUses(constants, called, elsewhere)
+
+
+def _used_elsewhere(
+    found: list[_Definition],
+    factories: dict[str, Path],
+    rewritten: frozenset[Path],
+    users: Callable[[list[tuple[Path, str, set[str]]]], dict[tuple[Path, str], str]] | None,
+) -> dict[str, str]:
+    """Ask ``users`` about the constants and helpers of the files this run rewrites."""
+    if users is None:
+        return {}
+    wanted: dict[Path, tuple[str, set[str]]] = {}
+    modules: dict[Path, str] = {}
+    for definition in found:
+        path, module = definition.module.path, definition.module.name
+        if path in rewritten:
+            modules[path] = module
+            wanted.setdefault(path, (module.rpartition(".")[2] or path.stem, set()))[1].add(
+                definition.name
+            )
+    for qualname, path in factories.items():
+        if path in rewritten:
+            module, _, name = qualname.rpartition(".")
+            modules[path] = module
+            wanted.setdefault(path, (module.rpartition(".")[2] or path.stem, set()))[1].add(name)
+    if not wanted:
+        return {}
+    answers = users([(path, word, names) for path, (word, names) in sorted(wanted.items())])
+    return {
+        f"{modules[path]}.{name}" if modules[path] else name: where
+        for (path, name), where in sorted(answers.items())
+    }
 
 
 def _judge_constants(

@@ -37,7 +37,6 @@ from types import ModuleType
 from codemods._constants import (
     SharedConstant,
     dotted_name,
-    handler_names,
     handler_uses,
     module_bindings,
 )
@@ -342,14 +341,18 @@ def build_index(
     task_functions = _task_functions(sources, rule_names, used_names)
     modules = [(path, *sources.module_name(path), text) for path, text in sorted(texts.items())]
     run = list(paths if rewritten is None else rewritten)
-    elsewhere = _used_elsewhere(run, sources, read or {})
+    known = {**(read or {}), **sources.texts}
+
+    def users(wanted: list[tuple[Path, str, set[str]]]) -> dict[tuple[Path, str], str]:
+        return project_mentions(run, known).used_elsewhere(wanted)
+
     uses = handler_uses(
         modules,
         classes={name: (cls.kind, cls.reads_handler) for name, cls in found.items()},
         imported=imported,
         rewritten=run,
         unread=sources.unread,
-        elsewhere=elsewhere,
+        users=users,
     )
     return ProjectIndex(
         found,
@@ -358,7 +361,7 @@ def build_index(
         frozenset(sources.module_name(path)[0] for path in texts),
         uses.constants,
         uses.factories,
-        elsewhere,
+        uses.elsewhere,
         _aliases_of(sources.bindings, found.keys() | task_functions),
     )
 
@@ -387,32 +390,6 @@ def _aliases_of(bindings: Bindings, known: set[str]) -> dict[str, str]:
             # every name on the way (``pkg.settings.Alias`` reached from an import of it)
             found.update(dict.fromkeys(chain[:-1], chain[-1]))
     return dict(sorted(found.items()))
-
-
-def _used_elsewhere(run: list[Path], sources: _Sources, read: dict[Path, str]) -> dict[str, str]:
-    """The module-level names of the run that may hold a handler and that another project
-    file may use (see :mod:`codemods._mentions`), with that file.
-
-    The project around the run is read only if one of its modules has such a name.
-    """
-    candidates: list[tuple[Path, str, set[str]]] = []
-    for path in run:
-        text = sources.texts.get(path) if path.suffix == ".py" else None
-        names = handler_names(text) if text else set()
-        if names:
-            candidates.append((path, sources.module_name(path)[0], names))
-    if not candidates:
-        return {}
-    mentions = project_mentions(run, {**read, **sources.texts})
-    modules = {path: module for path, module, _ in candidates}
-    words = [
-        (path, module.rpartition(".")[2] or path.stem, names) for path, module, names in candidates
-    ]
-    users = mentions.used_elsewhere(words)
-    return {
-        f"{modules[path]}.{name}" if modules[path] else name: where
-        for (path, name), where in sorted(users.items())
-    }
 
 
 def identifiers(texts: Iterable[str]) -> frozenset[str]:
