@@ -300,6 +300,21 @@ _SETTINGS = (
 )
 
 
+def _settings_project(root: Path, monkeypatch: pytest.MonkeyPatch, name: str, text: str) -> None:
+    """A project whose settings module holds a handler, plus the file ``name``."""
+    _write(
+        root,
+        {
+            "pyproject.toml": '[project]\nname = "acme"\n',
+            "acme/__init__.py": "",
+            "acme/config/__init__.py": "",
+            "acme/config/settings.py": _SETTINGS,
+            name: text,
+        },
+    )
+    monkeypatch.chdir(root)
+
+
 @pytest.mark.parametrize(
     ("name", "text"),
     [
@@ -323,17 +338,7 @@ def test_a_file_outside_the_run_keeps_a_settings_constant_a_handler(
 ) -> None:
     """Run on the settings module alone (or its directory): the project around it is
     read, and a file that imports the module and spells the name keeps it a handler."""
-    _write(
-        tmp_path,
-        {
-            "pyproject.toml": '[project]\nname = "acme"\n',
-            "acme/__init__.py": "",
-            "acme/config/__init__.py": "",
-            "acme/config/settings.py": _SETTINGS,
-            name: text,
-        },
-    )
-    monkeypatch.chdir(tmp_path)
+    _settings_project(tmp_path, monkeypatch, name, text)
     assert _run("acme/config") == 2
     settings = (tmp_path / "acme" / "config" / "settings.py").read_text()
     assert 'RESULT_HANDLER = LocalResultHandler(dir="/tmp/r")' in settings
@@ -345,17 +350,9 @@ def test_a_module_level_variable_nobody_else_imports_is_still_converted(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The same project read finds no other user: the settings module alone decides."""
-    _write(
-        tmp_path,
-        {
-            "pyproject.toml": '[project]\nname = "acme"\n',
-            "acme/__init__.py": "",
-            "acme/config/__init__.py": "",
-            "acme/config/settings.py": _SETTINGS,
-            "acme/flows/other.py": "from acme.config.settings import OTHER\n",
-        },
+    _settings_project(
+        tmp_path, monkeypatch, "acme/flows/other.py", "from acme.config.settings import OTHER\n"
     )
-    monkeypatch.chdir(tmp_path)
     assert _run("acme/config") == 1
     settings = (tmp_path / "acme" / "config" / "settings.py").read_text()
     assert 'RESULT_HANDLER = LocalResult(dir="/tmp/r")' in settings
