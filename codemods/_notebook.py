@@ -161,11 +161,14 @@ def hidden_code(
     cell, a masked line); ``joined`` is the rewritable cells joined as one module. Such code
     is a TODO if it names something imported from the legacy package, or if its Python
     part (the body of ``%%time``, the statement after ``%time``) has a site when read after
-    the cells.
+    the cells. With the compat target, which keeps the legacy names and runs the legacy
+    API as written, only a TODO site or an import (or dotted use) of Prefect counts.
     """
     pieces = list(hidden)
     opaque = opaque_statement(text for _, _, text in pieces)
-    legacy = legacy_bindings(joined)
+    # compat keeps the legacy names and runs every site as written, except imports
+    # (and dotted uses) of Prefect and what it reports as TODOs.
+    legacy = legacy_bindings(joined) if target is Target.PREFECT else frozenset()
     todos = [
         (cell, Site(line, 1, "PRU001", SiteStatus.TODO, _HIDDEN_TODO))
         for cell, line, text in pieces
@@ -198,7 +201,15 @@ def _has_sites(
         )
     except Exception:  # unreadable code is code that needs a look
         return True
-    return any(site.line > start for site in outcome.sites)
+    return any(
+        site.line > start
+        and (
+            target is Target.PREFECT
+            or site.status is SiteStatus.TODO
+            or site.rule == "PRU001"  # an import of Prefect compat would not see moved
+        )
+        for site in outcome.sites
+    )
 
 
 def unmask_magics(source: str, saved: list[str]) -> str:

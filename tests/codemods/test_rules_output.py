@@ -441,3 +441,29 @@ def test_a_form_feed_the_tool_cannot_keep_is_a_clear_error_not_a_crash_report(
     assert "put each form feed on a line of its own" in err
     assert "please report" not in err
     assert (tmp_path / "first.py").read_text() == source
+
+
+def test_notebook_magic_cells_that_run_on_compat_are_no_todos(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """compat keeps the legacy names and runs the cells' handler code as written: with the
+    compat target the magic cells of the fixture need nothing; one importing Prefect does."""
+    monkeypatch.chdir(tmp_path)
+    notebook = json.loads((FIXTURES / "notebooks" / "magic.before.ipynb").read_text())
+    (tmp_path / "magic.ipynb").write_text(json.dumps(notebook))
+    assert main(["--target", "compat", "--report", "report.json", "magic.ipynb"]) == 1
+    report = json.loads((tmp_path / "report.json").read_text())
+    assert [s for s in report["sites"] if "IPython" in s["message"]] == []
+    cells = json.loads((tmp_path / "magic.ipynb").read_text())["cells"]
+    assert "from compat.engine.result_handlers import" in "".join(cells[1]["source"])
+
+    notebook["cells"][3]["source"] = [
+        "%%time\n",
+        "from prefect import Parameter\n",
+        "Parameter('x')",
+    ]
+    (tmp_path / "magic.ipynb").write_text(json.dumps(notebook))
+    assert main(["--target", "compat", "--report", "report.json", "magic.ipynb"]) == 2
+    report = json.loads((tmp_path / "report.json").read_text())
+    ipython = [s for s in report["sites"] if "IPython" in s["message"]]
+    assert [(s["cell"], s["status"]) for s in ipython] == [(3, "todo")]
