@@ -62,9 +62,10 @@ class LegacyResultRule(SlotMixin):
     """Report legacy result objects; drop ``.to_result()`` where it returned ``self``."""
 
     rule = Rule.PRU005
-    TRIGGERS = frozenset(
-        {"SafeResult", "safe_value", "store_safe_value", "to_result", "result_handler"}
-    )
+    # The legacy constructor is a call of `Result` (a word of the statement, or a name an
+    # `import ... as` binds): its `result_handler=` alone would make the pass enter every
+    # statement giving a Task or Flow a handler, which it has nothing to do with.
+    TRIGGERS = frozenset({"SafeResult", "safe_value", "store_safe_value", "to_result", "Result"})
     TRIGGERED_BY_ALIASES = True
 
     @classmethod
