@@ -24,21 +24,14 @@ from __future__ import annotations
 
 import ast
 
+from ._cst.names import GATE_SPELLINGS, ROOTS
 from ._lines import split_lines
 
 __all__ = ["only_comments_added"]
 
-#: What a comment can carry into the rules' decisions: the text gates' spellings
-#: (``_engine._GATE``, the package roots) and ``noqa``, matched without regard to case.
-_WATCHED = (
-    "result_handler",
-    "resulthandler",
-    "saferesult",
-    "safe_value",
-    "to_result",
-    "prefect",
-    "compat",
-)
+#: What a comment can carry into the rules' decisions: the text gates' spellings and the
+#: package roots (and ``noqa``), matched without regard to case.
+_WATCHED = tuple(word.casefold() for word in (*GATE_SPELLINGS, *ROOTS))
 
 
 def only_comments_added(source: str, output: str, output_tree: ast.Module) -> bool:

@@ -35,6 +35,7 @@ from ._cst.codegen import CodeCache, GeneratedCode
 from ._cst.composite import CompositePass
 from ._cst.layout import fit_long_lines
 from ._cst.metadata import ModuleMetadata
+from ._cst.names import GATE_SPELLINGS
 from ._cst.traverse import transform
 from ._formfeed import lift_form_feeds
 from ._lines import line_count, split_lines
@@ -55,10 +56,7 @@ __all__ = [
 #: The rule catalogue, in code order.
 RULES: tuple[Rule, ...] = tuple(Rule)
 
-# Every rule starts from one of these spellings: handler names and `result_handler(s)`
-# (a `*` import from the legacy package names the package), `SafeResult`, and the legacy
-# result attributes. A file without any of them cannot produce a site.
-_GATE = ("result_handler", "ResultHandler", "SafeResult", "safe_value", "to_result")
+_GATE = GATE_SPELLINGS
 
 
 class RewriteVerificationError(Exception):
@@ -412,8 +410,9 @@ def _transform(
         module = add_imports(module, scheduled)
         code = code_cache.code(module)
     if code != source:
-        module = fit_long_lines(module, code, source)
-        code = code_cache.code(module)
+        fitted = fit_long_lines(module, code, source)
+        if fitted is not module:
+            module, code = fitted, code_cache.code(fitted)
     if code != source and code_cache.code(original) != source:
         raise UnreproducibleSourceError(
             "libcst does not reproduce this file byte for byte (a form feed starting a line, "

@@ -23,6 +23,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from codemods._source import read_source
+from codemods._subset import identifiers
 
 __all__ = ["MAX_PROJECT_BYTES", "MAX_PROJECT_FILES", "ProjectMentions", "project_mentions"]
 
@@ -41,7 +42,7 @@ class ProjectMentions:
     may use one of its names."""
 
     def __init__(self, texts: dict[Path, str], roots: dict[Path, Path], complete: bool) -> None:
-        self._words: dict[Path, frozenset[str]] = {}
+        self._words: dict[Path, set[str]] = {}
         self._texts = texts
         self._roots = roots  # each file's project directory
         #: ``False`` when the project was too large or a file could not be read.
@@ -73,7 +74,7 @@ class ProjectMentions:
                         continue
                     words = self._words.get(other)
                     if words is None:
-                        words = self._words[other] = _identifiers(text)
+                        words = self._words[other] = identifiers(text)
                     for name in sorted(names & words):
                         found.setdefault((path, name), self._shown(other))
         return found
@@ -147,9 +148,3 @@ def _project_files(root: Path) -> tuple[list[Path], bool]:
         if len(found) > MAX_PROJECT_FILES:
             break
     return found, not failed
-
-
-def _identifiers(text: str) -> frozenset[str]:
-    from codemods._project import identifiers
-
-    return identifiers([text])

@@ -26,7 +26,6 @@ from __future__ import annotations
 import ast
 import re
 import textwrap
-import unicodedata
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -51,7 +50,6 @@ __all__ = [
     "ProjectIndex",
     "build_index",
     "current",
-    "identifiers",
     "init_reads_handler",
     "module_name",
     "using",
@@ -341,10 +339,9 @@ def build_index(
     task_functions = _task_functions(sources, rule_names, used_names)
     modules = [(path, *sources.module_name(path), text) for path, text in sorted(texts.items())]
     run = list(paths if rewritten is None else rewritten)
-    known = {**(read or {}), **sources.texts}
 
     def users(wanted: list[tuple[Path, str, set[str]]]) -> dict[tuple[Path, str], str]:
-        return project_mentions(run, known).used_elsewhere(wanted)
+        return project_mentions(run, {**(read or {}), **sources.texts}).used_elsewhere(wanted)
 
     uses = handler_uses(
         modules,
@@ -390,16 +387,6 @@ def _aliases_of(bindings: Bindings, known: set[str]) -> dict[str, str]:
             # every name on the way (``pkg.settings.Alias`` reached from an import of it)
             found.update(dict.fromkeys(chain[:-1], chain[-1]))
     return dict(sorted(found.items()))
-
-
-def identifiers(texts: Iterable[str]) -> frozenset[str]:
-    """Every identifier-like word of ``texts``, as Python reads identifiers (NFKC)."""
-    found: set[str] = set()
-    for text in texts:
-        if not text.isascii():
-            text = unicodedata.normalize("NFKC", text)
-        found.update(_WORD.findall(text))
-    return frozenset(found)
 
 
 #: A module-level decorator naming something called ``task`` or ``..._task`` (checked with

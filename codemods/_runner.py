@@ -33,7 +33,6 @@ from codemods._project import (
     ProjectContext,
     ProjectIndex,
     build_index,
-    identifiers,
     module_name,
     using,
 )
@@ -47,6 +46,7 @@ from codemods._source import (
     encode_source,
     read_source,
 )
+from codemods._subset import identifiers
 from codemods._types import Site, Target
 
 __all__ = [
@@ -518,7 +518,7 @@ def _index_project(
         return
     done = (FileStatus.SKIPPED, FileStatus.ERROR)
     rewritten = [r.path for r in records if r.status not in done]
-    used = identifiers(text for item in pending for (_, text, _) in item.units)
+    used = frozenset().union(*(identifiers(t) for item in pending for (_, t, _) in item.units))
     index = build_index(paths, rewritten, used_names=used, read=read)
     for item in pending:
         module, package = module_name(item.record.path)

@@ -41,9 +41,10 @@ from dataclasses import dataclass
 
 from compat.conversion_table import conversions
 
+from ._cst.names import GATE_SPELLINGS
 from ._lines import LINE, ending
 
-__all__ = ["View", "make_view"]
+__all__ = ["View", "identifiers", "make_view"]
 
 _IDENTIFIER = re.compile(r"[^\W\d]\w*")
 #: The result classes the rules import: a statement binding one of these names (or the
@@ -51,8 +52,10 @@ _IDENTIFIER = re.compile(r"[^\W\d]\w*")
 #: import needs an alias, so it must be in the view.
 _RESULT_NAMES = sorted({conversion.result for conversion in conversions()})
 _SEED = re.compile(
-    r"result_handler|ResultHandler|SafeResult|safe_value|to_result|\\|__all__"
-    r"|\bprefect\b|\bcompat\b|\bimport[\s\\]*\*|\b(?:" + "|".join(_RESULT_NAMES) + ")"
+    "|".join(GATE_SPELLINGS)
+    + r"|\\|__all__|\bprefect\b|\bcompat\b|\bimport[\s\\]*\*|\b(?:"
+    + "|".join(_RESULT_NAMES)
+    + ")"
 )
 #: Below this share of lines left out, a view saves less than it costs.
 _MIN_SHARE_LEFT_OUT = 0.15
@@ -181,7 +184,7 @@ def _nested(body: list[ast.stmt]) -> set[str]:
     return names
 
 
-def _mentions(text: str) -> set[str]:
+def identifiers(text: str) -> set[str]:
     """Every identifier-like word of ``text``, as Python reads identifiers (NFKC)."""
     if text.isascii():
         return set(_IDENTIFIER.findall(text))
@@ -230,7 +233,7 @@ def _kept(
     ``None`` if the kept chunks and ``forced`` hold more than ``limit`` lines: then no view
     is worth it, which ``_outgrows`` often finds without the bindings of every chunk.
     """
-    mentions = [_mentions(t) for t in texts]
+    mentions = [identifiers(t) for t in texts]
     mentioners: dict[str, list[int]] = {}
     for i, words in enumerate(mentions):
         for name in words:

@@ -582,13 +582,8 @@ class RuleTransformer(cst.CSTTransformer):
         if (
             arg.keyword.value in _RESULT_SLOTS
             and isinstance(call, cst.Call)
-            and self.is_holder_call(call)
+            and (self.is_holder_call(call) or self.dict_task_args(arg))
         ):
-            if arg.keyword.value == "result_handler" and self.renamed_earlier(arg):
-                return "result", call
-            return arg.keyword.value, call
-        if arg.keyword.value in _RESULT_SLOTS and self.dict_task_args(arg):
-            assert isinstance(call, cst.Call)
             if arg.keyword.value == "result_handler" and self.renamed_earlier(arg):
                 return "result", call
             return arg.keyword.value, call

@@ -27,6 +27,16 @@ __all__ = [
 
 #: Roots under which the legacy API is recognised.
 ROOTS: tuple[str, ...] = ("prefect", "compat")
+#: Every rule starts from one of these spellings: handler names and `result_handler(s)`
+#: (a `*` import from the legacy package names the package), `SafeResult`, and the legacy
+#: result attributes. A file without any of them cannot produce a site.
+GATE_SPELLINGS: tuple[str, ...] = (
+    "result_handler",
+    "ResultHandler",
+    "SafeResult",
+    "safe_value",
+    "to_result",
+)
 #: Module (relative to a root) holding ``Result``, ``SafeResult`` and ``NoResult``.
 LEGACY_RESULT_MODULE = "engine.result"
 

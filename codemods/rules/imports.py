@@ -475,15 +475,9 @@ class ImportRule(RuleTransformer):
 
     def _used_only_where_silenced(self, statement: cst.CSTNode, bound: str) -> bool:
         """Whether every use of the name ``statement`` binds is on a ``# noqa`` line."""
-        scope = self.get_metadata(ScopeProvider, statement, None)
-        if scope is None or bound in self.all_names:
+        if bound in self.all_names:
             return False
-        uses = [
-            ref.node
-            for assignment in scope.assignments[bound]
-            if assignment.node is statement
-            for ref in assignment.references
-        ]
+        uses = self._uses(statement, bound)
         return bool(uses) and all(self.suppressed(node) for node in uses)
 
     def _uses(self, statement: cst.CSTNode, bound: str) -> list[cst.CSTNode]:

@@ -30,6 +30,7 @@ from codemods import _project
 from codemods._catalogue import Rule
 from codemods._cst.base import PassState
 from codemods._cst.metadata import ESCAPED_STRING
+from codemods._cst.names import ROOTS
 from codemods._cst.slots import (
     RESULT_SLOTS,
     SlotMixin,
@@ -50,6 +51,15 @@ _CONVERTER_MODULE = "compat.engine.conversion"
 _CONVERTER = "to_result"
 
 
+def _init_reads_handler(rule: SlotMixin, cls: cst.ClassDef) -> bool:
+    """``init_reads_handler`` of a local class, once per class node and run (every slot
+    of a call asks, in several passes; libcst nodes are immutable)."""
+    known: dict[cst.ClassDef, bool] = rule.state.scratch.setdefault("init_reads_handler", {})
+    if cls not in known:
+        known[cls] = _project.init_reads_handler(cst.Module([]).code_for_node(cls))
+    return known[cls]
+
+
 def reads_handler_itself(rule: SlotMixin, call: cst.Call) -> str | None:
     """Return the name of the Task subclass ``call`` builds if its ``__init__`` takes or
     reads ``result_handler`` itself (a parameter, ``kwargs.setdefault(...)``).
@@ -62,7 +72,7 @@ def reads_handler_itself(rule: SlotMixin, call: cst.Call) -> str | None:
     name = func.value if isinstance(func, cst.Name) else None
     cls = rule.task_classes.get(name) if name else None
     while cls is not None:
-        if _project.init_reads_handler(cst.Module([]).code_for_node(cls)):
+        if _init_reads_handler(rule, cls):
             return cls.name.value
         if any(_is_init(s) for s in cls.body.body):
             return None
@@ -485,14 +495,14 @@ class ResultHandlerKeywordRule(SlotMixin):
         return (
             len(found) == 1
             and isinstance(found[0].node, cst.Import | cst.ImportFrom)
-            and not any(q.split(".")[0] in ("prefect", "compat") for q in self.qnames(root))
+            and not any(q.split(".")[0] in ROOTS for q in self.qnames(root))
         )
 
     def _module_path(self, node: cst.Attribute) -> bool:
         """Whether ``node`` names a module (``prefect.engine.result_handlers.result_handler``)."""
         if any(isinstance(a, cst.Import | cst.ImportFrom) for a in self.ancestors(node)):
             return True
-        return any(q.split(".")[0] in ("prefect", "compat") for q in self.qnames(node))
+        return any(q.split(".")[0] in ROOTS for q in self.qnames(node))
 
     def _same_attribute(self, holder: cst.BaseExpression, attr: str) -> bool:
         """Return whether ``holder.result.<attr>`` is provably ``holder.result_handler.<attr>``."""
